@@ -1,0 +1,106 @@
+"""Rolling figures over local days. METRICS.md §4."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+def iso_week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def days_between(first: date, last: date) -> list[date]:
+    """Every day from first to last, inclusive."""
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def sum_days(daily: Mapping[date, float], first: date, last: date) -> float:
+    return sum(daily.get(d, 0.0) for d in days_between(first, last))
+
+
+def mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def round1(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def current_week_load(daily_load: Mapping[date, float], today: date) -> float:
+    return round(sum_days(daily_load, iso_week_start(today), today), 1)
+
+
+def four_week_avg_load(daily_load: Mapping[date, float], today: date) -> float:
+    """Mean weekly load of the 4 previous full ISO weeks."""
+    this_monday = iso_week_start(today)
+    first = this_monday - timedelta(weeks=4)
+    return round(sum_days(daily_load, first, this_monday - timedelta(days=1)) / 4, 1)
+
+
+def acute_chronic_ratio(daily_load: Mapping[date, float], today: date) -> float | None:
+    """(load of the last 7 days) ÷ (load of the last 28 days ÷ 4); null when 28-day load is 0."""
+    acute = sum_days(daily_load, today - timedelta(days=6), today)
+    chronic = sum_days(daily_load, today - timedelta(days=27), today)
+    if chronic <= 0:
+        return None
+    return round(acute / (chronic / 4), 2)
+
+
+def acr_band(ratio: float | None) -> str | None:
+    if ratio is None:
+        return None
+    if ratio < 0.8:
+        return "low"
+    if ratio < 1.3:
+        return "optimal"
+    if ratio < 1.5:
+        return "elevated"
+    return "high"
+
+
+@dataclass(frozen=True)
+class FitnessDay:
+    date: date
+    ctl: float
+    atl: float
+    tsb: float
+
+
+def fitness_fatigue(
+    daily_load: Mapping[date, float], first_day: date, today: date
+) -> list[FitnessDay]:
+    """CTL/ATL/TSB (TrainingPeaks): from 0 on the first day of data, at most 365 days back.
+
+    TSB of a day is yesterday's CTL − ATL: the form you start the day with.
+    """
+    start = max(first_day, today - timedelta(days=365))
+    ctl = atl = 0.0
+    out: list[FitnessDay] = []
+    for day in days_between(start, today):
+        tsb = ctl - atl
+        load = daily_load.get(day, 0.0)
+        ctl += (load - ctl) / 42
+        atl += (load - atl) / 7
+        out.append(FitnessDay(day, round(ctl, 3), round(atl, 3), round(tsb, 3)))
+    return out
+
+
+def window_mean(
+    readings: Mapping[date, float | None], first: date, last: date
+) -> tuple[float | None, int]:
+    """Mean of the readings on days first..last, and how many there were."""
+    values = [v for d, v in readings.items() if first <= d <= last and v is not None]
+    return round1(mean(values)), len(values)
+
+
+def trailing_means(
+    series: Sequence[tuple[date, float | None]], window: int
+) -> list[float | None]:
+    """For each point, the mean of the non-null values among it and the window−1 before."""
+    out: list[float | None] = []
+    for index in range(len(series)):
+        values = [v for _, v in series[max(0, index - window + 1) : index + 1] if v is not None]
+        out.append(round1(mean(values)))
+    return out

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AthleteSnapshot(models.Model):
+    """The cached metrics of one athlete ("cached fitness metrics"), refreshed by Celery.
+
+    `source_version` is the athlete's `data_version` it was computed from, and `as_of`
+    the local day it was computed for: a snapshot is fresh only when both still match.
+    The denormalised columns let the roster filter and order in SQL.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="snapshot"
+    )
+    data = models.JSONField(default=dict)
+    source_version = models.PositiveIntegerField(default=0)
+    as_of = models.DateField()
+    computed_at = models.DateTimeField()
+    weekly_distance = models.FloatField(default=0)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    attention_warnings = models.PositiveSmallIntegerField(default=0)
+    attention_infos = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"snapshot of {self.user_id} ({self.as_of})"

@@ -1,0 +1,57 @@
+"""Plan instances with their progress, for any number of athletes in a constant number of
+queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from analytics.metrics.plans import PlannedDay, compliance, current_week, workout_date
+from analytics.selectors import daily_distance_by_user
+from athletes.models import PlanInstance, PlannedWorkout
+
+
+def with_plan(queryset: Any) -> Any:
+    return queryset.select_related("plan__organization", "user").prefetch_related(
+        Prefetch("plan__workouts", queryset=PlannedWorkout.objects.order_by("week", "day"))
+    )
+
+
+def plan_instances_data(instances: Iterable[PlanInstance]) -> list[dict[str, Any]]:
+    instances = list(instances)
+    if not instances:
+        return []
+    todays = {i.user_id: timezone.localdate(timezone=i.user.tz) for i in instances}
+    first = min(i.start_date for i in instances)
+    last = max(todays.values())
+    done = daily_distance_by_user({i.user for i in instances}, first=first, last=last) if first <= last else {}
+    out = []
+    for instance in instances:
+        today = todays[instance.user_id]
+        plan = instance.plan
+        workouts = [PlannedDay(w.week, w.day, w.distance) for w in plan.workouts.all()]
+        planned_to_date = sum(
+            w.distance or 0
+            for w in workouts
+            if workout_date(instance.start_date, w.week, w.day) <= today
+        )
+        out.append(
+            {
+                "plan_instance_id": instance.public_id,
+                "plan_id": plan.public_id,
+                "user_id": instance.user.public_id,
+                "name": plan.name,
+                "status": instance.status,
+                "start_date": instance.start_date,
+                "current_week": current_week(instance.start_date, today, plan.total_weeks),
+                "total_weeks": plan.total_weeks,
+                "compliance": compliance(
+                    instance.start_date, workouts, done.get(instance.user_id, {}), today
+                ),
+                "planned_distance_to_date": planned_to_date,
+            }
+        )
+    return out

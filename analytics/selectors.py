@@ -1,0 +1,150 @@
+"""Aggregate SQL behind the analytics: sums per local day, week or month, done in the
+database in the requested time zone. Returns plain dicts and dataclasses, not model rows."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, DateField, F, Max, Min, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
+
+from athletes.models import Activity, HealthMetric, User
+
+PACE_ZONES = [f"pace_z{i}_time" for i in range(1, 6)]
+SUM_FIELDS = ["distance", "duration", "training_load", "calories", "elevation_gain", *PACE_ZONES]
+
+
+def local_midnight(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
+    """The instant a local day starts (DST-safe: a local day may last 23 or 25 hours)."""
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def _bucket(granularity: str, tz: zoneinfo.ZoneInfo) -> Any:
+    if granularity == "day":
+        return TruncDate("start_time", tzinfo=tz)
+    if granularity == "week":
+        return TruncWeek("start_time", tzinfo=tz, output_field=DateField())
+    return TruncMonth("start_time", tzinfo=tz, output_field=DateField())
+
+
+def _sums() -> dict[str, Any]:
+    sums = {name: Coalesce(Sum(name), 0.0) for name in SUM_FIELDS}
+    sums["runs"] = Count("id")
+    return sums
+
+
+def activity_buckets(
+    user: User,
+    *,
+    start: datetime,
+    end: datetime,
+    tz: zoneinfo.ZoneInfo,
+    granularity: str,
+) -> dict[date, dict[str, float]]:
+    """Totals per local day/ISO week/month for activities starting in [start, end)."""
+    rows = (
+        Activity.objects.filter(user=user, start_time__gte=start, start_time__lt=end)
+        .annotate(bucket=_bucket(granularity, tz))
+        .values("bucket")
+        .annotate(**_sums())
+        .order_by()
+    )
+    return {row.pop("bucket"): row for row in rows}
+
+
+def activity_totals(user: User, *, start: datetime, end: datetime) -> dict[str, Any]:
+    """Totals over [start, end), with a duration-weighted mean HR over activities with HR."""
+    return Activity.objects.filter(user=user, start_time__gte=start, start_time__lt=end).aggregate(
+        runs=Count("id"),
+        distance=Coalesce(Sum("distance"), 0.0),
+        duration=Coalesce(Sum("duration"), 0.0),
+        hr_weighted=Sum(F("avg_heart_rate") * F("duration"), filter=Q(avg_heart_rate__isnull=False)),
+        hr_duration=Sum("duration", filter=Q(avg_heart_rate__isnull=False)),
+    )
+
+
+def health_buckets(
+    user: User, *, first: date, last: date, granularity: str
+) -> dict[date, dict[str, Any]]:
+    """Means of the daily readings per day/ISO week/month (dates are already local days)."""
+    queryset = HealthMetric.objects.filter(user=user, date__gte=first, date__lte=last)
+    if granularity == "day":
+        rows = queryset.values("date", "resting_hr", "hrv", "vo2_max", "recovery_score")
+        return {
+            row.pop("date"): {**row, "samples": 1} for row in rows
+        }
+    trunc = TruncWeek if granularity == "week" else TruncMonth
+    rows = (
+        queryset.annotate(bucket=trunc("date", output_field=DateField()))
+        .values("bucket")
+        .annotate(
+            resting_hr=Avg("resting_hr"),
+            hrv=Avg("hrv"),
+            vo2_max=Avg("vo2_max"),
+            recovery_score=Avg("recovery_score"),
+            samples=Count("id"),
+        )
+        .order_by()
+    )
+    return {row.pop("bucket"): row for row in rows}
+
+
+def daily_readings(user: User, *, first: date, last: date) -> dict[date, dict[str, float | None]]:
+    rows = HealthMetric.objects.filter(user=user, date__gte=first, date__lte=last).values(
+        "date", "resting_hr", "hrv", "vo2_max", "recovery_score"
+    )
+    return {row.pop("date"): row for row in rows}
+
+
+def daily_loads_and_distance(
+    user: User, *, first: date, last: date, tz: zoneinfo.ZoneInfo
+) -> dict[date, dict[str, float]]:
+    return activity_buckets(
+        user,
+        start=local_midnight(first, tz),
+        end=local_midnight(last + timedelta(days=1), tz),
+        tz=tz,
+        granularity="day",
+    )
+
+
+def first_activity_day(user: User, tz: zoneinfo.ZoneInfo) -> date | None:
+    first = Activity.objects.filter(user=user).aggregate(first=Min("start_time"))["first"]
+    return first.astimezone(tz).date() if first else None
+
+
+def last_activity_at(user: User) -> datetime | None:
+    return Activity.objects.filter(user=user).aggregate(last=Max("start_time"))["last"]
+
+
+def daily_distance_by_user(
+    users: Iterable[User], *, first: date, last: date
+) -> dict[int, dict[date, float]]:
+    """Distance per user per local day in each user's own time zone.
+
+    One query per distinct time zone among the users (a club has few), never per user.
+    """
+    by_tz: dict[str, list[int]] = defaultdict(list)
+    for user in users:
+        by_tz[user.tz_name].append(user.pk)
+    out: dict[int, dict[date, float]] = defaultdict(dict)
+    for tz_name, ids in by_tz.items():
+        tz = zoneinfo.ZoneInfo(tz_name)
+        rows = (
+            Activity.objects.filter(
+                user_id__in=ids,
+                start_time__gte=local_midnight(first, tz),
+                start_time__lt=local_midnight(last + timedelta(days=1), tz),
+            )
+            .annotate(day=TruncDate("start_time", tzinfo=tz))
+            .values("user_id", "day")
+            .annotate(distance=Sum("distance"))
+            .order_by()
+        )
+        for row in rows:
+            out[row["user_id"]][row["day"]] = row["distance"]
+    return out

@@ -1,0 +1,211 @@
+"""Auth endpoints (API.md §2): fields at the top level, no envelope."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from astral import cache
+from astral.api.errors import ApiError
+from athletes.api.serializers import RegisterSerializer, StrictSerializer
+from athletes.api.views import require_user, validated
+from athletes.models import EmailVerification, User
+from organizations.access import caller_of
+from organizations.models import Membership
+
+logger = logging.getLogger(__name__)
+
+VERIFY_LIMIT_PER_HOUR = 3
+VERIFY_TOKEN_LIFETIME = timedelta(hours=24)
+LOGIN_ATTEMPTS_PER_ACCOUNT = 10  # per 15 minutes
+
+
+class AuthRateThrottle(SimpleRateThrottle):
+    """Per client IP, on sign-in, token and register endpoints."""
+
+    scope = "auth"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def tokens_for(user: User) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def me_data(user: User) -> dict[str, Any]:
+    memberships = Membership.objects.filter(user=user).select_related("organization")
+    return {
+        "id": user.public_id,
+        "email": user.email,
+        "username": user.username,
+        "display_name": user.display_name,
+        "timezone": user.tz_name,
+        "unit_system": user.units,
+        "email_verified": user.email_verified,
+        "organizations": [
+            {"org_id": m.organization.public_id, "name": m.organization.name, "role": m.role}
+            for m in memberships
+        ],
+    }
+
+
+class PublicView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+
+class RegisterView(PublicView):
+    throttle_classes = [AuthRateThrottle]
+
+    def post(self, request: Request) -> Response:
+        data = validated(RegisterSerializer, request.data)
+        if User.objects.filter(email__iexact=data["email"]).exists():
+            raise ApiError("An account with this e-mail exists.", "EMAIL_TAKEN", field="email", status=409)
+        if User.objects.filter(username__iexact=data["username"]).exists():
+            raise ApiError("This username is taken.", "USERNAME_TAKEN", field="username", status=409)
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    username=data["username"],
+                    email=data["email"].lower(),
+                    password=data["password"],
+                    display_name=data.get("display_name", ""),
+                    timezone=data.get("timezone", ""),
+                )
+        except IntegrityError:
+            raise ApiError("An account with these details exists.", "EMAIL_TAKEN", field="email", status=409) from None
+        return Response({"user": me_data(user), **tokens_for(user)}, status=201)
+
+
+class TokenRequestSerializer(StrictSerializer):
+    email = serializers.CharField(required=False, max_length=254)
+    username = serializers.CharField(required=False, max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("email") and not attrs.get("username"):
+            raise serializers.ValidationError({"email": ["email or username is required."]})
+        return attrs
+
+
+class TokenView(PublicView):
+    throttle_classes = [AuthRateThrottle]
+
+    def post(self, request: Request) -> Response:
+        data = validated(TokenRequestSerializer, request.data)
+        login = (data.get("email") or data.get("username") or "").lower()
+        attempts_key = cache.make_key("login-attempts", hashlib.sha256(login.encode()).hexdigest())
+        if cache.incr_counter(attempts_key, 15 * 60) > LOGIN_ATTEMPTS_PER_ACCOUNT:
+            raise ApiError("Too many sign-in attempts; try again later.", "RATE_LIMITED", status=429)
+        user = authenticate(request, username=login, password=data["password"])
+        if user is None:
+            raise ApiError("Invalid credentials.", "INVALID_CREDENTIALS", status=401)
+        return Response({**tokens_for(user), "user": me_data(user)})
+
+
+class RefreshSerializer(StrictSerializer):
+    refresh = serializers.CharField(max_length=2000)
+
+
+class TokenRefreshView(PublicView):
+    throttle_classes = [AuthRateThrottle]
+
+    def post(self, request: Request) -> Response:
+        data = validated(RefreshSerializer, request.data)
+        try:
+            refresh = RefreshToken(data["refresh"])
+            user = User.objects.filter(public_id=refresh.payload.get("sub"), is_active=True).first()
+            if user is None:
+                raise TokenError("unknown user")
+            refresh.blacklist()
+            new_refresh = RefreshToken.for_user(user)
+        except TokenError:
+            raise ApiError("Invalid or expired refresh token.", "INVALID_TOKEN", field="refresh", status=401) from None
+        return Response({"access": str(new_refresh.access_token), "refresh": str(new_refresh)})
+
+
+class LogoutView(APIView):
+    def post(self, request: Request) -> Response:
+        data = validated(RefreshSerializer, request.data)
+        try:
+            RefreshToken(data["refresh"]).blacklist()
+        except TokenError:
+            raise ApiError("Invalid or expired refresh token.", "INVALID_TOKEN", field="refresh", status=401) from None
+        return Response({"logged_out": True})
+
+
+class AuthMeView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response(me_data(require_user(caller_of(request))))
+
+
+class VerifyRequestSerializer(StrictSerializer):
+    email = serializers.EmailField()
+
+
+class VerifyEmailRequestView(PublicView):
+    def post(self, request: Request) -> Response:
+        data = validated(VerifyRequestSerializer, request.data)
+        email = data["email"].lower()
+        since = timezone.now() - timedelta(hours=1)
+        with transaction.atomic():
+            # The ledger in the database is the limit: exact, and it survives cache loss.
+            recent = EmailVerification.objects.select_for_update().filter(
+                email=email, created_at__gte=since
+            )
+            if len(recent) >= VERIFY_LIMIT_PER_HOUR:
+                raise ApiError(
+                    "At most 3 verification e-mails per address per hour.",
+                    "RATE_LIMITED",
+                    field="email",
+                    status=429,
+                )
+            token = secrets.token_urlsafe(32)
+            user = User.objects.filter(email__iexact=email).first()
+            EmailVerification.objects.create(
+                email=email, user=user, token_hash=hashlib.sha256(token.encode()).hexdigest()
+            )
+        if user is not None:
+            # No mail server here: the link is logged for the operator.
+            logger.info("verification link for %s: /verify?token=%s", email, token)
+        return Response({"sent": True})
+
+
+class VerifyConfirmSerializer(StrictSerializer):
+    token = serializers.CharField(max_length=200)
+
+
+class VerifyEmailConfirmView(PublicView):
+    def post(self, request: Request) -> Response:
+        data = validated(VerifyConfirmSerializer, request.data)
+        token_hash = hashlib.sha256(data["token"].encode()).hexdigest()
+        with transaction.atomic():
+            record = (
+                EmailVerification.objects.select_for_update()
+                .filter(token_hash=token_hash, used_at__isnull=True, user__isnull=False)
+                .select_related("user")
+                .first()
+            )
+            if record is None or timezone.now() - record.created_at > VERIFY_TOKEN_LIFETIME:
+                raise ApiError("Invalid or expired token.", "INVALID_TOKEN", field="token")
+            record.used_at = timezone.now()
+            record.save(update_fields=["used_at"])
+            User.objects.filter(pk=record.user_id).update(email_verified=True)
+        return Response({"email_verified": True})

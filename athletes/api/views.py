@@ -1,0 +1,445 @@
+"""Users, integrations, activities, health metrics, goals, plans (API.md §3)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics.plans import plan_instances_data, with_plan
+from analytics.selectors import local_midnight
+from astral.api.errors import ApiError, first_error
+from astral.api.pagination import page_from, paginated
+from astral.api.params import bool_param, date_param
+from astral.api.responses import ok
+from athletes import services, streams
+from athletes.api import serializers as s
+from athletes.api.representations import (
+    activity_data,
+    goal_data,
+    health_metric_data,
+    integrations_data,
+    plan_data,
+    user_data,
+)
+from athletes.models import (
+    Activity,
+    ActivityStream,
+    Goal,
+    Integration,
+    Plan,
+    PlannedWorkout,
+    PlanInstance,
+    User,
+)
+from organizations.access import (
+    Caller,
+    caller_of,
+    can_coach,
+    can_view_athlete,
+    coached_org_ids,
+    resolve_athlete,
+    resolve_organization,
+)
+from organizations.models import Role
+
+
+def validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def body(request: Request) -> Any:
+    return request.data
+
+
+def require_user(caller: Caller) -> User:
+    if caller.user is None:
+        raise ApiError("This endpoint is for signed-in users, not API keys.", "PERMISSION_DENIED", status=403)
+    return caller.user
+
+
+# Users ----------------------------------------------------------------------------------
+
+
+class MeView(APIView):
+    def get(self, request: Request) -> Response:
+        return ok(user_data(require_user(caller_of(request))))
+
+    def patch(self, request: Request) -> Response:
+        user = require_user(caller_of(request))
+        data = validated(s.UserUpdateSerializer, body(request))
+        if "username" in data and User.objects.exclude(pk=user.pk).filter(
+            username__iexact=data["username"]
+        ).exists():
+            raise ApiError("This username is taken.", "USERNAME_TAKEN", field="username", status=409)
+        with transaction.atomic():
+            for name, value in data.items():
+                setattr(user, name, value)
+            user.save()
+            services.athlete_data_changed([user.pk])
+        return ok(user_data(user))
+
+
+class UserDetailView(APIView):
+    def get(self, request: Request, user_id: str) -> Response:
+        return ok(user_data(resolve_athlete(caller_of(request), user_id)))
+
+
+class IntegrationsView(APIView):
+    def get(self, request: Request) -> Response:
+        user = require_user(caller_of(request))
+        return ok(integrations_data(list(user.integrations.all())))
+
+
+class IntegrationDetailView(APIView):
+    def put(self, request: Request, provider: str) -> Response:
+        user = require_user(caller_of(request))
+        if provider not in s.PROVIDERS:
+            raise ApiError(f"Unknown provider: {provider}.", "NOT_FOUND", field="provider", status=404)
+        data = validated(s.IntegrationSerializer, body(request) or {})
+        with transaction.atomic():
+            Integration.objects.update_or_create(
+                user=user,
+                provider=provider,
+                defaults={"external_id": data.get("external_id", ""), "last_sync_at": None},
+            )
+            services.athlete_data_changed([user.pk])
+        return ok(integrations_data(list(user.integrations.all())))
+
+    def delete(self, request: Request, provider: str) -> Response:
+        user = require_user(caller_of(request))
+        if provider not in s.PROVIDERS:
+            raise ApiError(f"Unknown provider: {provider}.", "NOT_FOUND", field="provider", status=404)
+        with transaction.atomic():
+            Integration.objects.filter(user=user, provider=provider).delete()
+            services.athlete_data_changed([user.pk])
+        return ok(integrations_data(list(user.integrations.all())))
+
+
+# Activities -----------------------------------------------------------------------------
+
+
+def writable_athlete(caller: Caller, user_id: Any) -> User:
+    """The athlete whose data the caller writes: self, or a coach's/API key's athlete."""
+    return resolve_athlete(caller, user_id)
+
+
+class ActivityListView(APIView):
+    def get(self, request: Request) -> Response:
+        caller = caller_of(request)
+        athlete = resolve_athlete(caller, request.query_params.get("user_id"))
+        page = page_from(request.query_params)
+        first = date_param(request.query_params, "from")
+        last = date_param(request.query_params, "to")
+        if first and last and last < first:
+            raise ApiError("to must not be before from.", field="to")
+        queryset = Activity.objects.filter(user=athlete)
+        tz = athlete.tz
+        if first:
+            queryset = queryset.filter(start_time__gte=local_midnight(first, tz))
+        if last:
+            queryset = queryset.filter(start_time__lt=local_midnight(last + timedelta(days=1), tz))
+        total = queryset.count()
+        rows = list(queryset.select_related("user").order_by("-start_time")[page.offset : page.limit])
+        return ok(paginated([activity_data(a) for a in rows], total, page, key="activities"))
+
+    def post(self, request: Request) -> Response:
+        caller = caller_of(request)
+        data = validated(s.ActivityWriteSerializer, body(request))
+        athlete = writable_athlete(caller, data.pop("user_id", None))
+        samples = data.pop("samples", None)
+        allow_overlap = data.pop("allow_overlap", False) or bool_param(
+            request.query_params, "allow_overlap"
+        )
+        data.setdefault("source", "api" if caller.is_api_key else "manual")
+        try:
+            activity = services.activity_create(
+                user=athlete, fields=data, samples=samples, allow_overlap=allow_overlap
+            )
+        except IntegrityError:
+            # A concurrent request stored the same external id first.
+            existing = Activity.objects.filter(
+                user=athlete, source=data["source"], external_id=data.get("external_id")
+            ).first()
+            raise ApiError(
+                "This activity was already imported.",
+                "DUPLICATE_ACTIVITY",
+                status=409,
+                extra={"activity_id": existing.public_id if existing else None},
+            ) from None
+        return ok(activity_data(activity), status=201)
+
+
+def visible_activity(caller: Caller, activity_id: str) -> Activity:
+    activity = Activity.objects.select_related("user").filter(public_id=activity_id).first()
+    if activity is None:
+        raise ApiError("No such activity.", "NOT_FOUND", status=404)
+    if not can_view_athlete(caller, activity.user):
+        raise ApiError("You may not see this activity.", "PERMISSION_DENIED", status=403)
+    return activity
+
+
+class ActivityDetailView(APIView):
+    def get(self, request: Request, activity_id: str) -> Response:
+        activity = visible_activity(caller_of(request), activity_id)
+        data = activity_data(activity)
+        include = (request.query_params.get("include") or "").split(",")
+        if "samples" in include:
+            stream = ActivityStream.objects.filter(activity=activity).first()
+            columns = streams.unpack(stream.data) if stream else {}
+            data["samples"] = streams.downsample(columns, 1000) if columns else None
+            data["sample_count"] = stream.sample_count if stream else 0
+        return ok(data)
+
+    def patch(self, request: Request, activity_id: str) -> Response:
+        activity = visible_activity(caller_of(request), activity_id)
+        data = validated(s.ActivityPatchSerializer, body(request))
+        allow_overlap = data.pop("allow_overlap", False)
+        merged_elapsed = data.get("elapsed_time", activity.elapsed_time)
+        if merged_elapsed is not None and merged_elapsed < data.get("duration", activity.duration):
+            raise ApiError("elapsed_time must not be shorter than the moving duration.", field="elapsed_time")
+        activity = services.activity_update(activity=activity, fields=data, allow_overlap=allow_overlap)
+        return ok(activity_data(activity))
+
+    def delete(self, request: Request, activity_id: str) -> Response:
+        activity = visible_activity(caller_of(request), activity_id)
+        services.activity_delete(activity=activity)
+        return ok({"activity_id": activity_id, "deleted": True})
+
+
+# Health metrics -------------------------------------------------------------------------
+
+MAX_HEALTH_ENTRIES = 1000
+
+
+class HealthMetricsView(APIView):
+    def post(self, request: Request) -> Response:
+        caller = caller_of(request)
+        payload = body(request)
+        bulk = isinstance(payload, dict) and "entries" in payload
+        if bulk:
+            raw_entries = payload["entries"]
+            if not isinstance(raw_entries, list) or not raw_entries:
+                raise ApiError("entries must be a non-empty list.", field="entries")
+            if len(raw_entries) > MAX_HEALTH_ENTRIES:
+                raise ApiError(f"At most {MAX_HEALTH_ENTRIES} entries per request.", field="entries")
+        else:
+            raw_entries = [payload]
+        entries = []
+        athletes: dict[str | None, User] = {}
+        for index, raw in enumerate(raw_entries):
+            prefix = f"entries[{index}]" if bulk else None
+            serializer = s.HealthEntrySerializer(data=raw)
+            if not serializer.is_valid():
+                field, message = first_error(serializer.errors)
+                path = f"{prefix}.{field}" if prefix and field else (prefix or field)
+                raise ApiError(f"{path}: {message}" if path else message, field=path)
+            data = dict(serializer.validated_data)
+            user_id = data.pop("user_id", None)
+            if user_id not in athletes:
+                try:
+                    athletes[user_id] = resolve_athlete(caller, user_id)
+                except ApiError as exc:
+                    exc.field = f"{prefix}.user_id" if prefix else "user_id"
+                    raise
+            entries.append((athletes[user_id], data))
+        stored = services.health_metrics_upsert(entries=entries)
+        users_by_pk = {u.pk: u for u in athletes.values()}
+        items = [health_metric_data(m, users_by_pk[m.user_id]) for m in stored]
+        if bulk:
+            return ok({"entries": items, "count": len(items)}, status=201)
+        return ok(items[0], status=201)
+
+    def get(self, request: Request) -> Response:
+        caller = caller_of(request)
+        athlete = resolve_athlete(caller, request.query_params.get("user_id"))
+        page = page_from(request.query_params)
+        queryset = athlete.health_metrics.all()
+        first = date_param(request.query_params, "from")
+        last = date_param(request.query_params, "to")
+        if first:
+            queryset = queryset.filter(date__gte=first)
+        if last:
+            queryset = queryset.filter(date__lte=last)
+        total = queryset.count()
+        rows = queryset.order_by("-date")[page.offset : page.limit]
+        return ok(paginated([health_metric_data(m, athlete) for m in rows], total, page, key="entries"))
+
+
+# Goals ----------------------------------------------------------------------------------
+
+
+def visible_goal(caller: Caller, goal_id: str) -> Goal:
+    goal = Goal.objects.select_related("user").filter(public_id=goal_id).first()
+    if goal is None:
+        raise ApiError("No such goal.", "NOT_FOUND", status=404)
+    if not can_view_athlete(caller, goal.user):
+        raise ApiError("You may not see this goal.", "PERMISSION_DENIED", status=403)
+    return goal
+
+
+class GoalListView(APIView):
+    def get(self, request: Request) -> Response:
+        athlete = resolve_athlete(caller_of(request), request.query_params.get("user_id"))
+        page = page_from(request.query_params)
+        queryset = Goal.objects.filter(user=athlete).select_related("user").order_by("race_date")
+        total = queryset.count()
+        rows = queryset[page.offset : page.limit]
+        return ok(paginated([goal_data(g) for g in rows], total, page, key="goals"))
+
+    def post(self, request: Request) -> Response:
+        caller = caller_of(request)
+        data = validated(s.GoalSerializer, body(request))
+        athlete = resolve_athlete(caller, data.pop("user_id", None))
+        with transaction.atomic():
+            goal = Goal.objects.create(user=athlete, **data)
+            services.athlete_data_changed([athlete.pk])
+        return ok(goal_data(goal), status=201)
+
+
+class GoalDetailView(APIView):
+    def get(self, request: Request, goal_id: str) -> Response:
+        return ok(goal_data(visible_goal(caller_of(request), goal_id)))
+
+    def patch(self, request: Request, goal_id: str) -> Response:
+        goal = visible_goal(caller_of(request), goal_id)
+        data = validated(s.GoalPatchSerializer, body(request))
+        with transaction.atomic():
+            for name, value in data.items():
+                setattr(goal, name, value)
+            goal.save()
+            services.athlete_data_changed([goal.user_id])
+        return ok(goal_data(goal))
+
+    def delete(self, request: Request, goal_id: str) -> Response:
+        goal = visible_goal(caller_of(request), goal_id)
+        with transaction.atomic():
+            goal.delete()
+            services.athlete_data_changed([goal.user_id])
+        return ok({"goal_id": goal_id, "deleted": True})
+
+
+# Plans ----------------------------------------------------------------------------------
+
+
+class PlanListView(APIView):
+    def get(self, request: Request) -> Response:
+        caller = caller_of(request)
+        org_ids = coached_org_ids(caller)
+        queryset = Plan.objects.filter(organization_id__in=org_ids).select_related("organization")
+        org_id = request.query_params.get("org_id")
+        if org_id:
+            queryset = queryset.filter(
+                organization=resolve_organization(caller, org_id, coach=True)
+            )
+        page = page_from(request.query_params)
+        total = queryset.count()
+        rows = queryset.order_by("name", "pk")[page.offset : page.limit]
+        return ok(paginated([plan_data(p) for p in rows], total, page, key="plans"))
+
+    def post(self, request: Request) -> Response:
+        caller = caller_of(request)
+        data = validated(s.PlanSerializer, body(request))
+        organization = resolve_organization(caller, data["org_id"], coach=True)
+        with transaction.atomic():
+            plan = Plan.objects.create(
+                organization=organization,
+                name=data["name"],
+                total_weeks=data["total_weeks"],
+                description=data.get("description", ""),
+                created_by=caller.user,
+            )
+            workouts = PlannedWorkout.objects.bulk_create(
+                [PlannedWorkout(plan=plan, **w) for w in data.get("workouts", [])]
+            )
+        return ok(plan_data(plan, workouts), status=201)
+
+
+def coached_plan(caller: Caller, plan_id: str) -> Plan:
+    plan = Plan.objects.select_related("organization").filter(public_id=plan_id).first()
+    if plan is None:
+        raise ApiError("No such plan.", "NOT_FOUND", status=404)
+    if not can_coach(caller, plan.organization):
+        raise ApiError("Only the organization's coaches may use this plan.", "PERMISSION_DENIED", status=403)
+    return plan
+
+
+class PlanDetailView(APIView):
+    def get(self, request: Request, plan_id: str) -> Response:
+        plan = coached_plan(caller_of(request), plan_id)
+        return ok(plan_data(plan, list(plan.workouts.order_by("week", "day"))))
+
+
+class PlanAssignView(APIView):
+    def post(self, request: Request, plan_id: str) -> Response:
+        caller = caller_of(request)
+        plan = coached_plan(caller, plan_id)
+        data = validated(s.AssignSerializer, body(request))
+        wanted = list(dict.fromkeys(data["user_ids"]))
+        athletes = {
+            u.public_id: u
+            for u in User.objects.filter(
+                public_id__in=wanted,
+                memberships__organization=plan.organization,
+                memberships__role=Role.ATHLETE,
+            )
+        }
+        for index, user_id in enumerate(wanted):
+            if user_id not in athletes:
+                raise ApiError(
+                    f"{user_id} is not an athlete of this organization.",
+                    "NOT_FOUND",
+                    field=f"user_ids[{index}]",
+                    status=404,
+                )
+        with transaction.atomic():
+            created = PlanInstance.objects.bulk_create(
+                [
+                    PlanInstance(plan=plan, user=athletes[uid], start_date=data["start_date"])
+                    for uid in wanted
+                ]
+            )
+            services.athlete_data_changed([u.pk for u in athletes.values()])
+        instances = with_plan(PlanInstance.objects.filter(pk__in=[i.pk for i in created]))
+        return ok({"plan_instances": plan_instances_data(instances)}, status=201)
+
+
+class PlanInstanceListView(APIView):
+    def get(self, request: Request) -> Response:
+        athlete = resolve_athlete(caller_of(request), request.query_params.get("user_id"))
+        page = page_from(request.query_params)
+        queryset = PlanInstance.objects.filter(user=athlete).order_by("-start_date", "pk")
+        total = queryset.count()
+        rows = with_plan(queryset)[page.offset : page.limit]
+        return ok(paginated(plan_instances_data(rows), total, page, key="plan_instances"))
+
+
+def visible_plan_instance(caller: Caller, instance_id: str) -> PlanInstance:
+    instance = with_plan(PlanInstance.objects.filter(public_id=instance_id)).first()
+    if instance is None:
+        raise ApiError("No such plan instance.", "NOT_FOUND", status=404)
+    if not can_view_athlete(caller, instance.user):
+        raise ApiError("You may not see this plan instance.", "PERMISSION_DENIED", status=403)
+    return instance
+
+
+class PlanInstanceDetailView(APIView):
+    def get(self, request: Request, instance_id: str) -> Response:
+        instance = visible_plan_instance(caller_of(request), instance_id)
+        return ok(plan_instances_data([instance])[0])
+
+    def patch(self, request: Request, instance_id: str) -> Response:
+        instance = visible_plan_instance(caller_of(request), instance_id)
+        data = validated(s.PlanInstancePatchSerializer, body(request))
+        with transaction.atomic():
+            for name, value in data.items():
+                setattr(instance, name, value)
+            instance.save()
+            services.athlete_data_changed([instance.user_id])
+        return ok(plan_instances_data([instance])[0])

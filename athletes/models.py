@@ -1,0 +1,306 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+
+from astral.ids import new_public_id
+
+
+def new_user_id() -> str:
+    return new_public_id("usr_")
+
+
+def new_activity_id() -> str:
+    return new_public_id("act_")
+
+
+def new_goal_id() -> str:
+    return new_public_id("gol_")
+
+
+def new_plan_id() -> str:
+    return new_public_id("pln_")
+
+
+def new_plan_instance_id() -> str:
+    return new_public_id("pi_")
+
+
+class UnitSystem(models.TextChoices):
+    METRIC = "metric"
+    IMPERIAL = "imperial"
+
+
+class Sex(models.TextChoices):
+    MALE = "male"
+    FEMALE = "female"
+    OTHER = "other"
+
+
+class User(AbstractUser):
+    """A person: athlete, coach or both, depending on organization memberships."""
+
+    public_id = models.CharField(max_length=24, unique=True, default=new_user_id, editable=False)
+    email = models.EmailField(unique=True)
+    display_name = models.CharField(max_length=150, blank=True)
+    profile_image_url = models.URLField(blank=True)
+    # Blank means "not chosen": UTC and metric are used, and data quality says so.
+    timezone = models.CharField(max_length=64, blank=True)
+    unit_system = models.CharField(max_length=8, choices=UnitSystem.choices, blank=True)
+    sex = models.CharField(max_length=8, choices=Sex.choices, null=True, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    weight_kg = models.FloatField(null=True, blank=True)
+    max_hr = models.PositiveSmallIntegerField(null=True, blank=True)
+    resting_hr = models.PositiveSmallIntegerField(null=True, blank=True)
+    vdot = models.FloatField(null=True, blank=True)
+    hr_zones = models.JSONField(null=True, blank=True)
+    pace_zones = models.JSONField(null=True, blank=True)
+    privacy = models.JSONField(default=dict, blank=True)
+    preferences = models.JSONField(default=dict, blank=True)
+    push_token = models.CharField(max_length=255, blank=True)
+    email_verified = models.BooleanField(default=False)
+    # Bumped by every write to the athlete's data; snapshots and caches compare against it.
+    data_version = models.PositiveIntegerField(default=0)
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["display_name", "username"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def tz_name(self) -> str:
+        return self.timezone or "UTC"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.tz_name)
+
+    @property
+    def units(self) -> str:
+        return self.unit_system or UnitSystem.METRIC
+
+    @property
+    def has_push_token(self) -> bool:
+        return bool(self.push_token)
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
+class Provider(models.TextChoices):
+    STRAVA = "strava"
+    GARMIN = "garmin"
+    APPLE_HEALTH = "apple_health"
+
+
+class Integration(models.Model):
+    """A connected data source; a row exists while it is connected."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="integrations")
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    external_id = models.CharField(max_length=128, blank=True)
+    connected_at = models.DateTimeField(auto_now_add=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "provider"], name="integration_unique_provider")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.provider}"
+
+
+class Source(models.TextChoices):
+    MANUAL = "manual"
+    STRAVA = "strava"
+    GARMIN = "garmin"
+    APPLE_HEALTH = "apple_health"
+    FILE = "file"
+    API = "api"
+
+
+class Activity(models.Model):
+    public_id = models.CharField(
+        max_length=24, unique=True, default=new_activity_id, editable=False
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="activities")
+    start_time = models.DateTimeField()
+    name = models.CharField(max_length=200, blank=True)
+    sport = models.CharField(max_length=32, default="run")
+    distance = models.FloatField(help_text="meters")
+    duration = models.FloatField(help_text="moving seconds")
+    elapsed_time = models.FloatField(null=True, blank=True)
+    avg_heart_rate = models.FloatField(null=True, blank=True)
+    max_heart_rate = models.FloatField(null=True, blank=True)
+    calories = models.FloatField(null=True, blank=True)
+    elevation_gain = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    external_id = models.CharField(max_length=128, null=True, blank=True)
+    content_hash = models.CharField(max_length=64, null=True, blank=True)
+    training_load = models.FloatField(default=0)
+    pace_z1_time = models.FloatField(default=0)
+    pace_z2_time = models.FloatField(default=0)
+    pace_z3_time = models.FloatField(default=0)
+    pace_z4_time = models.FloatField(default=0)
+    pace_z5_time = models.FloatField(default=0)
+    hr_z1_time = models.FloatField(default=0)
+    hr_z2_time = models.FloatField(default=0)
+    hr_z3_time = models.FloatField(default=0)
+    hr_z4_time = models.FloatField(default=0)
+    hr_z5_time = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start_time"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["user", "start_time"], name="activity_user_start")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "source", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="activity_unique_external_id",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "content_hash"],
+                condition=Q(content_hash__isnull=False),
+                name="activity_unique_content_hash",
+            ),
+            models.CheckConstraint(condition=Q(distance__gte=0), name="activity_distance_gte_0"),
+            models.CheckConstraint(condition=Q(duration__gt=0), name="activity_duration_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.sport} {self.start_time:%Y-%m-%d}"
+
+
+class ActivityStream(models.Model):
+    """Sample streams of one activity, stored as one compressed JSON document."""
+
+    activity = models.OneToOneField(Activity, on_delete=models.CASCADE, related_name="stream")
+    data = models.BinaryField(help_text="zlib-compressed JSON of column arrays")
+    sample_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"stream of {self.activity_id}"
+
+
+class HealthMetric(models.Model):
+    """One day of wellness readings; unique per user and local day."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="health_metrics")
+    date = models.DateField()
+    resting_hr = models.FloatField(null=True, blank=True)
+    hrv = models.FloatField(null=True, blank=True)
+    vo2_max = models.FloatField(null=True, blank=True)
+    recovery_score = models.FloatField(null=True, blank=True)
+    sleep_seconds = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date"], name="health_unique_user_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.date}"
+
+
+class Goal(models.Model):
+    public_id = models.CharField(max_length=24, unique=True, default=new_goal_id, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="goals")
+    race_name = models.CharField(max_length=200)
+    race_date = models.DateField()
+    distance = models.FloatField(help_text="meters")
+    goal_time = models.PositiveIntegerField(help_text="seconds", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["race_date"]
+        indexes = [models.Index(fields=["user", "race_date"], name="goal_user_date")]
+
+    def __str__(self) -> str:
+        return self.race_name
+
+
+class Plan(models.Model):
+    """A plan template written by a coach of an organization."""
+
+    public_id = models.CharField(max_length=24, unique=True, default=new_plan_id, editable=False)
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="plans"
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    total_weeks = models.PositiveSmallIntegerField()
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlannedWorkout(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="workouts")
+    week = models.PositiveSmallIntegerField()
+    day = models.PositiveSmallIntegerField(help_text="1 = Monday … 7 = Sunday")
+    type = models.CharField(max_length=32, default="easy")
+    distance = models.FloatField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    pace_zone = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["week", "day"]
+
+    def __str__(self) -> str:
+        return f"W{self.week}D{self.day} {self.type}"
+
+
+class PlanStatus(models.TextChoices):
+    SCHEDULED = "scheduled"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class PlanInstance(models.Model):
+    public_id = models.CharField(
+        max_length=24, unique=True, default=new_plan_instance_id, editable=False
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="instances")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="plan_instances")
+    start_date = models.DateField()
+    status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        indexes = [models.Index(fields=["user", "status"], name="plan_instance_user_status")]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.user}"
+
+
+class EmailVerification(models.Model):
+    """A verification e-mail sent; also the ledger behind the 3-per-hour limit."""
+
+    email = models.EmailField(db_index=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.email

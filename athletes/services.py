@@ -1,0 +1,248 @@
+"""Writes to an athlete's data. Each one is atomic and ends with `athlete_data_changed`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from analytics.metrics.load import calories_estimate, training_load
+from analytics.metrics.zones import Sample, zone_times
+from astral.api.errors import ApiError
+from athletes import streams
+from athletes.models import Activity, ActivityStream, HealthMetric, User
+from athletes.selectors import TrainingContext, training_context
+
+OVERLAP_WINDOW = timedelta(minutes=2)
+OVERLAP_DISTANCE_RATIO = 0.03
+
+HEALTH_FIELDS = ("resting_hr", "hrv", "vo2_max", "recovery_score", "sleep_seconds")
+
+
+def athlete_data_changed(user_ids: Iterable[int]) -> None:
+    """Bumps the generation counters every cache key depends on, and refreshes snapshots.
+
+    Called inside the writing transaction; the refresh is enqueued once it commits.
+    """
+    from analytics.tasks import enqueue_snapshot_refresh
+    from organizations.models import Organization
+
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    User.objects.filter(pk__in=ids).update(data_version=F("data_version") + 1)
+    Organization.objects.filter(memberships__user_id__in=ids).update(
+        data_version=F("data_version") + 1
+    )
+    transaction.on_commit(lambda: enqueue_snapshot_refresh(ids))
+
+
+def lock_athlete(user: User) -> None:
+    """Serialises writes to one athlete's activities (a row lock in PostgreSQL), so the
+    overlap check below cannot race with a concurrent insert."""
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+
+
+def derived_fields(
+    *,
+    context: TrainingContext,
+    distance: float,
+    duration: float,
+    avg_heart_rate: float | None,
+    samples: list[Sample],
+) -> dict[str, float]:
+    zones = zone_times(
+        samples=samples,
+        duration=duration,
+        distance=distance,
+        avg_heart_rate=avg_heart_rate,
+        pace_boundaries=context.pace_zones,
+        hr_bounds=context.hr_zones,
+    )
+    fields = {f"pace_z{i + 1}_time": round(v, 1) for i, v in enumerate(zones.pace)}
+    fields.update({f"hr_z{i + 1}_time": round(v, 1) for i, v in enumerate(zones.hr)})
+    fields["training_load"] = training_load(
+        duration=duration,
+        distance=distance,
+        avg_heart_rate=avg_heart_rate,
+        samples=samples,
+        resting_hr=context.resting_hr,
+        max_hr=context.max_hr,
+        vdot=context.vdot,
+        sex=context.sex,
+    )
+    return fields
+
+
+def _duplicate(existing: Activity, message: str) -> ApiError:
+    return ApiError(
+        message,
+        "DUPLICATE_ACTIVITY",
+        status=409,
+        extra={"activity_id": existing.public_id},
+    )
+
+
+def find_duplicate(
+    *,
+    user: User,
+    start_time: datetime,
+    distance: float,
+    source: str,
+    external_id: str | None,
+    content_hash: str | None,
+    allow_overlap: bool,
+    exclude_pk: int | None = None,
+) -> ApiError | None:
+    others = Activity.objects.filter(user=user)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if external_id:
+        existing = others.filter(source=source, external_id=external_id).first()
+        if existing:
+            return _duplicate(existing, "This activity was already imported (same external_id).")
+    if content_hash:
+        existing = others.filter(content_hash=content_hash).first()
+        if existing:
+            return _duplicate(existing, "This file was already uploaded.")
+    if not allow_overlap:
+        nearby = others.filter(
+            start_time__gte=start_time - OVERLAP_WINDOW,
+            start_time__lte=start_time + OVERLAP_WINDOW,
+        )
+        for existing in nearby:
+            if abs(existing.distance - distance) <= OVERLAP_DISTANCE_RATIO * max(
+                existing.distance, distance
+            ):
+                return _duplicate(
+                    existing,
+                    "The same run is already stored (starts within 2 minutes, distance within"
+                    " 3%). Pass allow_overlap=true to store it anyway.",
+                )
+    return None
+
+
+def activity_create(
+    *,
+    user: User,
+    fields: dict[str, Any],
+    samples: list[dict[str, Any]] | None = None,
+    allow_overlap: bool = False,
+) -> Activity:
+    """Stores one activity with server-computed zone times, load and calories.
+
+    Raises ApiError 409 DUPLICATE_ACTIVITY for the same external id, the same file, or
+    the same run from another source.
+    """
+    parsed = [
+        Sample(t=float(s["t"]), distance=s.get("distance"), heart_rate=s.get("heart_rate"))
+        for s in samples or []
+    ]
+    with transaction.atomic():
+        lock_athlete(user)
+        duplicate = find_duplicate(
+            user=user,
+            start_time=fields["start_time"],
+            distance=fields["distance"],
+            source=fields.get("source", "manual"),
+            external_id=fields.get("external_id"),
+            content_hash=fields.get("content_hash"),
+            allow_overlap=allow_overlap,
+        )
+        if duplicate:
+            raise duplicate
+        context = training_context(user, timezone.localdate(timezone=user.tz))
+        activity = Activity(user=user, **fields)
+        if activity.calories is None:
+            activity.calories = calories_estimate(activity.distance, context.weight_kg)
+        for name, value in derived_fields(
+            context=context,
+            distance=activity.distance,
+            duration=activity.duration,
+            avg_heart_rate=activity.avg_heart_rate,
+            samples=parsed,
+        ).items():
+            setattr(activity, name, value)
+        activity.save()
+        if samples:
+            ActivityStream.objects.create(
+                activity=activity, data=streams.pack(samples), sample_count=len(samples)
+            )
+        athlete_data_changed([user.pk])
+    return activity
+
+
+def activity_update(*, activity: Activity, fields: dict[str, Any], allow_overlap: bool = True) -> Activity:
+    with transaction.atomic():
+        lock_athlete(activity.user)
+        for name, value in fields.items():
+            setattr(activity, name, value)
+        if {"start_time", "distance"} & fields.keys() and not allow_overlap:
+            duplicate = find_duplicate(
+                user=activity.user,
+                start_time=activity.start_time,
+                distance=activity.distance,
+                source=activity.source,
+                external_id=None,
+                content_hash=None,
+                allow_overlap=False,
+                exclude_pk=activity.pk,
+            )
+            if duplicate:
+                raise duplicate
+        stream = ActivityStream.objects.filter(activity=activity).first()
+        parsed = streams.to_samples(streams.unpack(stream.data)) if stream else []
+        context = training_context(activity.user, timezone.localdate(timezone=activity.user.tz))
+        for name, value in derived_fields(
+            context=context,
+            distance=activity.distance,
+            duration=activity.duration,
+            avg_heart_rate=activity.avg_heart_rate,
+            samples=parsed,
+        ).items():
+            setattr(activity, name, value)
+        activity.save()
+        athlete_data_changed([activity.user_id])
+    return activity
+
+
+def activity_delete(*, activity: Activity) -> None:
+    with transaction.atomic():
+        user_id = activity.user_id
+        activity.delete()
+        athlete_data_changed([user_id])
+
+
+def health_metrics_upsert(*, entries: list[tuple[User, dict[str, Any]]]) -> list[HealthMetric]:
+    """Upserts daily rows: for each (user, date) the later write wins for the fields it
+    sends, atomically in the database (INSERT … ON CONFLICT DO UPDATE), so concurrent
+    writers never lose each other's fields."""
+    merged: dict[tuple[int, Any], dict[str, Any]] = {}
+    users: dict[int, User] = {}
+    for user, entry in entries:
+        users[user.pk] = user
+        merged.setdefault((user.pk, entry["date"]), {}).update(entry)
+    by_fields: dict[tuple[str, ...], list[HealthMetric]] = {}
+    for (user_pk, day), values in merged.items():
+        sent = tuple(sorted(k for k in values if k in HEALTH_FIELDS))
+        row = HealthMetric(user_id=user_pk, date=day, **{k: values[k] for k in sent})
+        by_fields.setdefault(sent, []).append(row)
+    with transaction.atomic():
+        for sent, rows in by_fields.items():
+            HealthMetric.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["user", "date"],
+                update_fields=[*sent, "updated_at"],
+            )
+        athlete_data_changed(users.keys())
+    keys = list(merged)
+    stored = HealthMetric.objects.filter(
+        user_id__in=users.keys(), date__in={day for _, day in keys}
+    )
+    index = {(m.user_id, m.date): m for m in stored}
+    return [index[k] for k in keys]

@@ -1,0 +1,42 @@
+"""Compact storage of sample streams: column arrays as zlib-compressed JSON."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import orjson
+
+from analytics.metrics.zones import Sample
+
+COLUMNS = ("t", "distance", "heart_rate", "lat", "lon", "altitude")
+
+
+def pack(samples: list[dict[str, Any]]) -> bytes:
+    columns = {name: [s.get(name) for s in samples] for name in COLUMNS}
+    columns = {name: values for name, values in columns.items() if any(v is not None for v in values)}
+    return zlib.compress(orjson.dumps(columns), level=6)
+
+
+def unpack(blob: bytes) -> dict[str, list[Any]]:
+    return orjson.loads(zlib.decompress(bytes(blob)))
+
+
+def to_samples(columns: dict[str, list[Any]]) -> list[Sample]:
+    times = columns.get("t", [])
+    distances = columns.get("distance") or [None] * len(times)
+    heart_rates = columns.get("heart_rate") or [None] * len(times)
+    return [
+        Sample(t=t, distance=d, heart_rate=h)
+        for t, d, h in zip(times, distances, heart_rates, strict=False)
+    ]
+
+
+def downsample(columns: dict[str, list[Any]], max_points: int) -> dict[str, list[Any]]:
+    """Every n-th sample (keeping the last) so a chart gets at most `max_points`."""
+    count = len(columns.get("t", []))
+    if count <= max_points:
+        return columns
+    step = count / max_points
+    indices = sorted({int(i * step) for i in range(max_points)} | {count - 1})
+    return {name: [values[i] for i in indices] for name, values in columns.items()}

@@ -1,0 +1,136 @@
+"""Who may see whom, decided once (API.md §2) and used by the API, the pages and exports.
+
+An athlete sees themselves. A coach or owner of an organization sees that organization's
+athlete members. An organization's API key has a coach's reach over the same athletes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from astral.api.errors import ApiError
+from athletes.models import User
+from organizations.models import COACH_ROLES, Membership, Organization, Role
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The person or integration behind a request."""
+
+    user: User | None
+    organization: Organization | None = None  # set for an API key
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.organization is not None
+
+    def cache_identity(self) -> str:
+        if self.user is not None:
+            return self.user.public_id
+        return f"key:{self.organization.public_id if self.organization else 'none'}"
+
+
+def caller_of(request: Any) -> Caller:
+    user = getattr(request, "user", None)
+    api_key = getattr(user, "api_key", None)
+    if api_key is not None:
+        return Caller(user=None, organization=api_key.organization)
+    if isinstance(user, User) and user.is_authenticated:
+        return Caller(user=user)
+    raise ApiError("Authentication credentials were not provided.", "NOT_AUTHENTICATED", status=401)
+
+
+def coached_org_ids(caller: Caller) -> set[int]:
+    """Organizations in which the caller has a coach's reach."""
+    if caller.organization is not None:
+        return {caller.organization.pk}
+    if caller.user is None:
+        return set()
+    return set(
+        Membership.objects.filter(user=caller.user, role__in=COACH_ROLES).values_list(
+            "organization_id", flat=True
+        )
+    )
+
+
+def can_coach(caller: Caller, organization: Organization) -> bool:
+    return organization.pk in coached_org_ids(caller)
+
+
+def can_view_athlete(caller: Caller, athlete: User) -> bool:
+    if caller.user is not None and caller.user.pk == athlete.pk:
+        return True
+    org_ids = coached_org_ids(caller)
+    if not org_ids:
+        return False
+    return Membership.objects.filter(
+        user=athlete, role=Role.ATHLETE, organization_id__in=org_ids
+    ).exists()
+
+
+def athletes_visible_to(caller: Caller) -> QuerySet[User]:
+    """Every athlete whose data the caller may read, themselves included."""
+    org_ids = coached_org_ids(caller)
+    queryset = User.objects.filter(
+        memberships__organization_id__in=org_ids, memberships__role=Role.ATHLETE
+    )
+    if caller.user is not None:
+        queryset = queryset | User.objects.filter(pk=caller.user.pk)
+    return queryset.distinct()
+
+
+def resolve_athlete(caller: Caller, user_id: Any, field: str = "user_id") -> User:
+    """The athlete a request is about: the caller when omitted, else a checked other user."""
+    if user_id in (None, ""):
+        if caller.user is None:
+            raise ApiError("user_id is required when authenticating with an API key.", field=field)
+        return caller.user
+    if not isinstance(user_id, str) or len(user_id) > 32:
+        raise ApiError("user_id must be a user id such as usr_….", field=field)
+    if caller.user is not None and caller.user.public_id == user_id:
+        return caller.user
+    athlete = User.objects.filter(public_id=user_id, is_active=True).first()
+    if athlete is None:
+        raise ApiError("No such user.", "NOT_FOUND", field=field, status=404)
+    if not can_view_athlete(caller, athlete):
+        raise ApiError(
+            "You may not see this athlete's data.", "PERMISSION_DENIED", field=field, status=403
+        )
+    return athlete
+
+
+def resolve_organization(caller: Caller, org_id: Any, *, coach: bool, field: str = "org_id") -> Organization:
+    """An organization the caller belongs to (as a coach when `coach`), by public id."""
+    if not isinstance(org_id, str) or not org_id:
+        raise ApiError("org_id is required.", field=field)
+    organization = Organization.objects.filter(public_id=org_id).first()
+    if organization is None:
+        raise ApiError("No such organization.", "NOT_FOUND", field=field, status=404)
+    if caller.organization is not None:
+        allowed = caller.organization.pk == organization.pk
+    elif coach:
+        allowed = organization.pk in coached_org_ids(caller)
+    else:
+        allowed = Membership.objects.filter(user=caller.user, organization=organization).exists()
+    if not allowed:
+        raise ApiError(
+            "You do not have access to this organization.", "PERMISSION_DENIED", status=403
+        )
+    return organization
+
+
+def default_coach_org(caller: Caller, org_id: Any, field: str = "org_id") -> Organization:
+    """`org_id` when given; else the caller's one coach organization; else 400."""
+    if org_id:
+        return resolve_organization(caller, org_id, coach=True, field=field)
+    if caller.organization is not None:
+        return caller.organization
+    org_ids = coached_org_ids(caller)
+    if not org_ids:
+        raise ApiError("Only coaches may see this.", "PERMISSION_DENIED", status=403)
+    if len(org_ids) > 1:
+        raise ApiError("org_id is required: you coach in several organizations.", field=field)
+    return Organization.objects.get(pk=next(iter(org_ids)))

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from organizations.api import views
+
+urlpatterns = [
+    path("organizations", views.OrganizationListView.as_view()),
+    path("organizations/<str:org_id>", views.OrganizationDetailView.as_view()),
+    path("organizations/<str:org_id>/members", views.MemberListView.as_view()),
+    path("organizations/<str:org_id>/members/<str:user_id>", views.MemberDetailView.as_view()),
+    path("organizations/<str:org_id>/labels", views.LabelListView.as_view()),
+    path("organizations/<str:org_id>/groups", views.GroupListView.as_view()),
+    path("organizations/<str:org_id>/api_keys", views.ApiKeyListView.as_view()),
+    path("organizations/<str:org_id>/api_keys/<str:key_id>", views.ApiKeyDetailView.as_view()),
+    path("groups/<str:group_id>", views.GroupDetailView.as_view()),
+    path("groups/<str:group_id>/members", views.GroupMembersView.as_view()),
+    path("groups/<str:group_id>/members/<str:user_id>", views.GroupMemberDetailView.as_view()),
+]

@@ -1,0 +1,372 @@
+"""Organizations, members, groups, labels and API keys (API.md §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from astral.api.errors import ApiError
+from astral.api.pagination import page_from, paginated
+from astral.api.responses import ok
+from athletes.api.serializers import StrictSerializer
+from athletes.api.views import require_user, validated
+from athletes.models import User
+from athletes.services import athlete_data_changed
+from organizations import services
+from organizations.access import Caller, caller_of, can_coach, resolve_organization
+from organizations.models import ApiKey, Group, Label, Membership, Organization, Role
+
+
+class OrganizationSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+
+
+class MemberSerializer(StrictSerializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.ATHLETE)
+    assigned_coach_id = serializers.CharField(max_length=32, required=False, allow_null=True)
+    labels = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=50)
+
+
+class MemberPatchSerializer(StrictSerializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    assigned_coach_id = serializers.CharField(max_length=32, required=False, allow_null=True)
+    labels = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=50)
+
+
+class GroupSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+
+
+class GroupMembersSerializer(StrictSerializer):
+    user_ids = serializers.ListField(child=serializers.CharField(max_length=32), min_length=1, max_length=1000)
+
+
+class ApiKeySerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+
+
+def organization_data(organization: Organization, role: str | None = None) -> dict[str, Any]:
+    data = {
+        "org_id": organization.public_id,
+        "name": organization.name,
+        "created_at": organization.created_at,
+    }
+    if role:
+        data["role"] = role
+    return data
+
+
+def member_data(membership: Membership) -> dict[str, Any]:
+    return {
+        "user_id": membership.user.public_id,
+        "username": membership.user.username,
+        "email": membership.user.email,
+        "display_name": membership.user.display_name,
+        "role": membership.role,
+        "assigned_coach_id": membership.assigned_coach.public_id if membership.assigned_coach else None,
+        "labels": [label.name for label in membership.labels.all()],
+        "joined_at": membership.joined_at,
+    }
+
+
+def group_data(group: Group, member_count: int | None = None) -> dict[str, Any]:
+    return {
+        "group_id": group.public_id,
+        "org_id": group.organization.public_id,
+        "name": group.name,
+        "member_count": member_count if member_count is not None else getattr(group, "member_count", None),
+        "created_at": group.created_at,
+    }
+
+
+def key_data(key: ApiKey) -> dict[str, Any]:
+    return {
+        "key_id": key.public_id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "created_at": key.created_at,
+        "last_used_at": key.last_used_at,
+    }
+
+
+def require_owner(caller: Caller, organization: Organization) -> None:
+    if caller.user is None or not Membership.objects.filter(
+        organization=organization, user=caller.user, role=Role.OWNER
+    ).exists():
+        raise ApiError("Only the organization's owner may do this.", "PERMISSION_DENIED", status=403)
+
+
+def coach_org(caller: Caller, org_id: str) -> Organization:
+    return resolve_organization(caller, org_id, coach=True)
+
+
+def coach_in(organization: Organization, user_id: Any, field: str) -> User | None:
+    if user_id in (None, ""):
+        return None
+    coach = User.objects.filter(
+        public_id=user_id,
+        memberships__organization=organization,
+        memberships__role__in=[Role.OWNER, Role.COACH],
+    ).first()
+    if coach is None:
+        raise ApiError("assigned_coach_id must be a coach of this organization.", field=field)
+    return coach
+
+
+class OrganizationListView(APIView):
+    def get(self, request: Request) -> Response:
+        user = require_user(caller_of(request))
+        memberships = Membership.objects.filter(user=user).select_related("organization")
+        page = page_from(request.query_params)
+        total = memberships.count()
+        rows = memberships.order_by("organization__name")[page.offset : page.limit]
+        return ok(paginated([organization_data(m.organization, m.role) for m in rows], total, page, key="organizations"))
+
+    def post(self, request: Request) -> Response:
+        user = require_user(caller_of(request))
+        data = validated(OrganizationSerializer, request.data)
+        organization = services.organization_create(name=data["name"], owner=user)
+        return ok(organization_data(organization, Role.OWNER), status=201)
+
+
+class OrganizationDetailView(APIView):
+    def get(self, request: Request, org_id: str) -> Response:
+        caller = caller_of(request)
+        organization = resolve_organization(caller, org_id, coach=False)
+        data = organization_data(organization)
+        data["athlete_count"] = organization.memberships.filter(role=Role.ATHLETE).count()
+        data["group_count"] = organization.groups.count()
+        return ok(data)
+
+    def patch(self, request: Request, org_id: str) -> Response:
+        caller = caller_of(request)
+        organization = resolve_organization(caller, org_id, coach=True)
+        require_owner(caller, organization)
+        data = validated(OrganizationSerializer, request.data)
+        organization.name = data["name"]
+        organization.save(update_fields=["name"])
+        services.organization_changed(organization)
+        return ok(organization_data(organization))
+
+
+def memberships_of(organization: Organization) -> Any:
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user", "assigned_coach")
+        .prefetch_related(Prefetch("labels", queryset=Label.objects.order_by("name")))
+    )
+
+
+class MemberListView(APIView):
+    def get(self, request: Request, org_id: str) -> Response:
+        organization = coach_org(caller_of(request), org_id)
+        page = page_from(request.query_params)
+        queryset = memberships_of(organization)
+        role = request.query_params.get("role")
+        if role:
+            if role not in Role.values:
+                raise ApiError("role must be owner, coach or athlete.", field="role")
+            queryset = queryset.filter(role=role)
+        total = queryset.count()
+        rows = queryset.order_by("user__display_name", "user__username")[page.offset : page.limit]
+        return ok(paginated([member_data(m) for m in rows], total, page, key="members"))
+
+    def post(self, request: Request, org_id: str) -> Response:
+        caller = caller_of(request)
+        organization = coach_org(caller, org_id)
+        data = validated(MemberSerializer, request.data)
+        if data["role"] != Role.ATHLETE:
+            require_owner(caller, organization)
+        user = User.objects.filter(email__iexact=data["email"]).first()
+        if user is None:
+            raise ApiError("No user with this e-mail; they must register first.", "NOT_FOUND", field="email", status=404)
+        if Membership.objects.filter(organization=organization, user=user).exists():
+            raise ApiError("This user is already a member.", "CONFLICT", field="email", status=409)
+        coach = coach_in(organization, data.get("assigned_coach_id"), "assigned_coach_id")
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                organization=organization, user=user, role=data["role"], assigned_coach=coach
+            )
+            services.labels_set(membership=membership, names=data.get("labels", []))
+            services.organization_changed(organization)
+            athlete_data_changed([user.pk])
+        return ok(member_data(memberships_of(organization).get(pk=membership.pk)), status=201)
+
+
+def member_of(organization: Organization, user_id: str) -> Membership:
+    membership = memberships_of(organization).filter(user__public_id=user_id).first()
+    if membership is None:
+        raise ApiError("No such member.", "NOT_FOUND", status=404)
+    return membership
+
+
+class MemberDetailView(APIView):
+    def patch(self, request: Request, org_id: str, user_id: str) -> Response:
+        caller = caller_of(request)
+        organization = coach_org(caller, org_id)
+        membership = member_of(organization, user_id)
+        data = validated(MemberPatchSerializer, request.data)
+        if "role" in data and data["role"] != membership.role:
+            require_owner(caller, organization)
+            if membership.role == Role.OWNER and not organization.memberships.filter(role=Role.OWNER).exclude(pk=membership.pk).exists():
+                raise ApiError("An organization needs at least one owner.", field="role")
+        with transaction.atomic():
+            if "role" in data:
+                membership.role = data["role"]
+            if "assigned_coach_id" in data:
+                membership.assigned_coach = coach_in(organization, data["assigned_coach_id"], "assigned_coach_id")
+            membership.save()
+            if "labels" in data:
+                services.labels_set(membership=membership, names=data["labels"])
+            services.organization_changed(organization)
+            athlete_data_changed([membership.user_id])
+        return ok(member_data(memberships_of(organization).get(pk=membership.pk)))
+
+    def delete(self, request: Request, org_id: str, user_id: str) -> Response:
+        caller = caller_of(request)
+        organization = coach_org(caller, org_id)
+        membership = member_of(organization, user_id)
+        if membership.role != Role.ATHLETE:
+            require_owner(caller, organization)
+            if membership.role == Role.OWNER and not organization.memberships.filter(role=Role.OWNER).exclude(pk=membership.pk).exists():
+                raise ApiError("An organization needs at least one owner.", field="user_id")
+        with transaction.atomic():
+            user_pk = membership.user_id
+            for group in organization.groups.filter(members=user_pk):
+                group.members.remove(user_pk)
+            membership.delete()
+            services.organization_changed(organization)
+            athlete_data_changed([user_pk])
+        return ok({"user_id": user_id, "removed": True})
+
+
+class LabelListView(APIView):
+    def get(self, request: Request, org_id: str) -> Response:
+        organization = coach_org(caller_of(request), org_id)
+        labels = Label.objects.filter(organization=organization).annotate(athlete_count=Count("memberships")).order_by("name")
+        return ok({"labels": [{"name": label.name, "athlete_count": label.athlete_count} for label in labels]})
+
+
+class GroupListView(APIView):
+    def get(self, request: Request, org_id: str) -> Response:
+        organization = coach_org(caller_of(request), org_id)
+        page = page_from(request.query_params)
+        queryset = organization.groups.select_related("organization").annotate(member_count=Count("members"))
+        total = queryset.count()
+        rows = queryset.order_by("name", "pk")[page.offset : page.limit]
+        return ok(paginated([group_data(g) for g in rows], total, page, key="groups"))
+
+    def post(self, request: Request, org_id: str) -> Response:
+        organization = coach_org(caller_of(request), org_id)
+        data = validated(GroupSerializer, request.data)
+        group = Group.objects.create(organization=organization, name=data["name"])
+        services.organization_changed(organization)
+        return ok(group_data(group, 0), status=201)
+
+
+def coached_group(caller: Caller, group_id: str) -> Group:
+    group = Group.objects.select_related("organization").filter(public_id=group_id).first()
+    if group is None:
+        raise ApiError("No such group.", "NOT_FOUND", status=404)
+    if not can_coach(caller, group.organization):
+        raise ApiError("Only the organization's coaches may see this group.", "PERMISSION_DENIED", status=403)
+    return group
+
+
+class GroupDetailView(APIView):
+    def get(self, request: Request, group_id: str) -> Response:
+        group = coached_group(caller_of(request), group_id)
+        members = list(group.members.order_by("display_name", "username"))
+        data = group_data(group, len(members))
+        data["members"] = [{"user_id": u.public_id, "display_name": u.display_name, "username": u.username} for u in members]
+        return ok(data)
+
+    def patch(self, request: Request, group_id: str) -> Response:
+        group = coached_group(caller_of(request), group_id)
+        data = validated(GroupSerializer, request.data)
+        group.name = data["name"]
+        group.save(update_fields=["name"])
+        services.organization_changed(group.organization)
+        return ok(group_data(group, group.members.count()))
+
+    def delete(self, request: Request, group_id: str) -> Response:
+        group = coached_group(caller_of(request), group_id)
+        with transaction.atomic():
+            group.delete()
+            services.organization_changed(group.organization)
+        return ok({"group_id": group_id, "deleted": True})
+
+
+class GroupMembersView(APIView):
+    def post(self, request: Request, group_id: str) -> Response:
+        group = coached_group(caller_of(request), group_id)
+        data = validated(GroupMembersSerializer, request.data)
+        wanted = list(dict.fromkeys(data["user_ids"]))
+        athletes = {
+            u.public_id: u
+            for u in User.objects.filter(
+                public_id__in=wanted,
+                memberships__organization=group.organization,
+                memberships__role=Role.ATHLETE,
+            )
+        }
+        for index, user_id in enumerate(wanted):
+            if user_id not in athletes:
+                raise ApiError(f"{user_id} is not an athlete of this organization.", "NOT_FOUND", field=f"user_ids[{index}]", status=404)
+        with transaction.atomic():
+            group.members.add(*athletes.values())
+            services.organization_changed(group.organization)
+        return ok(group_data(group, group.members.count()))
+
+
+class GroupMemberDetailView(APIView):
+    def delete(self, request: Request, group_id: str, user_id: str) -> Response:
+        group = coached_group(caller_of(request), group_id)
+        member = group.members.filter(public_id=user_id).first()
+        if member is None:
+            raise ApiError("This user is not in the group.", "NOT_FOUND", status=404)
+        with transaction.atomic():
+            group.members.remove(member)
+            services.organization_changed(group.organization)
+        return ok({"group_id": group_id, "user_id": user_id, "removed": True})
+
+
+class ApiKeyListView(APIView):
+    def get(self, request: Request, org_id: str) -> Response:
+        caller = caller_of(request)
+        organization = coach_org(caller, org_id)
+        require_owner(caller, organization)
+        page = page_from(request.query_params)
+        queryset = organization.api_keys.filter(revoked_at__isnull=True)
+        total = queryset.count()
+        rows = queryset.order_by("-created_at", "pk")[page.offset : page.limit]
+        return ok(paginated([key_data(k) for k in rows], total, page, key="api_keys"))
+
+    def post(self, request: Request, org_id: str) -> Response:
+        caller = caller_of(request)
+        organization = coach_org(caller, org_id)
+        require_owner(caller, organization)
+        data = validated(ApiKeySerializer, request.data)
+        key, raw = services.api_key_create(organization=organization, name=data["name"], created_by=caller.user)
+        return ok({**key_data(key), "key": raw}, status=201)
+
+
+class ApiKeyDetailView(APIView):
+    def delete(self, request: Request, org_id: str, key_id: str) -> Response:
+        caller = caller_of(request)
+        organization = coach_org(caller, org_id)
+        require_owner(caller, organization)
+        updated = ApiKey.objects.filter(
+            organization=organization, public_id=key_id, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if not updated:
+            raise ApiError("No such API key.", "NOT_FOUND", status=404)
+        return ok({"key_id": key_id, "revoked": True})

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Starts or stops a PostgreSQL 15 and a Redis on free loopback ports, in a state folder.
+#   scripts/services.sh start DIR   # installs them with apt when missing; writes DIR/env
+#   scripts/services.sh stop DIR
+# Fails loudly when they cannot start: nothing is ever silently skipped.
+set -euo pipefail
+
+cmd=${1:?usage: services.sh start|stop DIR}
+dir=${2:?usage: services.sh start|stop DIR}
+
+die() { echo "services.sh: $*" >&2; exit 1; }
+
+pg_bin() {
+  for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+ensure_installed() {
+  local missing=()
+  pg_bin >/dev/null || missing+=(postgresql)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "services.sh: installing ${missing[*]} with apt" >&2
+    [ "$(id -u)" = 0 ] || die "need root to apt-get install ${missing[*]}"
+    apt-get update -qq || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+      || die "apt-get install ${missing[*]} failed"
+  fi
+  pg_bin >/dev/null || die "PostgreSQL binaries not found after install"
+  command -v redis-server >/dev/null || die "redis-server not found after install"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+as_pg_user() {
+  # PostgreSQL refuses to run as root: use the unprivileged postgres account.
+  if [ "$(id -u)" = 0 ]; then
+    id -u postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+start() {
+  ensure_installed
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  local bin pgport redisport
+  bin=$(pg_bin)
+  pgport=$(free_port)
+  redisport=$(free_port)
+  mkdir -p "$dir/pg" "$dir/redis"
+  if [ "$(id -u)" = 0 ]; then
+    id -u postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+    chown -R postgres "$dir/pg"
+    chmod 755 "$dir"
+  fi
+  if [ ! -f "$dir/pg/data/PG_VERSION" ]; then
+    as_pg_user "$bin/initdb" -D "$dir/pg/data" -U astral --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/pg/initdb.log" 2>&1 \
+      || { cat "$dir/pg/initdb.log" >&2; die "initdb failed"; }
+  fi
+  as_pg_user "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 60 \
+    -o "-h 127.0.0.1 -p $pgport -k $dir/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c jit=off -c max_connections=200" start >/dev/null \
+    || { cat "$dir/pg/server.log" >&2; die "PostgreSQL did not start"; }
+  redis-server --port "$redisport" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
+    --dir "$dir/redis" --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" \
+    || die "Redis did not start"
+  for _ in $(seq 50); do
+    redis-cli -p "$redisport" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  redis-cli -p "$redisport" ping >/dev/null 2>&1 || die "Redis does not answer on port $redisport"
+  "$bin/createdb" -h 127.0.0.1 -p "$pgport" -U astral astral 2>/dev/null || true
+  cat >"$dir/env" <<ENV
+export DATABASE_URL=postgres://astral@127.0.0.1:$pgport/astral
+export REDIS_URL=redis://127.0.0.1:$redisport/0
+export CELERY_BROKER_URL=redis://127.0.0.1:$redisport/1
+export ASTRAL_PG_BIN=$bin
+export ASTRAL_PG_PORT=$pgport
+export ASTRAL_REDIS_PORT=$redisport
+ENV
+  echo "PostgreSQL on 127.0.0.1:$pgport, Redis on 127.0.0.1:$redisport (env in $dir/env)"
+}
+
+stop() {
+  [ -d "$dir" ] || return 0
+  local bin
+  if [ -f "$dir/redis/redis.pid" ]; then
+    kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null || true
+  fi
+  if bin=$(pg_bin) && [ -f "$dir/pg/data/postmaster.pid" ]; then
+    as_pg_user "$bin/pg_ctl" -D "$dir/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  *) die "unknown command $cmd" ;;
+esac

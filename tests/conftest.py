@@ -1,0 +1,131 @@
+"""The cast: Riverside Runners (owner Cora, athletes Alice and Bob), Hilltop Harriers
+(coach Olga, athlete Dave), and Charlie, who belongs to no club."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from athletes.models import User
+from organizations.models import Organization, Role
+from tests.factories import add_member, make_api_key, make_org, make_user
+
+
+def pytest_configure(config: Any) -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise pytest.UsageError(
+            "The suite runs on real PostgreSQL and Redis: use `make test` "
+            "(or set DATABASE_URL and REDIS_URL yourself)."
+        )
+    if not os.environ.get("REDIS_URL"):
+        raise pytest.UsageError("REDIS_URL is not set: use `make test`.")
+
+
+class Api:
+    """An API client that speaks as one caller and parses the JSON answers."""
+
+    def __init__(self, headers: dict[str, str] | None = None) -> None:
+        self.client = APIClient()
+        self.headers = headers or {}
+
+    def _call(self, method: str, path: str, data: Any = None, **kwargs: Any) -> Any:
+        fmt = kwargs.pop("format", "json")
+        call = getattr(self.client, method)
+        if method in ("get", "delete") and data is not None:
+            return call(path, data, headers=self.headers, **kwargs)
+        return call(path, data, format=fmt, headers=self.headers, **kwargs)
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        return self._call("get", path, params, **kwargs)
+
+    def post(self, path: str, data: Any = None, **kwargs: Any) -> Any:
+        return self._call("post", path, data, **kwargs)
+
+    def patch(self, path: str, data: Any = None, **kwargs: Any) -> Any:
+        return self._call("patch", path, data, **kwargs)
+
+    def put(self, path: str, data: Any = None, **kwargs: Any) -> Any:
+        return self._call("put", path, data, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self._call("delete", path, None, **kwargs)
+
+
+def bearer(user: User) -> dict[str, str]:
+    return {"Authorization": f"Bearer {RefreshToken.for_user(user).access_token}"}
+
+
+@dataclass
+class Cast:
+    riverside: Organization
+    hilltop: Organization
+    cora: User  # owner of Riverside
+    alice: User  # athlete of Riverside
+    bob: User  # athlete of Riverside
+    olga: User  # coach of Hilltop
+    dave: User  # athlete of Hilltop
+    charlie: User  # no club
+    riverside_key: str
+    hilltop_key: str
+
+    def api(self, who: User | str | None) -> Api:
+        if who is None:
+            return Api()
+        if isinstance(who, str):
+            return Api({"X-API-Key": who})
+        return Api(bearer(who))
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def cast(db: Any) -> Cast:
+    riverside = make_org("Riverside Runners")
+    hilltop = make_org("Hilltop Harriers")
+    cora = make_user("cora", display_name="Cora Coach")
+    alice = make_user("alice", display_name="Alice Andersen", timezone="America/Chicago")
+    bob = make_user("bob", display_name="Bob Brown")
+    olga = make_user("olga", display_name="Olga Other")
+    dave = make_user("dave", display_name="Dave Dale")
+    charlie = make_user("charlie", display_name="Charlie Solo")
+    add_member(riverside, cora, Role.OWNER)
+    add_member(riverside, alice, Role.ATHLETE, assigned_coach=cora)
+    add_member(riverside, bob, Role.ATHLETE)
+    add_member(hilltop, olga, Role.COACH)
+    add_member(hilltop, dave, Role.ATHLETE)
+    return Cast(
+        riverside=riverside,
+        hilltop=hilltop,
+        cora=cora,
+        alice=alice,
+        bob=bob,
+        olga=olga,
+        dave=dave,
+        charlie=charlie,
+        riverside_key=make_api_key(riverside),
+        hilltop_key=make_api_key(hilltop),
+    )
+
+
+def assert_error(response: Any, status: int, code: str | None = None, field: str | None = None) -> dict[str, Any]:
+    """API.md §1: `{"error": str, "details": {"code", "field"}}`, JSON, never HTML."""
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error", "details"}, body
+    assert isinstance(body["error"], str) and body["error"]
+    assert isinstance(body["details"]["code"], str)
+    if code is not None:
+        assert body["details"]["code"] == code, body
+    if field is not None:
+        assert body["details"].get("field") == field, body
+    return body
