@@ -27,7 +27,11 @@ def plan_instances_data(instances: Iterable[PlanInstance]) -> list[dict[str, Any
     todays = {i.user_id: timezone.localdate(timezone=i.user.tz) for i in instances}
     first = min(i.start_date for i in instances)
     last = max(todays.values())
-    done = daily_distance_by_user({i.user for i in instances}, first=first, last=last) if first <= last else {}
+    done = (
+        daily_distance_by_user({i.user for i in instances}, first=first, last=last)
+        if first <= last
+        else {}
+    )
     out = []
     for instance in instances:
         today = todays[instance.user_id]

@@ -62,7 +62,9 @@ def activity_totals(user: User, *, start: datetime, end: datetime) -> dict[str, 
         runs=Count("id"),
         distance=Coalesce(Sum("distance"), 0.0),
         duration=Coalesce(Sum("duration"), 0.0),
-        hr_weighted=Sum(F("avg_heart_rate") * F("duration"), filter=Q(avg_heart_rate__isnull=False)),
+        hr_weighted=Sum(
+            F("avg_heart_rate") * F("duration"), filter=Q(avg_heart_rate__isnull=False)
+        ),
         hr_duration=Sum("duration", filter=Q(avg_heart_rate__isnull=False)),
     )
 
@@ -74,9 +76,7 @@ def health_buckets(
     queryset = HealthMetric.objects.filter(user=user, date__gte=first, date__lte=last)
     if granularity == "day":
         rows = queryset.values("date", "resting_hr", "hrv", "vo2_max", "recovery_score")
-        return {
-            row.pop("date"): {**row, "samples": 1} for row in rows
-        }
+        return {row.pop("date"): {**row, "samples": 1} for row in rows}
     trunc = TruncWeek if granularity == "week" else TruncMonth
     rows = (
         queryset.annotate(bucket=trunc("date", output_field=DateField()))

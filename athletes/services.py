@@ -176,7 +176,9 @@ def activity_create(
     return activity
 
 
-def activity_update(*, activity: Activity, fields: dict[str, Any], allow_overlap: bool = True) -> Activity:
+def activity_update(
+    *, activity: Activity, fields: dict[str, Any], allow_overlap: bool = True
+) -> Activity:
     with transaction.atomic():
         lock_athlete(activity.user)
         for name, value in fields.items():

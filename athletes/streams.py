@@ -14,7 +14,9 @@ COLUMNS = ("t", "distance", "heart_rate", "lat", "lon", "altitude")
 
 def pack(samples: list[dict[str, Any]]) -> bytes:
     columns = {name: [s.get(name) for s in samples] for name in COLUMNS}
-    columns = {name: values for name, values in columns.items() if any(v is not None for v in values)}
+    columns = {
+        name: values for name, values in columns.items() if any(v is not None for v in values)
+    }
     return zlib.compress(orjson.dumps(columns), level=6)
 
 

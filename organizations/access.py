@@ -102,7 +102,9 @@ def resolve_athlete(caller: Caller, user_id: Any, field: str = "user_id") -> Use
     return athlete
 
 
-def resolve_organization(caller: Caller, org_id: Any, *, coach: bool, field: str = "org_id") -> Organization:
+def resolve_organization(
+    caller: Caller, org_id: Any, *, coach: bool, field: str = "org_id"
+) -> Organization:
     """An organization the caller belongs to (as a coach when `coach`), by public id."""
     if not isinstance(org_id, str) or not org_id:
         raise ApiError("org_id is required.", field=field)

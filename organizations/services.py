@@ -25,14 +25,23 @@ def organization_create(*, name: str, owner: object) -> Organization:
 
 def labels_set(*, membership: Membership, names: Iterable[str]) -> None:
     wanted = sorted({n.strip() for n in names if n.strip()})
-    existing = {label.name: label for label in Label.objects.filter(organization=membership.organization, name__in=wanted)}
-    missing = [Label(organization=membership.organization, name=n) for n in wanted if n not in existing]
+    existing = {
+        label.name: label
+        for label in Label.objects.filter(organization=membership.organization, name__in=wanted)
+    }
+    missing = [
+        Label(organization=membership.organization, name=n) for n in wanted if n not in existing
+    ]
     if missing:
         Label.objects.bulk_create(missing, ignore_conflicts=True)
-    membership.labels.set(Label.objects.filter(organization=membership.organization, name__in=wanted))
+    membership.labels.set(
+        Label.objects.filter(organization=membership.organization, name__in=wanted)
+    )
 
 
-def api_key_create(*, organization: Organization, name: str, created_by: object) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, organization: Organization, name: str, created_by: object
+) -> tuple[ApiKey, str]:
     """Returns the key row and the raw key, which is shown once and never stored."""
     raw = "ak_" + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(

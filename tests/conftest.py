@@ -116,7 +116,9 @@ def cast(db: Any) -> Cast:
     )
 
 
-def assert_error(response: Any, status: int, code: str | None = None, field: str | None = None) -> dict[str, Any]:
+def assert_error(
+    response: Any, status: int, code: str | None = None, field: str | None = None
+) -> dict[str, Any]:
     """API.md §1: `{"error": str, "details": {"code", "field"}}`, JSON, never HTML."""
     assert response.status_code == status, response.content[:500]
     assert response["Content-Type"].startswith("application/json")

@@ -26,11 +26,19 @@ def make_org(name: str = "Riverside Runners") -> Organization:
     return Organization.objects.create(name=name)
 
 
-def add_member(org: Organization, user: User, role: str = Role.ATHLETE, **fields: Any) -> Membership:
+def add_member(
+    org: Organization, user: User, role: str = Role.ATHLETE, **fields: Any
+) -> Membership:
     return Membership.objects.create(organization=org, user=user, role=role, **fields)
 
 
-def make_activity(user: User, start_time: datetime, distance: float = 10_000, duration: float = 3_000, **fields: Any) -> Activity:
+def make_activity(
+    user: User,
+    start_time: datetime,
+    distance: float = 10_000,
+    duration: float = 3_000,
+    **fields: Any,
+) -> Activity:
     """A stored activity, written straight to the table (no derived fields unless given)."""
     return Activity.objects.create(
         user=user, start_time=start_time, distance=distance, duration=duration, **fields

@@ -71,16 +71,30 @@ def attention_flags(
         if cur <= t["hrv_drop_ratio"] * prev:
             pct = _change_pct(cur, prev)
             flags.append(
-                Flag("hrv_drop", "hrv_avg", "warning", cur, prev, pct,
-                     f"HRV fell {abs(pct):.0f}% week over week ({prev:g} → {cur:g} ms)")
+                Flag(
+                    "hrv_drop",
+                    "hrv_avg",
+                    "warning",
+                    cur,
+                    prev,
+                    pct,
+                    f"HRV fell {abs(pct):.0f}% week over week ({prev:g} → {cur:g} ms)",
+                )
             )
     if _comparable(recovery, min_readings):
         cur, prev = float(recovery.current), float(recovery.previous)  # type: ignore[arg-type]
         if cur <= t["recovery_drop_ratio"] * prev:
             pct = _change_pct(cur, prev)
             flags.append(
-                Flag("recovery_drop", "recovery_score", "warning", cur, prev, pct,
-                     f"Recovery fell {abs(pct):.0f}% week over week ({prev:g} → {cur:g})")
+                Flag(
+                    "recovery_drop",
+                    "recovery_score",
+                    "warning",
+                    cur,
+                    prev,
+                    pct,
+                    f"Recovery fell {abs(pct):.0f}% week over week ({prev:g} → {cur:g})",
+                )
             )
     if _comparable(vo2_max, min_readings):
         cur, prev = float(vo2_max.current), float(vo2_max.previous)  # type: ignore[arg-type]
@@ -88,8 +102,15 @@ def attention_flags(
             pct = _change_pct(cur, prev)
             down = cur < prev
             flags.append(
-                Flag("vo2max_change", "vo2_max", "warning" if down else "info", cur, prev, pct,
-                     f"VO2max {'fell' if down else 'rose'} {abs(pct):.1f}% ({prev:g} → {cur:g})")
+                Flag(
+                    "vo2max_change",
+                    "vo2_max",
+                    "warning" if down else "info",
+                    cur,
+                    prev,
+                    pct,
+                    f"VO2max {'fell' if down else 'rose'} {abs(pct):.1f}% ({prev:g} → {cur:g})",
+                )
             )
     if (
         acute_chronic_ratio is not None
@@ -97,13 +118,27 @@ def attention_flags(
         and history_days >= t["load_spike_min_history_days"]
     ):
         flags.append(
-            Flag("load_spike", "acute_chronic_ratio", "warning", acute_chronic_ratio, None, None,
-                 f"Acute:chronic load ratio is {acute_chronic_ratio:.2f} (injury risk)")
+            Flag(
+                "load_spike",
+                "acute_chronic_ratio",
+                "warning",
+                acute_chronic_ratio,
+                None,
+                None,
+                f"Acute:chronic load ratio is {acute_chronic_ratio:.2f} (injury risk)",
+            )
         )
     if activities_last_7_days == 0 and activities_prior_28_days > 0:
         flags.append(
-            Flag("inactive", "activities", "info", 0, float(activities_prior_28_days), None,
-                 "No activity in the last 7 days")
+            Flag(
+                "inactive",
+                "activities",
+                "info",
+                0,
+                float(activities_prior_28_days),
+                None,
+                "No activity in the last 7 days",
+            )
         )
     return flags
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 
 from analytics.metrics.vdot import oxygen_cost
 from analytics.metrics.zones import STOPPED_SPEED_M_S, Sample
@@ -53,13 +54,17 @@ def training_load(
     hr_samples = [s for s in samples if s.heart_rate is not None]
     if len(hr_samples) >= 2:
         total = 0.0
-        for prev, cur in zip(hr_samples, hr_samples[1:], strict=False):
+        for prev, cur in pairwise(hr_samples):
             dt = cur.t - prev.t
             if dt <= 0:
                 continue
-            if prev.distance is not None and cur.distance is not None:
-                if (cur.distance - prev.distance) / dt < STOPPED_SPEED_M_S:
-                    continue  # stopped: moving time only
+            moved = (
+                None
+                if prev.distance is None or cur.distance is None
+                else (cur.distance - prev.distance) / dt
+            )
+            if moved is not None and moved < STOPPED_SPEED_M_S:
+                continue  # stopped: moving time only
             total += trimp(dt / 60.0, hr_intensity(prev.heart_rate or 0, resting_hr, max_hr), sex)
         return round(total, 1)
     minutes = duration / 60.0

@@ -28,13 +28,22 @@ def data_quality(
     unit_system_chosen: bool,
 ) -> dict[str, Any]:
     checks = [
-        Check("pace_zones", has_pace_zones or has_vdot, 20,
-              "Set your pace zones, or a VDOT to derive them from"),
-        Check("hr_zones", has_hr_zones or has_max_hr, 20,
-              "Set your heart-rate zones or your max heart rate"),
+        Check(
+            "pace_zones",
+            has_pace_zones or has_vdot,
+            20,
+            "Set your pace zones, or a VDOT to derive them from",
+        ),
+        Check(
+            "hr_zones",
+            has_hr_zones or has_max_hr,
+            20,
+            "Set your heart-rate zones or your max heart rate",
+        ),
         Check("vdot", has_vdot, 20, "Set your VDOT from a recent race result"),
-        Check("integrations", connected_integrations > 0, 20,
-              "Connect Garmin, Strava or Apple Health"),
+        Check(
+            "integrations", connected_integrations > 0, 20, "Connect Garmin, Strava or Apple Health"
+        ),
         Check("timezone", timezone_chosen, 10, "Choose your time zone"),
         Check("unit_system", unit_system_chosen, 10, "Choose kilometres or miles"),
     ]

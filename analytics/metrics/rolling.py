@@ -95,9 +95,7 @@ def window_mean(
     return round1(mean(values)), len(values)
 
 
-def trailing_means(
-    series: Sequence[tuple[date, float | None]], window: int
-) -> list[float | None]:
+def trailing_means(series: Sequence[tuple[date, float | None]], window: int) -> list[float | None]:
     """For each point, the mean of the non-null values among it and the window−1 before."""
     out: list[float | None] = []
     for index in range(len(series)):

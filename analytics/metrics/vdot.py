@@ -16,9 +16,7 @@ def oxygen_cost(speed_m_per_min: float) -> float:
 def sustainable_fraction(minutes: float) -> float:
     """Fraction of VO2max that can be held for a race of this many minutes."""
     return (
-        0.8
-        + 0.1894393 * math.exp(-0.012778 * minutes)
-        + 0.2989558 * math.exp(-0.1932605 * minutes)
+        0.8 + 0.1894393 * math.exp(-0.012778 * minutes) + 0.2989558 * math.exp(-0.1932605 * minutes)
     )
 
 

@@ -6,6 +6,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 from analytics.metrics.vdot import pace_zone_boundaries
 
@@ -31,7 +32,9 @@ def effective_max_hr(max_hr: float | None, birth_date: date | None, today: date)
     return float(DEFAULT_MAX_HR)
 
 
-def effective_resting_hr(recent_readings: Sequence[float], profile_resting_hr: float | None) -> float:
+def effective_resting_hr(
+    recent_readings: Sequence[float], profile_resting_hr: float | None
+) -> float:
     """Median of the last 7 days' readings, else the profile's, else 60."""
     if recent_readings:
         return float(statistics.median(recent_readings))
@@ -44,7 +47,9 @@ def default_hr_zones(max_hr: float) -> list[int]:
     return [round(max_hr * p) for p in HR_ZONE_PERCENTS]
 
 
-def effective_pace_zones(pace_zones: Sequence[float] | None, vdot: float | None) -> list[float] | None:
+def effective_pace_zones(
+    pace_zones: Sequence[float] | None, vdot: float | None
+) -> list[float] | None:
     """The user's own 4 boundaries, else those derived from the VDOT, else None."""
     if pace_zones:
         return [float(p) for p in pace_zones]
@@ -110,7 +115,7 @@ def zone_times(
     usable = [s for s in samples if s.distance is not None]
     if len(usable) >= 2:
         moving_total = 0.0
-        for prev, cur in zip(usable, usable[1:], strict=False):
+        for prev, cur in pairwise(usable):
             dt = cur.t - prev.t
             dd = (cur.distance or 0.0) - (prev.distance or 0.0)
             if dt <= 0 or dd / dt < STOPPED_SPEED_M_S:

@@ -77,9 +77,13 @@ class RegisterView(PublicView):
     def post(self, request: Request) -> Response:
         data = validated(RegisterSerializer, request.data)
         if User.objects.filter(email__iexact=data["email"]).exists():
-            raise ApiError("An account with this e-mail exists.", "EMAIL_TAKEN", field="email", status=409)
+            raise ApiError(
+                "An account with this e-mail exists.", "EMAIL_TAKEN", field="email", status=409
+            )
         if User.objects.filter(username__iexact=data["username"]).exists():
-            raise ApiError("This username is taken.", "USERNAME_TAKEN", field="username", status=409)
+            raise ApiError(
+                "This username is taken.", "USERNAME_TAKEN", field="username", status=409
+            )
         try:
             with transaction.atomic():
                 user = User.objects.create_user(
@@ -90,7 +94,9 @@ class RegisterView(PublicView):
                     timezone=data.get("timezone", ""),
                 )
         except IntegrityError:
-            raise ApiError("An account with these details exists.", "EMAIL_TAKEN", field="email", status=409) from None
+            raise ApiError(
+                "An account with these details exists.", "EMAIL_TAKEN", field="email", status=409
+            ) from None
         return Response({"user": me_data(user), **tokens_for(user)}, status=201)
 
 
@@ -113,7 +119,9 @@ class TokenView(PublicView):
         login = (data.get("email") or data.get("username") or "").lower()
         attempts_key = cache.make_key("login-attempts", hashlib.sha256(login.encode()).hexdigest())
         if cache.incr_counter(attempts_key, 15 * 60) > LOGIN_ATTEMPTS_PER_ACCOUNT:
-            raise ApiError("Too many sign-in attempts; try again later.", "RATE_LIMITED", status=429)
+            raise ApiError(
+                "Too many sign-in attempts; try again later.", "RATE_LIMITED", status=429
+            )
         user = authenticate(request, username=login, password=data["password"])
         if user is None:
             raise ApiError("Invalid credentials.", "INVALID_CREDENTIALS", status=401)
@@ -137,7 +145,9 @@ class TokenRefreshView(PublicView):
             refresh.blacklist()
             new_refresh = RefreshToken.for_user(user)
         except TokenError:
-            raise ApiError("Invalid or expired refresh token.", "INVALID_TOKEN", field="refresh", status=401) from None
+            raise ApiError(
+                "Invalid or expired refresh token.", "INVALID_TOKEN", field="refresh", status=401
+            ) from None
         return Response({"access": str(new_refresh.access_token), "refresh": str(new_refresh)})
 
 
@@ -147,7 +157,9 @@ class LogoutView(APIView):
         try:
             RefreshToken(data["refresh"]).blacklist()
         except TokenError:
-            raise ApiError("Invalid or expired refresh token.", "INVALID_TOKEN", field="refresh", status=401) from None
+            raise ApiError(
+                "Invalid or expired refresh token.", "INVALID_TOKEN", field="refresh", status=401
+            ) from None
         return Response({"logged_out": True})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from itertools import pairwise
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -37,7 +38,9 @@ class RegisterSerializer(StrictSerializer):
     password = serializers.CharField(max_length=128, trim_whitespace=False)
     username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
     display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone_name])
+    timezone = serializers.CharField(
+        max_length=64, required=False, validators=[validate_timezone_name]
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         candidate = User(email=attrs["email"], username=attrs["username"])
@@ -52,13 +55,17 @@ class UserUpdateSerializer(StrictSerializer):
     username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150, required=False)
     display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     profile_image_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
-    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone_name])
+    timezone = serializers.CharField(
+        max_length=64, required=False, validators=[validate_timezone_name]
+    )
     unit_system = serializers.ChoiceField(choices=UnitSystem.choices, required=False)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_null=True)
     birth_date = serializers.DateField(required=False, allow_null=True)
     weight_kg = serializers.FloatField(required=False, allow_null=True, min_value=20, max_value=300)
     max_hr = serializers.IntegerField(required=False, allow_null=True, min_value=100, max_value=240)
-    resting_hr = serializers.IntegerField(required=False, allow_null=True, min_value=25, max_value=120)
+    resting_hr = serializers.IntegerField(
+        required=False, allow_null=True, min_value=25, max_value=120
+    )
     vdot = serializers.FloatField(required=False, allow_null=True, min_value=15, max_value=90)
     hr_zones = serializers.ListField(
         child=serializers.IntegerField(min_value=40, max_value=250),
@@ -79,12 +86,12 @@ class UserUpdateSerializer(StrictSerializer):
     push_token = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
     def validate_hr_zones(self, value: list[int] | None) -> list[int] | None:
-        if value and any(b <= a for a, b in zip(value, value[1:], strict=False)):
+        if value and any(b <= a for a, b in pairwise(value)):
             raise serializers.ValidationError("HR zone upper bounds must be strictly ascending.")
         return value
 
     def validate_pace_zones(self, value: list[int] | None) -> list[int] | None:
-        if value and any(b >= a for a, b in zip(value, value[1:], strict=False)):
+        if value and any(b >= a for a, b in pairwise(value)):
             raise serializers.ValidationError(
                 "Pace zone boundaries (seconds per km) must be strictly decreasing."
             )
@@ -113,10 +120,14 @@ class IntegrationSerializer(StrictSerializer):
 class SampleSerializer(StrictSerializer):
     t = serializers.FloatField(min_value=0)
     distance = serializers.FloatField(min_value=0, required=False, allow_null=True)
-    heart_rate = serializers.FloatField(min_value=20, max_value=260, required=False, allow_null=True)
+    heart_rate = serializers.FloatField(
+        min_value=20, max_value=260, required=False, allow_null=True
+    )
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True)
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True)
-    altitude = serializers.FloatField(min_value=-500, max_value=9000, required=False, allow_null=True)
+    altitude = serializers.FloatField(
+        min_value=-500, max_value=9000, required=False, allow_null=True
+    )
 
 
 class ActivityWriteSerializer(StrictSerializer):
@@ -124,13 +135,23 @@ class ActivityWriteSerializer(StrictSerializer):
     start_time = serializers.DateTimeField()
     distance = serializers.FloatField(min_value=0, max_value=1_000_000)
     duration = serializers.FloatField(min_value=0.001, max_value=30 * 24 * 3600)
-    elapsed_time = serializers.FloatField(min_value=0, max_value=30 * 24 * 3600, required=False, allow_null=True)
+    elapsed_time = serializers.FloatField(
+        min_value=0, max_value=30 * 24 * 3600, required=False, allow_null=True
+    )
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     sport = serializers.RegexField(r"^[a-z_]{2,32}$", required=False)
-    avg_heart_rate = serializers.FloatField(min_value=20, max_value=260, required=False, allow_null=True)
-    max_heart_rate = serializers.FloatField(min_value=20, max_value=260, required=False, allow_null=True)
-    calories = serializers.FloatField(min_value=0, max_value=100_000, required=False, allow_null=True)
-    elevation_gain = serializers.FloatField(min_value=0, max_value=100_000, required=False, allow_null=True)
+    avg_heart_rate = serializers.FloatField(
+        min_value=20, max_value=260, required=False, allow_null=True
+    )
+    max_heart_rate = serializers.FloatField(
+        min_value=20, max_value=260, required=False, allow_null=True
+    )
+    calories = serializers.FloatField(
+        min_value=0, max_value=100_000, required=False, allow_null=True
+    )
+    elevation_gain = serializers.FloatField(
+        min_value=0, max_value=100_000, required=False, allow_null=True
+    )
     source = serializers.ChoiceField(choices=Source.choices, required=False)
     external_id = serializers.CharField(max_length=128, required=False, allow_null=True)
     samples = SampleSerializer(many=True, required=False, max_length=MAX_SAMPLES)
@@ -139,12 +160,14 @@ class ActivityWriteSerializer(StrictSerializer):
     def validate_start_time(self, value: Any) -> Any:
         raw = self.initial_data.get("start_time") if isinstance(self.initial_data, dict) else None
         if isinstance(raw, str) and not _has_offset(raw):
-            raise serializers.ValidationError("start_time needs a UTC offset, e.g. 2025-04-22T07:00:00Z.")
+            raise serializers.ValidationError(
+                "start_time needs a UTC offset, e.g. 2025-04-22T07:00:00Z."
+            )
         return value
 
     def validate_samples(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         times = [s["t"] for s in value]
-        if any(b < a for a, b in zip(times, times[1:], strict=False)):
+        if any(b < a for a, b in pairwise(times)):
             raise serializers.ValidationError("Sample times must not decrease.")
         return value
 
@@ -182,11 +205,17 @@ def _has_offset(text: str) -> bool:
 class HealthEntrySerializer(StrictSerializer):
     date = serializers.DateField()
     user_id = serializers.CharField(max_length=32, required=False)
-    resting_hr = serializers.FloatField(min_value=20, max_value=150, required=False, allow_null=True)
+    resting_hr = serializers.FloatField(
+        min_value=20, max_value=150, required=False, allow_null=True
+    )
     hrv = serializers.FloatField(min_value=1, max_value=400, required=False, allow_null=True)
     vo2_max = serializers.FloatField(min_value=10, max_value=100, required=False, allow_null=True)
-    recovery_score = serializers.FloatField(min_value=0, max_value=100, required=False, allow_null=True)
-    sleep_seconds = serializers.IntegerField(min_value=0, max_value=86_400, required=False, allow_null=True)
+    recovery_score = serializers.FloatField(
+        min_value=0, max_value=100, required=False, allow_null=True
+    )
+    sleep_seconds = serializers.IntegerField(
+        min_value=0, max_value=86_400, required=False, allow_null=True
+    )
 
 
 class GoalSerializer(StrictSerializer):
@@ -223,8 +252,12 @@ class WorkoutSerializer(StrictSerializer):
     week = serializers.IntegerField(min_value=1, max_value=104)
     day = serializers.IntegerField(min_value=1, max_value=7)
     type = serializers.RegexField(r"^[a-z_]{2,32}$", required=False, default="easy")
-    distance = serializers.FloatField(min_value=0, max_value=200_000, required=False, allow_null=True)
-    duration = serializers.FloatField(min_value=0, max_value=86_400, required=False, allow_null=True)
+    distance = serializers.FloatField(
+        min_value=0, max_value=200_000, required=False, allow_null=True
+    )
+    duration = serializers.FloatField(
+        min_value=0, max_value=86_400, required=False, allow_null=True
+    )
     pace_zone = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
 
 

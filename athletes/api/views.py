@@ -32,8 +32,8 @@ from athletes.models import (
     Goal,
     Integration,
     Plan,
-    PlannedWorkout,
     PlanInstance,
+    PlannedWorkout,
     User,
 )
 from organizations.access import (
@@ -60,7 +60,9 @@ def body(request: Request) -> Any:
 
 def require_user(caller: Caller) -> User:
     if caller.user is None:
-        raise ApiError("This endpoint is for signed-in users, not API keys.", "PERMISSION_DENIED", status=403)
+        raise ApiError(
+            "This endpoint is for signed-in users, not API keys.", "PERMISSION_DENIED", status=403
+        )
     return caller.user
 
 
@@ -74,10 +76,13 @@ class MeView(APIView):
     def patch(self, request: Request) -> Response:
         user = require_user(caller_of(request))
         data = validated(s.UserUpdateSerializer, body(request))
-        if "username" in data and User.objects.exclude(pk=user.pk).filter(
-            username__iexact=data["username"]
-        ).exists():
-            raise ApiError("This username is taken.", "USERNAME_TAKEN", field="username", status=409)
+        if (
+            "username" in data
+            and User.objects.exclude(pk=user.pk).filter(username__iexact=data["username"]).exists()
+        ):
+            raise ApiError(
+                "This username is taken.", "USERNAME_TAKEN", field="username", status=409
+            )
         with transaction.atomic():
             for name, value in data.items():
                 setattr(user, name, value)
@@ -101,7 +106,9 @@ class IntegrationDetailView(APIView):
     def put(self, request: Request, provider: str) -> Response:
         user = require_user(caller_of(request))
         if provider not in s.PROVIDERS:
-            raise ApiError(f"Unknown provider: {provider}.", "NOT_FOUND", field="provider", status=404)
+            raise ApiError(
+                f"Unknown provider: {provider}.", "NOT_FOUND", field="provider", status=404
+            )
         data = validated(s.IntegrationSerializer, body(request) or {})
         with transaction.atomic():
             Integration.objects.update_or_create(
@@ -115,7 +122,9 @@ class IntegrationDetailView(APIView):
     def delete(self, request: Request, provider: str) -> Response:
         user = require_user(caller_of(request))
         if provider not in s.PROVIDERS:
-            raise ApiError(f"Unknown provider: {provider}.", "NOT_FOUND", field="provider", status=404)
+            raise ApiError(
+                f"Unknown provider: {provider}.", "NOT_FOUND", field="provider", status=404
+            )
         with transaction.atomic():
             Integration.objects.filter(user=user, provider=provider).delete()
             services.athlete_data_changed([user.pk])
@@ -146,7 +155,9 @@ class ActivityListView(APIView):
         if last:
             queryset = queryset.filter(start_time__lt=local_midnight(last + timedelta(days=1), tz))
         total = queryset.count()
-        rows = list(queryset.select_related("user").order_by("-start_time")[page.offset : page.limit])
+        rows = list(
+            queryset.select_related("user").order_by("-start_time")[page.offset : page.limit]
+        )
         return ok(paginated([activity_data(a) for a in rows], total, page, key="activities"))
 
     def post(self, request: Request) -> Response:
@@ -203,8 +214,12 @@ class ActivityDetailView(APIView):
         allow_overlap = data.pop("allow_overlap", False)
         merged_elapsed = data.get("elapsed_time", activity.elapsed_time)
         if merged_elapsed is not None and merged_elapsed < data.get("duration", activity.duration):
-            raise ApiError("elapsed_time must not be shorter than the moving duration.", field="elapsed_time")
-        activity = services.activity_update(activity=activity, fields=data, allow_overlap=allow_overlap)
+            raise ApiError(
+                "elapsed_time must not be shorter than the moving duration.", field="elapsed_time"
+            )
+        activity = services.activity_update(
+            activity=activity, fields=data, allow_overlap=allow_overlap
+        )
         return ok(activity_data(activity))
 
     def delete(self, request: Request, activity_id: str) -> Response:
@@ -228,7 +243,9 @@ class HealthMetricsView(APIView):
             if not isinstance(raw_entries, list) or not raw_entries:
                 raise ApiError("entries must be a non-empty list.", field="entries")
             if len(raw_entries) > MAX_HEALTH_ENTRIES:
-                raise ApiError(f"At most {MAX_HEALTH_ENTRIES} entries per request.", field="entries")
+                raise ApiError(
+                    f"At most {MAX_HEALTH_ENTRIES} entries per request.", field="entries"
+                )
         else:
             raw_entries = [payload]
         entries = []
@@ -269,7 +286,9 @@ class HealthMetricsView(APIView):
             queryset = queryset.filter(date__lte=last)
         total = queryset.count()
         rows = queryset.order_by("-date")[page.offset : page.limit]
-        return ok(paginated([health_metric_data(m, athlete) for m in rows], total, page, key="entries"))
+        return ok(
+            paginated([health_metric_data(m, athlete) for m in rows], total, page, key="entries")
+        )
 
 
 # Goals ----------------------------------------------------------------------------------
@@ -366,7 +385,9 @@ def coached_plan(caller: Caller, plan_id: str) -> Plan:
     if plan is None:
         raise ApiError("No such plan.", "NOT_FOUND", status=404)
     if not can_coach(caller, plan.organization):
-        raise ApiError("Only the organization's coaches may use this plan.", "PERMISSION_DENIED", status=403)
+        raise ApiError(
+            "Only the organization's coaches may use this plan.", "PERMISSION_DENIED", status=403
+        )
     return plan
 
 

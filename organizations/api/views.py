@@ -32,13 +32,17 @@ class MemberSerializer(StrictSerializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices, default=Role.ATHLETE)
     assigned_coach_id = serializers.CharField(max_length=32, required=False, allow_null=True)
-    labels = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=50)
+    labels = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=50
+    )
 
 
 class MemberPatchSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     assigned_coach_id = serializers.CharField(max_length=32, required=False, allow_null=True)
-    labels = serializers.ListField(child=serializers.CharField(max_length=64), required=False, max_length=50)
+    labels = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=50
+    )
 
 
 class GroupSerializer(StrictSerializer):
@@ -46,7 +50,9 @@ class GroupSerializer(StrictSerializer):
 
 
 class GroupMembersSerializer(StrictSerializer):
-    user_ids = serializers.ListField(child=serializers.CharField(max_length=32), min_length=1, max_length=1000)
+    user_ids = serializers.ListField(
+        child=serializers.CharField(max_length=32), min_length=1, max_length=1000
+    )
 
 
 class ApiKeySerializer(StrictSerializer):
@@ -71,7 +77,9 @@ def member_data(membership: Membership) -> dict[str, Any]:
         "email": membership.user.email,
         "display_name": membership.user.display_name,
         "role": membership.role,
-        "assigned_coach_id": membership.assigned_coach.public_id if membership.assigned_coach else None,
+        "assigned_coach_id": membership.assigned_coach.public_id
+        if membership.assigned_coach
+        else None,
         "labels": [label.name for label in membership.labels.all()],
         "joined_at": membership.joined_at,
     }
@@ -82,7 +90,9 @@ def group_data(group: Group, member_count: int | None = None) -> dict[str, Any]:
         "group_id": group.public_id,
         "org_id": group.organization.public_id,
         "name": group.name,
-        "member_count": member_count if member_count is not None else getattr(group, "member_count", None),
+        "member_count": member_count
+        if member_count is not None
+        else getattr(group, "member_count", None),
         "created_at": group.created_at,
     }
 
@@ -98,10 +108,15 @@ def key_data(key: ApiKey) -> dict[str, Any]:
 
 
 def require_owner(caller: Caller, organization: Organization) -> None:
-    if caller.user is None or not Membership.objects.filter(
-        organization=organization, user=caller.user, role=Role.OWNER
-    ).exists():
-        raise ApiError("Only the organization's owner may do this.", "PERMISSION_DENIED", status=403)
+    if (
+        caller.user is None
+        or not Membership.objects.filter(
+            organization=organization, user=caller.user, role=Role.OWNER
+        ).exists()
+    ):
+        raise ApiError(
+            "Only the organization's owner may do this.", "PERMISSION_DENIED", status=403
+        )
 
 
 def coach_org(caller: Caller, org_id: str) -> Organization:
@@ -128,7 +143,14 @@ class OrganizationListView(APIView):
         page = page_from(request.query_params)
         total = memberships.count()
         rows = memberships.order_by("organization__name")[page.offset : page.limit]
-        return ok(paginated([organization_data(m.organization, m.role) for m in rows], total, page, key="organizations"))
+        return ok(
+            paginated(
+                [organization_data(m.organization, m.role) for m in rows],
+                total,
+                page,
+                key="organizations",
+            )
+        )
 
     def post(self, request: Request) -> Response:
         user = require_user(caller_of(request))
@@ -187,7 +209,12 @@ class MemberListView(APIView):
             require_owner(caller, organization)
         user = User.objects.filter(email__iexact=data["email"]).first()
         if user is None:
-            raise ApiError("No user with this e-mail; they must register first.", "NOT_FOUND", field="email", status=404)
+            raise ApiError(
+                "No user with this e-mail; they must register first.",
+                "NOT_FOUND",
+                field="email",
+                status=404,
+            )
         if Membership.objects.filter(organization=organization, user=user).exists():
             raise ApiError("This user is already a member.", "CONFLICT", field="email", status=409)
         coach = coach_in(organization, data.get("assigned_coach_id"), "assigned_coach_id")
@@ -216,13 +243,20 @@ class MemberDetailView(APIView):
         data = validated(MemberPatchSerializer, request.data)
         if "role" in data and data["role"] != membership.role:
             require_owner(caller, organization)
-            if membership.role == Role.OWNER and not organization.memberships.filter(role=Role.OWNER).exclude(pk=membership.pk).exists():
+            if (
+                membership.role == Role.OWNER
+                and not organization.memberships.filter(role=Role.OWNER)
+                .exclude(pk=membership.pk)
+                .exists()
+            ):
                 raise ApiError("An organization needs at least one owner.", field="role")
         with transaction.atomic():
             if "role" in data:
                 membership.role = data["role"]
             if "assigned_coach_id" in data:
-                membership.assigned_coach = coach_in(organization, data["assigned_coach_id"], "assigned_coach_id")
+                membership.assigned_coach = coach_in(
+                    organization, data["assigned_coach_id"], "assigned_coach_id"
+                )
             membership.save()
             if "labels" in data:
                 services.labels_set(membership=membership, names=data["labels"])
@@ -236,7 +270,12 @@ class MemberDetailView(APIView):
         membership = member_of(organization, user_id)
         if membership.role != Role.ATHLETE:
             require_owner(caller, organization)
-            if membership.role == Role.OWNER and not organization.memberships.filter(role=Role.OWNER).exclude(pk=membership.pk).exists():
+            if (
+                membership.role == Role.OWNER
+                and not organization.memberships.filter(role=Role.OWNER)
+                .exclude(pk=membership.pk)
+                .exists()
+            ):
                 raise ApiError("An organization needs at least one owner.", field="user_id")
         with transaction.atomic():
             user_pk = membership.user_id
@@ -251,15 +290,27 @@ class MemberDetailView(APIView):
 class LabelListView(APIView):
     def get(self, request: Request, org_id: str) -> Response:
         organization = coach_org(caller_of(request), org_id)
-        labels = Label.objects.filter(organization=organization).annotate(athlete_count=Count("memberships")).order_by("name")
-        return ok({"labels": [{"name": label.name, "athlete_count": label.athlete_count} for label in labels]})
+        labels = (
+            Label.objects.filter(organization=organization)
+            .annotate(athlete_count=Count("memberships"))
+            .order_by("name")
+        )
+        return ok(
+            {
+                "labels": [
+                    {"name": label.name, "athlete_count": label.athlete_count} for label in labels
+                ]
+            }
+        )
 
 
 class GroupListView(APIView):
     def get(self, request: Request, org_id: str) -> Response:
         organization = coach_org(caller_of(request), org_id)
         page = page_from(request.query_params)
-        queryset = organization.groups.select_related("organization").annotate(member_count=Count("members"))
+        queryset = organization.groups.select_related("organization").annotate(
+            member_count=Count("members")
+        )
         total = queryset.count()
         rows = queryset.order_by("name", "pk")[page.offset : page.limit]
         return ok(paginated([group_data(g) for g in rows], total, page, key="groups"))
@@ -277,7 +328,9 @@ def coached_group(caller: Caller, group_id: str) -> Group:
     if group is None:
         raise ApiError("No such group.", "NOT_FOUND", status=404)
     if not can_coach(caller, group.organization):
-        raise ApiError("Only the organization's coaches may see this group.", "PERMISSION_DENIED", status=403)
+        raise ApiError(
+            "Only the organization's coaches may see this group.", "PERMISSION_DENIED", status=403
+        )
     return group
 
 
@@ -286,7 +339,10 @@ class GroupDetailView(APIView):
         group = coached_group(caller_of(request), group_id)
         members = list(group.members.order_by("display_name", "username"))
         data = group_data(group, len(members))
-        data["members"] = [{"user_id": u.public_id, "display_name": u.display_name, "username": u.username} for u in members]
+        data["members"] = [
+            {"user_id": u.public_id, "display_name": u.display_name, "username": u.username}
+            for u in members
+        ]
         return ok(data)
 
     def patch(self, request: Request, group_id: str) -> Response:
@@ -320,7 +376,12 @@ class GroupMembersView(APIView):
         }
         for index, user_id in enumerate(wanted):
             if user_id not in athletes:
-                raise ApiError(f"{user_id} is not an athlete of this organization.", "NOT_FOUND", field=f"user_ids[{index}]", status=404)
+                raise ApiError(
+                    f"{user_id} is not an athlete of this organization.",
+                    "NOT_FOUND",
+                    field=f"user_ids[{index}]",
+                    status=404,
+                )
         with transaction.atomic():
             group.members.add(*athletes.values())
             services.organization_changed(group.organization)
@@ -355,7 +416,9 @@ class ApiKeyListView(APIView):
         organization = coach_org(caller, org_id)
         require_owner(caller, organization)
         data = validated(ApiKeySerializer, request.data)
-        key, raw = services.api_key_create(organization=organization, name=data["name"], created_by=caller.user)
+        key, raw = services.api_key_create(
+            organization=organization, name=data["name"], created_by=caller.user
+        )
         return ok({**key_data(key), "key": raw}, status=201)
 
 

@@ -44,7 +44,12 @@ def test_race_prediction_inverts_vdot():
 
 @pytest.mark.parametrize(
     ("distance", "published"),
-    [(5000, 19 * 60 + 57), (10000, 41 * 60 + 21), (21097.5, 5495), (42195, 3 * 3600 + 10 * 60 + 49)],
+    [
+        (5000, 19 * 60 + 57),
+        (10000, 41 * 60 + 21),
+        (21097.5, 5495),
+        (42195, 3 * 3600 + 10 * 60 + 49),
+    ],
 )
 def test_predictions_for_vdot_50_are_near_the_published_table(distance, published):
     # The formula and Daniels' table agree within about 0.1 VDOT, i.e. within ~1 %.
@@ -111,8 +116,14 @@ def test_trimp_matches_the_worked_examples(minutes, hr, rest, peak, male, female
 
 def test_training_load_from_average_hr_is_rounded_to_one_decimal():
     load = training_load(
-        duration=3600, distance=12000, avg_heart_rate=150, samples=[],
-        resting_hr=60, max_hr=190, vdot=None, sex=None,
+        duration=3600,
+        distance=12000,
+        avg_heart_rate=150,
+        samples=[],
+        resting_hr=60,
+        max_hr=190,
+        vdot=None,
+        sex=None,
     )
     assert load == 100.4
 
@@ -122,8 +133,14 @@ def test_training_load_without_hr_uses_pace_against_vdot():
     # x = (36.0116 - 3.5) / (40 - 3.5) = 0.89073; e^(1.92x) = 5.5302;
     # 50 · 0.89073 · 0.64 · 5.5302 = 157.6
     load = training_load(
-        duration=3000, distance=10000, avg_heart_rate=None, samples=[],
-        resting_hr=60, max_hr=190, vdot=None, sex="male",
+        duration=3000,
+        distance=10000,
+        avg_heart_rate=None,
+        samples=[],
+        resting_hr=60,
+        max_hr=190,
+        vdot=None,
+        sex="male",
     )
     assert load == 157.6
 
@@ -135,8 +152,14 @@ def test_training_load_with_hr_stream_skips_stopped_intervals():
         Sample(120, 200, 150),  # stopped: 0 m in 60 s
     ]
     load = training_load(
-        duration=60, distance=200, avg_heart_rate=150, samples=samples,
-        resting_hr=60, max_hr=190, vdot=None, sex="male",
+        duration=60,
+        distance=200,
+        avg_heart_rate=150,
+        samples=samples,
+        resting_hr=60,
+        max_hr=190,
+        vdot=None,
+        sex="male",
     )
     # One minute of the 60-minute example: 100.44 / 60 = 1.674 -> 1.7
     assert load == 1.7
@@ -145,20 +168,33 @@ def test_training_load_with_hr_stream_skips_stopped_intervals():
 def test_zone_times_from_samples_add_up_to_moving_duration():
     bounds = [293, 265, 246, 230]
     samples = [
-        Sample(0, 0), Sample(300, 1000),  # 5:00/km -> Z1
+        Sample(0, 0),
+        Sample(300, 1000),  # 5:00/km -> Z1
         Sample(540, 2000),  # 4:00/km -> Z4
         Sample(600, 2000),  # stopped
         Sample(810, 3000),  # 3:30/km -> Z5
     ]
-    times = zone_times(samples=samples, duration=750, distance=3000, avg_heart_rate=None,
-                       pace_boundaries=bounds, hr_bounds=[120, 140, 160, 180, 200])
+    times = zone_times(
+        samples=samples,
+        duration=750,
+        distance=3000,
+        avg_heart_rate=None,
+        pace_boundaries=bounds,
+        hr_bounds=[120, 140, 160, 180, 200],
+    )
     assert times.pace == pytest.approx((300, 0, 0, 240, 210))
     assert sum(times.pace) == pytest.approx(750, abs=1)
 
 
 def test_zone_times_without_samples_use_the_average_pace_and_hr():
-    times = zone_times(samples=[], duration=3000, distance=10000, avg_heart_rate=150,
-                       pace_boundaries=[293, 265, 246, 230], hr_bounds=[114, 133, 152, 171, 190])
+    times = zone_times(
+        samples=[],
+        duration=3000,
+        distance=10000,
+        avg_heart_rate=150,
+        pace_boundaries=[293, 265, 246, 230],
+        hr_bounds=[114, 133, 152, 171, 190],
+    )
     # 5:00/km is slower than 4:53 -> all in Z1; HR 150 is under 152 -> Z3.
     assert times.pace == (3000, 0, 0, 0, 0)
     assert times.hr == (0, 0, 3000, 0, 0)
