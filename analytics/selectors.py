@@ -6,7 +6,7 @@ from __future__ import annotations
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from django.db.models import Avg, Count, DateField, F, Max, Min, Q, Sum
@@ -18,12 +18,12 @@ PACE_ZONES = [f"pace_z{i}_time" for i in range(1, 6)]
 SUM_FIELDS = ["distance", "duration", "training_load", "calories", "elevation_gain", *PACE_ZONES]
 
 
-def local_midnight(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
+def local_midnight(day: date, tz: tzinfo) -> datetime:
     """The instant a local day starts (DST-safe: a local day may last 23 or 25 hours)."""
     return datetime.combine(day, time.min, tzinfo=tz)
 
 
-def _bucket(granularity: str, tz: zoneinfo.ZoneInfo) -> Any:
+def _bucket(granularity: str, tz: tzinfo) -> Any:
     if granularity == "day":
         return TruncDate("start_time", tzinfo=tz)
     if granularity == "week":
@@ -42,13 +42,16 @@ def activity_buckets(
     *,
     start: datetime,
     end: datetime,
-    tz: zoneinfo.ZoneInfo,
+    tz: tzinfo,
     granularity: str,
+    sport: str | None = None,
 ) -> dict[date, dict[str, float]]:
     """Totals per local day/ISO week/month for activities starting in [start, end)."""
+    queryset = Activity.objects.filter(user=user, start_time__gte=start, start_time__lt=end)
+    if sport:
+        queryset = queryset.filter(sport=sport)
     rows = (
-        Activity.objects.filter(user=user, start_time__gte=start, start_time__lt=end)
-        .annotate(bucket=_bucket(granularity, tz))
+        queryset.annotate(bucket=_bucket(granularity, tz))
         .values("bucket")
         .annotate(**_sums())
         .order_by()
@@ -101,7 +104,7 @@ def daily_readings(user: User, *, first: date, last: date) -> dict[date, dict[st
 
 
 def daily_loads_and_distance(
-    user: User, *, first: date, last: date, tz: zoneinfo.ZoneInfo
+    user: User, *, first: date, last: date, tz: tzinfo
 ) -> dict[date, dict[str, float]]:
     return activity_buckets(
         user,
@@ -112,13 +115,12 @@ def daily_loads_and_distance(
     )
 
 
-def first_activity_day(user: User, tz: zoneinfo.ZoneInfo) -> date | None:
-    first = Activity.objects.filter(user=user).aggregate(first=Min("start_time"))["first"]
-    return first.astimezone(tz).date() if first else None
-
-
-def last_activity_at(user: User) -> datetime | None:
-    return Activity.objects.filter(user=user).aggregate(last=Max("start_time"))["last"]
+def activity_bounds(user: User) -> tuple[datetime | None, datetime | None]:
+    """The first and the last activity start of the athlete."""
+    row = Activity.objects.filter(user=user).aggregate(
+        first=Min("start_time"), last=Max("start_time")
+    )
+    return row["first"], row["last"]
 
 
 def daily_distance_by_user(

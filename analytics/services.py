@@ -1,0 +1,294 @@
+"""Per-athlete analytics: compose selectors (SQL) and metrics (pure maths), and cache."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from analytics import selectors
+from analytics.metrics import rolling
+from analytics.metrics.formatting import avg_pace
+from analytics.metrics.rolling import days_between, iso_week_start
+from analytics.metrics.streaks import streaks
+from analytics.selectors import PACE_ZONES, local_midnight
+from analytics.series import AthleteSeries
+from athletes.models import User
+
+BUCKET_METRICS = ["distance", "duration", "calories", "elevation_gain", *PACE_ZONES]
+
+
+def _point(row: Mapping[str, Any] | None, *, with_elevation: bool) -> dict[str, Any]:
+    row = row or {}
+    point: dict[str, Any] = {
+        "distance": round(float(row.get("distance", 0.0)), 1),
+        "duration": round(float(row.get("duration", 0.0)), 1),
+        "nexrex_training_load": round(float(row.get("training_load", 0.0)), 1),
+        "runs": int(row.get("runs", 0)),
+        "calories": round(float(row.get("calories", 0.0)), 1),
+    }
+    if with_elevation:
+        point["elevation_gain"] = round(float(row.get("elevation_gain", 0.0)), 1)
+    for name in PACE_ZONES:
+        point[name] = round(float(row.get(name, 0.0)), 1)
+    return point
+
+
+def _month_starts(first: date, last: date) -> list[date]:
+    months = []
+    cursor = first.replace(day=1)
+    while cursor <= last:
+        months.append(cursor)
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _week_starts(first: date, last: date) -> list[date]:
+    cursor = iso_week_start(first)
+    weeks = []
+    while cursor <= last:
+        weeks.append(cursor)
+        cursor += timedelta(days=7)
+    return weeks
+
+
+def calendar(first: date, last: date, granularity: str) -> list[date]:
+    """Every bucket start from `first` to `last`, so empty buckets are present."""
+    if granularity == "day":
+        return days_between(first, last)
+    if granularity == "week":
+        return _week_starts(first, last)
+    return _month_starts(first, last)
+
+
+# fitness_stats -------------------------------------------------------------------------
+
+
+def fitness_stats(user: User, *, days: int, tz: tzinfo, today: date) -> dict[str, Any]:
+    start = local_midnight(today - timedelta(days=days - 1), tz)
+    end = local_midnight(today + timedelta(days=1), tz)
+    totals = selectors.activity_totals(user, start=start, end=end)
+    data: dict[str, Any] = {
+        "days": days,
+        "from": today - timedelta(days=days - 1),
+        "to": today,
+        "total_activities": totals["runs"],
+        "total_distance": round(totals["distance"], 1),
+        "total_duration": round(totals["duration"], 1),
+        "avg_pace": avg_pace(totals["duration"], totals["distance"]),
+    }
+    if totals["hr_duration"]:
+        data["avg_heart_rate"] = round(totals["hr_weighted"] / totals["hr_duration"])
+    return data
+
+
+# running_stats -------------------------------------------------------------------------
+
+RANGE_GRANULARITY = {"daily": "day", "weekly": "day", "monthly": "week", "yearly": "month"}
+
+
+def running_stats(
+    user: User, *, start: datetime, end: datetime, range_type: str, tz: tzinfo
+) -> list[dict[str, Any]]:
+    granularity = RANGE_GRANULARITY[range_type]
+    first_day = start.astimezone(tz).date()
+    last_day = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    if range_type == "weekly":
+        last_day = first_day + timedelta(days=6)
+    buckets = selectors.activity_buckets(user, start=start, end=end, tz=tz, granularity=granularity)
+    return [
+        {"date": day, **_point(buckets.get(day), with_elevation=False)}
+        for day in calendar(first_day, last_day, granularity)
+    ]
+
+
+# activity_stats ------------------------------------------------------------------------
+
+
+def activity_stats(
+    user: User, *, first: date, last: date, tz: tzinfo, tz_name: str, granularity: str
+) -> dict[str, Any]:
+    buckets = selectors.activity_buckets(
+        user,
+        start=local_midnight(first, tz),
+        end=local_midnight(last + timedelta(days=1), tz),
+        tz=tz,
+        granularity=granularity,
+    )
+    points = [
+        {"date": day, **_point(buckets.get(day), with_elevation=True)}
+        for day in calendar(first, last, granularity)
+    ]
+    totals = {
+        key: round(sum(p[key] for p in points), 1)
+        for key in points[0]
+        if key != "date"
+    }
+    totals["runs"] = int(totals["runs"])
+    return {
+        "from": first,
+        "to": last,
+        "timezone": tz_name,
+        "granularity": granularity,
+        "totals": totals,
+        "buckets": points,
+    }
+
+
+# health_metrics ------------------------------------------------------------------------
+
+HEALTH_FIELDS = ("resting_hr", "hrv", "vo2_max", "recovery_score")
+
+
+def health_metrics(user: User, *, first: date, last: date, granularity: str) -> dict[str, Any]:
+    buckets = selectors.health_buckets(user, first=first, last=last, granularity=granularity)
+    series = []
+    for day in calendar(first, last, granularity):
+        row = buckets.get(day) or {}
+        point: dict[str, Any] = {"date": day}
+        for name in HEALTH_FIELDS:
+            point[name] = rolling.round1(row.get(name))
+        point["samples"] = int(row.get("samples", 0))
+        series.append(point)
+    return {"from": first, "to": last, "granularity": granularity, "series": series}
+
+
+# running_streaks -----------------------------------------------------------------------
+
+
+def running_streaks(user: User, *, days: int, tz: tzinfo, today: date) -> dict[str, Any]:
+    first = today - timedelta(days=days - 1)
+    daily = selectors.activity_buckets(
+        user,
+        start=local_midnight(first, tz),
+        end=local_midnight(today + timedelta(days=1), tz),
+        tz=tz,
+        granularity="day",
+        sport="run",
+    )
+    active = {day for day, row in daily.items() if row["runs"] > 0}
+    result = streaks(active, first, today)
+    return {
+        "current_streak": result.current,
+        "longest_streak": result.longest,
+        "active_days": len(active),
+        "calendar": [
+            {
+                "date": day,
+                "active": day in active,
+                "runs": int(daily[day]["runs"]) if day in daily else 0,
+                "distance": round(float(daily[day]["distance"]), 1) if day in daily else 0.0,
+            }
+            for day in days_between(first, today)
+        ],
+    }
+
+
+# charts and summary (from one AthleteSeries) -------------------------------------------
+
+
+def weekly_totals(daily: Mapping[date, float], weeks: list[date], today: date) -> list[float]:
+    return [
+        round(rolling.sum_days(daily, monday, min(monday + timedelta(days=6), today)), 1)
+        for monday in weeks
+    ]
+
+
+def charts(series: AthleteSeries) -> dict[str, Any]:
+    today = series.today
+    distance = series.daily_value("distance")
+    load = series.daily_value("training_load")
+
+    # Daily distance: last 30 days, trend = trailing 7-day mean (days without runs count 0).
+    days = days_between(today - timedelta(days=35), today)
+    values = [(d, round(distance.get(d, 0.0), 1)) for d in days]
+    trend = rolling.trailing_means(values, 7)
+    daily_distance = [
+        {"date": d, "value": v, "trend": t} for (d, v), t in zip(values, trend, strict=True)
+    ][-30:]
+
+    # Weekly load: last 12 ISO weeks including this one, trend = trailing 4-week mean.
+    this_monday = iso_week_start(today)
+    mondays = [this_monday - timedelta(weeks=i) for i in range(14, -1, -1)]
+    week_values = list(zip(mondays, weekly_totals(load, mondays, today), strict=True))
+    week_trend = rolling.trailing_means(week_values, 4)
+    weekly_training_load = [
+        {"week_start": m, "value": v, "trend": t}
+        for (m, v), t in zip(week_values, week_trend, strict=True)
+    ][-12:]
+
+    # Resting HR: last 90 days, null without a reading, trend = mean of the trailing 30 days.
+    rhr_days = days_between(today - timedelta(days=118), today)
+    rhr_values = [(d, (series.readings.get(d) or {}).get("resting_hr")) for d in rhr_days]
+    rhr_trend = rolling.trailing_means(rhr_values, 30)
+    resting_hr = [
+        {"date": d, "value": v, "trend": t}
+        for (d, v), t in zip(rhr_values, rhr_trend, strict=True)
+    ][-90:]
+
+    fitness = fitness_fatigue(series)[-90:]
+    return {
+        "daily_distance": daily_distance,
+        "weekly_training_load": weekly_training_load,
+        "resting_hr": resting_hr,
+        "fitness_fatigue": [
+            {"date": f.date, "ctl": round(f.ctl, 1), "atl": round(f.atl, 1), "tsb": round(f.tsb, 1)}
+            for f in fitness
+        ],
+    }
+
+
+def fitness_fatigue(series: AthleteSeries) -> list[rolling.FitnessDay]:
+    start = series.first_activity_day or series.today
+    if start > series.today:
+        start = series.today
+    # Pad to 90 days with zeros before the first day of data so the chart is full width.
+    out = rolling.fitness_fatigue(series.daily_value("training_load"), start, series.today)
+    missing = 90 - len(out)
+    if missing > 0:
+        first = out[0].date if out else series.today
+        pad = [
+            rolling.FitnessDay(first - timedelta(days=i), 0.0, 0.0, 0.0)
+            for i in range(missing, 0, -1)
+        ]
+        out = pad + out
+    return out
+
+
+def readings_mean(series: AthleteSeries, name: str, first: date, last: date) -> tuple[float | None, int]:
+    values = {d: row.get(name) for d, row in series.readings.items()}
+    return rolling.window_mean(values, first, last)
+
+
+def summary(series: AthleteSeries) -> dict[str, Any]:
+    today = series.today
+    distance = series.daily_value("distance")
+    load = series.daily_value("training_load")
+    this_monday = iso_week_start(today)
+    this_week = rolling.sum_days(distance, this_monday, today)
+    last_week = rolling.sum_days(
+        distance, this_monday - timedelta(days=7), this_monday - timedelta(days=1)
+    )
+    recent_rhr = [
+        row["resting_hr"]
+        for d, row in series.readings.items()
+        if today - timedelta(days=6) <= d <= today and row.get("resting_hr") is not None
+    ]
+    resting_hr = rolling.round1(statistics.median(recent_rhr)) if recent_rhr else None
+    active = {d for d, row in series.daily.items() if row["runs"] > 0}
+    return {
+        "weekly_distance": round(this_week, 1),
+        "weekly_distance_change_pct": (
+            round((this_week - last_week) / last_week * 100, 1) if last_week > 0 else None
+        ),
+        "current_week_load": rolling.current_week_load(load, today),
+        "four_week_avg_load": rolling.four_week_avg_load(load, today),
+        "acute_chronic_ratio": rolling.acute_chronic_ratio(load, today),
+        "resting_hr": resting_hr,
+        "resting_hr_30d_avg": readings_mean(series, "resting_hr", today - timedelta(days=29), today)[0],
+        "hrv_avg": readings_mean(series, "hrv", today - timedelta(days=6), today)[0],
+        "vo2_max": readings_mean(series, "vo2_max", today - timedelta(days=6), today)[0],
+        "current_streak": streaks(active, today - timedelta(days=365), today).current,
+        "last_activity_at": series.last_activity_at,
+    }
