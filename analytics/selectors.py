@@ -63,8 +63,8 @@ def activity_totals(user: User, *, start: datetime, end: datetime) -> dict[str, 
     """Totals over [start, end), with a duration-weighted mean HR over activities with HR."""
     return Activity.objects.filter(user=user, start_time__gte=start, start_time__lt=end).aggregate(
         runs=Count("id"),
-        distance=Coalesce(Sum("distance"), 0.0),
-        duration=Coalesce(Sum("duration"), 0.0),
+        total_distance=Coalesce(Sum("distance"), 0.0),
+        total_duration=Coalesce(Sum("duration"), 0.0),
         hr_weighted=Sum(
             F("avg_heart_rate") * F("duration"), filter=Q(avg_heart_rate__isnull=False)
         ),

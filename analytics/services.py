@@ -74,9 +74,9 @@ def fitness_stats(user: User, *, days: int, tz: tzinfo, today: date) -> dict[str
         "from": today - timedelta(days=days - 1),
         "to": today,
         "total_activities": totals["runs"],
-        "total_distance": round(totals["distance"], 1),
-        "total_duration": round(totals["duration"], 1),
-        "avg_pace": avg_pace(totals["duration"], totals["distance"]),
+        "total_distance": round(totals["total_distance"], 1),
+        "total_duration": round(totals["total_duration"], 1),
+        "avg_pace": avg_pace(totals["total_duration"], totals["total_distance"]),
     }
     if totals["hr_duration"]:
         data["avg_heart_rate"] = round(totals["hr_weighted"] / totals["hr_duration"])
@@ -120,11 +120,7 @@ def activity_stats(
         {"date": day, **_point(buckets.get(day), with_elevation=True)}
         for day in calendar(first, last, granularity)
     ]
-    totals = {
-        key: round(sum(p[key] for p in points), 1)
-        for key in points[0]
-        if key != "date"
-    }
+    totals = {key: round(sum(p[key] for p in points), 1) for key in points[0] if key != "date"}
     totals["runs"] = int(totals["runs"])
     return {
         "from": first,
@@ -223,8 +219,7 @@ def charts(series: AthleteSeries) -> dict[str, Any]:
     rhr_values = [(d, (series.readings.get(d) or {}).get("resting_hr")) for d in rhr_days]
     rhr_trend = rolling.trailing_means(rhr_values, 30)
     resting_hr = [
-        {"date": d, "value": v, "trend": t}
-        for (d, v), t in zip(rhr_values, rhr_trend, strict=True)
+        {"date": d, "value": v, "trend": t} for (d, v), t in zip(rhr_values, rhr_trend, strict=True)
     ][-90:]
 
     fitness = fitness_fatigue(series)[-90:]
@@ -256,7 +251,9 @@ def fitness_fatigue(series: AthleteSeries) -> list[rolling.FitnessDay]:
     return out
 
 
-def readings_mean(series: AthleteSeries, name: str, first: date, last: date) -> tuple[float | None, int]:
+def readings_mean(
+    series: AthleteSeries, name: str, first: date, last: date
+) -> tuple[float | None, int]:
     values = {d: row.get(name) for d, row in series.readings.items()}
     return rolling.window_mean(values, first, last)
 
@@ -286,7 +283,9 @@ def summary(series: AthleteSeries) -> dict[str, Any]:
         "four_week_avg_load": rolling.four_week_avg_load(load, today),
         "acute_chronic_ratio": rolling.acute_chronic_ratio(load, today),
         "resting_hr": resting_hr,
-        "resting_hr_30d_avg": readings_mean(series, "resting_hr", today - timedelta(days=29), today)[0],
+        "resting_hr_30d_avg": readings_mean(
+            series, "resting_hr", today - timedelta(days=29), today
+        )[0],
         "hrv_avg": readings_mean(series, "hrv", today - timedelta(days=6), today)[0],
         "vo2_max": readings_mean(series, "vo2_max", today - timedelta(days=6), today)[0],
         "current_streak": streaks(active, today - timedelta(days=365), today).current,

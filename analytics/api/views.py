@@ -50,7 +50,9 @@ class RunningStatsView(APIView):
         end = unix_param(params, "to_timestamp")
         range_type = choice_param(params, "range_type", ["daily", "weekly", "monthly", "yearly"])
         if range_type is None:
-            raise ApiError("range_type is required: daily, weekly, monthly or yearly.", field="range_type")
+            raise ApiError(
+                "range_type is required: daily, weekly, monthly or yearly.", field="range_type"
+            )
         metric_type = choice_param(
             params, "metric_type", ["distance", "duration", "training_load"], default="distance"
         )
@@ -60,13 +62,19 @@ class RunningStatsView(APIView):
         if end - start > MAX_RUNNING_STATS_SPAN:
             raise ApiError("The window may span at most 365 days.", field="to_timestamp")
         if end > timezone.now() + MAX_FUTURE:
-            raise ApiError("to_timestamp may be at most 7 days in the future.", field="to_timestamp")
+            raise ApiError(
+                "to_timestamp may be at most 7 days in the future.", field="to_timestamp"
+            )
         points = services.running_stats(athlete, start=start, end=end, range_type=range_type, tz=tz)
         return Response(
             {
                 "status": "ok",
                 "data": points,
-                "meta": {"range_type": range_type, "metric_type": metric_type, "timezone": tz_label(tz)},
+                "meta": {
+                    "range_type": range_type,
+                    "metric_type": metric_type,
+                    "timezone": tz_label(tz),
+                },
             }
         )
 
@@ -89,7 +97,12 @@ class ActivityStatsView(APIView):
             key,
             cache.ANALYTICS_TTL,
             lambda: services.activity_stats(
-                athlete, first=first, last=last, tz=tz, tz_name=tz_label(tz), granularity=granularity
+                athlete,
+                first=first,
+                last=last,
+                tz=tz,
+                tz_name=tz_label(tz),
+                granularity=granularity,
             ),
             refresh,
         )
@@ -113,7 +126,9 @@ class HealthMetricsView(APIView):
         return cached_response(
             key,
             cache.ANALYTICS_TTL,
-            lambda: services.health_metrics(athlete, first=first, last=last, granularity=granularity),
+            lambda: services.health_metrics(
+                athlete, first=first, last=last, granularity=granularity
+            ),
             refresh,
         )
 
@@ -148,7 +163,9 @@ class SummaryView(APIView):
         athlete = athlete_for(request)
         tz = athlete.tz
         today = local_today(tz)
-        key = cache.make_key("summary", athlete.public_id, athlete.data_version, tz_label(tz), today)
+        key = cache.make_key(
+            "summary", athlete.public_id, athlete.data_version, tz_label(tz), today
+        )
         return cached_response(
             key,
             cache.ANALYTICS_TTL,
