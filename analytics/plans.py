@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from analytics.metrics.plans import PlannedDay, compliance, current_week, workout_date
-from analytics.selectors import daily_distance_by_user
+from analytics.selectors import daily_totals_by_user
 from athletes.models import PlanInstance, PlannedWorkout
 
 
@@ -27,11 +27,15 @@ def plan_instances_data(instances: Iterable[PlanInstance]) -> list[dict[str, Any
     todays = {i.user_id: timezone.localdate(timezone=i.user.tz) for i in instances}
     first = min(i.start_date for i in instances)
     last = max(todays.values())
-    done = (
-        daily_distance_by_user({i.user for i in instances}, first=first, last=last)
-        if first <= last
-        else {}
-    )
+    done: dict[int, dict[Any, float]] = {}
+    if first <= last:
+        totals = daily_totals_by_user(
+            {i.user for i in instances}, first=first, last=last, fields=("distance",)
+        )
+        done = {
+            user_id: {day: row["distance"] for day, row in days.items()}
+            for user_id, days in totals.items()
+        }
     out = []
     for instance in instances:
         today = todays[instance.user_id]

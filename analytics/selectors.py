@@ -123,17 +123,19 @@ def activity_bounds(user: User) -> tuple[datetime | None, datetime | None]:
     return row["first"], row["last"]
 
 
-def daily_distance_by_user(
-    users: Iterable[User], *, first: date, last: date
-) -> dict[int, dict[date, float]]:
-    """Distance per user per local day in each user's own time zone.
+def daily_totals_by_user(
+    users: Iterable[User], *, first: date, last: date, fields: tuple[str, ...] = tuple(SUM_FIELDS)
+) -> dict[int, dict[date, dict[str, float]]]:
+    """Sums per user per local day in each user's own time zone.
 
     One query per distinct time zone among the users (a club has few), never per user.
     """
     by_tz: dict[str, list[int]] = defaultdict(list)
     for user in users:
         by_tz[user.tz_name].append(user.pk)
-    out: dict[int, dict[date, float]] = defaultdict(dict)
+    out: dict[int, dict[date, dict[str, float]]] = defaultdict(dict)
+    sums: dict[str, Any] = {name: Coalesce(Sum(name), 0.0) for name in fields}
+    sums["runs"] = Count("id")
     for tz_name, ids in by_tz.items():
         tz = zoneinfo.ZoneInfo(tz_name)
         rows = (
@@ -144,9 +146,49 @@ def daily_distance_by_user(
             )
             .annotate(day=TruncDate("start_time", tzinfo=tz))
             .values("user_id", "day")
-            .annotate(distance=Sum("distance"))
+            .annotate(**sums)
             .order_by()
         )
         for row in rows:
-            out[row["user_id"]][row["day"]] = row["distance"]
+            out[row.pop("user_id")][row.pop("day")] = row
+    return out
+
+
+def readings_by_user(
+    user_ids: Iterable[int], *, first: date, last: date
+) -> dict[int, dict[date, dict[str, float | None]]]:
+    rows = HealthMetric.objects.filter(
+        user_id__in=list(user_ids), date__gte=first, date__lte=last
+    ).values("user_id", "date", "resting_hr", "hrv", "vo2_max", "recovery_score")
+    out: dict[int, dict[date, dict[str, float | None]]] = defaultdict(dict)
+    for row in rows:
+        out[row.pop("user_id")][row.pop("date")] = row
+    return out
+
+
+def activity_bounds_by_user(
+    user_ids: Iterable[int],
+) -> dict[int, tuple[datetime | None, datetime | None]]:
+    rows = (
+        Activity.objects.filter(user_id__in=list(user_ids))
+        .values("user_id")
+        .annotate(first=Min("start_time"), last=Max("start_time"))
+        .order_by()
+    )
+    return {row["user_id"]: (row["first"], row["last"]) for row in rows}
+
+
+def recent_activities_by_user(
+    user_ids: Iterable[int], *, since: datetime
+) -> dict[int, list[Activity]]:
+    """Activities since a moment, newest first, for insights (a few weeks of rows)."""
+    out: dict[int, list[Activity]] = defaultdict(list)
+    queryset = (
+        Activity.objects.filter(user_id__in=list(user_ids), start_time__gte=since)
+        .only("public_id", "user_id", "start_time", "distance", "duration", "training_load", "name",
+              *PACE_ZONES)
+        .order_by("user_id", "-start_time")
+    )
+    for activity in queryset:
+        out[activity.user_id].append(activity)
     return out

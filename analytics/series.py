@@ -1,15 +1,20 @@
-"""Everything the per-athlete figures need, loaded in a constant number of queries."""
+"""Everything the per-athlete figures need, loaded for many athletes at once in a
+constant number of queries (one more per distinct time zone)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
+from django.utils import timezone
+
 from analytics import selectors
-from athletes.models import User
+from athletes.models import Activity, User
 
 HISTORY_DAYS = 365
 HEALTH_DAYS = 120
+RECENT_DAYS = 35
 
 
 @dataclass(frozen=True)
@@ -20,22 +25,52 @@ class AthleteSeries:
     readings: dict[date, dict[str, float | None]]  # health readings, last 120 days
     first_activity_day: date | None
     last_activity_at: datetime | None
+    recent: list[Activity] = field(default_factory=list)  # last 5 weeks, newest first
 
     def daily_value(self, name: str) -> dict[date, float]:
         return {day: float(row[name]) for day, row in self.daily.items()}
 
 
+def load_many(users: Sequence[User], *, today_for: dict[int, date] | None = None) -> dict[int, AthleteSeries]:
+    """Series for each user, each in their own time zone and local today."""
+    if not users:
+        return {}
+    todays = today_for or {u.pk: timezone.now().astimezone(u.tz).date() for u in users}
+    last = max(todays.values())
+    first = min(todays.values()) - timedelta(days=HISTORY_DAYS)
+    ids = [u.pk for u in users]
+    daily = selectors.daily_totals_by_user(users, first=first, last=last)
+    readings = selectors.readings_by_user(ids, first=min(todays.values()) - timedelta(days=HEALTH_DAYS), last=last)
+    bounds = selectors.activity_bounds_by_user(ids)
+    recent = selectors.recent_activities_by_user(
+        ids, since=timezone.now() - timedelta(days=RECENT_DAYS + 1)
+    )
+    out = {}
+    for user in users:
+        first_start, last_start = bounds.get(user.pk, (None, None))
+        out[user.pk] = AthleteSeries(
+            today=todays[user.pk],
+            tz=user.tz,
+            daily=daily.get(user.pk, {}),
+            readings=readings.get(user.pk, {}),
+            first_activity_day=first_start.astimezone(user.tz).date() if first_start else None,
+            last_activity_at=last_start,
+            recent=recent.get(user.pk, []),
+        )
+    return out
+
+
 def load_series(user: User, *, tz: tzinfo, today: date) -> AthleteSeries:
+    """One athlete's series in a given time zone (the analytics endpoints' `timezone`)."""
     first = today - timedelta(days=HISTORY_DAYS)
     daily = selectors.daily_loads_and_distance(user, first=first, last=today, tz=tz)
     readings = selectors.daily_readings(user, first=today - timedelta(days=HEALTH_DAYS), last=today)
-    bounds = selectors.activity_bounds(user)
-    first_day = bounds[0].astimezone(tz).date() if bounds[0] else None
+    first_start, last_start = selectors.activity_bounds(user)
     return AthleteSeries(
         today=today,
         tz=tz,
         daily=daily,
         readings=readings,
-        first_activity_day=first_day,
-        last_activity_at=bounds[1],
+        first_activity_day=first_start.astimezone(tz).date() if first_start else None,
+        last_activity_at=last_start,
     )

@@ -1,11 +1,263 @@
-"""Athlete snapshots: computed, stored, and read fresh."""
+"""Athlete snapshots ("cached fitness metrics"): computed in batches, stored in
+PostgreSQL, read fresh.
+
+A snapshot is fresh when it was computed from the athlete's current `data_version` for
+their current local day. Readers refresh stale ones (in one batch) before using them, so a
+write is visible at once even if the Celery worker is down; the worker keeps them fresh
+ahead of readers so that reads are cheap.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
 
-def snapshots_refresh(user_ids: list[int]) -> int:
-    return 0
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+
+from analytics.metrics import rolling
+from analytics.metrics.attention import WeekOverWeek, attention_flags, attention_rank
+from analytics.metrics.formatting import avg_pace
+from analytics.metrics.insights import ActivityFacts, WeekFacts, write_insight
+from analytics.metrics.quality import data_quality
+from analytics.metrics.rolling import iso_week_start
+from analytics.metrics.streaks import streaks
+from analytics.models import AthleteSnapshot
+from analytics.selectors import PACE_ZONES
+from analytics.series import AthleteSeries, load_many
+from athletes.models import Integration, User
+
+logger = logging.getLogger(__name__)
+
+HISTORY_FIELDS = (("vo2_max", "vo2_max_history"), ("hrv", "hrv_history"),
+                  ("recovery_score", "recovery_score_history"))
+
+
+def _week_over_week(series: AthleteSeries, name: str) -> WeekOverWeek:
+    today = series.today
+    values = {d: row.get(name) for d, row in series.readings.items()}
+    current, current_n = rolling.window_mean(values, today - timedelta(days=6), today)
+    previous, previous_n = rolling.window_mean(
+        values, today - timedelta(days=13), today - timedelta(days=7)
+    )
+    return WeekOverWeek(current, previous, current_n, previous_n)
+
+
+def _history(series: AthleteSeries, name: str) -> list[dict[str, Any]]:
+    today = series.today
+    out = []
+    for day in rolling.days_between(today - timedelta(days=29), today):
+        value = (series.readings.get(day) or {}).get(name)
+        if value is not None:
+            out.append({"date": day.isoformat(), "value": value})
+    return out
+
+
+def _activity_insights(series: AthleteSeries, units: str) -> list[dict[str, Any]]:
+    recent = series.recent
+    out = []
+    for activity in recent[:5]:
+        day = activity.start_time.astimezone(series.tz).date()
+        window = [a for a in recent if day - timedelta(days=28) <= a.start_time.astimezone(series.tz).date() < day]
+        # "Longest run in 4 weeks" only when there are 4 weeks of history to compare with.
+        longest = (
+            bool(window)
+            and activity.distance > max(a.distance for a in window)
+            and series.first_activity_day is not None
+            and (day - series.first_activity_day).days >= 28
+        )
+        facts = ActivityFacts(
+            activity_id=activity.public_id,
+            day=day,
+            distance=activity.distance,
+            duration=activity.duration,
+            zone_times=[getattr(activity, name) for name in PACE_ZONES],
+            longest_in_weeks=4 if longest else 0,
+            four_week_avg_distance=(sum(a.distance for a in window) / len(window)) if window else None,
+        )
+        out.append({"activity_id": activity.public_id, "summary": write_insight("activity", facts, units)})
+    return out
+
+
+def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, Any]:
+    """The snapshot document of one athlete, from their series. Pure apart from settings."""
+    today = series.today
+    distance = series.daily_value("distance")
+    duration = series.daily_value("duration")
+    load = series.daily_value("training_load")
+    monday = iso_week_start(today)
+    weekly_distance = rolling.sum_days(distance, monday, today)
+    last_week_distance = rolling.sum_days(distance, monday - timedelta(days=7), monday - timedelta(days=1))
+    four_weeks = today - timedelta(days=27)
+    acr = rolling.acute_chronic_ratio(load, today)
+    fitness_days = rolling.fitness_fatigue(load, series.first_activity_day or today, today)
+    latest = fitness_days[-1] if fitness_days else None
+    hrv, recovery, vo2 = (_week_over_week(series, n) for n in ("hrv", "recovery_score", "vo2_max"))
+    runs = {d: row["runs"] for d, row in series.daily.items()}
+    history_days = (today - series.first_activity_day).days + 1 if series.first_activity_day else 0
+    flags = [
+        f.as_dict()
+        for f in attention_flags(
+            hrv=hrv,
+            recovery=recovery,
+            vo2_max=vo2,
+            acute_chronic_ratio=acr,
+            history_days=history_days,
+            activities_last_7_days=int(rolling.sum_days(runs, today - timedelta(days=6), today)),
+            activities_prior_28_days=int(
+                rolling.sum_days(runs, today - timedelta(days=34), today - timedelta(days=7))
+            ),
+            thresholds=settings.ASTRAL_ATTENTION,
+        )
+    ]
+    active_days = {d for d, n in runs.items() if n > 0}
+    current_streak = streaks(active_days, today - timedelta(days=365), today).current
+    current_load = rolling.current_week_load(load, today)
+    last_week_load = round(rolling.sum_days(load, monday - timedelta(days=7), monday - timedelta(days=1)), 1)
+    quality = data_quality(
+        has_pace_zones=bool(user.pace_zones),
+        has_vdot=user.vdot is not None,
+        has_hr_zones=bool(user.hr_zones),
+        has_max_hr=user.max_hr is not None,
+        connected_integrations=integrations,
+        timezone_chosen=bool(user.timezone),
+        unit_system_chosen=bool(user.unit_system),
+    )
+    units = user.units
+    fitness_current: dict[str, Any] = {
+        "vo2_max": vo2.current,
+        "hrv_avg": hrv.current,
+        "recovery_score": recovery.current,
+        "vo2_max_prev": vo2.previous,
+        "hrv_avg_prev": hrv.previous,
+        "recovery_score_prev": recovery.previous,
+    }
+    fitness: dict[str, Any] = {"current": fitness_current}
+    for reading, key in HISTORY_FIELDS:
+        fitness[key] = _history(series, reading)
+    return {
+        "running_analytics": {
+            "weekly_distance_km": round(weekly_distance / 1000, 1),
+            "weekly_distance": round(weekly_distance, 1),
+            "last_week_distance": round(last_week_distance, 1),
+            "avg_pace_per_km": avg_pace(
+                rolling.sum_days(duration, four_weeks, today), rolling.sum_days(distance, four_weeks, today)
+            ),
+            "current_streak": current_streak,
+        },
+        "fitness": fitness,
+        "training": {
+            "current_week_load": current_load,
+            "four_week_avg_load": rolling.four_week_avg_load(load, today),
+            "acute_chronic_ratio": acr,
+            "acr_band": rolling.acr_band(acr),
+            "ctl": round(latest.ctl, 1) if latest else 0.0,
+            "atl": round(latest.atl, 1) if latest else 0.0,
+            "tsb": round(latest.tsb, 1) if latest else 0.0,
+        },
+        "attention_signals": {"flags": flags},
+        "data_quality": quality,
+        "insights": {
+            "recent_activities": _activity_insights(series, units),
+            "weekly_summary": write_insight(
+                "week",
+                WeekFacts(
+                    distance=weekly_distance,
+                    last_week_distance=last_week_distance,
+                    load=current_load,
+                    last_week_load=last_week_load,
+                    acute_chronic_ratio=acr,
+                    acr_band=rolling.acr_band(acr),
+                    current_streak=current_streak,
+                    flags=flags,
+                ),
+                units,
+            ),
+        },
+        "last_activity_at": series.last_activity_at.isoformat() if series.last_activity_at else None,
+        "as_of": today.isoformat(),
+    }
+
+
+def _local_today(user: User) -> date:
+    return timezone.now().astimezone(user.tz).date()
+
+
+def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
+    """Computes and stores snapshots for these athletes in a constant number of queries."""
+    if not users:
+        return []
+    users = list(users)
+    todays = {u.pk: _local_today(u) for u in users}
+    series = load_many(users, today_for=todays)
+    integrations = dict(
+        Integration.objects.filter(user_id__in=[u.pk for u in users])
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .values_list("user_id", "n")
+    )
+    now = timezone.now()
+    rows = []
+    for user in users:
+        data = compute(user, series[user.pk], integrations.get(user.pk, 0))
+        data["last_updated"] = now.isoformat()
+        warnings, infos = attention_rank(data["attention_signals"]["flags"])
+        rows.append(
+            AthleteSnapshot(
+                user=user,
+                data=data,
+                source_version=user.data_version,
+                as_of=todays[user.pk],
+                computed_at=now,
+                weekly_distance=data["running_analytics"]["weekly_distance"],
+                last_activity_at=series[user.pk].last_activity_at,
+                attention_warnings=warnings,
+                attention_infos=infos,
+            )
+        )
+    AthleteSnapshot.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=[
+            "data", "source_version", "as_of", "computed_at", "weekly_distance",
+            "last_activity_at", "attention_warnings", "attention_infos",
+        ],
+    )
+    return rows
+
+
+def snapshots_refresh(user_ids: Iterable[int]) -> int:
+    users = list(User.objects.filter(pk__in=list(user_ids)))
+    return len(snapshots_compute(users))
 
 
 def snapshots_refresh_all(batch_size: int = 200) -> int:
-    return 0
+    """Every athlete member of any organization, in batches (the hourly beat task)."""
+    ids = list(
+        User.objects.filter(memberships__role="athlete").distinct().order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), batch_size):
+        snapshots_refresh(ids[start : start + batch_size])
+    return len(ids)
+
+
+def is_fresh(snapshot: AthleteSnapshot | None, user: User) -> bool:
+    return (
+        snapshot is not None
+        and snapshot.source_version == user.data_version
+        and snapshot.as_of == _local_today(user)
+    )
+
+
+def fresh_snapshots(users: Sequence[User], *, force: bool = False) -> dict[int, AthleteSnapshot]:
+    """Snapshots for these users, recomputing (in one batch) only what is stale."""
+    snapshots = {s.user_id: s for s in AthleteSnapshot.objects.filter(user__in=[u.pk for u in users])}
+    stale = [u for u in users if force or not is_fresh(snapshots.get(u.pk), u)]
+    if stale:
+        for row in snapshots_compute(stale):
+            snapshots[row.user_id] = row
+    return snapshots

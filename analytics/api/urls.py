@@ -11,3 +11,12 @@ urlpatterns = [
     path("user_metrics_charts", views.ChartsView.as_view()),
     path("user_metrics_summary", views.SummaryView.as_view()),
 ]
+
+urlpatterns += [
+    path("athlete_profile", views.AthleteProfileView.as_view()),
+    path("coach_athletes_metrics", views.CoachAthletesMetricsView.as_view()),
+    path("group_overview", views.GroupOverviewView.as_view()),
+    path("group_comparison", views.GroupComparisonView.as_view()),
+    path("group_stats", views.GroupStatsView.as_view()),
+    path("plans_overview", views.PlansOverviewView.as_view()),
+]

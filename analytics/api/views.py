@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.http import HttpResponse
@@ -11,15 +11,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import services
+from analytics import groups, roster, services
+from analytics.metrics.rolling import iso_week_start
 from analytics.series import load_series
 from analytics.timeparams import athlete_tz, date_range, local_today, tz_label, unix_param
 from astral import cache
 from astral.api.errors import ApiError
-from astral.api.params import bool_param, choice_param, int_param
+from astral.api.pagination import page_from
+from astral.api.params import bool_param, choice_param, date_param, int_param, str_param
 from astral.api.responses import envelope_bytes, ok, raw_json
 from athletes.models import User
-from organizations.access import caller_of, resolve_athlete
+from organizations.access import caller_of, can_coach, default_coach_org, resolve_athlete
+from organizations.models import Group
 
 MAX_RUNNING_STATS_SPAN = timedelta(days=365)
 MAX_FUTURE = timedelta(days=7)
@@ -172,3 +175,120 @@ class SummaryView(APIView):
             lambda: services.summary(load_series(athlete, tz=tz, today=today)),
             bool_param(request.query_params, "refresh"),
         )
+
+
+# Organization analytics ----------------------------------------------------------------
+
+
+class AthleteProfileView(APIView):
+    def get(self, request: Request) -> HttpResponse:
+        athlete = athlete_for(request)
+        refresh = bool_param(request.query_params, "refresh")
+        today = local_today(athlete.tz)
+        key = cache.make_key("athlete_profile", athlete.public_id, athlete.data_version, today)
+        return cached_response(
+            key, cache.PROFILE_TTL, lambda: roster.athlete_profile(athlete, refresh=refresh), refresh
+        )
+
+
+ROSTER_ORDERINGS = list(roster.ORDERINGS)
+
+
+class CoachAthletesMetricsView(APIView):
+    def get(self, request: Request) -> HttpResponse:
+        params = request.query_params
+        caller = caller_of(request)
+        organization = default_coach_org(caller, str_param(params, "org_id", 32))
+        page = page_from(params, default_per_page=200)
+        filters = roster.roster_filters(
+            organization,
+            caller_user=caller.user,
+            filter_by_coach=bool_param(params, "filter_by_coach"),
+            group_id=str_param(params, "group_id", 32),
+            unassigned_only=bool_param(params, "unassigned_only"),
+            search=str_param(params, "search", 100),
+            label=str_param(params, "label", 64),
+            assigned_coach_id=str_param(params, "assigned_coach_id", 32),
+            ordering=choice_param(params, "ordering", ROSTER_ORDERINGS, default="display_name")
+            or "display_name",
+        )
+        no_cache = bool_param(params, "no_cache")
+        key = cache.make_key(
+            "roster",
+            caller.cache_identity(),
+            organization.public_id,
+            organization.data_version,
+            timezone.now().strftime("%Y%m%d%H"),
+            params={
+                "coach": filters.coach.public_id if filters.coach else "",
+                "group": filters.group.public_id if filters.group else "",
+                "unassigned": filters.unassigned_only,
+                "search": (filters.search or "").lower(),
+                "label": filters.label or "",
+                "ordering": filters.ordering,
+                "page": page.number,
+                "per_page": page.per_page,
+            },
+        )
+        return cached_response(
+            key, cache.ROSTER_TTL, lambda: roster.roster_page(organization, filters, page), no_cache
+        )
+
+
+PERIODS = ["7", "14", "30", "custom"]
+
+
+def period_range(params: Any) -> tuple[date, date]:
+    period = choice_param(params, "period", PERIODS, default="7") or "7"
+    if period == "custom":
+        return date_range(params)
+    today = timezone.now().date()
+    return today - timedelta(days=int(period) - 1), today
+
+
+class GroupOverviewView(APIView):
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        caller = caller_of(request)
+        organization = default_coach_org(caller, str_param(params, "org_id", 32))
+        week = date_param(params, "week", default=timezone.now().date())
+        group = None
+        group_id = str_param(params, "group_id", 32)
+        if group_id:
+            group = Group.objects.filter(public_id=group_id, organization=organization).first()
+            if group is None:
+                raise ApiError("No such group in this organization.", "NOT_FOUND", field="group_id", status=404)
+        units = caller.user.units if caller.user else "metric"
+        return ok(
+            groups.group_overview(organization, week_start=iso_week_start(week), group=group, units=units)
+        )
+
+
+class GroupComparisonView(APIView):
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        organization = default_coach_org(caller_of(request), str_param(params, "org_id", 32))
+        first, last = period_range(params)
+        return ok(groups.group_comparison(organization, first=first, last=last))
+
+
+class GroupStatsView(APIView):
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        caller = caller_of(request)
+        group_id = str_param(params, "group_id", 32)
+        if not group_id:
+            raise ApiError("group_id is required.", field="group_id")
+        group = Group.objects.select_related("organization").filter(public_id=group_id).first()
+        if group is None:
+            raise ApiError("No such group.", "NOT_FOUND", field="group_id", status=404)
+        if not can_coach(caller, group.organization):
+            raise ApiError("Only the organization's coaches may see this group.", "PERMISSION_DENIED", status=403)
+        first, last = period_range(params)
+        return ok(groups.group_stats(group, first=first, last=last))
+
+
+class PlansOverviewView(APIView):
+    def get(self, request: Request) -> Response:
+        organization = default_coach_org(caller_of(request), str_param(request.query_params, "org_id", 32))
+        return ok(groups.plans_overview(organization))

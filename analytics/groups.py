@@ -1,0 +1,222 @@
+"""Group Dashboard data: weekly overview, cross-group comparison, one group's stats and
+plans across the organization. Each athlete's runs count on their own local days."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Prefetch
+
+from analytics.metrics.insights import GroupFacts, write_insight
+from analytics.metrics.rolling import days_between
+from analytics.models import AthleteSnapshot
+from analytics.plans import plan_instances_data, with_plan
+from analytics.selectors import daily_totals_by_user
+from athletes.models import PlanInstance, PlanStatus, User
+from organizations.models import Group, Organization, Role
+
+MATRIX_SIZE = 20
+
+
+def org_athletes(organization: Organization) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__organization=organization, memberships__role=Role.ATHLETE, is_active=True
+        ).order_by("display_name", "username")
+    )
+
+
+def _totals(users: Sequence[User], first: date, last: date) -> dict[int, dict[date, dict[str, float]]]:
+    if not users:
+        return {}
+    return daily_totals_by_user(users, first=first, last=last, fields=("distance",))
+
+
+def _sum(days: dict[date, dict[str, float]], first: date, last: date, key: str) -> float:
+    return sum(row[key] for day, row in days.items() if first <= day <= last)
+
+
+def _rollup(users: Sequence[User], totals: dict[int, dict[date, dict[str, float]]], first: date, last: date) -> dict[str, Any]:
+    distance = 0.0
+    activities = 0
+    active = 0
+    for user in users:
+        days = totals.get(user.pk, {})
+        runs = int(_sum(days, first, last, "runs"))
+        distance += _sum(days, first, last, "distance")
+        activities += runs
+        active += 1 if runs else 0
+    count = len(users)
+    return {
+        "athlete_count": count,
+        "total_distance": round(distance, 1),
+        "total_activities": activities,
+        "active_athletes": active,
+        "engagement_rate": round(active / count, 3) if count else 0.0,
+        "avg_distance_per_athlete": round(distance / count, 1) if count else 0.0,
+    }
+
+
+def needs_attention(users: Sequence[User]) -> list[str]:
+    names = dict(
+        AthleteSnapshot.objects.filter(user__in=[u.pk for u in users], attention_warnings__gt=0)
+        .order_by("-attention_warnings", "user__display_name")
+        .values_list("user_id", "user__display_name")
+    )
+    return list(names.values())
+
+
+def group_overview(organization: Organization, *, week_start: date, group: Group | None, units: str) -> dict[str, Any]:
+    users = list(group.members.filter(is_active=True).order_by("display_name")) if group else org_athletes(organization)
+    last_week = week_start - timedelta(days=7)
+    week_end = week_start + timedelta(days=6)
+    totals = _totals(users, last_week, week_end)
+    this = _rollup(users, totals, week_start, week_end)
+    previous = _rollup(users, totals, last_week, week_start - timedelta(days=1))
+    week_days = days_between(week_start, week_end)
+    matrix = []
+    for user in users:
+        days = totals.get(user.pk, {})
+        matrix.append(
+            {
+                "user_id": user.public_id,
+                "display_name": user.name,
+                "total_distance": round(_sum(days, week_start, week_end, "distance"), 1),
+                "days": [
+                    {
+                        "date": day,
+                        "distance": round(days[day]["distance"], 1) if day in days else 0.0,
+                        "runs": int(days[day]["runs"]) if day in days else 0,
+                    }
+                    for day in week_days
+                ],
+            }
+        )
+    matrix.sort(key=lambda row: (-row["total_distance"], row["display_name"]))
+    insight = write_insight(
+        "group",
+        GroupFacts(
+            name=group.name if group else organization.name,
+            distance=this["total_distance"],
+            last_week_distance=previous["total_distance"],
+            activities=this["total_activities"],
+            active_athletes=this["active_athletes"],
+            athlete_count=this["athlete_count"],
+            needs_attention=needs_attention(users),
+        ),
+        units,
+    )
+    return {
+        "org_id": organization.public_id,
+        "group_id": group.public_id if group else None,
+        "week_start": week_start,
+        "week_end": week_end,
+        "total_distance": this["total_distance"],
+        "total_activities": this["total_activities"],
+        "active_athletes": this["active_athletes"],
+        "athlete_count": this["athlete_count"],
+        "engagement_rate": this["engagement_rate"],
+        "last_week": {k: previous[k] for k in ("total_distance", "total_activities", "engagement_rate")},
+        "insight": insight,
+        "member_matrix": matrix[:MATRIX_SIZE],
+    }
+
+
+def group_comparison(organization: Organization, *, first: date, last: date) -> dict[str, Any]:
+    groups = list(
+        organization.groups.prefetch_related(
+            Prefetch("members", queryset=User.objects.filter(
+                is_active=True, memberships__organization=organization, memberships__role=Role.ATHLETE
+            ).order_by("display_name"))
+        ).order_by("name")
+    )
+    athletes = org_athletes(organization)
+    grouped = {u.pk for g in groups for u in g.members.all()}
+    unassigned = [u for u in athletes if u.pk not in grouped]
+    totals = _totals(athletes, first, last)
+    rows = []
+    for group in groups:
+        members = list(group.members.all())
+        rows.append({"group_id": group.public_id, "name": group.name, **_rollup(members, totals, first, last)})
+    return {
+        "org_id": organization.public_id,
+        "from": first,
+        "to": last,
+        "groups": rows,
+        "unassigned": _rollup(unassigned, totals, first, last),
+    }
+
+
+def group_stats(group: Group, *, first: date, last: date) -> dict[str, Any]:
+    members = list(
+        group.members.filter(
+            is_active=True, memberships__organization=group.organization, memberships__role=Role.ATHLETE
+        ).order_by("display_name")
+    )
+    totals = _totals(members, first, last)
+    member_rows = []
+    for user in members:
+        days = totals.get(user.pk, {})
+        runs = int(_sum(days, first, last, "runs"))
+        member_rows.append(
+            {
+                "user_id": user.public_id,
+                "display_name": user.name,
+                "total_distance": round(_sum(days, first, last, "distance"), 1),
+                "total_activities": runs,
+                "active": runs > 0,
+            }
+        )
+    member_rows.sort(key=lambda row: (-row["total_distance"], row["display_name"]))
+    return {
+        "group_id": group.public_id,
+        "name": group.name,
+        "from": first,
+        "to": last,
+        **_rollup(members, totals, first, last),
+        "members": member_rows,
+    }
+
+
+def plans_overview(organization: Organization) -> dict[str, Any]:
+    instances = list(
+        with_plan(
+            PlanInstance.objects.filter(
+                status=PlanStatus.ACTIVE,
+                plan__organization=organization,
+                user__memberships__organization=organization,
+                user__memberships__role=Role.ATHLETE,
+            )
+        ).order_by("user__display_name", "-start_date")
+    )
+    rows = plan_instances_data(instances)
+    names = {i.public_id: i.user.name for i in instances}
+    for row in rows:
+        row["display_name"] = names[row["plan_instance_id"]]
+        row["progress"] = round(row["current_week"] / row["total_weeks"], 3)
+    memberships: dict[str, list[str]] = {}
+    for group in organization.groups.prefetch_related("members").order_by("name"):
+        memberships[group.public_id] = [u.public_id for u in group.members.all()]
+    group_names = dict(organization.groups.values_list("public_id", "name"))
+    by_group = []
+    for group_id, member_ids in memberships.items():
+        members = set(member_ids)
+        group_rows = [r for r in rows if r["user_id"] in members]
+        by_group.append(_plan_rollup(group_rows, group_id=group_id, name=group_names[group_id]))
+    grouped = {uid for ids in memberships.values() for uid in ids}
+    by_group.append(_plan_rollup([r for r in rows if r["user_id"] not in grouped], group_id=None, name="No group"))
+    return {"org_id": organization.public_id, "active_plans": len(rows), "by_group": by_group, "athletes": rows}
+
+
+def _plan_rollup(rows: list[dict[str, Any]], *, group_id: str | None, name: str) -> dict[str, Any]:
+    compliances = [r["compliance"] for r in rows if r["compliance"] is not None]
+    return {
+        "group_id": group_id,
+        "name": name,
+        "active_plans": len(rows),
+        "avg_progress": round(sum(r["progress"] for r in rows) / len(rows), 3) if rows else None,
+        "avg_compliance": round(sum(compliances) / len(compliances), 3) if compliances else None,
+        "plans": sorted({r["name"] for r in rows}),
+    }
