@@ -28,7 +28,9 @@ def org_athletes(organization: Organization) -> list[User]:
     )
 
 
-def _totals(users: Sequence[User], first: date, last: date) -> dict[int, dict[date, dict[str, float]]]:
+def _totals(
+    users: Sequence[User], first: date, last: date
+) -> dict[int, dict[date, dict[str, float]]]:
     if not users:
         return {}
     return daily_totals_by_user(users, first=first, last=last, fields=("distance",))
@@ -38,7 +40,9 @@ def _sum(days: dict[date, dict[str, float]], first: date, last: date, key: str) 
     return sum(row[key] for day, row in days.items() if first <= day <= last)
 
 
-def _rollup(users: Sequence[User], totals: dict[int, dict[date, dict[str, float]]], first: date, last: date) -> dict[str, Any]:
+def _rollup(
+    users: Sequence[User], totals: dict[int, dict[date, dict[str, float]]], first: date, last: date
+) -> dict[str, Any]:
     distance = 0.0
     activities = 0
     active = 0
@@ -68,8 +72,14 @@ def needs_attention(users: Sequence[User]) -> list[str]:
     return list(names.values())
 
 
-def group_overview(organization: Organization, *, week_start: date, group: Group | None, units: str) -> dict[str, Any]:
-    users = list(group.members.filter(is_active=True).order_by("display_name")) if group else org_athletes(organization)
+def group_overview(
+    organization: Organization, *, week_start: date, group: Group | None, units: str
+) -> dict[str, Any]:
+    users = (
+        list(group.members.filter(is_active=True).order_by("display_name"))
+        if group
+        else org_athletes(organization)
+    )
     last_week = week_start - timedelta(days=7)
     week_end = week_start + timedelta(days=6)
     totals = _totals(users, last_week, week_end)
@@ -118,7 +128,9 @@ def group_overview(organization: Organization, *, week_start: date, group: Group
         "active_athletes": this["active_athletes"],
         "athlete_count": this["athlete_count"],
         "engagement_rate": this["engagement_rate"],
-        "last_week": {k: previous[k] for k in ("total_distance", "total_activities", "engagement_rate")},
+        "last_week": {
+            k: previous[k] for k in ("total_distance", "total_activities", "engagement_rate")
+        },
         "insight": insight,
         "member_matrix": matrix[:MATRIX_SIZE],
     }
@@ -127,9 +139,14 @@ def group_overview(organization: Organization, *, week_start: date, group: Group
 def group_comparison(organization: Organization, *, first: date, last: date) -> dict[str, Any]:
     groups = list(
         organization.groups.prefetch_related(
-            Prefetch("members", queryset=User.objects.filter(
-                is_active=True, memberships__organization=organization, memberships__role=Role.ATHLETE
-            ).order_by("display_name"))
+            Prefetch(
+                "members",
+                queryset=User.objects.filter(
+                    is_active=True,
+                    memberships__organization=organization,
+                    memberships__role=Role.ATHLETE,
+                ).order_by("display_name"),
+            )
         ).order_by("name")
     )
     athletes = org_athletes(organization)
@@ -139,7 +156,13 @@ def group_comparison(organization: Organization, *, first: date, last: date) -> 
     rows = []
     for group in groups:
         members = list(group.members.all())
-        rows.append({"group_id": group.public_id, "name": group.name, **_rollup(members, totals, first, last)})
+        rows.append(
+            {
+                "group_id": group.public_id,
+                "name": group.name,
+                **_rollup(members, totals, first, last),
+            }
+        )
     return {
         "org_id": organization.public_id,
         "from": first,
@@ -152,7 +175,9 @@ def group_comparison(organization: Organization, *, first: date, last: date) -> 
 def group_stats(group: Group, *, first: date, last: date) -> dict[str, Any]:
     members = list(
         group.members.filter(
-            is_active=True, memberships__organization=group.organization, memberships__role=Role.ATHLETE
+            is_active=True,
+            memberships__organization=group.organization,
+            memberships__role=Role.ATHLETE,
         ).order_by("display_name")
     )
     totals = _totals(members, first, last)
@@ -206,8 +231,17 @@ def plans_overview(organization: Organization) -> dict[str, Any]:
         group_rows = [r for r in rows if r["user_id"] in members]
         by_group.append(_plan_rollup(group_rows, group_id=group_id, name=group_names[group_id]))
     grouped = {uid for ids in memberships.values() for uid in ids}
-    by_group.append(_plan_rollup([r for r in rows if r["user_id"] not in grouped], group_id=None, name="No group"))
-    return {"org_id": organization.public_id, "active_plans": len(rows), "by_group": by_group, "athletes": rows}
+    by_group.append(
+        _plan_rollup(
+            [r for r in rows if r["user_id"] not in grouped], group_id=None, name="No group"
+        )
+    )
+    return {
+        "org_id": organization.public_id,
+        "active_plans": len(rows),
+        "by_group": by_group,
+        "athletes": rows,
+    }
 
 
 def _plan_rollup(rows: list[dict[str, Any]], *, group_id: str | None, name: str) -> dict[str, Any]:

@@ -22,8 +22,14 @@ from organizations.models import Group, Label, Membership, Organization, Role
 
 ORDERINGS = {
     "display_name": [F("user__display_name").asc(), F("user__username").asc()],
-    "-last_activity": [F("user__snapshot__last_activity_at").desc(nulls_last=True), F("user__display_name").asc()],
-    "-weekly_distance": [F("user__snapshot__weekly_distance").desc(nulls_last=True), F("user__display_name").asc()],
+    "-last_activity": [
+        F("user__snapshot__last_activity_at").desc(nulls_last=True),
+        F("user__display_name").asc(),
+    ],
+    "-weekly_distance": [
+        F("user__snapshot__weekly_distance").desc(nulls_last=True),
+        F("user__display_name").asc(),
+    ],
     "-attention": [
         F("user__snapshot__attention_warnings").desc(nulls_last=True),
         F("user__snapshot__attention_infos").desc(nulls_last=True),
@@ -43,7 +49,9 @@ class RosterFilters:
 
 
 def roster_memberships(organization: Organization, filters: RosterFilters) -> QuerySet[Membership]:
-    queryset = Membership.objects.filter(organization=organization, role=Role.ATHLETE, user__is_active=True)
+    queryset = Membership.objects.filter(
+        organization=organization, role=Role.ATHLETE, user__is_active=True
+    )
     if filters.coach is not None:
         queryset = queryset.filter(assigned_coach=filters.coach)
     if filters.group is not None:
@@ -101,8 +109,11 @@ def roster_page(organization: Organization, filters: RosterFilters, page: Page) 
     # snapshot columns is exact and a write shows at once.
     states = list(
         memberships.values_list(
-            "user_id", "user__data_version", "user__timezone",
-            "user__snapshot__source_version", "user__snapshot__as_of",
+            "user_id",
+            "user__data_version",
+            "user__timezone",
+            "user__snapshot__source_version",
+            "user__snapshot__as_of",
         )
     )
     stale_ids = [
@@ -117,17 +128,25 @@ def roster_page(organization: Organization, filters: RosterFilters, page: Page) 
         memberships.select_related("user", "user__snapshot", "assigned_coach")
         .prefetch_related(
             Prefetch("labels", queryset=Label.objects.order_by("name")),
-            Prefetch("user__athlete_groups", queryset=Group.objects.filter(organization=organization).order_by("name")),
+            Prefetch(
+                "user__athlete_groups",
+                queryset=Group.objects.filter(organization=organization).order_by("name"),
+            ),
             Prefetch(
                 "user__plan_instances",
                 queryset=PlanInstance.objects.filter(
-                    status__in=[PlanStatus.ACTIVE, PlanStatus.SCHEDULED], plan__organization=organization
-                ).select_related("plan").order_by("-start_date"),
+                    status__in=[PlanStatus.ACTIVE, PlanStatus.SCHEDULED],
+                    plan__organization=organization,
+                )
+                .select_related("plan")
+                .order_by("-start_date"),
                 to_attr="current_plans",
             ),
             Prefetch(
                 "user__goals",
-                queryset=Goal.objects.filter(race_date__gte=timezone.now().date()).order_by("race_date"),
+                queryset=Goal.objects.filter(race_date__gte=timezone.now().date()).order_by(
+                    "race_date"
+                ),
                 to_attr="upcoming_goals",
             ),
         )
@@ -159,8 +178,12 @@ def athlete_row(membership: Membership) -> dict[str, Any]:
         "email": user.email,
         "timezone": user.tz_name,
         "unit_system": user.units,
-        "assigned_coach_id": membership.assigned_coach.public_id if membership.assigned_coach else None,
-        "assigned_coach_name": membership.assigned_coach.name if membership.assigned_coach else None,
+        "assigned_coach_id": membership.assigned_coach.public_id
+        if membership.assigned_coach
+        else None,
+        "assigned_coach_name": membership.assigned_coach.name
+        if membership.assigned_coach
+        else None,
         "groups": [g.name for g in user.athlete_groups.all()],
         "group_ids": [g.public_id for g in user.athlete_groups.all()],
         "labels": [label.name for label in membership.labels.all()],
@@ -188,20 +211,34 @@ def roster_filters(
     coach = None
     if filter_by_coach:
         if caller_user is None:
-            raise ApiError("filter_by_coach needs a signed-in coach, not an API key.", field="filter_by_coach")
+            raise ApiError(
+                "filter_by_coach needs a signed-in coach, not an API key.", field="filter_by_coach"
+            )
         coach = caller_user
     if assigned_coach_id:
-        coach = User.objects.filter(public_id=assigned_coach_id, memberships__organization=organization,
-                                    memberships__role__in=[Role.OWNER, Role.COACH]).first()
+        coach = User.objects.filter(
+            public_id=assigned_coach_id,
+            memberships__organization=organization,
+            memberships__role__in=[Role.OWNER, Role.COACH],
+        ).first()
         if coach is None:
-            raise ApiError("assigned_coach_id is not a coach of this organization.", field="assigned_coach_id")
+            raise ApiError(
+                "assigned_coach_id is not a coach of this organization.", field="assigned_coach_id"
+            )
     group = None
     if group_id:
         group = Group.objects.filter(public_id=group_id, organization=organization).first()
         if group is None:
-            raise ApiError("No such group in this organization.", "NOT_FOUND", field="group_id", status=404)
+            raise ApiError(
+                "No such group in this organization.", "NOT_FOUND", field="group_id", status=404
+            )
     return RosterFilters(
-        coach=coach, group=group, unassigned_only=unassigned_only, search=search, label=label, ordering=ordering
+        coach=coach,
+        group=group,
+        unassigned_only=unassigned_only,
+        search=search,
+        label=label,
+        ordering=ordering,
     )
 
 
@@ -213,8 +250,11 @@ def athlete_profile(user: User, *, refresh: bool) -> dict[str, Any]:
     data = snapshot.data
     today = timezone.now().astimezone(user.tz).date()
     plans = plan_instances_data(
-        with_plan(PlanInstance.objects.filter(user=user, status__in=[PlanStatus.ACTIVE, PlanStatus.SCHEDULED]))
-        .order_by("-start_date")
+        with_plan(
+            PlanInstance.objects.filter(
+                user=user, status__in=[PlanStatus.ACTIVE, PlanStatus.SCHEDULED]
+            )
+        ).order_by("-start_date")
     )
     goals = Goal.objects.filter(user=user, race_date__gte=today).order_by("race_date")
     recent = user.activities.select_related("user").order_by("-start_time")[:5]

@@ -185,8 +185,16 @@ def recent_activities_by_user(
     out: dict[int, list[Activity]] = defaultdict(list)
     queryset = (
         Activity.objects.filter(user_id__in=list(user_ids), start_time__gte=since)
-        .only("public_id", "user_id", "start_time", "distance", "duration", "training_load", "name",
-              *PACE_ZONES)
+        .only(
+            "public_id",
+            "user_id",
+            "start_time",
+            "distance",
+            "duration",
+            "training_load",
+            "name",
+            *PACE_ZONES,
+        )
         .order_by("user_id", "-start_time")
     )
     for activity in queryset:

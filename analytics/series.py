@@ -31,7 +31,9 @@ class AthleteSeries:
         return {day: float(row[name]) for day, row in self.daily.items()}
 
 
-def load_many(users: Sequence[User], *, today_for: dict[int, date] | None = None) -> dict[int, AthleteSeries]:
+def load_many(
+    users: Sequence[User], *, today_for: dict[int, date] | None = None
+) -> dict[int, AthleteSeries]:
     """Series for each user, each in their own time zone and local today."""
     if not users:
         return {}
@@ -40,7 +42,9 @@ def load_many(users: Sequence[User], *, today_for: dict[int, date] | None = None
     first = min(todays.values()) - timedelta(days=HISTORY_DAYS)
     ids = [u.pk for u in users]
     daily = selectors.daily_totals_by_user(users, first=first, last=last)
-    readings = selectors.readings_by_user(ids, first=min(todays.values()) - timedelta(days=HEALTH_DAYS), last=last)
+    readings = selectors.readings_by_user(
+        ids, first=min(todays.values()) - timedelta(days=HEALTH_DAYS), last=last
+    )
     bounds = selectors.activity_bounds_by_user(ids)
     recent = selectors.recent_activities_by_user(
         ids, since=timezone.now() - timedelta(days=RECENT_DAYS + 1)

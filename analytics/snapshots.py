@@ -32,8 +32,11 @@ from athletes.models import Integration, User
 
 logger = logging.getLogger(__name__)
 
-HISTORY_FIELDS = (("vo2_max", "vo2_max_history"), ("hrv", "hrv_history"),
-                  ("recovery_score", "recovery_score_history"))
+HISTORY_FIELDS = (
+    ("vo2_max", "vo2_max_history"),
+    ("hrv", "hrv_history"),
+    ("recovery_score", "recovery_score_history"),
+)
 
 
 def _week_over_week(series: AthleteSeries, name: str) -> WeekOverWeek:
@@ -61,7 +64,11 @@ def _activity_insights(series: AthleteSeries, units: str) -> list[dict[str, Any]
     out = []
     for activity in recent[:5]:
         day = activity.start_time.astimezone(series.tz).date()
-        window = [a for a in recent if day - timedelta(days=28) <= a.start_time.astimezone(series.tz).date() < day]
+        window = [
+            a
+            for a in recent
+            if day - timedelta(days=28) <= a.start_time.astimezone(series.tz).date() < day
+        ]
         # "Longest run in 4 weeks" only when there are 4 weeks of history to compare with.
         longest = (
             bool(window)
@@ -76,9 +83,13 @@ def _activity_insights(series: AthleteSeries, units: str) -> list[dict[str, Any]
             duration=activity.duration,
             zone_times=[getattr(activity, name) for name in PACE_ZONES],
             longest_in_weeks=4 if longest else 0,
-            four_week_avg_distance=(sum(a.distance for a in window) / len(window)) if window else None,
+            four_week_avg_distance=(sum(a.distance for a in window) / len(window))
+            if window
+            else None,
         )
-        out.append({"activity_id": activity.public_id, "summary": write_insight("activity", facts, units)})
+        out.append(
+            {"activity_id": activity.public_id, "summary": write_insight("activity", facts, units)}
+        )
     return out
 
 
@@ -90,7 +101,9 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
     load = series.daily_value("training_load")
     monday = iso_week_start(today)
     weekly_distance = rolling.sum_days(distance, monday, today)
-    last_week_distance = rolling.sum_days(distance, monday - timedelta(days=7), monday - timedelta(days=1))
+    last_week_distance = rolling.sum_days(
+        distance, monday - timedelta(days=7), monday - timedelta(days=1)
+    )
     four_weeks = today - timedelta(days=27)
     acr = rolling.acute_chronic_ratio(load, today)
     fitness_days = rolling.fitness_fatigue(load, series.first_activity_day or today, today)
@@ -116,7 +129,9 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
     active_days = {d for d, n in runs.items() if n > 0}
     current_streak = streaks(active_days, today - timedelta(days=365), today).current
     current_load = rolling.current_week_load(load, today)
-    last_week_load = round(rolling.sum_days(load, monday - timedelta(days=7), monday - timedelta(days=1)), 1)
+    last_week_load = round(
+        rolling.sum_days(load, monday - timedelta(days=7), monday - timedelta(days=1)), 1
+    )
     quality = data_quality(
         has_pace_zones=bool(user.pace_zones),
         has_vdot=user.vdot is not None,
@@ -144,7 +159,8 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
             "weekly_distance": round(weekly_distance, 1),
             "last_week_distance": round(last_week_distance, 1),
             "avg_pace_per_km": avg_pace(
-                rolling.sum_days(duration, four_weeks, today), rolling.sum_days(distance, four_weeks, today)
+                rolling.sum_days(duration, four_weeks, today),
+                rolling.sum_days(distance, four_weeks, today),
             ),
             "current_streak": current_streak,
         },
@@ -177,7 +193,9 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
                 units,
             ),
         },
-        "last_activity_at": series.last_activity_at.isoformat() if series.last_activity_at else None,
+        "last_activity_at": series.last_activity_at.isoformat()
+        if series.last_activity_at
+        else None,
         "as_of": today.isoformat(),
     }
 
@@ -223,8 +241,14 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
         update_conflicts=True,
         unique_fields=["user"],
         update_fields=[
-            "data", "source_version", "as_of", "computed_at", "weekly_distance",
-            "last_activity_at", "attention_warnings", "attention_infos",
+            "data",
+            "source_version",
+            "as_of",
+            "computed_at",
+            "weekly_distance",
+            "last_activity_at",
+            "attention_warnings",
+            "attention_infos",
         ],
     )
     return rows
@@ -238,7 +262,10 @@ def snapshots_refresh(user_ids: Iterable[int]) -> int:
 def snapshots_refresh_all(batch_size: int = 200) -> int:
     """Every athlete member of any organization, in batches (the hourly beat task)."""
     ids = list(
-        User.objects.filter(memberships__role="athlete").distinct().order_by("pk").values_list("pk", flat=True)
+        User.objects.filter(memberships__role="athlete")
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     for start in range(0, len(ids), batch_size):
         snapshots_refresh(ids[start : start + batch_size])
@@ -255,7 +282,9 @@ def is_fresh(snapshot: AthleteSnapshot | None, user: User) -> bool:
 
 def fresh_snapshots(users: Sequence[User], *, force: bool = False) -> dict[int, AthleteSnapshot]:
     """Snapshots for these users, recomputing (in one batch) only what is stale."""
-    snapshots = {s.user_id: s for s in AthleteSnapshot.objects.filter(user__in=[u.pk for u in users])}
+    snapshots = {
+        s.user_id: s for s in AthleteSnapshot.objects.filter(user__in=[u.pk for u in users])
+    }
     stale = [u for u in users if force or not is_fresh(snapshots.get(u.pk), u)]
     if stale:
         for row in snapshots_compute(stale):

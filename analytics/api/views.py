@@ -187,7 +187,10 @@ class AthleteProfileView(APIView):
         today = local_today(athlete.tz)
         key = cache.make_key("athlete_profile", athlete.public_id, athlete.data_version, today)
         return cached_response(
-            key, cache.PROFILE_TTL, lambda: roster.athlete_profile(athlete, refresh=refresh), refresh
+            key,
+            cache.PROFILE_TTL,
+            lambda: roster.athlete_profile(athlete, refresh=refresh),
+            refresh,
         )
 
 
@@ -257,10 +260,14 @@ class GroupOverviewView(APIView):
         if group_id:
             group = Group.objects.filter(public_id=group_id, organization=organization).first()
             if group is None:
-                raise ApiError("No such group in this organization.", "NOT_FOUND", field="group_id", status=404)
+                raise ApiError(
+                    "No such group in this organization.", "NOT_FOUND", field="group_id", status=404
+                )
         units = caller.user.units if caller.user else "metric"
         return ok(
-            groups.group_overview(organization, week_start=iso_week_start(week), group=group, units=units)
+            groups.group_overview(
+                organization, week_start=iso_week_start(week), group=group, units=units
+            )
         )
 
 
@@ -283,12 +290,18 @@ class GroupStatsView(APIView):
         if group is None:
             raise ApiError("No such group.", "NOT_FOUND", field="group_id", status=404)
         if not can_coach(caller, group.organization):
-            raise ApiError("Only the organization's coaches may see this group.", "PERMISSION_DENIED", status=403)
+            raise ApiError(
+                "Only the organization's coaches may see this group.",
+                "PERMISSION_DENIED",
+                status=403,
+            )
         first, last = period_range(params)
         return ok(groups.group_stats(group, first=first, last=last))
 
 
 class PlansOverviewView(APIView):
     def get(self, request: Request) -> Response:
-        organization = default_coach_org(caller_of(request), str_param(request.query_params, "org_id", 32))
+        organization = default_coach_org(
+            caller_of(request), str_param(request.query_params, "org_id", 32)
+        )
         return ok(groups.plans_overview(organization))

@@ -88,9 +88,7 @@ def weekly_insight(facts: WeekFacts, units: str) -> str:
         f"Load {facts.load:.0f} against {facts.last_week_load:.0f} last week.",
     ]
     if facts.acute_chronic_ratio is not None:
-        sentences.append(
-            f"Acute:chronic ratio {facts.acute_chronic_ratio:.2f} ({facts.acr_band})."
-        )
+        sentences.append(f"Acute:chronic ratio {facts.acute_chronic_ratio:.2f} ({facts.acr_band}).")
     if facts.current_streak >= 2:
         sentences.append(f"{facts.current_streak}-day running streak.")
     warnings = [f["message"] for f in facts.flags if f.get("severity") == "warning"]

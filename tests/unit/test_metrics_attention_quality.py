@@ -6,15 +6,27 @@ import pytest
 
 from analytics.metrics.attention import WeekOverWeek, attention_flags, attention_rank
 from analytics.metrics.quality import data_quality
-from analytics.metrics.rolling import acr_band, acute_chronic_ratio, fitness_fatigue, four_week_avg_load
+from analytics.metrics.rolling import (
+    acr_band,
+    acute_chronic_ratio,
+    fitness_fatigue,
+    four_week_avg_load,
+)
 from analytics.metrics.streaks import streaks
 
 NONE = WeekOverWeek(None, None, 0, 0)
 
 
 def flags(**overrides):
-    args = dict(hrv=NONE, recovery=NONE, vo2_max=NONE, acute_chronic_ratio=None, history_days=0,
-                activities_last_7_days=3, activities_prior_28_days=10)
+    args = dict(
+        hrv=NONE,
+        recovery=NONE,
+        vo2_max=NONE,
+        acute_chronic_ratio=None,
+        history_days=0,
+        activities_last_7_days=3,
+        activities_prior_28_days=10,
+    )
     args.update(overrides)
     return [f.code for f in attention_flags(**args)]
 
@@ -35,13 +47,25 @@ def test_recovery_drop_fires_at_85_percent(current, expected):
 
 
 def test_vo2max_change_is_a_warning_down_and_info_up_at_3_percent():
-    [down] = attention_flags(hrv=NONE, recovery=NONE, vo2_max=WeekOverWeek(48.5, 50.0, 3, 3),
-                             acute_chronic_ratio=None, history_days=0, activities_last_7_days=1,
-                             activities_prior_28_days=1)
+    [down] = attention_flags(
+        hrv=NONE,
+        recovery=NONE,
+        vo2_max=WeekOverWeek(48.5, 50.0, 3, 3),
+        acute_chronic_ratio=None,
+        history_days=0,
+        activities_last_7_days=1,
+        activities_prior_28_days=1,
+    )
     assert (down.code, down.severity, down.change_pct) == ("vo2max_change", "warning", -3.0)
-    [up] = attention_flags(hrv=NONE, recovery=NONE, vo2_max=WeekOverWeek(51.5, 50.0, 3, 3),
-                           acute_chronic_ratio=None, history_days=0, activities_last_7_days=1,
-                           activities_prior_28_days=1)
+    [up] = attention_flags(
+        hrv=NONE,
+        recovery=NONE,
+        vo2_max=WeekOverWeek(51.5, 50.0, 3, 3),
+        acute_chronic_ratio=None,
+        history_days=0,
+        activities_last_7_days=1,
+        activities_prior_28_days=1,
+    )
     assert up.severity == "info"
     assert flags(vo2_max=WeekOverWeek(51.4, 50.0, 3, 3)) == []
 
@@ -60,15 +84,26 @@ def test_inactive_means_nothing_for_7_days_after_something_in_the_28_before():
 
 def test_thresholds_come_from_settings():
     assert flags(hrv=WeekOverWeek(57.0, 60.0, 3, 3)) == []
-    relaxed = [f.code for f in attention_flags(
-        hrv=WeekOverWeek(57.0, 60.0, 3, 3), recovery=NONE, vo2_max=NONE, acute_chronic_ratio=None,
-        history_days=0, activities_last_7_days=1, activities_prior_28_days=1,
-        thresholds={"hrv_drop_ratio": 0.95})]
+    relaxed = [
+        f.code
+        for f in attention_flags(
+            hrv=WeekOverWeek(57.0, 60.0, 3, 3),
+            recovery=NONE,
+            vo2_max=NONE,
+            acute_chronic_ratio=None,
+            history_days=0,
+            activities_last_7_days=1,
+            activities_prior_28_days=1,
+            thresholds={"hrv_drop_ratio": 0.95},
+        )
+    ]
     assert relaxed == ["hrv_drop"]
 
 
 def test_attention_rank_counts_warnings_then_infos():
-    assert attention_rank([{"severity": "warning"}, {"severity": "info"}, {"severity": "warning"}]) == (2, 1)
+    assert attention_rank(
+        [{"severity": "warning"}, {"severity": "info"}, {"severity": "warning"}]
+    ) == (2, 1)
 
 
 @pytest.mark.parametrize(
@@ -76,19 +111,59 @@ def test_attention_rank_counts_warnings_then_infos():
     [
         ({}, 0, {"pace_zones", "hr_zones", "vdot", "integrations", "timezone", "unit_system"}),
         ({"has_vdot": True}, 40, {"hr_zones", "integrations", "timezone", "unit_system"}),
-        ({"has_pace_zones": True}, 20, {"hr_zones", "vdot", "integrations", "timezone", "unit_system"}),
-        ({"has_max_hr": True}, 20, {"pace_zones", "vdot", "integrations", "timezone", "unit_system"}),
-        ({"has_hr_zones": True}, 20, {"pace_zones", "vdot", "integrations", "timezone", "unit_system"}),
-        ({"connected_integrations": 2}, 20, {"pace_zones", "hr_zones", "vdot", "timezone", "unit_system"}),
-        ({"timezone_chosen": True}, 10, {"pace_zones", "hr_zones", "vdot", "integrations", "unit_system"}),
-        ({"unit_system_chosen": True}, 10, {"pace_zones", "hr_zones", "vdot", "integrations", "timezone"}),
-        ({"has_vdot": True, "has_max_hr": True, "connected_integrations": 1, "timezone_chosen": True,
-          "unit_system_chosen": True}, 100, set()),
+        (
+            {"has_pace_zones": True},
+            20,
+            {"hr_zones", "vdot", "integrations", "timezone", "unit_system"},
+        ),
+        (
+            {"has_max_hr": True},
+            20,
+            {"pace_zones", "vdot", "integrations", "timezone", "unit_system"},
+        ),
+        (
+            {"has_hr_zones": True},
+            20,
+            {"pace_zones", "vdot", "integrations", "timezone", "unit_system"},
+        ),
+        (
+            {"connected_integrations": 2},
+            20,
+            {"pace_zones", "hr_zones", "vdot", "timezone", "unit_system"},
+        ),
+        (
+            {"timezone_chosen": True},
+            10,
+            {"pace_zones", "hr_zones", "vdot", "integrations", "unit_system"},
+        ),
+        (
+            {"unit_system_chosen": True},
+            10,
+            {"pace_zones", "hr_zones", "vdot", "integrations", "timezone"},
+        ),
+        (
+            {
+                "has_vdot": True,
+                "has_max_hr": True,
+                "connected_integrations": 1,
+                "timezone_chosen": True,
+                "unit_system_chosen": True,
+            },
+            100,
+            set(),
+        ),
     ],
 )
 def test_data_quality_score_per_check(setup, score, failing):
-    args = dict(has_pace_zones=False, has_vdot=False, has_hr_zones=False, has_max_hr=False,
-                connected_integrations=0, timezone_chosen=False, unit_system_chosen=False)
+    args = dict(
+        has_pace_zones=False,
+        has_vdot=False,
+        has_hr_zones=False,
+        has_max_hr=False,
+        connected_integrations=0,
+        timezone_chosen=False,
+        unit_system_chosen=False,
+    )
     args.update(setup)
     result = data_quality(**args)
     assert result["score"] == score
@@ -114,13 +189,23 @@ def test_acute_chronic_ratio_and_bands():
     assert acute_chronic_ratio(loads, today) == 1.6
     assert acute_chronic_ratio({}, today) is None
     assert [acr_band(r) for r in (0.79, 0.8, 1.29, 1.3, 1.49, 1.5)] == [
-        "low", "optimal", "optimal", "elevated", "elevated", "high"]
+        "low",
+        "optimal",
+        "optimal",
+        "elevated",
+        "elevated",
+        "high",
+    ]
 
 
 def test_four_week_average_uses_previous_full_iso_weeks():
     today = date(2026, 11, 18)  # Wednesday; this week started 2026-11-16
-    loads = {date(2026, 11, 16): 500.0, date(2026, 11, 10): 100.0, date(2026, 10, 19): 300.0,
-             date(2026, 10, 18): 999.0}  # 10-18 is in the 5th week back
+    loads = {
+        date(2026, 11, 16): 500.0,
+        date(2026, 11, 10): 100.0,
+        date(2026, 10, 19): 300.0,
+        date(2026, 10, 18): 999.0,
+    }  # 10-18 is in the 5th week back
     assert four_week_avg_load(loads, today) == 100.0
 
 

@@ -1,0 +1,188 @@
+"""Snapshots are refreshed by a real Celery worker; the API keeps answering when Redis or
+the broker is gone (API.md §4, issue: cached athlete metrics)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from analytics.models import AthleteSnapshot
+from astral.celery import app as celery_app
+from tests.conftest import Api, bearer
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """A real `celery worker` process on the test Redis broker and the test database."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "astral.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    artifacts = Path(os.environ.get("ASTRAL_TEST_ARTIFACTS", ROOT / "test-output"))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    log = (artifacts / "celery-worker.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "astral",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        yield process
+    finally:
+        celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.mark.worker
+def test_a_real_worker_refreshes_the_snapshot_after_a_write(cast, worker):
+    assert worker.poll() is None, "the Celery worker did not start"
+    start = datetime.now(UTC) - timedelta(hours=2)
+    response = Api(bearer(cast.bob)).post(
+        "/api/v1/activities", {"start_time": start.isoformat(), "distance": 7777, "duration": 2400}
+    )
+    assert response.status_code == 201
+    cast.bob.refresh_from_db()
+
+    def refreshed() -> bool:
+        snapshot = AthleteSnapshot.objects.filter(user=cast.bob).first()
+        return snapshot is not None and snapshot.source_version == cast.bob.data_version
+
+    assert wait_for(refreshed), "the worker did not refresh Bob's snapshot"
+    snapshot = AthleteSnapshot.objects.get(user=cast.bob)
+    same_iso_week = (
+        start.isocalendar()[:2] == datetime.now(UTC).isocalendar()[:2]
+    )  # Bob lives in UTC
+    assert snapshot.data["running_analytics"]["weekly_distance"] == (7777 if same_iso_week else 0)
+    assert snapshot.last_activity_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writes_succeed_with_the_broker_down_and_reads_catch_up(cast, settings):
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    celery_app.pool.force_close_all()
+    try:
+        response = Api(bearer(cast.bob)).post(
+            "/api/v1/activities",
+            {
+                "start_time": (datetime.now(UTC) - timedelta(minutes=30)).isoformat(),
+                "distance": 5555,
+                "duration": 1800,
+            },
+        )
+        assert response.status_code == 201
+        cast.bob.refresh_from_db()
+        assert not AthleteSnapshot.objects.filter(
+            user=cast.bob, source_version=cast.bob.data_version
+        ).exists()
+    finally:
+        celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
+        celery_app.conf.CELERY_BROKER_URL = settings.CELERY_BROKER_URL
+        celery_app.pool.force_close_all()
+    # No worker ran, yet the coach's roster shows the run: the stale snapshot is recomputed on read.
+    roster = Api(bearer(cast.cora)).get(
+        "/api/v1/analytics/coach_athletes_metrics", {"search": "bob"}
+    )
+    athlete = roster.json()["data"]["athletes"][0]
+    assert athlete["metrics"]["last_activity_at"] is not None
+
+
+@pytest.mark.django_db
+def test_every_endpoint_answers_with_redis_down(cast, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.2,
+                "SOCKET_TIMEOUT": 0.2,
+            },
+        }
+    }
+    coach = Api(bearer(cast.cora))
+    athlete = Api(bearer(cast.alice))
+    assert (
+        athlete.post(
+            "/api/v1/activities",
+            {"start_time": "2026-11-01T07:00:00Z", "distance": 5000, "duration": 1500},
+        ).status_code
+        == 201
+    )
+    for path, params in [
+        ("coach_athletes_metrics", {}),
+        ("athlete_profile", {"user_id": cast.alice.public_id}),
+        (
+            "activity_stats",
+            {"from": "2026-11-01", "to": "2026-11-02", "user_id": cast.alice.public_id},
+        ),
+        (
+            "health_metrics",
+            {"from": "2026-11-01", "to": "2026-11-02", "user_id": cast.alice.public_id},
+        ),
+        ("user_metrics_summary", {"user_id": cast.alice.public_id}),
+        ("group_overview", {}),
+    ]:
+        response = coach.get(f"/api/v1/analytics/{path}", params)
+        assert response.status_code == 200, (path, response.content[:300])
+    stats = coach.get(
+        "/api/v1/analytics/activity_stats",
+        {
+            "from": "2026-11-01",
+            "to": "2026-11-01",
+            "user_id": cast.alice.public_id,
+            "timezone": "UTC",
+        },
+    )
+    assert stats.json()["data"]["totals"]["distance"] == 5000
+    token = Api().post(
+        "/api/v1/auth/token", {"username": "alice", "password": "correct-horse-battery-staple"}
+    )
+    assert token.status_code == 200

@@ -1,0 +1,184 @@
+"""API.md §4 Group Dashboard data."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from organizations.models import Group
+from tests.conftest import assert_error
+from tests.factories import make_activity
+
+pytestmark = pytest.mark.django_db
+
+NOW = "2026-11-18 15:00:00Z"
+
+
+@pytest.fixture
+def groups(cast):
+    sprinters = Group.objects.create(organization=cast.riverside, name="Sprinters")
+    sprinters.members.add(cast.alice)
+    empty = Group.objects.create(organization=cast.riverside, name="Empty")
+    return {"sprinters": sprinters, "empty": empty}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_group_overview_for_a_week(cast, groups):
+    # Alice (Chicago): Tue 22:30 local = Wed 04:30 UTC, counted on Tuesday.
+    make_activity(
+        cast.alice,
+        datetime(2026, 11, 17, 22, 30, tzinfo=ZoneInfo("America/Chicago")),
+        distance=8000,
+    )
+    make_activity(cast.alice, datetime(2026, 11, 18, 12, tzinfo=UTC), distance=5000)
+    make_activity(cast.bob, datetime(2026, 11, 10, 7, tzinfo=UTC), distance=6000)  # last week
+    data = (
+        cast.api(cast.cora)
+        .get("/api/v1/analytics/group_overview", {"week": "2026-11-19"})
+        .json()["data"]
+    )
+    assert data["week_start"] == "2026-11-16"
+    assert data["total_distance"] == 13000
+    assert data["total_activities"] == 2
+    assert (data["active_athletes"], data["athlete_count"], data["engagement_rate"]) == (1, 2, 0.5)
+    top = data["member_matrix"][0]
+    assert top["display_name"] == "Alice Andersen"
+    assert [d["distance"] for d in top["days"]] == [0, 8000, 5000, 0, 0, 0, 0]
+    assert len(data["member_matrix"]) == 2
+    assert "1 of 2 athletes were active (50%)" in data["insight"]
+    assert "up 117% on last week" in data["insight"]  # 13 km vs 6 km
+    scoped = (
+        cast.api(cast.cora)
+        .get("/api/v1/analytics/group_overview", {"group_id": groups["sprinters"].public_id})
+        .json()["data"]
+    )
+    assert scoped["athlete_count"] == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_group_comparison_over_periods(cast, groups):
+    make_activity(cast.alice, datetime(2026, 11, 18, 7, tzinfo=UTC), distance=10000)
+    make_activity(cast.alice, datetime(2026, 11, 5, 7, tzinfo=UTC), distance=4000)  # 14 days back
+    make_activity(cast.bob, datetime(2026, 11, 15, 7, tzinfo=UTC), distance=6000)
+    api = cast.api(cast.cora)
+    week = api.get("/api/v1/analytics/group_comparison", {"period": "7"}).json()["data"]
+    assert (week["from"], week["to"]) == ("2026-11-12", "2026-11-18")
+    by_name = {g["name"]: g for g in week["groups"]}
+    assert by_name["Sprinters"]["total_distance"] == 10000
+    assert by_name["Sprinters"]["engagement_rate"] == 1.0
+    assert by_name["Empty"] == {
+        **by_name["Empty"],
+        "athlete_count": 0,
+        "total_distance": 0,
+        "engagement_rate": 0,
+    }
+    assert week["unassigned"]["total_distance"] == 6000
+    assert "group_id" not in week["unassigned"]
+    fortnight = api.get("/api/v1/analytics/group_comparison", {"period": "14"}).json()["data"]
+    assert {g["name"]: g["total_distance"] for g in fortnight["groups"]}["Sprinters"] == 14000
+    custom = api.get(
+        "/api/v1/analytics/group_comparison",
+        {"period": "custom", "from": "2026-11-05", "to": "2026-11-05"},
+    ).json()["data"]
+    assert {g["name"]: g["avg_distance_per_athlete"] for g in custom["groups"]}["Sprinters"] == 4000
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"period": "10"}, "period"),
+        ({"period": "custom"}, "from"),
+        ({"period": "custom", "from": "2025-01-01", "to": "2026-02-06"}, "to"),
+    ],
+)
+def test_group_comparison_bad_period(cast, params, field):
+    assert_error(
+        cast.api(cast.cora).get("/api/v1/analytics/group_comparison", params), 400, field=field
+    )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_group_stats_lists_members(cast, groups):
+    make_activity(cast.alice, datetime(2026, 11, 18, 7, tzinfo=UTC), distance=10000)
+    data = (
+        cast.api(cast.cora)
+        .get(
+            "/api/v1/analytics/group_stats",
+            {"group_id": groups["sprinters"].public_id, "period": "30"},
+        )
+        .json()["data"]
+    )
+    assert data["name"] == "Sprinters"
+    assert data["members"] == [
+        {
+            "user_id": cast.alice.public_id,
+            "display_name": "Alice Andersen",
+            "total_distance": 10000,
+            "total_activities": 1,
+            "active": True,
+        }
+    ]
+    assert_error(
+        cast.api(cast.olga).get(
+            "/api/v1/analytics/group_stats", {"group_id": groups["sprinters"].public_id}
+        ),
+        403,
+    )
+    assert_error(cast.api(cast.cora).get("/api/v1/analytics/group_stats"), 400, field="group_id")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_plans_overview_rolls_up_by_group(cast, groups):
+    plan = (
+        cast.api(cast.cora)
+        .post(
+            "/api/v1/plans",
+            {
+                "name": "Base",
+                "org_id": cast.riverside.public_id,
+                "total_weeks": 4,
+                "workouts": [{"week": 1, "day": 1, "distance": 10000}],
+            },
+        )
+        .json()["data"]
+    )
+    cast.api(cast.cora).post(
+        f"/api/v1/plans/{plan['plan_id']}/assign",
+        {"user_ids": [cast.alice.public_id, cast.bob.public_id], "start_date": "2026-11-09"},
+    )
+    # Alice (Chicago) ran 5 km on day 1 (Nov 9 local).
+    make_activity(cast.alice, datetime(2026, 11, 9, 18, tzinfo=UTC), distance=5000)
+    data = cast.api(cast.cora).get("/api/v1/analytics/plans_overview").json()["data"]
+    assert data["active_plans"] == 2
+    by_group = {g["name"]: g for g in data["by_group"]}
+    assert by_group["Sprinters"]["avg_compliance"] == 0.5
+    assert by_group["No group"]["avg_compliance"] == 0.0
+    assert by_group["Sprinters"]["avg_progress"] == 0.5  # week 2 of 4
+    assert {a["display_name"] for a in data["athletes"]} == {"Alice Andersen", "Bob Brown"}
+
+
+@pytest.mark.parametrize("path", ["group_overview", "group_comparison", "plans_overview"])
+def test_group_dashboard_permissions(cast, path):
+    url = f"/api/v1/analytics/{path}"
+    assert cast.api(cast.cora).get(url).status_code == 200
+    assert cast.api(cast.riverside_key).get(url).status_code == 200
+    assert_error(cast.api(cast.alice).get(url), 403)
+    assert_error(cast.api(cast.olga).get(url, {"org_id": cast.riverside.public_id}), 403)
+    assert_error(cast.api(cast.hilltop_key).get(url, {"org_id": cast.riverside.public_id}), 403)
+    assert_error(cast.api(None).get(url), 401)
+
+
+def test_group_queries_do_not_grow_with_the_club(cast, django_assert_max_num_queries):
+    from tests.factories import add_member, make_user
+
+    group = Group.objects.create(organization=cast.riverside, name="Big")
+    for index in range(60):
+        user = make_user(f"g{index}", timezone=["", "Europe/Berlin", "Asia/Tokyo"][index % 3])
+        add_member(cast.riverside, user)
+        group.members.add(user)
+        make_activity(user, datetime(2026, 11, 1, 7, tzinfo=UTC))
+    api = cast.api(cast.cora)
+    for path in ("group_overview", "group_comparison", "plans_overview"):
+        with django_assert_max_num_queries(12):
+            assert api.get(f"/api/v1/analytics/{path}").status_code == 200
