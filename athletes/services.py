@@ -6,14 +6,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from analytics.metrics.load import calories_estimate, training_load
 from analytics.metrics.zones import Sample, zone_times
 from astral.api.errors import ApiError
-from athletes import streams
+from athletes import files, streams
 from athletes.models import Activity, ActivityStream, HealthMetric, User
 from athletes.selectors import TrainingContext, training_context
 
@@ -248,3 +248,51 @@ def health_metrics_upsert(*, entries: list[tuple[User, dict[str, Any]]]) -> list
     )
     index = {(m.user_id, m.date): m for m in stored}
     return [index[k] for k in keys]
+
+
+def activity_name(sport: str, start_time: datetime, tz: Any) -> str:
+    """ "Morning Run", "Evening Ride": what runners' apps call an imported activity."""
+    hour = start_time.astimezone(tz).hour
+    part = (
+        "Morning"
+        if 5 <= hour < 12
+        else "Afternoon"
+        if hour < 17
+        else "Evening"
+        if hour < 22
+        else "Night"
+    )
+    return f"{part} {sport.replace('_', ' ').title()}"
+
+
+def activity_import_file(
+    *,
+    user: User,
+    filename: str,
+    content: bytes,
+    allow_overlap: bool = False,
+    source: str = "file",
+) -> Activity:
+    """Parses a FIT, GPX or TCX file (optionally gzip-compressed) and stores it.
+
+    Raises UnsupportedFileType, InvalidActivityFile, or ApiError 409 for a duplicate.
+    """
+    kind, raw = files.file_kind(filename, content)
+    parsed = files.parse(kind, raw)
+    fields = parsed.fields()
+    fields["source"] = source
+    fields["content_hash"] = files.content_hash(raw)
+    fields["name"] = activity_name(parsed.sport, parsed.start_time, user.tz)
+    try:
+        return activity_create(
+            user=user, fields=fields, samples=parsed.samples, allow_overlap=allow_overlap
+        )
+    except IntegrityError:
+        # The same file stored by a concurrent request a moment ago.
+        existing = Activity.objects.filter(user=user, content_hash=fields["content_hash"]).first()
+        raise ApiError(
+            "This file was already uploaded.",
+            "DUPLICATE_ACTIVITY",
+            status=409,
+            extra={"activity_id": existing.public_id if existing else None},
+        ) from None

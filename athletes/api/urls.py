@@ -15,6 +15,7 @@ urlpatterns = [
     path("users/me/integrations/<str:provider>", views.IntegrationDetailView.as_view()),
     path("users/<str:user_id>", views.UserDetailView.as_view()),
     path("activities", views.ActivityListView.as_view()),
+    path("activities/upload", views.ActivityUploadView.as_view()),
     path("activities/<str:activity_id>", views.ActivityDetailView.as_view()),
     path("health_metrics", views.HealthMetricsView.as_view()),
     path("goals", views.GoalListView.as_view()),

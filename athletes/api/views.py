@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,7 +17,7 @@ from astral.api.errors import ApiError, first_error
 from astral.api.pagination import page_from, paginated
 from astral.api.params import bool_param, date_param
 from astral.api.responses import ok
-from athletes import services, streams
+from athletes import files, services, streams
 from athletes.api import serializers as s
 from athletes.api.representations import (
     activity_data,
@@ -184,6 +185,39 @@ class ActivityListView(APIView):
                 status=409,
                 extra={"activity_id": existing.public_id if existing else None},
             ) from None
+        return ok(activity_data(activity), status=201)
+
+
+class ActivityUploadView(APIView):
+    def post(self, request: Request) -> Response:
+        caller = caller_of(request)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ApiError("Attach the activity file as the multipart field 'file'.", field="file")
+        if upload.size > settings.ASTRAL_UPLOAD_MAX_BYTES:
+            raise ApiError(
+                "The file is larger than 25 MB.", "FILE_TOO_LARGE", field="file", status=413
+            )
+        athlete = resolve_athlete(caller, request.data.get("user_id"))
+        allow_overlap = bool_param(request.data, "allow_overlap") or bool_param(
+            request.query_params, "allow_overlap"
+        )
+        try:
+            activity = services.activity_import_file(
+                user=athlete,
+                filename=upload.name or "",
+                content=upload.read(),
+                allow_overlap=allow_overlap,
+            )
+        except files.UnsupportedFileType as exc:
+            raise ApiError(
+                f"Unsupported file type: {exc}. Upload .fit, .gpx or .tcx, optionally .gz.",
+                "UNSUPPORTED_FILE_TYPE",
+                field="file",
+                status=415,
+            ) from None
+        except files.InvalidActivityFile as exc:
+            raise ApiError(f"Invalid activity file: {exc}.", "INVALID_FILE", field="file") from None
         return ok(activity_data(activity), status=201)
 
 
