@@ -1,0 +1,31 @@
+"""Template filters: distances in the viewer's units, percentages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def distance(meters: float | None, units: Any) -> str:
+    """`{{ meters|distance:units }}` with `units` the page's `Units`."""
+    return units.distance(meters)
+
+
+@register.filter
+def percent(fraction: float | None) -> str:
+    if fraction is None:
+        return "–"
+    return f"{fraction * 100:.0f}%"
+
+
+LABELS = {"hr_zones": "HR zones", "vdot": "VDOT", "pace_zones": "Pace zones", "unit_system": "Unit system"}
+
+
+@register.filter
+def label(key: str) -> str:
+    """A machine key as people read it: `hr_zones` -> "HR zones"."""
+    return LABELS.get(key, key.replace("_", " ").capitalize())

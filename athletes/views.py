@@ -1,0 +1,283 @@
+"""Pages: the athletes roster, an athlete's profile, CSV exports and the upload form.
+They read the same services as the API (one computation, two faces)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from analytics import roster, services
+from analytics.metrics.formatting import distance_in_units, format_duration, pace_in_units
+from analytics.metrics.vdot import predict_race_seconds
+from analytics.series import load_series
+from astral.api.errors import ApiError
+from astral.api.pagination import Page
+from athletes import files
+from athletes import services as athlete_services
+from athletes.models import Activity, User
+from organizations.models import Group, Label, Membership, Role
+from organizations.pages import coach_organizations, current_organization, page_athlete
+
+PAGE_SIZE = 50
+HEALTH_VIEWS = {"day": 90, "week": 26 * 7, "month": 365}
+
+
+class Units:
+    """Formats meters and paces in the viewer's unit system."""
+
+    def __init__(self, unit_system: str) -> None:
+        self.system = unit_system
+        self.label = "mi" if unit_system == "imperial" else "km"
+
+    def distance(self, meters: float | None, digits: int = 1) -> str:
+        if meters is None:
+            return "–"
+        value, unit = distance_in_units(meters, self.system)
+        return f"{value:.{digits}f} {unit}"
+
+    def value(self, meters: float | None) -> float:
+        return round(distance_in_units(meters or 0.0, self.system)[0], 2)
+
+    def pace(self, seconds: float | None, meters: float | None) -> str:
+        if not seconds or not meters:
+            return "–"
+        return pace_in_units(seconds / (meters / 1000.0), self.system) or "–"
+
+
+def sidebar(request: HttpRequest) -> dict[str, Any]:
+    """The left sidebar: a coach's athletes (one query), or the athlete's own link."""
+    organizations = coach_organizations(request)
+    athletes: list[User] = []
+    if organizations:
+        athletes = list(
+            User.objects.filter(
+                memberships__organization=organizations[0], memberships__role=Role.ATHLETE, is_active=True
+            ).order_by("display_name", "username").only("public_id", "display_name", "username")[:100]
+        )
+    return {"is_coach": bool(organizations), "sidebar_athletes": athletes, "organizations": organizations}
+
+
+def roster_filters_from(request: HttpRequest, organization: Any) -> tuple[roster.RosterFilters, dict[str, str]]:
+    params = {k: request.GET.get(k, "").strip() for k in ("q", "label", "coach", "group", "ordering")}
+    ordering = params["ordering"] if params["ordering"] in roster.ORDERINGS else "display_name"
+    try:
+        filters = roster.roster_filters(
+            organization,
+            caller_user=request.user,  # type: ignore[arg-type]
+            filter_by_coach=False,
+            group_id=params["group"] or None,
+            unassigned_only=False,
+            search=params["q"][:100] or None,
+            label=params["label"][:64] or None,
+            assigned_coach_id=params["coach"] or None,
+            ordering=ordering,
+        )
+    except ApiError:
+        filters = roster.RosterFilters(ordering=ordering)
+    return filters, params
+
+
+@login_required
+def athletes_list(request: HttpRequest) -> HttpResponse:
+    organization = current_organization(request)
+    filters, params = roster_filters_from(request, organization)
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    page = roster.roster_page(organization, filters, Page(number=number, per_page=PAGE_SIZE))
+    units = Units(request.user.units)
+    rows = [_roster_row(a, units) for a in page["athletes"]]
+    query = "&".join(f"{k}={v}" for k, v in params.items() if v)
+    return render(
+        request,
+        "athletes/list.html",
+        {
+            **sidebar(request),
+            "organization": organization,
+            "rows": rows,
+            "meta": page["metadata"],
+            "params": params,
+            "query": query,
+            "labels": Label.objects.filter(organization=organization).order_by("name"),
+            "groups": Group.objects.filter(organization=organization).order_by("name"),
+            "coaches": User.objects.filter(
+                memberships__organization=organization, memberships__role__in=[Role.OWNER, Role.COACH]
+            ).order_by("display_name"),
+            "orderings": [("display_name", "Name"), ("-attention", "Needs attention"),
+                          ("-weekly_distance", "Weekly distance"), ("-last_activity", "Last activity")],
+            "units": units,
+        },
+    )
+
+
+def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
+    metrics = athlete["metrics"]
+    current = metrics["fitness"]["current"]
+    hrv, hrv_prev = current.get("hrv_avg"), current.get("hrv_avg_prev")
+    trend = None
+    if hrv is not None and hrv_prev:
+        change = (hrv - hrv_prev) / hrv_prev * 100
+        trend = ("up" if change > 0 else "down", f"{change:+.0f}%")
+    return {
+        **athlete,
+        "weekly_distance": units.distance(metrics["running_analytics"]["weekly_distance"]),
+        "acr": metrics["training"]["acute_chronic_ratio"],
+        "acr_band": metrics["training"]["acr_band"],
+        "hrv": hrv,
+        "hrv_trend": trend,
+        "flags": metrics["attention_signals"]["flags"],
+        "last_activity_at": metrics.get("last_activity_at"),
+        "plan": athlete["current_plans"][0] if athlete["current_plans"] else None,
+    }
+
+
+@login_required
+def athletes_export(request: HttpRequest) -> HttpResponse:
+    organization = current_organization(request)
+    filters, _ = roster_filters_from(request, organization)
+    page = roster.roster_page(organization, filters, Page(number=1, per_page=10_000))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="athletes-{timezone.localdate():%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["user_id", "display_name", "username", "email", "groups", "labels", "assigned_coach_id",
+                     "current_plan", "plan_week", "weekly_distance_m", "acute_chronic_ratio", "acr_band",
+                     "hrv_avg", "hrv_avg_prev", "attention_flags", "last_activity_at"])
+    for athlete in page["athletes"]:
+        metrics = athlete["metrics"]
+        plan = athlete["current_plans"][0] if athlete["current_plans"] else None
+        writer.writerow([
+            athlete["user_id"], athlete["display_name"], athlete["username"], athlete["email"],
+            "; ".join(athlete["groups"]), "; ".join(athlete["labels"]), athlete["assigned_coach_id"] or "",
+            plan["name"] if plan else "", f"{plan['current_week']}/{plan['total_weeks']}" if plan else "",
+            metrics["running_analytics"]["weekly_distance"], metrics["training"]["acute_chronic_ratio"] or "",
+            metrics["training"]["acr_band"] or "", metrics["fitness"]["current"]["hrv_avg"] or "",
+            metrics["fitness"]["current"]["hrv_avg_prev"] or "",
+            "; ".join(f["code"] for f in metrics["attention_signals"]["flags"]), metrics.get("last_activity_at") or "",
+        ])
+    return response
+
+
+@login_required
+def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
+    athlete = page_athlete(request, user_id)
+    units = Units(request.user.units)
+    profile = roster.athlete_profile(athlete, refresh=False)
+    tz = athlete.tz
+    today = timezone.now().astimezone(tz).date()
+    chart_data = services.charts(load_series(athlete, tz=tz, today=today))
+    health_view = request.GET.get("health", "day")
+    if health_view not in HEALTH_VIEWS:
+        health_view = "day"
+    health = services.health_metrics(
+        athlete, first=today - timedelta(days=HEALTH_VIEWS[health_view] - 1), last=today, granularity=health_view
+    )
+    streak = services.running_streaks(athlete, days=91, tz=tz, today=today)
+    goals = []
+    for race in profile["current_goals"]["races"]:
+        predicted = predict_race_seconds(athlete.vdot, race["distance"]) if athlete.vdot else None
+        goals.append({**race, "distance_text": units.distance(race["distance"], 2),
+                      "predicted": format_duration(predicted) if predicted else None})
+    recent = [
+        {**a, "distance_text": units.distance(a["distance"], 2), "pace": units.pace(a["duration"], a["distance"]),
+         "duration_text": format_duration(a["duration"]),
+         "local_start": a["start_time"].astimezone(tz).strftime("%Y-%m-%d %H:%M")}
+        for a in profile["recent_activities"]
+    ]
+    chart_payload = {
+        "unit": units.label,
+        "daily_distance": [{"date": p["date"], "value": units.value(p["value"]), "trend": units.value(p["trend"])}
+                           for p in chart_data["daily_distance"]],
+        "weekly_training_load": chart_data["weekly_training_load"],
+        "resting_hr": chart_data["resting_hr"],
+        "fitness_fatigue": chart_data["fitness_fatigue"],
+        "health": health["series"],
+    }
+    weeks = [streak["calendar"][i : i + 7] for i in range(0, len(streak["calendar"]), 7)]
+    return render(
+        request,
+        "athletes/profile.html",
+        {
+            **sidebar(request),
+            "athlete": athlete,
+            "profile": profile,
+            "units": units,
+            "goals": goals,
+            "recent": recent,
+            "chart_payload": chart_payload,
+            "health_view": health_view,
+            "streak": streak,
+            "streak_weeks": weeks,
+            "weekly_distance": units.distance(profile["metrics"]["running_analytics"]["weekly_distance"]),
+            "is_self": athlete.pk == request.user.pk,
+        },
+    )
+
+
+@login_required
+def athlete_activities_export(request: HttpRequest, user_id: str) -> StreamingHttpResponse:
+    athlete = page_athlete(request, user_id)
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    columns = ["activity_id", "start_time", "name", "sport", "distance", "duration", "elapsed_time",
+               "avg_heart_rate", "max_heart_rate", "calories", "elevation_gain", "source", "training_load",
+               *[f"pace_z{i}_time" for i in range(1, 6)], *[f"hr_z{i}_time" for i in range(1, 6)]]
+    fields = ["public_id", *columns[1:]]
+    rows = Activity.objects.filter(user=athlete).order_by("-start_time").values_list(*fields)
+
+    def stream() -> Any:
+        yield writer.writerow(columns)
+        for row in rows.iterator(chunk_size=2000):
+            yield writer.writerow([v.isoformat() if hasattr(v, "isoformat") else v for v in row])
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{athlete.username}-activities.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def athlete_upload(request: HttpRequest, user_id: str) -> HttpResponse:
+    athlete = page_athlete(request, user_id)
+    target = reverse("athlete-profile", args=[athlete.public_id])
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a .fit, .gpx or .tcx file to upload.")
+        return redirect(target)
+    if upload.size > 25 * 1024 * 1024:
+        messages.error(request, "That file is larger than 25 MB.")
+        return redirect(target)
+    try:
+        activity = athlete_services.activity_import_file(user=athlete, filename=upload.name or "", content=upload.read())
+    except files.UnsupportedFileType:
+        messages.error(request, "Unsupported file type: upload a .fit, .gpx or .tcx file (optionally .gz).")
+    except files.InvalidActivityFile as exc:
+        messages.error(request, f"That file could not be read: {exc}.")
+    except ApiError as exc:
+        messages.error(request, f"Not imported: {exc.message}")
+    else:
+        units = Units(request.user.units)
+        messages.success(request, f"Imported {activity.name}: {units.distance(activity.distance, 2)} "
+                                  f"in {format_duration(activity.duration)}.")
+    return redirect(target)
+
+
+def home_for(user: User) -> str:
+    if Membership.objects.filter(user=user, role__in=[Role.OWNER, Role.COACH]).exists():
+        return reverse("athletes")
+    if user.is_staff and not Membership.objects.filter(user=user).exists():
+        return "/admin/"
+    return reverse("athlete-profile", args=[user.public_id])
