@@ -14,9 +14,9 @@ from django.utils import timezone
 from analytics import groups
 from analytics.metrics.rolling import iso_week_start
 from athletes.views import Units, sidebar
+from organizations.access import can_coach
 from organizations.models import Group
 from organizations.pages import current_organization, page_caller
-from organizations.access import can_coach
 
 TABS = ("overview", "groups", "plans")
 PERIODS = ("7", "14", "30", "custom")
@@ -37,7 +37,12 @@ def _period(request: HttpRequest) -> tuple[str, date, date, str | None]:
         first, last = _date(request.GET.get("from")), _date(request.GET.get("to"))
         if first and last and first <= last and (last - first).days <= MAX_CUSTOM_DAYS:
             return period, first, last, None
-        return "7", today - timedelta(days=6), today, "Choose a start and an end date at most 400 days apart."
+        return (
+            "7",
+            today - timedelta(days=6),
+            today,
+            "Choose a start and an end date at most 400 days apart.",
+        )
     if period not in PERIODS:
         period = "7"
     return period, today - timedelta(days=int(period) - 1), today, None
@@ -50,7 +55,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if tab not in TABS:
         tab = "overview"
     units = Units(request.user.units)
-    context: dict[str, Any] = {**sidebar(request), "organization": organization, "tab": tab, "units": units}
+    context: dict[str, Any] = {
+        **sidebar(request),
+        "organization": organization,
+        "tab": tab,
+        "units": units,
+    }
     group_list = list(Group.objects.filter(organization=organization).order_by("name"))
     context["group_list"] = group_list
     if not group_list:
@@ -59,7 +69,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         week = _date(request.GET.get("week")) or timezone.now().date()
         monday = iso_week_start(week)
         chosen = next((g for g in group_list if g.public_id == request.GET.get("group")), None)
-        overview = groups.group_overview(organization, week_start=monday, group=chosen, units=request.user.units)
+        overview = groups.group_overview(
+            organization, week_start=monday, group=chosen, units=request.user.units
+        )
         context.update(
             overview=overview,
             chosen_group=chosen,
@@ -85,7 +97,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             period_error=error,
             chart_payload={
                 "unit": units.label,
-                "groups": [{"name": g["name"], "value": units.value(g["total_distance"])} for g in comparison["groups"]],
+                "groups": [
+                    {"name": g["name"], "value": units.value(g["total_distance"])}
+                    for g in comparison["groups"]
+                ],
             },
         )
     else:
@@ -118,7 +133,10 @@ def group_detail(request: HttpRequest, group_id: str) -> HttpResponse:
             "units": units,
             "chart_payload": {
                 "unit": units.label,
-                "members": [{"name": m["display_name"], "value": units.value(m["total_distance"])} for m in stats["members"]],
+                "members": [
+                    {"name": m["display_name"], "value": units.value(m["total_distance"])}
+                    for m in stats["members"]
+                ],
             },
         },
     )

@@ -30,7 +30,11 @@ urlpatterns = [
     path("athletes", athlete_views.athletes_list, name="athletes"),
     path("athletes/export.csv", athlete_views.athletes_export, name="athletes-export"),
     path("athletes/<str:user_id>", athlete_views.athlete_profile, name="athlete-profile"),
-    path("athletes/<str:user_id>/activities.csv", athlete_views.athlete_activities_export, name="athlete-activities-export"),
+    path(
+        "athletes/<str:user_id>/activities.csv",
+        athlete_views.athlete_activities_export,
+        name="athlete-activities-export",
+    ),
     path("athletes/<str:user_id>/upload", athlete_views.athlete_upload, name="athlete-upload"),
     path("analytics", analytics_views.dashboard, name="dashboard"),
     path("analytics/groups/<str:group_id>", analytics_views.group_detail, name="group-detail"),

@@ -60,14 +60,26 @@ def sidebar(request: HttpRequest) -> dict[str, Any]:
     if organizations:
         athletes = list(
             User.objects.filter(
-                memberships__organization=organizations[0], memberships__role=Role.ATHLETE, is_active=True
-            ).order_by("display_name", "username").only("public_id", "display_name", "username")[:100]
+                memberships__organization=organizations[0],
+                memberships__role=Role.ATHLETE,
+                is_active=True,
+            )
+            .order_by("display_name", "username")
+            .only("public_id", "display_name", "username")[:100]
         )
-    return {"is_coach": bool(organizations), "sidebar_athletes": athletes, "organizations": organizations}
+    return {
+        "is_coach": bool(organizations),
+        "sidebar_athletes": athletes,
+        "organizations": organizations,
+    }
 
 
-def roster_filters_from(request: HttpRequest, organization: Any) -> tuple[roster.RosterFilters, dict[str, str]]:
-    params = {k: request.GET.get(k, "").strip() for k in ("q", "label", "coach", "group", "ordering")}
+def roster_filters_from(
+    request: HttpRequest, organization: Any
+) -> tuple[roster.RosterFilters, dict[str, str]]:
+    params = {
+        k: request.GET.get(k, "").strip() for k in ("q", "label", "coach", "group", "ordering")
+    }
     ordering = params["ordering"] if params["ordering"] in roster.ORDERINGS else "display_name"
     try:
         filters = roster.roster_filters(
@@ -111,10 +123,15 @@ def athletes_list(request: HttpRequest) -> HttpResponse:
             "labels": Label.objects.filter(organization=organization).order_by("name"),
             "groups": Group.objects.filter(organization=organization).order_by("name"),
             "coaches": User.objects.filter(
-                memberships__organization=organization, memberships__role__in=[Role.OWNER, Role.COACH]
+                memberships__organization=organization,
+                memberships__role__in=[Role.OWNER, Role.COACH],
             ).order_by("display_name"),
-            "orderings": [("display_name", "Name"), ("-attention", "Needs attention"),
-                          ("-weekly_distance", "Weekly distance"), ("-last_activity", "Last activity")],
+            "orderings": [
+                ("display_name", "Name"),
+                ("-attention", "Needs attention"),
+                ("-weekly_distance", "Weekly distance"),
+                ("-last_activity", "Last activity"),
+            ],
             "units": units,
         },
     )
@@ -147,23 +164,53 @@ def athletes_export(request: HttpRequest) -> HttpResponse:
     filters, _ = roster_filters_from(request, organization)
     page = roster.roster_page(organization, filters, Page(number=1, per_page=10_000))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="athletes-{timezone.localdate():%Y-%m-%d}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="athletes-{timezone.localdate():%Y-%m-%d}.csv"'
+    )
     writer = csv.writer(response)
-    writer.writerow(["user_id", "display_name", "username", "email", "groups", "labels", "assigned_coach_id",
-                     "current_plan", "plan_week", "weekly_distance_m", "acute_chronic_ratio", "acr_band",
-                     "hrv_avg", "hrv_avg_prev", "attention_flags", "last_activity_at"])
+    writer.writerow(
+        [
+            "user_id",
+            "display_name",
+            "username",
+            "email",
+            "groups",
+            "labels",
+            "assigned_coach_id",
+            "current_plan",
+            "plan_week",
+            "weekly_distance_m",
+            "acute_chronic_ratio",
+            "acr_band",
+            "hrv_avg",
+            "hrv_avg_prev",
+            "attention_flags",
+            "last_activity_at",
+        ]
+    )
     for athlete in page["athletes"]:
         metrics = athlete["metrics"]
         plan = athlete["current_plans"][0] if athlete["current_plans"] else None
-        writer.writerow([
-            athlete["user_id"], athlete["display_name"], athlete["username"], athlete["email"],
-            "; ".join(athlete["groups"]), "; ".join(athlete["labels"]), athlete["assigned_coach_id"] or "",
-            plan["name"] if plan else "", f"{plan['current_week']}/{plan['total_weeks']}" if plan else "",
-            metrics["running_analytics"]["weekly_distance"], metrics["training"]["acute_chronic_ratio"] or "",
-            metrics["training"]["acr_band"] or "", metrics["fitness"]["current"]["hrv_avg"] or "",
-            metrics["fitness"]["current"]["hrv_avg_prev"] or "",
-            "; ".join(f["code"] for f in metrics["attention_signals"]["flags"]), metrics.get("last_activity_at") or "",
-        ])
+        writer.writerow(
+            [
+                athlete["user_id"],
+                athlete["display_name"],
+                athlete["username"],
+                athlete["email"],
+                "; ".join(athlete["groups"]),
+                "; ".join(athlete["labels"]),
+                athlete["assigned_coach_id"] or "",
+                plan["name"] if plan else "",
+                f"{plan['current_week']}/{plan['total_weeks']}" if plan else "",
+                metrics["running_analytics"]["weekly_distance"],
+                metrics["training"]["acute_chronic_ratio"] or "",
+                metrics["training"]["acr_band"] or "",
+                metrics["fitness"]["current"]["hrv_avg"] or "",
+                metrics["fitness"]["current"]["hrv_avg_prev"] or "",
+                "; ".join(f["code"] for f in metrics["attention_signals"]["flags"]),
+                metrics.get("last_activity_at") or "",
+            ]
+        )
     return response
 
 
@@ -179,24 +226,38 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
     if health_view not in HEALTH_VIEWS:
         health_view = "day"
     health = services.health_metrics(
-        athlete, first=today - timedelta(days=HEALTH_VIEWS[health_view] - 1), last=today, granularity=health_view
+        athlete,
+        first=today - timedelta(days=HEALTH_VIEWS[health_view] - 1),
+        last=today,
+        granularity=health_view,
     )
     streak = services.running_streaks(athlete, days=91, tz=tz, today=today)
     goals = []
     for race in profile["current_goals"]["races"]:
         predicted = predict_race_seconds(athlete.vdot, race["distance"]) if athlete.vdot else None
-        goals.append({**race, "distance_text": units.distance(race["distance"], 2),
-                      "predicted": format_duration(predicted) if predicted else None})
+        goals.append(
+            {
+                **race,
+                "distance_text": units.distance(race["distance"], 2),
+                "predicted": format_duration(predicted) if predicted else None,
+            }
+        )
     recent = [
-        {**a, "distance_text": units.distance(a["distance"], 2), "pace": units.pace(a["duration"], a["distance"]),
-         "duration_text": format_duration(a["duration"]),
-         "local_start": a["start_time"].astimezone(tz).strftime("%Y-%m-%d %H:%M")}
+        {
+            **a,
+            "distance_text": units.distance(a["distance"], 2),
+            "pace": units.pace(a["duration"], a["distance"]),
+            "duration_text": format_duration(a["duration"]),
+            "local_start": a["start_time"].astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        }
         for a in profile["recent_activities"]
     ]
     chart_payload = {
         "unit": units.label,
-        "daily_distance": [{"date": p["date"], "value": units.value(p["value"]), "trend": units.value(p["trend"])}
-                           for p in chart_data["daily_distance"]],
+        "daily_distance": [
+            {"date": p["date"], "value": units.value(p["value"]), "trend": units.value(p["trend"])}
+            for p in chart_data["daily_distance"]
+        ],
         "weekly_training_load": chart_data["weekly_training_load"],
         "resting_hr": chart_data["resting_hr"],
         "fitness_fatigue": chart_data["fitness_fatigue"],
@@ -217,7 +278,9 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
             "health_view": health_view,
             "streak": streak,
             "streak_weeks": weeks,
-            "weekly_distance": units.distance(profile["metrics"]["running_analytics"]["weekly_distance"]),
+            "weekly_distance": units.distance(
+                profile["metrics"]["running_analytics"]["weekly_distance"]
+            ),
             "is_self": athlete.pk == request.user.pk,
         },
     )
@@ -232,9 +295,23 @@ def athlete_activities_export(request: HttpRequest, user_id: str) -> StreamingHt
             return value
 
     writer = csv.writer(Echo())
-    columns = ["activity_id", "start_time", "name", "sport", "distance", "duration", "elapsed_time",
-               "avg_heart_rate", "max_heart_rate", "calories", "elevation_gain", "source", "training_load",
-               *[f"pace_z{i}_time" for i in range(1, 6)], *[f"hr_z{i}_time" for i in range(1, 6)]]
+    columns = [
+        "activity_id",
+        "start_time",
+        "name",
+        "sport",
+        "distance",
+        "duration",
+        "elapsed_time",
+        "avg_heart_rate",
+        "max_heart_rate",
+        "calories",
+        "elevation_gain",
+        "source",
+        "training_load",
+        *[f"pace_z{i}_time" for i in range(1, 6)],
+        *[f"hr_z{i}_time" for i in range(1, 6)],
+    ]
     fields = ["public_id", *columns[1:]]
     rows = Activity.objects.filter(user=athlete).order_by("-start_time").values_list(*fields)
 
@@ -261,17 +338,24 @@ def athlete_upload(request: HttpRequest, user_id: str) -> HttpResponse:
         messages.error(request, "That file is larger than 25 MB.")
         return redirect(target)
     try:
-        activity = athlete_services.activity_import_file(user=athlete, filename=upload.name or "", content=upload.read())
+        activity = athlete_services.activity_import_file(
+            user=athlete, filename=upload.name or "", content=upload.read()
+        )
     except files.UnsupportedFileType:
-        messages.error(request, "Unsupported file type: upload a .fit, .gpx or .tcx file (optionally .gz).")
+        messages.error(
+            request, "Unsupported file type: upload a .fit, .gpx or .tcx file (optionally .gz)."
+        )
     except files.InvalidActivityFile as exc:
         messages.error(request, f"That file could not be read: {exc}.")
     except ApiError as exc:
         messages.error(request, f"Not imported: {exc.message}")
     else:
         units = Units(request.user.units)
-        messages.success(request, f"Imported {activity.name}: {units.distance(activity.distance, 2)} "
-                                  f"in {format_duration(activity.duration)}.")
+        messages.success(
+            request,
+            f"Imported {activity.name}: {units.distance(activity.distance, 2)} "
+            f"in {format_duration(activity.duration)}.",
+        )
     return redirect(target)
 
 

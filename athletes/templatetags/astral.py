@@ -22,7 +22,12 @@ def percent(fraction: float | None) -> str:
     return f"{fraction * 100:.0f}%"
 
 
-LABELS = {"hr_zones": "HR zones", "vdot": "VDOT", "pace_zones": "Pace zones", "unit_system": "Unit system"}
+LABELS = {
+    "hr_zones": "HR zones",
+    "vdot": "VDOT",
+    "pace_zones": "Pace zones",
+    "unit_system": "Unit system",
+}
 
 
 @register.filter

@@ -1,0 +1,206 @@
+"""Server-rendered pages: the same numbers and the same permissions as the API."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from organizations.models import Group
+from tests.conftest import Api, bearer
+from tests.factories import add_member, make_activity, make_health, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def club(cast):
+    group = Group.objects.create(organization=cast.riverside, name="Sprinters")
+    group.members.add(cast.alice)
+    now = datetime.now(UTC)
+    make_activity(cast.alice, now - timedelta(hours=3), distance=10000, duration=3000, name="Tempo")
+    make_activity(cast.bob, now - timedelta(days=2), distance=6000, duration=2100)
+    make_health(cast.alice, now.date(), hrv=60, resting_hr=50)
+    return {"group": group}
+
+
+def test_login_page_and_landing_pages(cast):
+    page = Client().get("/login")
+    assert page.status_code == 200
+    assert b'name="username"' in page.content
+    coach = Client().post(
+        "/login", {"username": "cora@example.com", "password": "correct-horse-battery-staple"}
+    )
+    assert coach.status_code == 302 and coach["Location"] == "/athletes"
+    athlete = Client().post(
+        "/login", {"username": "alice", "password": "correct-horse-battery-staple"}
+    )
+    assert athlete["Location"] == f"/athletes/{cast.alice.public_id}"
+    wrong = Client().post("/login", {"username": "alice", "password": "nope"})
+    assert wrong.status_code == 200 and b"did not match" in wrong.content
+
+
+def test_pages_need_a_signed_in_user(cast):
+    for path in ("/athletes", f"/athletes/{cast.alice.public_id}", "/analytics"):
+        response = Client().get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/login")
+
+
+def roster_table(response) -> str:
+    assert response.status_code == 200
+    return response.content.decode().split('<table class="roster"')[1].split("</table>")[0]
+
+
+def test_roster_page_lists_the_orgs_athletes_with_filters(cast, club):
+    page = signed_in(cast.cora).get("/athletes")
+    html = roster_table(page)
+    assert (
+        "Alice Andersen" in html
+        and "Bob Brown" in html
+        and "Dave Dale" not in page.content.decode()
+    )
+    filtered = roster_table(signed_in(cast.cora).get("/athletes", {"q": "alice"}))
+    assert "Alice Andersen" in filtered and "Bob Brown" not in filtered
+    by_group = roster_table(
+        signed_in(cast.cora).get("/athletes", {"group": club["group"].public_id})
+    )
+    assert "Alice Andersen" in by_group and "Bob Brown" not in by_group
+    assert "10.0 km" in html  # Alice's week, in the coach's units
+
+
+def test_roster_page_is_for_coaches_only(cast, club):
+    assert signed_in(cast.alice).get("/athletes").status_code == 403
+    assert signed_in(cast.charlie).get("/athletes").status_code == 403
+
+
+def test_profile_page_permissions(cast, club):
+    path = f"/athletes/{cast.alice.public_id}"
+    assert signed_in(cast.alice).get(path).status_code == 200
+    assert signed_in(cast.cora).get(path).status_code == 200
+    refused = signed_in(cast.bob).get(path)
+    assert refused.status_code == 403 and b"can't see this page" in refused.content
+    assert signed_in(cast.olga).get(path).status_code == 403
+    assert signed_in(cast.cora).get("/athletes/usr_0000000000000000").status_code == 404
+
+
+def test_profile_shows_the_same_numbers_as_the_api(cast, club):
+    api = (
+        Api(bearer(cast.cora))
+        .get("/api/v1/analytics/athlete_profile", {"user_id": cast.alice.public_id})
+        .json()["data"]
+    )
+    html = signed_in(cast.cora).get(f"/athletes/{cast.alice.public_id}").content.decode()
+    assert f"{api['metrics']['running_analytics']['weekly_distance_km']:.1f} km" in html
+    assert api["insights"]["weekly_summary"].split(".")[0] in html
+    assert f"{api['data_quality']['score']}/100" in html
+    for canvas in ("chart-distance", "chart-load", "chart-rhr", "chart-ff", "chart-health"):
+        assert f'id="{canvas}"' in html
+    assert 'id="chart-data"' in html
+
+
+def test_imperial_viewer_sees_miles(cast, club):
+    cast.cora.unit_system = "imperial"
+    cast.cora.save()
+    html = signed_in(cast.cora).get(f"/athletes/{cast.alice.public_id}").content.decode()
+    assert "6.2 mi" in html  # 10 km
+
+
+def test_dashboard_tabs_and_empty_state(cast, club):
+    coach = signed_in(cast.cora)
+    overview = coach.get("/analytics").content.decode()
+    assert "Group insight" in overview and "Alice Andersen" in overview
+    groups = coach.get("/analytics", {"tab": "groups", "period": "30"}).content.decode()
+    assert "Sprinters" in groups and "In no group" in groups
+    plans = coach.get("/analytics", {"tab": "plans"}).content.decode()
+    assert "By athlete" in plans
+    custom = coach.get(
+        "/analytics",
+        {"tab": "groups", "period": "custom", "from": "2026-01-01", "to": "2025-01-01"},
+    )
+    assert b"at most 400 days apart" in custom.content
+    empty = signed_in(cast.olga).get("/analytics").content.decode()
+    assert "No groups yet" in empty
+    assert signed_in(cast.alice).get("/analytics").status_code == 403
+
+
+def test_group_page(cast, club):
+    path = f"/analytics/groups/{club['group'].public_id}"
+    html = signed_in(cast.cora).get(path, {"period": "7"}).content.decode()
+    assert "Sprinters" in html and "10.0 km" in html
+    assert signed_in(cast.olga).get(path).status_code == 403
+    assert signed_in(cast.cora).get("/analytics/groups/grp_nope").status_code == 404
+
+
+def test_roster_csv_has_the_filtered_athletes(cast, club):
+    response = signed_in(cast.cora).get("/athletes/export.csv", {"q": "alice"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [r["display_name"] for r in rows] == ["Alice Andersen"]
+    assert float(rows[0]["weekly_distance_m"]) == 10000
+    assert signed_in(cast.alice).get("/athletes/export.csv").status_code == 403
+
+
+def test_activities_csv_matches_the_api(cast, club):
+    response = signed_in(cast.alice).get(f"/athletes/{cast.alice.public_id}/activities.csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    api = Api(bearer(cast.alice)).get("/api/v1/activities").json()["data"]["activities"]
+    assert [r["activity_id"] for r in rows] == [a["activity_id"] for a in api]
+    assert float(rows[0]["distance"]) == api[0]["distance"]
+    assert (
+        signed_in(cast.bob).get(f"/athletes/{cast.alice.public_id}/activities.csv").status_code
+        == 403
+    )
+
+
+def test_upload_form_reports_success_and_errors(cast):
+    from pathlib import Path
+
+    data = (
+        Path(__file__).resolve().parents[4]
+        / "shared"
+        / "data"
+        / "activities"
+        / "fitparse_garmin-fenix-5-run.fit"
+    )
+    client = signed_in(cast.alice)
+    path = f"/athletes/{cast.alice.public_id}/upload"
+    with data.open("rb") as handle:
+        ok = client.post(path, {"file": handle}, follow=True)
+    assert "Imported" in ok.content.decode()
+    with data.open("rb") as handle:
+        again = client.post(path, {"file": handle}, follow=True)
+    assert "already uploaded" in again.content.decode()
+    bad = client.post(path, {"file": io.BytesIO(b"MZ")}, follow=True)
+    assert "choose a .fit" in bad.content.decode().lower() or "Unsupported" in bad.content.decode()
+    assert signed_in(cast.bob).post(path, {}).status_code == 403
+
+
+@pytest.mark.parametrize("extra", [5, 60])
+def test_pages_render_in_a_constant_number_of_queries(
+    cast, club, django_assert_max_num_queries, extra
+):
+    for index in range(extra):
+        user = make_user(f"page{extra}_{index}")
+        add_member(cast.riverside, user)
+        club["group"].members.add(user)
+        make_activity(user, datetime.now(UTC) - timedelta(days=1))
+    coach = signed_in(cast.cora)
+    for path in (
+        "/athletes",
+        "/analytics",
+        "/analytics?tab=groups",
+        "/analytics?tab=plans",
+        f"/athletes/{cast.alice.public_id}",
+    ):
+        coach.get(path)  # warm: snapshots computed once
+        with django_assert_max_num_queries(30):
+            assert coach.get(path).status_code == 200
