@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,12 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from athletes.models import User
 from organizations.models import Organization, Role
 from tests.factories import add_member, make_api_key, make_org, make_user
+
+ROOT = Path(__file__).resolve().parents[1]
+# The real device files live in ../shared/data/activities/ beside the repository.
+ACTIVITY_FILES = (
+    Path(os.environ.get("ASTRAL_SHARED_DIR", ROOT.parent / "shared")) / "data" / "activities"
+)
 
 
 def pytest_configure(config: Any) -> None:

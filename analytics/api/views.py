@@ -7,6 +7,8 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,11 +22,34 @@ from astral.api.errors import ApiError
 from astral.api.pagination import page_from
 from astral.api.params import bool_param, choice_param, date_param, int_param, str_param
 from astral.api.responses import envelope_bytes, ok, raw_json
+from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
 from athletes.models import User
 from organizations.access import caller_of, can_coach, default_coach_org, resolve_athlete
 from organizations.models import Group
 
 MAX_RUNNING_STATS_SPAN = timedelta(days=365)
+TIMEZONE = query("timezone", description="IANA time zone; default the athlete's, then UTC")
+DATE_RANGE = [
+    query("from", OpenApiTypes.DATE, required=True),
+    query("to", OpenApiTypes.DATE, required=True),
+]
+REFRESH = query("refresh", OpenApiTypes.BOOL)
+ORG_ID = query("org_id", description="Default: the caller's one coach organization")
+PERIOD = [
+    query("period", enum=["7", "14", "30", "custom"]),
+    query("from", OpenApiTypes.DATE),
+    query("to", OpenApiTypes.DATE),
+]
+
+
+class RunningStreaksSerializer(serializers.Serializer):
+    """For the schema: the body is read with the shared parameter parsers."""
+
+    user_id = serializers.CharField(required=False)
+    days = serializers.IntegerField(required=False, min_value=1, max_value=365)
+    timezone = serializers.CharField(required=False)
+
+
 MAX_FUTURE = timedelta(days=7)
 
 
@@ -38,6 +63,16 @@ def cached_response(key: str, ttl: int, compute: Any, refresh: bool) -> HttpResp
 
 
 class FitnessStatsView(APIView):
+    api_doc = {
+        "get": ApiDoc(
+            params=[
+                USER_ID,
+                query("days", OpenApiTypes.INT, description="1..365, default 30"),
+                TIMEZONE,
+            ]
+        )
+    }
+
     def get(self, request: Request) -> Response:
         athlete = athlete_for(request)
         days = int_param(request.query_params, "days", default=30, minimum=1, maximum=365)
@@ -46,6 +81,20 @@ class FitnessStatsView(APIView):
 
 
 class RunningStatsView(APIView):
+    api_doc = {
+        "get": ApiDoc(
+            params=[
+                USER_ID,
+                query("from_timestamp", OpenApiTypes.INT, required=True),
+                query("to_timestamp", OpenApiTypes.INT, required=True),
+                query("range_type", required=True, enum=["daily", "weekly", "monthly", "yearly"]),
+                query("metric_type", enum=["distance", "duration", "training_load"]),
+                TIMEZONE,
+                query("timezone_offset_minutes", OpenApiTypes.INT, description="-840..840, legacy"),
+            ]
+        )
+    }
+
     def get(self, request: Request) -> Response:
         params = request.query_params
         athlete = athlete_for(request)
@@ -83,6 +132,18 @@ class RunningStatsView(APIView):
 
 
 class ActivityStatsView(APIView):
+    api_doc = {
+        "get": ApiDoc(
+            params=[
+                USER_ID,
+                *DATE_RANGE,
+                TIMEZONE,
+                query("granularity", enum=["day", "month"]),
+                REFRESH,
+            ]
+        )
+    }
+
     def get(self, request: Request) -> HttpResponse:
         params = request.query_params
         athlete = athlete_for(request)
@@ -112,6 +173,17 @@ class ActivityStatsView(APIView):
 
 
 class HealthMetricsView(APIView):
+    api_doc = {
+        "get": ApiDoc(
+            params=[
+                USER_ID,
+                *DATE_RANGE,
+                query("granularity", enum=["day", "week", "month"]),
+                REFRESH,
+            ]
+        )
+    }
+
     def get(self, request: Request) -> HttpResponse:
         params = request.query_params
         athlete = athlete_for(request)
@@ -137,6 +209,8 @@ class HealthMetricsView(APIView):
 
 
 class RunningStreaksView(APIView):
+    api_doc = {"post": ApiDoc(request=RunningStreaksSerializer)}
+
     def post(self, request: Request) -> Response:
         body = request.data if isinstance(request.data, dict) else None
         if body is None:
@@ -148,6 +222,8 @@ class RunningStreaksView(APIView):
 
 
 class ChartsView(APIView):
+    api_doc = {"get": ApiDoc(params=[USER_ID, REFRESH])}
+
     def get(self, request: Request) -> HttpResponse:
         athlete = athlete_for(request)
         tz = athlete.tz
@@ -162,6 +238,8 @@ class ChartsView(APIView):
 
 
 class SummaryView(APIView):
+    api_doc = {"get": ApiDoc(params=[USER_ID, REFRESH])}
+
     def get(self, request: Request) -> HttpResponse:
         athlete = athlete_for(request)
         tz = athlete.tz
@@ -181,6 +259,8 @@ class SummaryView(APIView):
 
 
 class AthleteProfileView(APIView):
+    api_doc = {"get": ApiDoc(params=[USER_ID, REFRESH])}
+
     def get(self, request: Request) -> HttpResponse:
         athlete = athlete_for(request)
         refresh = bool_param(request.query_params, "refresh")
@@ -198,6 +278,26 @@ ROSTER_ORDERINGS = list(roster.ORDERINGS)
 
 
 class CoachAthletesMetricsView(APIView):
+    api_doc = {
+        "get": ApiDoc(
+            params=[
+                ORG_ID,
+                query("filter_by_coach", enum=["0", "1"]),
+                query("group_id"),
+                query("unassigned_only", enum=["0", "1"]),
+                query("search"),
+                query("label"),
+                query("assigned_coach_id"),
+                query(
+                    "ordering",
+                    enum=["display_name", "-last_activity", "-weekly_distance", "-attention"],
+                ),
+                *PAGINATION,
+                query("no_cache", enum=["0", "1"]),
+            ]
+        )
+    }
+
     def get(self, request: Request) -> HttpResponse:
         params = request.query_params
         caller = caller_of(request)
@@ -250,6 +350,8 @@ def period_range(params: Any) -> tuple[date, date]:
 
 
 class GroupOverviewView(APIView):
+    api_doc = {"get": ApiDoc(params=[ORG_ID, query("week", OpenApiTypes.DATE), query("group_id")])}
+
     def get(self, request: Request) -> Response:
         params = request.query_params
         caller = caller_of(request)
@@ -272,6 +374,8 @@ class GroupOverviewView(APIView):
 
 
 class GroupComparisonView(APIView):
+    api_doc = {"get": ApiDoc(params=[ORG_ID, *PERIOD])}
+
     def get(self, request: Request) -> Response:
         params = request.query_params
         organization = default_coach_org(caller_of(request), str_param(params, "org_id", 32))
@@ -280,6 +384,8 @@ class GroupComparisonView(APIView):
 
 
 class GroupStatsView(APIView):
+    api_doc = {"get": ApiDoc(params=[query("group_id", required=True), *PERIOD])}
+
     def get(self, request: Request) -> Response:
         params = request.query_params
         caller = caller_of(request)
@@ -300,6 +406,8 @@ class GroupStatsView(APIView):
 
 
 class PlansOverviewView(APIView):
+    api_doc = {"get": ApiDoc(params=[ORG_ID])}
+
     def get(self, request: Request) -> Response:
         organization = default_coach_org(
             caller_of(request), str_param(request.query_params, "org_id", 32)

@@ -19,11 +19,31 @@ def json_error(message: str, code: str, status: int) -> HttpResponse:
     )
 
 
+def refuse_nul_characters(request: HttpRequest) -> HttpResponse | None:
+    """NUL characters can be stored nowhere (PostgreSQL text refuses them): a 400 naming
+    the parameter, before any view runs."""
+    if "\x00" in request.path:
+        return json_error("The path must not contain NUL characters.", "VALIDATION_ERROR", 400)
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            body = error_body(
+                f"{name.strip(chr(0))} must not contain NUL characters.",
+                "VALIDATION_ERROR",
+                name.replace("\x00", ""),
+            )
+            return HttpResponse(orjson.dumps(body), status=400, content_type="application/json")
+    return None
+
+
 class ApiErrorMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            refused = refuse_nul_characters(request)
+            if refused is not None:
+                return refused
         response = self.get_response(request)
         if not request.path.startswith("/api/") or request.path.startswith("/api/docs"):
             return response

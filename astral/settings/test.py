@@ -6,6 +6,7 @@ from astral.settings.base import CACHES
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False
 if "OPTIONS" in CACHES["default"]:
     CACHES["default"]["KEY_PREFIX"] = "test"
 # Tasks run inline in the test process; the worker test starts a real worker of its own.

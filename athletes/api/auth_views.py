@@ -22,6 +22,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from astral import cache
 from astral.api.errors import ApiError
+from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from athletes.api.serializers import RegisterSerializer, StrictSerializer
 from athletes.api.views import require_user, validated
 from athletes.models import EmailVerification, User
@@ -72,6 +73,14 @@ class PublicView(APIView):
 
 
 class RegisterView(PublicView):
+    api_doc = {
+        "post": ApiDoc(
+            request=RegisterSerializer,
+            status=201,
+            response=TOP_LEVEL_OBJECT,
+            errors=(400, 409, 429),
+        )
+    }
     throttle_classes = [AuthRateThrottle]
 
     def post(self, request: Request) -> Response:
@@ -112,6 +121,11 @@ class TokenRequestSerializer(StrictSerializer):
 
 
 class TokenView(PublicView):
+    api_doc = {
+        "post": ApiDoc(
+            request=TokenRequestSerializer, response=TOP_LEVEL_OBJECT, errors=(400, 401, 429)
+        )
+    }
     throttle_classes = [AuthRateThrottle]
 
     def post(self, request: Request) -> Response:
@@ -133,6 +147,9 @@ class RefreshSerializer(StrictSerializer):
 
 
 class TokenRefreshView(PublicView):
+    api_doc = {
+        "post": ApiDoc(request=RefreshSerializer, response=TOP_LEVEL_OBJECT, errors=(400, 401, 429))
+    }
     throttle_classes = [AuthRateThrottle]
 
     def post(self, request: Request) -> Response:
@@ -152,6 +169,10 @@ class TokenRefreshView(PublicView):
 
 
 class LogoutView(APIView):
+    api_doc = {
+        "post": ApiDoc(request=RefreshSerializer, response=TOP_LEVEL_OBJECT, errors=(400, 401))
+    }
+
     def post(self, request: Request) -> Response:
         data = validated(RefreshSerializer, request.data)
         try:
@@ -164,6 +185,8 @@ class LogoutView(APIView):
 
 
 class AuthMeView(APIView):
+    api_doc = {"get": ApiDoc(response=TOP_LEVEL_OBJECT, errors=(401, 403))}
+
     def get(self, request: Request) -> Response:
         return Response(me_data(require_user(caller_of(request))))
 
@@ -173,6 +196,12 @@ class VerifyRequestSerializer(StrictSerializer):
 
 
 class VerifyEmailRequestView(PublicView):
+    api_doc = {
+        "post": ApiDoc(
+            request=VerifyRequestSerializer, response=TOP_LEVEL_OBJECT, errors=(400, 429)
+        )
+    }
+
     def post(self, request: Request) -> Response:
         data = validated(VerifyRequestSerializer, request.data)
         email = data["email"].lower()
@@ -205,6 +234,10 @@ class VerifyConfirmSerializer(StrictSerializer):
 
 
 class VerifyEmailConfirmView(PublicView):
+    api_doc = {
+        "post": ApiDoc(request=VerifyConfirmSerializer, response=TOP_LEVEL_OBJECT, errors=(400,))
+    }
+
     def post(self, request: Request) -> Response:
         data = validated(VerifyConfirmSerializer, request.data)
         token_hash = hashlib.sha256(data["token"].encode()).hexdigest()

@@ -218,6 +218,13 @@ class HealthEntrySerializer(StrictSerializer):
     )
 
 
+class HealthMetricsRequestSerializer(HealthEntrySerializer):
+    """For the schema: one entry, or `{"entries": [...]}` (at most 1,000)."""
+
+    date = serializers.DateField(required=False)
+    entries = HealthEntrySerializer(many=True, required=False, max_length=1000)
+
+
 class GoalSerializer(StrictSerializer):
     user_id = serializers.CharField(max_length=32, required=False)
     race_name = serializers.CharField(max_length=200)

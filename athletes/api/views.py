@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from drf_spectacular.types import OpenApiTypes
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +18,7 @@ from astral.api.errors import ApiError, first_error
 from astral.api.pagination import page_from, paginated
 from astral.api.params import bool_param, date_param
 from astral.api.responses import ok
+from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
 from athletes import files, services, streams
 from athletes.api import serializers as s
 from athletes.api.representations import (
@@ -71,6 +73,11 @@ def require_user(caller: Caller) -> User:
 
 
 class MeView(APIView):
+    api_doc = {
+        "get": ApiDoc(),
+        "patch": ApiDoc(request=s.UserUpdateSerializer, errors=(400, 403, 409)),
+    }
+
     def get(self, request: Request) -> Response:
         return ok(user_data(require_user(caller_of(request))))
 
@@ -93,17 +100,23 @@ class MeView(APIView):
 
 
 class UserDetailView(APIView):
+    api_doc = {"get": ApiDoc()}
+
     def get(self, request: Request, user_id: str) -> Response:
         return ok(user_data(resolve_athlete(caller_of(request), user_id)))
 
 
 class IntegrationsView(APIView):
+    api_doc = {"get": ApiDoc(errors=(403,))}
+
     def get(self, request: Request) -> Response:
         user = require_user(caller_of(request))
         return ok(integrations_data(list(user.integrations.all())))
 
 
 class IntegrationDetailView(APIView):
+    api_doc = {"put": ApiDoc(request=s.IntegrationSerializer), "delete": ApiDoc()}
+
     def put(self, request: Request, provider: str) -> Response:
         user = require_user(caller_of(request))
         if provider not in s.PROVIDERS:
@@ -141,6 +154,23 @@ def writable_athlete(caller: Caller, user_id: Any) -> User:
 
 
 class ActivityListView(APIView):
+    api_doc = {
+        "get": ApiDoc(
+            params=[
+                USER_ID,
+                query("from", OpenApiTypes.DATE),
+                query("to", OpenApiTypes.DATE),
+                *PAGINATION,
+            ]
+        ),
+        "post": ApiDoc(
+            request=s.ActivityWriteSerializer,
+            params=[query("allow_overlap", OpenApiTypes.BOOL)],
+            status=201,
+            errors=(400, 403, 404, 409),
+        ),
+    }
+
     def get(self, request: Request) -> Response:
         caller = caller_of(request)
         athlete = resolve_athlete(caller, request.query_params.get("user_id"))
@@ -189,6 +219,24 @@ class ActivityListView(APIView):
 
 
 class ActivityUploadView(APIView):
+    api_doc = {
+        "post": ApiDoc(
+            request={
+                "multipart/form-data": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "user_id": {"type": "string"},
+                        "allow_overlap": {"type": "boolean"},
+                    },
+                }
+            },
+            status=201,
+            errors=(400, 403, 404, 409, 413, 415),
+        )
+    }
+
     def post(self, request: Request) -> Response:
         caller = caller_of(request)
         upload = request.FILES.get("file")
@@ -231,6 +279,12 @@ def visible_activity(caller: Caller, activity_id: str) -> Activity:
 
 
 class ActivityDetailView(APIView):
+    api_doc = {
+        "get": ApiDoc(params=[query("include", enum=["samples"])]),
+        "patch": ApiDoc(request=s.ActivityPatchSerializer, errors=(400, 403, 404, 409)),
+        "delete": ApiDoc(),
+    }
+
     def get(self, request: Request, activity_id: str) -> Response:
         activity = visible_activity(caller_of(request), activity_id)
         data = activity_data(activity)
@@ -268,6 +322,18 @@ MAX_HEALTH_ENTRIES = 1000
 
 
 class HealthMetricsView(APIView):
+    api_doc = {
+        "post": ApiDoc(request=s.HealthMetricsRequestSerializer, status=201),
+        "get": ApiDoc(
+            params=[
+                USER_ID,
+                query("from", OpenApiTypes.DATE),
+                query("to", OpenApiTypes.DATE),
+                *PAGINATION,
+            ]
+        ),
+    }
+
     def post(self, request: Request) -> Response:
         caller = caller_of(request)
         payload = body(request)
@@ -338,6 +404,11 @@ def visible_goal(caller: Caller, goal_id: str) -> Goal:
 
 
 class GoalListView(APIView):
+    api_doc = {
+        "get": ApiDoc(params=[USER_ID, *PAGINATION]),
+        "post": ApiDoc(request=s.GoalSerializer, status=201),
+    }
+
     def get(self, request: Request) -> Response:
         athlete = resolve_athlete(caller_of(request), request.query_params.get("user_id"))
         page = page_from(request.query_params)
@@ -357,6 +428,8 @@ class GoalListView(APIView):
 
 
 class GoalDetailView(APIView):
+    api_doc = {"get": ApiDoc(), "patch": ApiDoc(request=s.GoalPatchSerializer), "delete": ApiDoc()}
+
     def get(self, request: Request, goal_id: str) -> Response:
         return ok(goal_data(visible_goal(caller_of(request), goal_id)))
 
@@ -382,6 +455,11 @@ class GoalDetailView(APIView):
 
 
 class PlanListView(APIView):
+    api_doc = {
+        "get": ApiDoc(params=[query("org_id"), *PAGINATION]),
+        "post": ApiDoc(request=s.PlanSerializer, status=201),
+    }
+
     def get(self, request: Request) -> Response:
         caller = caller_of(request)
         org_ids = coached_org_ids(caller)
@@ -426,12 +504,16 @@ def coached_plan(caller: Caller, plan_id: str) -> Plan:
 
 
 class PlanDetailView(APIView):
+    api_doc = {"get": ApiDoc()}
+
     def get(self, request: Request, plan_id: str) -> Response:
         plan = coached_plan(caller_of(request), plan_id)
         return ok(plan_data(plan, list(plan.workouts.order_by("week", "day"))))
 
 
 class PlanAssignView(APIView):
+    api_doc = {"post": ApiDoc(request=s.AssignSerializer, status=201)}
+
     def post(self, request: Request, plan_id: str) -> Response:
         caller = caller_of(request)
         plan = coached_plan(caller, plan_id)
@@ -466,6 +548,8 @@ class PlanAssignView(APIView):
 
 
 class PlanInstanceListView(APIView):
+    api_doc = {"get": ApiDoc(params=[USER_ID, *PAGINATION])}
+
     def get(self, request: Request) -> Response:
         athlete = resolve_athlete(caller_of(request), request.query_params.get("user_id"))
         page = page_from(request.query_params)
@@ -485,6 +569,8 @@ def visible_plan_instance(caller: Caller, instance_id: str) -> PlanInstance:
 
 
 class PlanInstanceDetailView(APIView):
+    api_doc = {"get": ApiDoc(), "patch": ApiDoc(request=s.PlanInstancePatchSerializer)}
+
     def get(self, request: Request, instance_id: str) -> Response:
         instance = visible_plan_instance(caller_of(request), instance_id)
         return ok(plan_instances_data([instance])[0])

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from astral.api.errors import ApiError
 from astral.api.pagination import page_from, paginated
 from astral.api.responses import ok
+from astral.api.schema import PAGINATION, ApiDoc, query
 from athletes.api.serializers import StrictSerializer
 from athletes.api.views import require_user, validated
 from athletes.models import User
@@ -137,6 +138,11 @@ def coach_in(organization: Organization, user_id: Any, field: str) -> User | Non
 
 
 class OrganizationListView(APIView):
+    api_doc = {
+        "get": ApiDoc(params=PAGINATION, errors=(400, 403)),
+        "post": ApiDoc(request=OrganizationSerializer, status=201, errors=(400, 403)),
+    }
+
     def get(self, request: Request) -> Response:
         user = require_user(caller_of(request))
         memberships = Membership.objects.filter(user=user).select_related("organization")
@@ -160,6 +166,8 @@ class OrganizationListView(APIView):
 
 
 class OrganizationDetailView(APIView):
+    api_doc = {"get": ApiDoc(), "patch": ApiDoc(request=OrganizationSerializer)}
+
     def get(self, request: Request, org_id: str) -> Response:
         caller = caller_of(request)
         organization = resolve_organization(caller, org_id, coach=False)
@@ -188,6 +196,11 @@ def memberships_of(organization: Organization) -> Any:
 
 
 class MemberListView(APIView):
+    api_doc = {
+        "get": ApiDoc(params=[query("role", enum=["owner", "coach", "athlete"]), *PAGINATION]),
+        "post": ApiDoc(request=MemberSerializer, status=201, errors=(400, 403, 404, 409)),
+    }
+
     def get(self, request: Request, org_id: str) -> Response:
         organization = coach_org(caller_of(request), org_id)
         page = page_from(request.query_params)
@@ -236,6 +249,8 @@ def member_of(organization: Organization, user_id: str) -> Membership:
 
 
 class MemberDetailView(APIView):
+    api_doc = {"patch": ApiDoc(request=MemberPatchSerializer), "delete": ApiDoc()}
+
     def patch(self, request: Request, org_id: str, user_id: str) -> Response:
         caller = caller_of(request)
         organization = coach_org(caller, org_id)
@@ -288,6 +303,8 @@ class MemberDetailView(APIView):
 
 
 class LabelListView(APIView):
+    api_doc = {"get": ApiDoc()}
+
     def get(self, request: Request, org_id: str) -> Response:
         organization = coach_org(caller_of(request), org_id)
         labels = (
@@ -305,6 +322,11 @@ class LabelListView(APIView):
 
 
 class GroupListView(APIView):
+    api_doc = {
+        "get": ApiDoc(params=PAGINATION),
+        "post": ApiDoc(request=GroupSerializer, status=201),
+    }
+
     def get(self, request: Request, org_id: str) -> Response:
         organization = coach_org(caller_of(request), org_id)
         page = page_from(request.query_params)
@@ -335,6 +357,8 @@ def coached_group(caller: Caller, group_id: str) -> Group:
 
 
 class GroupDetailView(APIView):
+    api_doc = {"get": ApiDoc(), "patch": ApiDoc(request=GroupSerializer), "delete": ApiDoc()}
+
     def get(self, request: Request, group_id: str) -> Response:
         group = coached_group(caller_of(request), group_id)
         members = list(group.members.order_by("display_name", "username"))
@@ -362,6 +386,8 @@ class GroupDetailView(APIView):
 
 
 class GroupMembersView(APIView):
+    api_doc = {"post": ApiDoc(request=GroupMembersSerializer)}
+
     def post(self, request: Request, group_id: str) -> Response:
         group = coached_group(caller_of(request), group_id)
         data = validated(GroupMembersSerializer, request.data)
@@ -389,6 +415,8 @@ class GroupMembersView(APIView):
 
 
 class GroupMemberDetailView(APIView):
+    api_doc = {"delete": ApiDoc()}
+
     def delete(self, request: Request, group_id: str, user_id: str) -> Response:
         group = coached_group(caller_of(request), group_id)
         member = group.members.filter(public_id=user_id).first()
@@ -401,6 +429,11 @@ class GroupMemberDetailView(APIView):
 
 
 class ApiKeyListView(APIView):
+    api_doc = {
+        "get": ApiDoc(params=PAGINATION),
+        "post": ApiDoc(request=ApiKeySerializer, status=201),
+    }
+
     def get(self, request: Request, org_id: str) -> Response:
         caller = caller_of(request)
         organization = coach_org(caller, org_id)
@@ -423,6 +456,8 @@ class ApiKeyListView(APIView):
 
 
 class ApiKeyDetailView(APIView):
+    api_doc = {"delete": ApiDoc()}
+
     def delete(self, request: Request, org_id: str, key_id: str) -> Response:
         caller = caller_of(request)
         organization = coach_org(caller, org_id)

@@ -6,18 +6,17 @@ from __future__ import annotations
 import gzip
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from athletes.models import Activity, ActivityStream
-from tests.conftest import assert_error
+from tests.conftest import ACTIVITY_FILES, assert_error
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "activities"
+DATA = ACTIVITY_FILES
 URL = "/api/v1/activities/upload"
 
 
