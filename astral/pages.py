@@ -1,13 +1,18 @@
 """Server-rendered pages; each app contributes its own views."""
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 
 from analytics import views as analytics_views
 from athletes import views as athlete_views
+from athletes.backends import login_failed, login_locked
 
 
 @login_required
@@ -15,9 +20,26 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(athlete_views.home_for(request.user))
 
 
+class LoginForm(AuthenticationForm):
+    """Sign-in form that refuses an account after 10 failed attempts in 15 minutes."""
+
+    def clean(self) -> dict[str, Any]:
+        login = self.data.get("username", "")
+        if login_locked(login):
+            raise ValidationError(
+                "Too many failed sign-ins; try again in 15 minutes.", code="locked"
+            )
+        try:
+            return super().clean()
+        except ValidationError:
+            login_failed(login)
+            raise
+
+
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
     def get_default_redirect_url(self) -> str:
         return athlete_views.home_for(self.request.user)

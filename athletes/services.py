@@ -296,3 +296,16 @@ def activity_import_file(
             status=409,
             extra={"activity_id": existing.public_id if existing else None},
         ) from None
+
+
+def user_delete(*, user: User) -> None:
+    """Removes the person and everything of theirs (activities, streams, health, goals,
+    plans, memberships). Their organizations' caches are invalidated in the same
+    transaction, so a coach loses sight of them at once."""
+    from organizations.models import Organization
+
+    with transaction.atomic():
+        Organization.objects.filter(memberships__user=user).update(
+            data_version=F("data_version") + 1
+        )
+        user.delete()

@@ -66,16 +66,16 @@ def first_error(detail: Any, prefix: str = "") -> tuple[str | None, str]:
     return (prefix or None, str(detail))
 
 
-_STATUS_CODES = {
+STATUS_CODES = {
     400: "VALIDATION_ERROR",
-    401: "NOT_AUTHENTICATED",
+    401: "INVALID_TOKEN",
     403: "PERMISSION_DENIED",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     406: "NOT_ACCEPTABLE",
     409: "CONFLICT",
     413: "FILE_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
+    415: "UNSUPPORTED_FILE_TYPE",
     429: "RATE_LIMITED",
 }
 
@@ -114,7 +114,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             response["Retry-After"] = str(int(exc.wait))
         return response
     if isinstance(exc, exceptions.APIException):
-        code = _STATUS_CODES.get(exc.status_code, "ERROR")
+        code = STATUS_CODES.get(exc.status_code, "ERROR")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return Response(error_body(str(detail), code), status=exc.status_code)
     logger.exception("Unhandled API error", exc_info=exc)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import orjson
 from django.http import HttpRequest, HttpResponse
 
-from astral.api.errors import error_body
+from astral.api.errors import STATUS_CODES, error_body
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +17,18 @@ def json_error(message: str, code: str, status: int) -> HttpResponse:
     return HttpResponse(
         orjson.dumps(error_body(message, code)), status=status, content_type="application/json"
     )
+
+
+MESSAGES = {
+    400: "Bad request.",
+    401: "Invalid or expired credentials.",
+    403: "Forbidden.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    413: "Request body too large.",
+    429: "Too many requests; try again later.",
+    500: "Internal server error.",
+}
 
 
 def refuse_nul_characters(request: HttpRequest) -> HttpResponse | None:
@@ -49,18 +61,11 @@ class ApiErrorMiddleware:
             return response
         content_type = response.get("Content-Type", "")
         if response.status_code >= 400 and not content_type.startswith("application/json"):
-            if response.status_code == 404:
-                return json_error("Not found.", "NOT_FOUND", 404)
-            if response.status_code == 405:
-                return json_error("Method not allowed.", "METHOD_NOT_ALLOWED", 405)
-            if response.status_code == 413:
-                return json_error("Request body too large.", "FILE_TOO_LARGE", 413)
-            if response.status_code == 400:
-                return json_error("Bad request.", "BAD_REQUEST", 400)
-            if response.status_code == 403:
-                return json_error("Forbidden.", "PERMISSION_DENIED", 403)
-            if response.status_code >= 500:
-                return json_error("Internal server error.", "INTERNAL_ERROR", 500)
+            # Django's own 404/405/413 pages, or a non-JSON renderer's error (the schema
+            # view's YAML): the same JSON error shape as every other API error.
+            status = 500 if response.status_code >= 500 else response.status_code
+            code = STATUS_CODES.get(status, "INTERNAL_ERROR" if status >= 500 else "ERROR")
+            return json_error(MESSAGES.get(status, "Request failed."), code, status)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -20,11 +20,11 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from astral import cache
 from astral.api.errors import ApiError
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from athletes.api.serializers import RegisterSerializer, StrictSerializer
 from athletes.api.views import require_user, validated
+from athletes.backends import login_failed, login_locked
 from athletes.models import EmailVerification, User
 from organizations.access import caller_of
 from organizations.models import Membership
@@ -33,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 VERIFY_LIMIT_PER_HOUR = 3
 VERIFY_TOKEN_LIFETIME = timedelta(hours=24)
-LOGIN_ATTEMPTS_PER_ACCOUNT = 10  # per 15 minutes
 
 
 class AuthRateThrottle(SimpleRateThrottle):
@@ -131,13 +130,15 @@ class TokenView(PublicView):
     def post(self, request: Request) -> Response:
         data = validated(TokenRequestSerializer, request.data)
         login = (data.get("email") or data.get("username") or "").lower()
-        attempts_key = cache.make_key("login-attempts", hashlib.sha256(login.encode()).hexdigest())
-        if cache.incr_counter(attempts_key, 15 * 60) > LOGIN_ATTEMPTS_PER_ACCOUNT:
+        if login_locked(login):
             raise ApiError(
-                "Too many sign-in attempts; try again later.", "RATE_LIMITED", status=429
+                "Too many failed sign-ins for this account; try again in 15 minutes.",
+                "RATE_LIMITED",
+                status=429,
             )
         user = authenticate(request, username=login, password=data["password"])
         if user is None:
+            login_failed(login)
             raise ApiError("Invalid credentials.", "INVALID_CREDENTIALS", status=401)
         return Response({**tokens_for(user), "user": me_data(user)})
 

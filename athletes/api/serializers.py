@@ -113,6 +113,10 @@ class UserUpdateSerializer(StrictSerializer):
         return value
 
 
+class PasswordSerializer(StrictSerializer):
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
 class IntegrationSerializer(StrictSerializer):
     external_id = serializers.CharField(max_length=128, required=False, allow_blank=True)
 

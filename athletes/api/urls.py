@@ -11,6 +11,7 @@ urlpatterns = [
     path("auth/verify_email/request", auth_views.VerifyEmailRequestView.as_view()),
     path("auth/verify_email/confirm", auth_views.VerifyEmailConfirmView.as_view()),
     path("users/me", views.MeView.as_view()),
+    path("users/me/export", views.ExportView.as_view()),
     path("users/me/integrations", views.IntegrationsView.as_view()),
     path("users/me/integrations/<str:provider>", views.IntegrationDetailView.as_view()),
     path("users/<str:user_id>", views.UserDetailView.as_view()),

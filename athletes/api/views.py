@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +30,7 @@ from athletes.api.representations import (
     plan_data,
     user_data,
 )
+from athletes.export import export_zip
 from athletes.models import (
     Activity,
     ActivityStream,
@@ -97,6 +99,31 @@ class MeView(APIView):
             user.save()
             services.athlete_data_changed([user.pk])
         return ok(user_data(user))
+
+    def delete(self, request: Request) -> Response:
+        """Deletes the athlete and everything of theirs; the password confirms it."""
+        user = require_user(caller_of(request))
+        data = validated(s.PasswordSerializer, body(request))
+        if not user.check_password(data["password"]):
+            raise ApiError("The password is not correct.", "INVALID_CREDENTIALS", field="password")
+        services.user_delete(user=user)
+        return ok({"deleted": True})
+
+
+class ExportView(APIView):
+    api_doc = {
+        "get": ApiDoc(
+            response={"type": "string", "format": "binary"},
+            errors=(401, 403),
+            summary="All of the athlete's data as a zip of JSON and CSV",
+        )
+    }
+
+    def get(self, request: Request) -> HttpResponse:
+        user = require_user(caller_of(request))
+        response = HttpResponse(export_zip(user), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="astral-{user.username}.zip"'
+        return response
 
 
 class UserDetailView(APIView):

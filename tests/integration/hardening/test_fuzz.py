@@ -34,7 +34,12 @@ def _keep_the_test_connection():
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema", get_wsgi_application())
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 EXAMPLES = int(os.environ.get("ASTRAL_FUZZ_EXAMPLES", "6"))  # `make fuzz` runs more
 
 
