@@ -74,6 +74,7 @@ class ApiDoc:
     status: int = 200
     errors: tuple[int, ...] = (400, 401, 403, 404)
     summary: str | None = None
+    media_type: str | None = None  # of the success body, when not JSON
 
 
 def query(
@@ -114,7 +115,8 @@ class AstralAutoSchema(AutoSchema):
 
     def get_response_serializers(self) -> Any:
         doc = self._doc()
-        responses: dict[int, Any] = {doc.status: doc.response or ENVELOPE_SCHEMA}
+        success = (doc.status, doc.media_type) if doc.media_type else doc.status
+        responses: dict[Any, Any] = {success: doc.response or ENVELOPE_SCHEMA}
         errors = set(doc.errors) | {500}
         if getattr(self.view, "authentication_classes", None) != []:
             errors.add(401)

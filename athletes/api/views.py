@@ -114,6 +114,7 @@ class ExportView(APIView):
     api_doc = {
         "get": ApiDoc(
             response={"type": "string", "format": "binary"},
+            media_type="application/zip",
             errors=(401, 403),
             summary="All of the athlete's data as a zip of JSON and CSV",
         )
