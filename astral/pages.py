@@ -9,6 +9,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from analytics import views as analytics_views
 from athletes import views as athlete_views
@@ -45,7 +49,18 @@ class LoginView(auth_views.LoginView):
         return athlete_views.home_for(self.request.user)
 
 
+class HealthView(APIView):
+    """Liveness for load balancers, and the benchmark's trivial DRF view (the ceiling)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})
+
+
 urlpatterns = [
+    path("healthz", HealthView.as_view(), name="healthz"),
     path("", home, name="home"),
     path("login", LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),

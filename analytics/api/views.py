@@ -23,6 +23,7 @@ from astral.api.pagination import page_from
 from astral.api.params import bool_param, choice_param, date_param, int_param, str_param
 from astral.api.responses import envelope_bytes, ok, raw_json
 from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
+from astral.db import analytics_reads
 from athletes.models import User
 from organizations.access import caller_of, can_coach, default_coach_org, resolve_athlete
 from organizations.models import Group
@@ -53,6 +54,16 @@ class RunningStreaksSerializer(serializers.Serializer):
 MAX_FUTURE = timedelta(days=7)
 
 
+class AnalyticsView(APIView):
+    """GET requests read from the analytics replica when one is configured."""
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "GET":
+            with analytics_reads():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+
 def athlete_for(request: Request, params: Any = None) -> User:
     params = request.query_params if params is None else params
     return resolve_athlete(caller_of(request), params.get("user_id"))
@@ -62,7 +73,7 @@ def cached_response(key: str, ttl: int, compute: Any, refresh: bool) -> HttpResp
     return raw_json(cache.cached_bytes(key, ttl, lambda: envelope_bytes(compute()), refresh))
 
 
-class FitnessStatsView(APIView):
+class FitnessStatsView(AnalyticsView):
     api_doc = {
         "get": ApiDoc(
             params=[
@@ -80,7 +91,7 @@ class FitnessStatsView(APIView):
         return ok(services.fitness_stats(athlete, days=days or 30, tz=tz, today=local_today(tz)))
 
 
-class RunningStatsView(APIView):
+class RunningStatsView(AnalyticsView):
     api_doc = {
         "get": ApiDoc(
             params=[
@@ -131,7 +142,7 @@ class RunningStatsView(APIView):
         )
 
 
-class ActivityStatsView(APIView):
+class ActivityStatsView(AnalyticsView):
     api_doc = {
         "get": ApiDoc(
             params=[
@@ -172,7 +183,7 @@ class ActivityStatsView(APIView):
         )
 
 
-class HealthMetricsView(APIView):
+class HealthMetricsView(AnalyticsView):
     api_doc = {
         "get": ApiDoc(
             params=[
@@ -208,7 +219,7 @@ class HealthMetricsView(APIView):
         )
 
 
-class RunningStreaksView(APIView):
+class RunningStreaksView(AnalyticsView):
     api_doc = {"post": ApiDoc(request=RunningStreaksSerializer)}
 
     def post(self, request: Request) -> Response:
@@ -221,7 +232,7 @@ class RunningStreaksView(APIView):
         return ok(services.running_streaks(athlete, days=days or 90, tz=tz, today=local_today(tz)))
 
 
-class ChartsView(APIView):
+class ChartsView(AnalyticsView):
     api_doc = {"get": ApiDoc(params=[USER_ID, REFRESH])}
 
     def get(self, request: Request) -> HttpResponse:
@@ -237,7 +248,7 @@ class ChartsView(APIView):
         )
 
 
-class SummaryView(APIView):
+class SummaryView(AnalyticsView):
     api_doc = {"get": ApiDoc(params=[USER_ID, REFRESH])}
 
     def get(self, request: Request) -> HttpResponse:
@@ -258,7 +269,7 @@ class SummaryView(APIView):
 # Organization analytics ----------------------------------------------------------------
 
 
-class AthleteProfileView(APIView):
+class AthleteProfileView(AnalyticsView):
     api_doc = {"get": ApiDoc(params=[USER_ID, REFRESH])}
 
     def get(self, request: Request) -> HttpResponse:
@@ -277,7 +288,7 @@ class AthleteProfileView(APIView):
 ROSTER_ORDERINGS = list(roster.ORDERINGS)
 
 
-class CoachAthletesMetricsView(APIView):
+class CoachAthletesMetricsView(AnalyticsView):
     api_doc = {
         "get": ApiDoc(
             params=[
@@ -349,7 +360,7 @@ def period_range(params: Any) -> tuple[date, date]:
     return today - timedelta(days=int(period) - 1), today
 
 
-class GroupOverviewView(APIView):
+class GroupOverviewView(AnalyticsView):
     api_doc = {"get": ApiDoc(params=[ORG_ID, query("week", OpenApiTypes.DATE), query("group_id")])}
 
     def get(self, request: Request) -> Response:
@@ -373,7 +384,7 @@ class GroupOverviewView(APIView):
         )
 
 
-class GroupComparisonView(APIView):
+class GroupComparisonView(AnalyticsView):
     api_doc = {"get": ApiDoc(params=[ORG_ID, *PERIOD])}
 
     def get(self, request: Request) -> Response:
@@ -383,7 +394,7 @@ class GroupComparisonView(APIView):
         return ok(groups.group_comparison(organization, first=first, last=last))
 
 
-class GroupStatsView(APIView):
+class GroupStatsView(AnalyticsView):
     api_doc = {"get": ApiDoc(params=[query("group_id", required=True), *PERIOD])}
 
     def get(self, request: Request) -> Response:
@@ -405,7 +416,7 @@ class GroupStatsView(APIView):
         return ok(groups.group_stats(group, first=first, last=last))
 
 
-class PlansOverviewView(APIView):
+class PlansOverviewView(AnalyticsView):
     api_doc = {"get": ApiDoc(params=[ORG_ID])}
 
     def get(self, request: Request) -> Response:

@@ -79,6 +79,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT turns the roster aggregate from milliseconds into hundreds of them.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ["astral.db.AnalyticsReplicaRouter"]
+# The alias analytics reads go to; None keeps everything on the primary.
+ASTRAL_ANALYTICS_DB = "replica" if "replica" in DATABASES else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -1,0 +1,49 @@
+"""Analytics reads go to the replica alias when one is configured; writes never do."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import Api, bearer
+from tests.factories import make_activity
+
+# The replica alias is a second connection to the same test database: committed data only.
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+
+
+@pytest.fixture(autouse=True)
+def _close_replica():
+    yield
+    connections["replica"].close()
+
+
+def test_analytics_reads_use_the_replica_and_writes_the_primary(cast, settings):
+    settings.ASTRAL_ANALYTICS_DB = "replica"
+    make_activity(cast.alice, datetime(2026, 11, 1, 7, tzinfo=UTC), distance=4321)
+    api = Api(bearer(cast.alice))
+    with CaptureQueriesContext(connections["replica"]) as replica:
+        response = api.get(
+            "/api/v1/analytics/activity_stats",
+            {"from": "2026-11-01", "to": "2026-11-01", "timezone": "UTC"},
+        )
+    assert response.json()["data"]["totals"]["distance"] == 4321
+    assert any('"athletes_activity"' in q["sql"] for q in replica.captured_queries)
+    with CaptureQueriesContext(connections["replica"]) as replica:
+        created = api.post(
+            "/api/v1/activities",
+            {"start_time": "2026-11-02T07:00:00Z", "distance": 5000, "duration": 1500},
+        )
+    assert created.status_code == 201
+    # The write and the duplicate check under the row lock stayed on the primary.
+    assert not any("athletes_activity" in q["sql"] for q in replica.captured_queries)
+
+
+def test_without_a_replica_everything_stays_on_the_primary(cast, settings):
+    settings.ASTRAL_ANALYTICS_DB = None
+    with CaptureQueriesContext(connections["replica"]) as replica:
+        assert Api(bearer(cast.alice)).get("/api/v1/analytics/fitness_stats").status_code == 200
+    assert replica.captured_queries == []
