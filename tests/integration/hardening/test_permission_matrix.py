@@ -466,6 +466,7 @@ PAGES: list[tuple[str, str, Callable[[Any, str], str] | str, dict[str, int]]] = 
         "/logout",
         {"anonymous": 302, "alice": 302, "bob": 302, "cora": 302, "olga": 302},
     ),
+    ("get", "healthz", "/healthz", {c: 200 for c in PAGE_CALLERS}),
     (
         "get",
         "api/docs",
