@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SERVICES_DIR ?= .services
 
-.PHONY: run install test lint format services services-stop worker beat bench clean browser-deps
+.PHONY: run install test lint format services services-stop worker beat bench loadtest fuzz clean browser-deps
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,5 +50,14 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A astral beat --loglevel=INFO --schedule=$(SERVICES_DIR)/celerybeat-schedule
 
+bench: install
+	scripts/bench.sh
+
+loadtest: install
+	scripts/bench.sh --loadtest
+
+fuzz: install
+	ASTRAL_FUZZ_EXAMPLES=50 scripts/test.sh tests/integration/hardening/test_fuzz.py
+
 clean:
-	rm -rf $(VENV) db.sqlite3 test-output staticfiles
+	rm -rf $(VENV) db.sqlite3 test-output bench-output

@@ -1,0 +1,110 @@
+-- A large club, built set-based (no row-by-row inserts), deterministic: every "random"
+-- number is a hash of the row's coordinates. Parameters arrive as psql-style settings:
+-- astral.today (YYYY-MM-DD), astral.athletes, astral.days.
+CREATE TEMP TABLE bench_params AS
+SELECT current_setting('astral.today')::date AS today,
+       current_setting('astral.athletes')::int AS athletes,
+       current_setting('astral.days')::int AS days;
+
+INSERT INTO organizations_organization (public_id, name, created_at, data_version)
+VALUES ('org_bench00000000000', 'Benchmark Harriers', now(), 0);
+
+-- Two coaches and the athletes. Passwords are unusable ('!'): the benchmark uses a key.
+INSERT INTO athletes_user (password, is_superuser, username, first_name, last_name, email, is_staff,
+    is_active, date_joined, public_id, display_name, profile_image_url, timezone, unit_system, sex,
+    birth_date, weight_kg, max_hr, resting_hr, vdot, privacy, preferences, push_token,
+    email_verified, data_version)
+SELECT '!', false, 'bench' || n, '', '', 'bench' || n || '@bench.example', false, true, now(),
+       'usr_' || substr(md5('user' || n), 1, 16),
+       (ARRAY['Alex','Sam','Jordan','Taylor','Morgan','Casey','Riley','Jamie','Avery','Quinn'])[1 + n % 10]
+         || ' ' || (ARRAY['Keller','Moreau','Okafor','Lindqvist','Tanaka','Rossi','Novak','Silva'])[1 + (n / 10) % 8]
+         || ' ' || n,
+       '', (ARRAY['UTC','America/Chicago','Europe/Berlin','America/New_York',''])[1 + n % 5],
+       (ARRAY['metric','imperial',''])[1 + n % 3],
+       (ARRAY['male','female'])[1 + n % 2], date '1980-01-01' + (n * 37 % 9000),
+       55 + n % 30, CASE WHEN n % 4 = 0 THEN NULL ELSE 175 + n % 20 END, 45 + n % 15,
+       CASE WHEN n % 5 = 0 THEN NULL ELSE 38 + (n % 20) END,
+       '{}'::jsonb, '{}'::jsonb, '', true, 0
+FROM generate_series(1, (SELECT athletes FROM bench_params) + 2) AS n;
+
+INSERT INTO organizations_membership (organization_id, user_id, role, assigned_coach_id, joined_at)
+SELECT o.id, u.id,
+       CASE WHEN u.username IN ('bench1', 'bench2') THEN 'coach' ELSE 'athlete' END,
+       CASE WHEN u.username IN ('bench1', 'bench2') THEN NULL
+            ELSE (SELECT id FROM athletes_user WHERE username = 'bench' || (1 + u.id % 2)) END,
+       now()
+FROM athletes_user u CROSS JOIN organizations_organization o
+WHERE u.username LIKE 'bench%';
+
+-- 20 groups; 1 athlete in 10 belongs to none.
+INSERT INTO organizations_group (public_id, organization_id, name, created_at)
+SELECT 'grp_' || substr(md5('group' || g), 1, 16), o.id, 'Group ' || lpad(g::text, 2, '0'), now()
+FROM generate_series(1, 20) g CROSS JOIN organizations_organization o;
+
+INSERT INTO organizations_group_members (group_id, user_id)
+SELECT gr.id, m.user_id
+FROM organizations_membership m
+JOIN organizations_group gr ON gr.name = 'Group ' || lpad((1 + m.user_id % 20)::text, 2, '0')
+WHERE m.role = 'athlete' AND m.user_id % 10 <> 0;
+
+-- About 0.7 runs a day for two years.
+INSERT INTO athletes_activity (public_id, user_id, start_time, name, sport, distance, duration,
+    elapsed_time, avg_heart_rate, max_heart_rate, calories, elevation_gain, source, external_id,
+    content_hash, training_load, pace_z1_time, pace_z2_time, pace_z3_time, pace_z4_time,
+    pace_z5_time, hr_z1_time, hr_z2_time, hr_z3_time, hr_z4_time, hr_z5_time, created_at, updated_at)
+SELECT 'act_' || substr(md5(m.user_id || ':' || d), 1, 16), m.user_id,
+       (p.today - d) + make_interval(hours => 5 + abs(h) % 14, mins => abs(h) % 60),
+       'Run', 'run', dist, dur, dur * 1.03, 130 + abs(h) % 40, 160 + abs(h) % 30, dist * 0.07,
+       abs(h) % 200, (ARRAY['garmin','strava','manual'])[1 + abs(h) % 3], NULL, NULL,
+       round((dur / 60.0 * (0.8 + (abs(h) % 80) / 100.0))::numeric, 1),
+       dur * 0.5, dur * 0.3, dur * 0.1, dur * 0.07, dur * 0.03,
+       dur * 0.2, dur * 0.4, dur * 0.3, dur * 0.08, dur * 0.02, now(), now()
+FROM bench_params p
+CROSS JOIN organizations_membership m
+CROSS JOIN generate_series(0, (SELECT days FROM bench_params) - 1) AS d
+CROSS JOIN LATERAL (SELECT hashtext(m.user_id || '/' || d) AS h) hh
+CROSS JOIN LATERAL (SELECT 4000 + abs(h) % 16000 AS dist) dd
+CROSS JOIN LATERAL (SELECT dist * (270 + abs(h) % 120) / 1000.0 AS dur) uu
+WHERE m.role = 'athlete' AND abs(h) % 1000 < 700;
+
+-- One wellness row per athlete-day.
+INSERT INTO athletes_healthmetric (user_id, date, resting_hr, hrv, vo2_max, recovery_score,
+    sleep_seconds, updated_at)
+SELECT m.user_id, p.today - d,
+       45 + abs(h) % 12, 50 + abs(h) % 40, 40 + (m.user_id % 15) + (abs(h) % 10) / 10.0,
+       40 + abs(h) % 60, 21600 + abs(h) % 10000, now()
+FROM bench_params p
+CROSS JOIN organizations_membership m
+CROSS JOIN generate_series(0, (SELECT days FROM bench_params) - 1) AS d
+CROSS JOIN LATERAL (SELECT hashtext('h' || m.user_id || '/' || d) AS h) hh
+WHERE m.role = 'athlete';
+
+INSERT INTO athletes_goal (public_id, user_id, race_name, race_date, distance, goal_time, created_at)
+SELECT 'gol_' || substr(md5('goal' || m.user_id), 1, 16), m.user_id,
+       (ARRAY['City Marathon','Spring Half','Park 10K'])[1 + m.user_id % 3],
+       p.today + (30 + m.user_id % 120)::int, (ARRAY[42195, 21097.5, 10000])[1 + m.user_id % 3],
+       (ARRAY[11400, 5400, 2700])[1 + m.user_id % 3], now()
+FROM organizations_membership m CROSS JOIN bench_params p WHERE m.role = 'athlete';
+
+INSERT INTO athletes_plan (public_id, organization_id, name, description, total_weeks, created_by_id, created_at)
+SELECT 'pln_' || substr(md5('plan' || k), 1, 16), o.id, 'Block ' || k, '', 12, NULL, now()
+FROM generate_series(1, 5) k CROSS JOIN organizations_organization o;
+
+INSERT INTO athletes_plannedworkout (plan_id, week, day, type, distance, duration, pace_zone)
+SELECT pl.id, w, d, 'easy', 8000 + d * 1000, NULL, 1
+FROM athletes_plan pl CROSS JOIN generate_series(1, 12) w CROSS JOIN unnest(ARRAY[2, 4, 7]) d;
+
+INSERT INTO athletes_planinstance (public_id, plan_id, user_id, start_date, status, created_at)
+SELECT 'pi_' || substr(md5('pi' || m.user_id), 1, 16),
+       (SELECT id FROM athletes_plan ORDER BY id OFFSET m.user_id % 5 LIMIT 1),
+       m.user_id, p.today - (m.user_id % 60)::int, 'active', now()
+FROM organizations_membership m CROSS JOIN bench_params p
+WHERE m.role = 'athlete' AND m.user_id % 5 <> 0;
+
+INSERT INTO organizations_apikey (public_id, organization_id, name, prefix, key_hash, created_by_id,
+    created_at, last_used_at, revoked_at)
+SELECT 'key_bench00000000000', o.id, 'benchmark', 'ak_bench_k',
+       encode(sha256(convert_to(current_setting('astral.api_key'), 'UTF8')), 'hex'), NULL, now(), NULL, NULL
+FROM organizations_organization o;
+
+ANALYZE;

@@ -1,0 +1,529 @@
+"""`make bench` / `make loadtest`: a large club on real PostgreSQL and Redis, served by
+gunicorn, measured through HTTP against the raw SQL floor and the framework ceiling.
+
+Run through scripts/bench.sh, which starts the database and cache and stops them after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "astral.settings")
+# Plain HTTP on loopback: production settings otherwise, without the TLS redirect.
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # shared with gunicorn
+os.environ.update(
+    DJANGO_SECURE_SSL_REDIRECT="0",
+    DJANGO_SECURE_COOKIES="0",
+    DJANGO_HSTS_SECONDS="0",
+    DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+API_KEY = "ak_bench_key_" + "0" * 30
+ATHLETES = int(os.environ.get("BENCH_ATHLETES", "1000"))
+DAYS = int(os.environ.get("BENCH_DAYS", "730"))
+OUT = ROOT / "bench-output"
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+
+
+# Building the data ----------------------------------------------------------------------
+
+
+def build() -> dict[str, float]:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    timings["migrate_s"] = time.perf_counter() - started
+    sql = (ROOT / "bench" / "data.sql").read_text()
+    today = datetime.now(UTC).date()
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET astral.today = %s", [today.isoformat()])
+        cursor.execute("SET astral.athletes = %s", [str(ATHLETES)])
+        cursor.execute("SET astral.days = %s", [str(DAYS)])
+        cursor.execute("SET astral.api_key = %s", [API_KEY])
+        cursor.execute(sql)
+        counts = {}
+        for table in (
+            "athletes_user",
+            "athletes_activity",
+            "athletes_healthmetric",
+            "athletes_planinstance",
+        ):
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed names
+            counts[table] = cursor.fetchone()[0]
+    timings["load_s"] = time.perf_counter() - started
+    log(f"data loaded in {timings['load_s']:.1f} s: {counts}")
+    timings.update({f"rows_{k}": v for k, v in counts.items()})
+    return timings
+
+
+def refresh_snapshots() -> dict[str, Any]:
+    from analytics.snapshots import snapshots_refresh, snapshots_refresh_all
+    from athletes.models import User
+
+    started = time.perf_counter()
+    total = snapshots_refresh_all(batch_size=200)
+    elapsed = time.perf_counter() - started
+    ids = list(
+        User.objects.filter(memberships__role="athlete").order_by("pk").values_list("pk", flat=True)
+    )
+    per_batch = {}
+    for size in (50, 200):
+        with CaptureQueriesContext(connection) as queries:
+            snapshots_refresh(ids[:size])
+        per_batch[size] = len(queries.captured_queries)
+    log(
+        f"{total} snapshots in {elapsed:.2f} s; queries per batch of 50: {per_batch[50]}, of 200: {per_batch[200]}"
+    )
+    return {
+        "athletes": total,
+        "seconds": elapsed,
+        "queries_batch_50": per_batch[50],
+        "queries_batch_200": per_batch[200],
+    }
+
+
+# Serving --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "astral.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
+        "DJANGO_SECURE_COOKIES": "0",
+        "DJANGO_HSTS_SECONDS": "0",
+    }
+    env.pop("CELERY_BROKER_URL", None)
+    OUT.mkdir(exist_ok=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "astral.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--keep-alive",
+            "30",
+            "--access-logfile",
+            "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+            "--error-logfile",
+            str(OUT / "gunicorn.log"),
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            time.sleep(0.2)
+    return process
+
+
+def worker_rss_mb(master: subprocess.Popen[bytes]) -> list[float]:
+    rss = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if re.search(rf"^PPid:\s+{master.pid}$", text, re.M):
+            match = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
+            if match:
+                rss.append(int(match.group(1)) / 1024)
+    return rss
+
+
+# Measuring ------------------------------------------------------------------------------
+
+
+def latency(port: int, path: str, headers: dict[str, str], n: int = 40) -> dict[str, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    samples = []
+    for index in range(n + 3):
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path} answered {response.status}")
+        if index >= 3:  # the first requests warm connections and caches
+            samples.append((time.perf_counter() - started) * 1000)
+    conn.close()
+    samples.sort()
+    return {"p50_ms": statistics.median(samples), "p95_ms": samples[int(len(samples) * 0.95) - 1]}
+
+
+def wrk(
+    port: int, path: str, headers: dict[str, str], seconds: int, connections: int = 16
+) -> dict[str, Any]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0
+    socket_errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)] if p99 else None
+    return {"rps": rps, "errors": non2xx + socket_errors, "p99_ms": p99_ms}
+
+
+def query_count(path: str, headers: dict[str, str]) -> int:
+    client = Client(HTTP_HOST="127.0.0.1", headers=headers)
+    client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(queries.captured_queries)
+
+
+def sql_floor(sql: str, params: list[Any], n: int = 15) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+        samples = []
+        for _ in range(n + 2):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            cursor.fetchall()
+            samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples[2:])
+
+
+def fixtures() -> dict[str, Any]:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from athletes.models import User
+    from organizations.models import Group
+
+    athlete = User.objects.filter(memberships__role="athlete").order_by("pk").first()
+    coach = User.objects.get(username="bench1")
+    session = SessionStore()
+    session["_auth_user_id"] = str(coach.pk)
+    session["_auth_user_backend"] = "athletes.backends.EmailOrUsernameBackend"
+    session["_auth_user_hash"] = coach.get_session_auth_hash()
+    session.create()
+    return {
+        "athlete": athlete,
+        "group": Group.objects.order_by("name").first(),
+        "session": session.session_key,
+    }
+
+
+def measure(port: int, quick: bool) -> dict[str, Any]:
+    fx = fixtures()
+    uid = fx["athlete"].public_id
+    key = {"X-API-Key": API_KEY}
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=399)
+    now = int(time.time())
+    endpoints = [
+        # name, path, headers, budget dict, floor (sql, params)
+        (
+            "activity_stats 400 days, uncached",
+            f"/api/v1/analytics/activity_stats?user_id={uid}&from={first}&to={today}&timezone=UTC&refresh=true",
+            key,
+            {"p50_ms": 10, "rps": 300},
+            "daily",
+        ),
+        (
+            "running_stats 365 daily points",
+            f"/api/v1/analytics/running_stats?user_id={uid}&from_timestamp={now - 365 * 86400}&to_timestamp={now}"
+            f"&range_type=daily&timezone=UTC",
+            key,
+            {"p50_ms": 10, "rps": 300},
+            "daily",
+        ),
+        (
+            "coach_athletes_metrics 200 athletes, uncached",
+            "/api/v1/analytics/coach_athletes_metrics?per_page=200&no_cache=1",
+            key,
+            {"p50_ms": 25, "rps": 100},
+            "roster",
+        ),
+        (
+            "coach_athletes_metrics 200 athletes, cached",
+            "/api/v1/analytics/coach_athletes_metrics?per_page=200",
+            key,
+            {"rps": 2000},
+            "roster",
+        ),
+        (
+            "athlete_profile, uncached (refresh=true)",
+            f"/api/v1/analytics/athlete_profile?user_id={uid}&refresh=true",
+            key,
+            {"p50_ms": 50},
+            "profile",
+        ),
+        (
+            "athlete_profile, cached",
+            f"/api/v1/analytics/athlete_profile?user_id={uid}",
+            key,
+            {"rps": 1500},
+            "profile",
+        ),
+        (
+            "group_overview 1,000 athletes",
+            "/api/v1/analytics/group_overview",
+            key,
+            {"p50_ms": 100},
+            "week",
+        ),
+        (
+            "group_comparison 1,000 athletes, 30 days",
+            "/api/v1/analytics/group_comparison?period=30",
+            key,
+            {"p50_ms": 100},
+            "period",
+        ),
+        (
+            "Athletes page (roster)",
+            "/athletes",
+            {"Cookie": f"sessionid={fx['session']}"},
+            {"p50_ms": 150},
+            "roster",
+        ),
+        (
+            "Group Dashboard page",
+            "/analytics",
+            {"Cookie": f"sessionid={fx['session']}"},
+            {"p50_ms": 150},
+            "week",
+        ),
+        ("trivial DRF view (ceiling)", "/healthz", {}, {}, None),
+    ]
+    floors = {
+        "daily": (
+            "SELECT (start_time AT TIME ZONE 'UTC')::date d, sum(distance), sum(duration), sum(training_load),"
+            " count(*), sum(calories), sum(elevation_gain), sum(pace_z1_time), sum(pace_z2_time),"
+            " sum(pace_z3_time), sum(pace_z4_time), sum(pace_z5_time) FROM athletes_activity"
+            " WHERE user_id = %s AND start_time >= %s AND start_time < %s GROUP BY 1",
+            [
+                fx["athlete"].pk,
+                datetime.combine(first, datetime.min.time(), UTC),
+                datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC),
+            ],
+        ),
+        "roster": (
+            "SELECT u.public_id, u.username, u.display_name, u.email, s.data FROM organizations_membership m"
+            " JOIN athletes_user u ON u.id = m.user_id LEFT JOIN analytics_athletesnapshot s ON s.user_id = u.id"
+            " WHERE m.role = 'athlete' ORDER BY u.display_name LIMIT 200",
+            [],
+        ),
+        "profile": (
+            "SELECT (start_time AT TIME ZONE 'UTC')::date, sum(distance), sum(duration), sum(training_load),"
+            " count(*) FROM athletes_activity WHERE user_id = %s AND start_time >= now() - interval '365 days'"
+            " GROUP BY 1",
+            [fx["athlete"].pk],
+        ),
+        "week": (
+            "SELECT a.user_id, (a.start_time AT TIME ZONE 'UTC')::date, sum(distance), count(*)"
+            " FROM athletes_activity a WHERE a.start_time >= now() - interval '14 days' GROUP BY 1, 2",
+            [],
+        ),
+        "period": (
+            "SELECT a.user_id, (a.start_time AT TIME ZONE 'UTC')::date, sum(distance), count(*)"
+            " FROM athletes_activity a WHERE a.start_time >= now() - interval '30 days' GROUP BY 1, 2",
+            [],
+        ),
+    }
+    floor_ms = {name: sql_floor(sql, params) for name, (sql, params) in floors.items()}
+    seconds = 3 if quick else 8
+    results = []
+    ceiling = None
+    for name, path, headers, budget, floor in endpoints:
+        row: dict[str, Any] = {"endpoint": name, "path": path.split("?")[0]}
+        row.update(latency(port, path, headers))
+        row.update(wrk(port, path, headers, seconds))
+        row["queries"] = query_count(path, headers) if not path.startswith("/healthz") else 0
+        row["sql_floor_ms"] = floor_ms.get(floor) if floor else None
+        row["ratio_to_floor"] = row["p50_ms"] / row["sql_floor_ms"] if row["sql_floor_ms"] else None
+        row["budget"] = budget
+        checks = []
+        if "p50_ms" in budget:
+            checks.append(row["p50_ms"] <= budget["p50_ms"])
+        if "rps" in budget:
+            checks.append(row["rps"] >= budget["rps"])
+        row["met"] = all(checks) if checks else None
+        if path == "/healthz":
+            ceiling = row["rps"]
+        results.append(row)
+        log(
+            f"{name}: p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, {row['rps']:.0f} req/s, "
+            f"{row['queries']} queries, errors {row['errors']}"
+        )
+    for row in results:
+        row["share_of_ceiling"] = row["rps"] / ceiling if ceiling else None
+    return {"endpoints": results, "sql_floor_ms": floor_ms, "ceiling_rps": ceiling}
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [
+        "# Benchmark",
+        "",
+        f"Run {result['finished_at']} on {result['machine']}; {result['data']['rows_athletes_activity']:,} activities, "
+        f"{result['data']['rows_athletes_healthmetric']:,} health rows, {ATHLETES:,} athletes; gunicorn "
+        f"{result['workers']} sync workers, Redis cache, PostgreSQL (JIT off). Latency: one client, keep-alive; "
+        "throughput: wrk, 16 connections.",
+        "",
+        "| endpoint | p50 ms | p95 ms | req/s | queries | SQL floor ms | × floor | share of DRF ceiling | budget | met |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in result["endpoints"]:
+        budget = (
+            ", ".join(
+                f"{'p50 ≤ ' + str(v) + ' ms' if k == 'p50_ms' else '≥ ' + str(v) + ' req/s'}"
+                for k, v in row["budget"].items()
+            )
+            or "–"
+        )
+        met = {True: "yes", False: "**no**", None: "–"}[row["met"]]
+        floor = f"{row['sql_floor_ms']:.1f}" if row["sql_floor_ms"] else "–"
+        ratio = f"{row['ratio_to_floor']:.1f}" if row["ratio_to_floor"] else "–"
+        share = f"{row['share_of_ceiling']:.0%}" if row["share_of_ceiling"] else "–"
+        lines.append(
+            f"| {row['endpoint']} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['rps']:.0f} | "
+            f"{row['queries']} | {floor} | {ratio} | {share} | {budget} | {met} |"
+        )
+    snap = result["snapshots"]
+    lines += [
+        "",
+        f"- Hourly refresh of all {snap['athletes']:,} snapshots: {snap['seconds']:.2f} s (budget ≤ 5 s: "
+        f"{'yes' if snap['seconds'] <= 5 else '**no**'}); queries per batch: {snap['queries_batch_50']} for 50 "
+        f"athletes, {snap['queries_batch_200']} for 200 (flat: "
+        f"{'yes' if snap['queries_batch_50'] == snap['queries_batch_200'] else '**no**'}).",
+        f"- Gunicorn worker memory after the run: {', '.join(f'{m:.0f} MB' for m in result['worker_rss_mb'])} "
+        f"(budget ≤ 150 MB: {'yes' if all(m <= 150 for m in result['worker_rss_mb']) else '**no**'}).",
+        f"- Data build: {result['data']['load_s']:.1f} s (set-based SQL); whole run {result['total_s']:.0f} s.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="shorter throughput runs")
+    parser.add_argument(
+        "--loadtest", action="store_true", help="60 s at 16 connections, zero errors"
+    )
+    parser.add_argument("--workers", type=int, default=3)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (scripts/bench.sh installs it)", file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    data = build()
+    snapshots = refresh_snapshots()
+    port = free_port()
+    server = start_gunicorn(port, args.workers)
+    try:
+        if args.loadtest:
+            return loadtest(port)
+        measured = measure(port, args.quick)
+        rss = worker_rss_mb(server)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    result = {
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "workers": args.workers,
+        "data": data,
+        "snapshots": snapshots,
+        "worker_rss_mb": rss,
+        **measured,
+        "total_s": time.perf_counter() - started,
+    }
+    OUT.mkdir(exist_ok=True)
+    (OUT / "result.json").write_text(json.dumps(result, indent=2, default=str))
+    table = markdown(result)
+    (OUT / "result.md").write_text(table)
+    (ROOT / "docs").mkdir(exist_ok=True)
+    (ROOT / "docs" / "benchmarks.md").write_text(table)
+    print(table)
+    return 0
+
+
+def loadtest(port: int) -> int:
+    """Twice the throughput budget for 60 seconds with zero errors (issue: hardening)."""
+    fx = fixtures()
+    uid = fx["athlete"].public_id
+    today = datetime.now(UTC).date()
+    key = {"X-API-Key": API_KEY}
+    targets = [
+        (
+            "activity_stats",
+            f"/api/v1/analytics/activity_stats?user_id={uid}&from={today - timedelta(days=399)}"
+            f"&to={today}",
+            2 * 300,
+        ),
+        (
+            "coach_athletes_metrics, cached",
+            "/api/v1/analytics/coach_athletes_metrics?per_page=200",
+            2 * 2000,
+        ),
+    ]
+    failed = False
+    for name, path, target in targets:
+        result = wrk(port, path, key, seconds=60)
+        ok = result["errors"] == 0 and result["rps"] >= target
+        failed |= not ok
+        log(
+            f"LOAD {name}: {result['rps']:.0f} req/s (target {target}), errors {result['errors']}, "
+            f"p99 {result['p99_ms']} ms -> {'OK' if ok else 'FAILED'}"
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
