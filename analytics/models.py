@@ -15,7 +15,8 @@ class AthleteSnapshot(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="snapshot"
     )
-    data = models.JSONField(default=dict)
+    data = models.JSONField(default=dict)  # the full document (athlete profile)
+    summary = models.JSONField(default=dict)  # the roster's compact subset of `data`
     source_version = models.PositiveIntegerField(default=0)
     as_of = models.DateField()
     computed_at = models.DateTimeField()

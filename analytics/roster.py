@@ -4,7 +4,6 @@ never recompute what is fresh, in a constant number of queries whatever the page
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -91,18 +90,6 @@ def _goal_row(goal: Goal) -> dict[str, Any]:
     }
 
 
-def _roster_metrics(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "running_analytics": data["running_analytics"],
-        "fitness": {"current": data["fitness"]["current"]},
-        "training": data["training"],
-        "attention_signals": data["attention_signals"],
-        "data_quality": {"score": data["data_quality"]["score"]},
-        "last_activity_at": data.get("last_activity_at"),
-        "last_updated": data.get("last_updated"),
-    }
-
-
 def roster_page(organization: Organization, filters: RosterFilters, page: Page) -> dict[str, Any]:
     memberships = roster_memberships(organization, filters)
     # Freshness first (one small query over the filtered athletes), so ordering by the
@@ -126,6 +113,7 @@ def roster_page(organization: Organization, filters: RosterFilters, page: Page) 
     total = len(states)
     rows = list(
         memberships.select_related("user", "user__snapshot", "assigned_coach")
+        .defer("user__snapshot__data")
         .prefetch_related(
             Prefetch("labels", queryset=Label.objects.order_by("name")),
             Prefetch(
@@ -190,7 +178,7 @@ def athlete_row(membership: Membership) -> dict[str, Any]:
         "current_plans": [_plan_row(i, today) for i in user.current_plans],
         "current_goals": {"races": [_goal_row(g) for g in user.upcoming_goals]},
         "has_push_token": user.has_push_token,
-        "metrics": _roster_metrics(snapshot.data),
+        "metrics": snapshot.summary,
     }
 
 

@@ -13,7 +13,9 @@ from analytics import selectors
 from athletes.models import Activity, User
 
 HISTORY_DAYS = 365
-HEALTH_DAYS = 120
+HEALTH_DAYS = 120  # charts: 90 days of resting HR with a 30-day trend
+SNAPSHOT_HEALTH_DAYS = 31  # snapshots: 30-day histories and two 7-day windows
+SNAPSHOT_FIELDS = ("distance", "duration", "training_load")
 RECENT_DAYS = 35
 
 
@@ -41,9 +43,9 @@ def load_many(
     last = max(todays.values())
     first = min(todays.values()) - timedelta(days=HISTORY_DAYS)
     ids = [u.pk for u in users]
-    daily = selectors.daily_totals_by_user(users, first=first, last=last)
+    daily = selectors.daily_totals_by_user(users, first=first, last=last, fields=SNAPSHOT_FIELDS)
     readings = selectors.readings_by_user(
-        ids, first=min(todays.values()) - timedelta(days=HEALTH_DAYS), last=last
+        ids, first=min(todays.values()) - timedelta(days=SNAPSHOT_HEALTH_DAYS), last=last
     )
     bounds = selectors.activity_bounds_by_user(ids)
     recent = selectors.recent_activities_by_user(

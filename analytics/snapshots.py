@@ -106,8 +106,7 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
     )
     four_weeks = today - timedelta(days=27)
     acr = rolling.acute_chronic_ratio(load, today)
-    fitness_days = rolling.fitness_fatigue(load, series.first_activity_day or today, today)
-    latest = fitness_days[-1] if fitness_days else None
+    latest = rolling.current_fitness(load, series.first_activity_day or today, today)
     hrv, recovery, vo2 = (_week_over_week(series, n) for n in ("hrv", "recovery_score", "vo2_max"))
     runs = {d: row["runs"] for d, row in series.daily.items()}
     history_days = (today - series.first_activity_day).days + 1 if series.first_activity_day else 0
@@ -170,9 +169,9 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
             "four_week_avg_load": rolling.four_week_avg_load(load, today),
             "acute_chronic_ratio": acr,
             "acr_band": rolling.acr_band(acr),
-            "ctl": round(latest.ctl, 1) if latest else 0.0,
-            "atl": round(latest.atl, 1) if latest else 0.0,
-            "tsb": round(latest.tsb, 1) if latest else 0.0,
+            "ctl": round(latest.ctl, 1),
+            "atl": round(latest.atl, 1),
+            "tsb": round(latest.tsb, 1),
         },
         "attention_signals": {"flags": flags},
         "data_quality": quality,
@@ -197,6 +196,30 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
         if series.last_activity_at
         else None,
         "as_of": today.isoformat(),
+    }
+
+
+def roster_summary(data: dict[str, Any]) -> dict[str, Any]:
+    """What one row of the coach's roster shows: small, so 200 rows decode fast."""
+    return {
+        "running_analytics": {
+            "weekly_distance_km": data["running_analytics"]["weekly_distance_km"],
+            "weekly_distance": data["running_analytics"]["weekly_distance"],
+        },
+        "fitness": {"current": data["fitness"]["current"]},
+        "training": {
+            key: data["training"][key]
+            for key in (
+                "current_week_load",
+                "four_week_avg_load",
+                "acute_chronic_ratio",
+                "acr_band",
+            )
+        },
+        "attention_signals": data["attention_signals"],
+        "data_quality": {"score": data["data_quality"]["score"]},
+        "last_activity_at": data.get("last_activity_at"),
+        "last_updated": data.get("last_updated"),
     }
 
 
@@ -227,6 +250,7 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
             AthleteSnapshot(
                 user=user,
                 data=data,
+                summary=roster_summary(data),
                 source_version=user.data_version,
                 as_of=todays[user.pk],
                 computed_at=now,
@@ -242,6 +266,7 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
         unique_fields=["user"],
         update_fields=[
             "data",
+            "summary",
             "source_version",
             "as_of",
             "computed_at",

@@ -36,14 +36,14 @@ os.environ.update(
     DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
 )
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 API_KEY = "ak_bench_key_" + "0" * 30
 ATHLETES = int(os.environ.get("BENCH_ATHLETES", "1000"))

@@ -87,6 +87,21 @@ def fitness_fatigue(
     return out
 
 
+def current_fitness(daily_load: Mapping[date, float], first_day: date, today: date) -> FitnessDay:
+    """Today's CTL/ATL/TSB: the last day of `fitness_fatigue`, without building the series."""
+    start = max(first_day, today - timedelta(days=365))
+    ctl = atl = tsb = 0.0
+    day = start
+    one = timedelta(days=1)
+    while day <= today:
+        tsb = ctl - atl
+        load = daily_load.get(day, 0.0)
+        ctl += (load - ctl) / 42
+        atl += (load - atl) / 7
+        day += one
+    return FitnessDay(today, round(ctl, 3), round(atl, 3), round(tsb, 3))
+
+
 def window_mean(
     readings: Mapping[date, float | None], first: date, last: date
 ) -> tuple[float | None, int]:
