@@ -7,25 +7,44 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Prefetch
-
 from analytics.metrics.insights import GroupFacts, write_insight
 from analytics.metrics.rolling import days_between
 from analytics.models import AthleteSnapshot
 from analytics.plans import plan_instances_data, with_plan
-from analytics.selectors import daily_totals_by_user
+from analytics.selectors import daily_totals_by_user, period_totals_by_user
 from athletes.models import PlanInstance, PlanStatus, User
 from organizations.models import Group, Organization, Role
 
 MATRIX_SIZE = 20
 
 
+ATHLETE_FIELDS = ("id", "public_id", "display_name", "username", "timezone")
+
+
 def org_athletes(organization: Organization) -> list[User]:
     return list(
         User.objects.filter(
             memberships__organization=organization, memberships__role=Role.ATHLETE, is_active=True
-        ).order_by("display_name", "username")
+        )
+        .only(*ATHLETE_FIELDS)
+        .order_by("display_name", "username")
     )
+
+
+def _per_user(
+    totals: dict[int, dict[date, dict[str, float]]], first: date, last: date
+) -> dict[int, tuple[float, int]]:
+    """(distance, runs) per user over first..last, in one pass over the daily rows."""
+    out: dict[int, tuple[float, int]] = {}
+    for user_id, days in totals.items():
+        distance = 0.0
+        runs = 0
+        for day, row in days.items():
+            if first <= day <= last:
+                distance += row["distance"]
+                runs += int(row["runs"])
+        out[user_id] = (distance, runs)
+    return out
 
 
 def _totals(
@@ -36,23 +55,16 @@ def _totals(
     return daily_totals_by_user(users, first=first, last=last, fields=("distance",))
 
 
-def _sum(days: dict[date, dict[str, float]], first: date, last: date, key: str) -> float:
-    return sum(row[key] for day, row in days.items() if first <= day <= last)
-
-
-def _rollup(
-    users: Sequence[User], totals: dict[int, dict[date, dict[str, float]]], first: date, last: date
-) -> dict[str, Any]:
+def _rollup(user_ids: Sequence[int], per_user: dict[int, tuple[float, int]]) -> dict[str, Any]:
     distance = 0.0
     activities = 0
     active = 0
-    for user in users:
-        days = totals.get(user.pk, {})
-        runs = int(_sum(days, first, last, "runs"))
-        distance += _sum(days, first, last, "distance")
+    for user_id in user_ids:
+        user_distance, runs = per_user.get(user_id, (0.0, 0))
+        distance += user_distance
         activities += runs
         active += 1 if runs else 0
-    count = len(users)
+    count = len(user_ids)
     return {
         "athlete_count": count,
         "total_distance": round(distance, 1),
@@ -75,25 +87,29 @@ def needs_attention(users: Sequence[User]) -> list[str]:
 def group_overview(
     organization: Organization, *, week_start: date, group: Group | None, units: str
 ) -> dict[str, Any]:
-    users = (
-        list(group.members.filter(is_active=True).order_by("display_name"))
-        if group
-        else org_athletes(organization)
-    )
+    if group:
+        users = list(
+            group.members.filter(is_active=True).only(*ATHLETE_FIELDS).order_by("display_name")
+        )
+    else:
+        users = org_athletes(organization)
+    ids = [u.pk for u in users]
     last_week = week_start - timedelta(days=7)
     week_end = week_start + timedelta(days=6)
     totals = _totals(users, last_week, week_end)
-    this = _rollup(users, totals, week_start, week_end)
-    previous = _rollup(users, totals, last_week, week_start - timedelta(days=1))
+    this_week = _per_user(totals, week_start, week_end)
+    this = _rollup(ids, this_week)
+    previous = _rollup(ids, _per_user(totals, last_week, week_start - timedelta(days=1)))
     week_days = days_between(week_start, week_end)
+    top = sorted(users, key=lambda u: (-this_week.get(u.pk, (0.0, 0))[0], u.name))[:MATRIX_SIZE]
     matrix = []
-    for user in users:
+    for user in top:
         days = totals.get(user.pk, {})
         matrix.append(
             {
                 "user_id": user.public_id,
                 "display_name": user.name,
-                "total_distance": round(_sum(days, week_start, week_end, "distance"), 1),
+                "total_distance": round(this_week.get(user.pk, (0.0, 0))[0], 1),
                 "days": [
                     {
                         "date": day,
@@ -104,7 +120,6 @@ def group_overview(
                 ],
             }
         )
-    matrix.sort(key=lambda row: (-row["total_distance"], row["display_name"]))
     insight = write_insight(
         "group",
         GroupFacts(
@@ -132,43 +147,32 @@ def group_overview(
             k: previous[k] for k in ("total_distance", "total_activities", "engagement_rate")
         },
         "insight": insight,
-        "member_matrix": matrix[:MATRIX_SIZE],
+        "member_matrix": matrix,
     }
 
 
 def group_comparison(organization: Organization, *, first: date, last: date) -> dict[str, Any]:
-    groups = list(
-        organization.groups.prefetch_related(
-            Prefetch(
-                "members",
-                queryset=User.objects.filter(
-                    is_active=True,
-                    memberships__organization=organization,
-                    memberships__role=Role.ATHLETE,
-                ).order_by("display_name"),
-            )
-        ).order_by("name")
-    )
+    groups = list(organization.groups.order_by("name"))
     athletes = org_athletes(organization)
-    grouped = {u.pk for g in groups for u in g.members.all()}
-    unassigned = [u for u in athletes if u.pk not in grouped]
-    totals = _totals(athletes, first, last)
-    rows = []
-    for group in groups:
-        members = list(group.members.all())
-        rows.append(
-            {
-                "group_id": group.public_id,
-                "name": group.name,
-                **_rollup(members, totals, first, last),
-            }
-        )
+    athlete_ids = {u.pk for u in athletes}
+    members: dict[int, list[int]] = {g.pk: [] for g in groups}
+    for group_id, user_id in Group.members.through.objects.filter(
+        group__organization=organization
+    ).values_list("group_id", "user_id"):
+        if user_id in athlete_ids:
+            members[group_id].append(user_id)
+    grouped = {uid for ids in members.values() for uid in ids}
+    per_user = period_totals_by_user(athletes, first=first, last=last)
+    rows = [
+        {"group_id": g.public_id, "name": g.name, **_rollup(members[g.pk], per_user)}
+        for g in groups
+    ]
     return {
         "org_id": organization.public_id,
         "from": first,
         "to": last,
         "groups": rows,
-        "unassigned": _rollup(unassigned, totals, first, last),
+        "unassigned": _rollup([u.pk for u in athletes if u.pk not in grouped], per_user),
     }
 
 
@@ -180,16 +184,15 @@ def group_stats(group: Group, *, first: date, last: date) -> dict[str, Any]:
             memberships__role=Role.ATHLETE,
         ).order_by("display_name")
     )
-    totals = _totals(members, first, last)
+    per_user = period_totals_by_user(members, first=first, last=last)
     member_rows = []
     for user in members:
-        days = totals.get(user.pk, {})
-        runs = int(_sum(days, first, last, "runs"))
+        distance, runs = per_user.get(user.pk, (0.0, 0))
         member_rows.append(
             {
                 "user_id": user.public_id,
                 "display_name": user.name,
-                "total_distance": round(_sum(days, first, last, "distance"), 1),
+                "total_distance": round(distance, 1),
                 "total_activities": runs,
                 "active": runs > 0,
             }
@@ -200,7 +203,7 @@ def group_stats(group: Group, *, first: date, last: date) -> dict[str, Any]:
         "name": group.name,
         "from": first,
         "to": last,
-        **_rollup(members, totals, first, last),
+        **_rollup([u.pk for u in members], per_user),
         "members": member_rows,
     }
 

@@ -200,3 +200,30 @@ def recent_activities_by_user(
     for activity in queryset:
         out[activity.user_id].append(activity)
     return out
+
+
+def period_totals_by_user(
+    users: Iterable[User], *, first: date, last: date
+) -> dict[int, tuple[float, int]]:
+    """(distance, runs) per user over local days first..last: one row per user, one query
+    per distinct time zone."""
+    by_tz: dict[str, list[int]] = defaultdict(list)
+    for user in users:
+        by_tz[user.tz_name].append(user.pk)
+    out: dict[int, tuple[float, int]] = {}
+    for tz_name, ids in by_tz.items():
+        tz = zoneinfo.ZoneInfo(tz_name)
+        rows = (
+            Activity.objects.filter(
+                user_id__in=ids,
+                start_time__gte=local_midnight(first, tz),
+                start_time__lt=local_midnight(last + timedelta(days=1), tz),
+            )
+            .values("user_id")
+            .annotate(total=Sum("distance"), runs=Count("id"))
+            .values_list("user_id", "total", "runs")
+            .order_by()
+        )
+        for user_id, total, runs in rows:
+            out[user_id] = (total or 0.0, runs)
+    return out
