@@ -8,6 +8,7 @@ ever deleted key by key and nothing is served stale after a write; if Redis is d
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
@@ -55,6 +56,21 @@ def cached_bytes(key: str, ttl: int, compute: Callable[[], bytes], refresh: bool
     body = compute()
     _set(key, body, ttl)
     return body
+
+
+def cached_body(
+    key: str, ttl: int, compute: Callable[[], bytes], refresh: bool = False
+) -> tuple[bytes, bytes]:
+    """A rendered body and its gzip, cached together: a hit is served without rendering or
+    compressing anything."""
+    if not refresh:
+        hit = _get(key)
+        if isinstance(hit, tuple) and len(hit) == 2:
+            return hit
+    body = compute()
+    pair = (body, gzip.compress(body, compresslevel=5, mtime=0))
+    _set(key, pair, ttl)
+    return pair
 
 
 def cached_value(key: str, ttl: int, compute: Callable[[], Any], refresh: bool = False) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from astral.api.errors import ApiError
 from athletes.models import User
@@ -82,8 +82,21 @@ def athletes_visible_to(caller: Caller) -> QuerySet[User]:
     return queryset.distinct()
 
 
+def _coach_org_filter(caller: Caller) -> Q:
+    """Memberships in organizations where the caller has a coach's reach (a subquery)."""
+    if caller.organization is not None:
+        return Q(organization_id=caller.organization.pk)
+    coached = Membership.objects.filter(user=caller.user, role__in=COACH_ROLES).values(
+        "organization_id"
+    )
+    return Q(organization_id__in=Subquery(coached))
+
+
 def resolve_athlete(caller: Caller, user_id: Any, field: str = "user_id") -> User:
-    """The athlete a request is about: the caller when omitted, else a checked other user."""
+    """The athlete a request is about: the caller when omitted, else a checked other user.
+
+    The lookup and the permission check are one query.
+    """
     if user_id in (None, ""):
         if caller.user is None:
             raise ApiError("user_id is required when authenticating with an API key.", field=field)
@@ -92,10 +105,17 @@ def resolve_athlete(caller: Caller, user_id: Any, field: str = "user_id") -> Use
         raise ApiError("user_id must be a user id such as usr_….", field=field)
     if caller.user is not None and caller.user.public_id == user_id:
         return caller.user
-    athlete = User.objects.filter(public_id=user_id, is_active=True).first()
+    visible = Membership.objects.filter(
+        _coach_org_filter(caller), user=OuterRef("pk"), role=Role.ATHLETE
+    )
+    athlete = (
+        User.objects.filter(public_id=user_id, is_active=True)
+        .annotate(visible_to_caller=Exists(visible))
+        .first()
+    )
     if athlete is None:
         raise ApiError("No such user.", "NOT_FOUND", field=field, status=404)
-    if not can_view_athlete(caller, athlete):
+    if not athlete.visible_to_caller:
         raise ApiError(
             "You may not see this athlete's data.", "PERMISSION_DENIED", field=field, status=403
         )

@@ -69,8 +69,17 @@ def athlete_for(request: Request, params: Any = None) -> User:
     return resolve_athlete(caller_of(request), params.get("user_id"))
 
 
-def cached_response(key: str, ttl: int, compute: Any, refresh: bool) -> HttpResponse:
-    return raw_json(cache.cached_bytes(key, ttl, lambda: envelope_bytes(compute()), refresh))
+def cached_response(
+    key: str, ttl: int, compute: Any, refresh: bool, request: Request | None = None
+) -> HttpResponse:
+    """The envelope's bytes from the cache (gzip-compressed for clients that accept it)."""
+    body, compressed = cache.cached_body(key, ttl, lambda: envelope_bytes(compute()), refresh)
+    accepts_gzip = request is not None and "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+    response = raw_json(compressed if accepts_gzip else body)
+    if accepts_gzip:
+        response["Content-Encoding"] = "gzip"
+    response["Vary"] = "Accept-Encoding"
+    return response
 
 
 class FitnessStatsView(AnalyticsView):
@@ -180,6 +189,7 @@ class ActivityStatsView(AnalyticsView):
                 granularity=granularity,
             ),
             refresh,
+            request=request,
         )
 
 
@@ -216,6 +226,7 @@ class HealthMetricsView(AnalyticsView):
                 athlete, first=first, last=last, granularity=granularity
             ),
             refresh,
+            request=request,
         )
 
 
@@ -245,6 +256,7 @@ class ChartsView(AnalyticsView):
             cache.ANALYTICS_TTL,
             lambda: services.charts(load_series(athlete, tz=tz, today=today)),
             bool_param(request.query_params, "refresh"),
+            request=request,
         )
 
 
@@ -263,6 +275,7 @@ class SummaryView(AnalyticsView):
             cache.ANALYTICS_TTL,
             lambda: services.summary(load_series(athlete, tz=tz, today=today)),
             bool_param(request.query_params, "refresh"),
+            request=request,
         )
 
 
@@ -282,6 +295,7 @@ class AthleteProfileView(AnalyticsView):
             cache.PROFILE_TTL,
             lambda: roster.athlete_profile(athlete, refresh=refresh),
             refresh,
+            request=request,
         )
 
 
@@ -345,7 +359,11 @@ class CoachAthletesMetricsView(AnalyticsView):
             },
         )
         return cached_response(
-            key, cache.ROSTER_TTL, lambda: roster.roster_page(organization, filters, page), no_cache
+            key,
+            cache.ROSTER_TTL,
+            lambda: roster.roster_page(organization, filters, page),
+            no_cache,
+            request=request,
         )
 
 

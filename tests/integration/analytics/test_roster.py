@@ -322,3 +322,14 @@ class TestAthleteProfile:
         assert api.get(self.URL).json()["data"]["recent_activities"] == first["recent_activities"]
         refreshed = api.get(self.URL, {"refresh": "true"}).json()["data"]
         assert [a["distance"] for a in refreshed["recent_activities"]] == [4000]
+
+
+def test_cached_pages_are_served_gzip_compressed_to_clients_that_accept_it(cast):
+    import gzip
+
+    api = cast.api(cast.cora)
+    plain = api.get(URL)
+    compressed = api.client.get(URL, headers={**api.headers, "Accept-Encoding": "gzip, br"})
+    assert compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == plain.content
+    assert len(compressed.content) < len(plain.content)
