@@ -15,7 +15,6 @@ from athletes.models import Activity, User
 HISTORY_DAYS = 365
 HEALTH_DAYS = 120  # charts: 90 days of resting HR with a 30-day trend
 SNAPSHOT_HEALTH_DAYS = 31  # snapshots: 30-day histories and two 7-day windows
-SNAPSHOT_FIELDS = ("distance", "duration", "training_load")
 RECENT_DAYS = 35
 
 
@@ -43,7 +42,21 @@ def load_many(
     last = max(todays.values())
     first = min(todays.values()) - timedelta(days=HISTORY_DAYS)
     ids = [u.pk for u in users]
-    daily = selectors.daily_totals_by_user(users, first=first, last=last, fields=SNAPSHOT_FIELDS)
+    # A year of loads and run counts (fitness, streaks), but distance and time only for the
+    # weeks the snapshot shows: half the columns to fetch for the long window.
+    daily = selectors.daily_totals_by_user(users, first=first, last=last, fields=("training_load",))
+    recent_days = selectors.daily_totals_by_user(
+        users,
+        first=min(todays.values()) - timedelta(days=RECENT_DAYS),
+        last=last,
+        fields=("distance", "duration"),
+    )
+    for user_id, days in daily.items():
+        recent_user = recent_days.get(user_id, {})
+        for day, row in days.items():
+            extra = recent_user.get(day)
+            row["distance"] = extra["distance"] if extra else 0.0
+            row["duration"] = extra["duration"] if extra else 0.0
     readings = selectors.readings_by_user(
         ids, first=min(todays.values()) - timedelta(days=SNAPSHOT_HEALTH_DAYS), last=last
     )

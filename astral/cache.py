@@ -68,7 +68,7 @@ def cached_body(
         if isinstance(hit, tuple) and len(hit) == 2:
             return hit
     body = compute()
-    pair = (body, gzip.compress(body, compresslevel=5, mtime=0))
+    pair = (body, gzip.compress(body, compresslevel=1, mtime=0))
     _set(key, pair, ttl)
     return pair
 
