@@ -115,5 +115,10 @@ def group_insight(facts: GroupFacts, units: str) -> str:
 
 def write_insight(kind: str, facts: Any, units: str = "metric") -> str:
     """The one entry point for every insight text."""
-    writers = {"activity": activity_insight, "week": weekly_insight, "group": group_insight}
-    return writers[kind](facts, units)
+    if kind == "activity":
+        return activity_insight(facts, units)
+    if kind == "week":
+        return weekly_insight(facts, units)
+    if kind == "group":
+        return group_insight(facts, units)
+    raise ValueError(f"unknown insight kind: {kind}")
