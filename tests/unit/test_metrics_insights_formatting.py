@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from analytics.metrics.formatting import avg_pace, format_duration, parse_duration, pace_in_units
+from analytics.metrics.formatting import avg_pace, format_duration, pace_in_units, parse_duration
 from analytics.metrics.insights import ActivityFacts, GroupFacts, WeekFacts, write_insight
 from analytics.metrics.plans import PlannedDay, compliance, current_week
 
