@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import views as analytics_views
+from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from athletes import views as athlete_views
 from athletes.backends import login_failed, login_locked
 
@@ -54,6 +55,7 @@ class HealthView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    api_doc = {"get": ApiDoc(response=TOP_LEVEL_OBJECT, errors=(), summary="Liveness")}
 
     def get(self, request: Request) -> Response:
         return Response({"status": "ok"})

@@ -113,6 +113,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if exc.wait:
             response["Retry-After"] = str(int(exc.wait))
         return response
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return Response(
+            error_body(f"Unsupported Content-Type: {exc.detail}", "UNSUPPORTED_MEDIA_TYPE"),
+            status=415,
+        )
     if isinstance(exc, exceptions.APIException):
         code = STATUS_CODES.get(exc.status_code, "ERROR")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)

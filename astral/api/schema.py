@@ -61,7 +61,7 @@ ERROR_TEXT = {
     404: "No such resource",
     409: "Conflict, e.g. a duplicate",
     413: "File too large",
-    415: "Unsupported file type",
+    415: "Unsupported file or media type",
     429: "Rate limited",
 }
 
@@ -118,6 +118,8 @@ class AstralAutoSchema(AutoSchema):
         success = (doc.status, doc.media_type) if doc.media_type else doc.status
         responses: dict[Any, Any] = {success: doc.response or ENVELOPE_SCHEMA}
         errors = set(doc.errors) | {500}
+        if self.method in ("POST", "PUT", "PATCH"):
+            errors.add(415)  # a body in another media type than documented
         if getattr(self.view, "authentication_classes", None) != []:
             errors.add(401)
         for code in sorted(errors):

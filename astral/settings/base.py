@@ -140,10 +140,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["astral.api.renderers.OrjsonRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON in; only the file upload takes multipart (API.md §1).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "astral.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "astral.api.schema.AstralAutoSchema",
     "UNAUTHENTICATED_USER": None,

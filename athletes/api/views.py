@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -247,6 +248,7 @@ class ActivityListView(APIView):
 
 
 class ActivityUploadView(APIView):
+    parser_classes = [MultiPartParser]
     api_doc = {
         "post": ApiDoc(
             request={

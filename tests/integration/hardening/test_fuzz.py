@@ -58,4 +58,5 @@ def test_api_conforms_to_its_schema(case, caller, cast):
         "coach": bearer(cast.cora),
         "api_key": {"X-API-Key": cast.riverside_key},
     }[caller]
-    case.call_and_validate(headers=headers, checks=CHECKS)
+    # The in-process WSGI transport does not undo Content-Encoding; gzip has its own test.
+    case.call_and_validate(headers={**headers, "Accept-Encoding": "identity"}, checks=CHECKS)
