@@ -123,6 +123,13 @@ def activity_bounds(user: User) -> tuple[datetime | None, datetime | None]:
     return row["first"], row["last"]
 
 
+def users_by_timezone(users: Iterable[User]) -> dict[str, list[int]]:
+    by_tz: dict[str, list[int]] = defaultdict(list)
+    for user in users:
+        by_tz[user.tz_name].append(user.pk)
+    return by_tz
+
+
 def daily_totals_by_user(
     users: Iterable[User], *, first: date, last: date, fields: tuple[str, ...] = tuple(SUM_FIELDS)
 ) -> dict[int, dict[date, dict[str, float]]]:
@@ -130,9 +137,7 @@ def daily_totals_by_user(
 
     One query per distinct time zone among the users (a club has few), never per user.
     """
-    by_tz: dict[str, list[int]] = defaultdict(list)
-    for user in users:
-        by_tz[user.tz_name].append(user.pk)
+    by_tz = users_by_timezone(users)
     out: dict[int, dict[date, dict[str, float]]] = defaultdict(dict)
     sums: dict[str, Any] = {name: Coalesce(Sum(name), 0.0) for name in fields}
     sums["runs"] = Count("id")
@@ -207,9 +212,7 @@ def period_totals_by_user(
 ) -> dict[int, tuple[float, int]]:
     """(distance, runs) per user over local days first..last: one row per user, one query
     per distinct time zone."""
-    by_tz: dict[str, list[int]] = defaultdict(list)
-    for user in users:
-        by_tz[user.tz_name].append(user.pk)
+    by_tz = users_by_timezone(users)
     out: dict[int, tuple[float, int]] = {}
     for tz_name, ids in by_tz.items():
         tz = zoneinfo.ZoneInfo(tz_name)

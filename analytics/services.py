@@ -262,11 +262,7 @@ def summary(series: AthleteSeries) -> dict[str, Any]:
     today = series.today
     distance = series.daily_value("distance")
     load = series.daily_value("training_load")
-    this_monday = iso_week_start(today)
-    this_week = rolling.sum_days(distance, this_monday, today)
-    last_week = rolling.sum_days(
-        distance, this_monday - timedelta(days=7), this_monday - timedelta(days=1)
-    )
+    this_week, last_week = rolling.this_and_last_week(distance, today)
     recent_rhr = [
         row["resting_hr"]
         for d, row in series.readings.items()

@@ -23,7 +23,6 @@ from analytics.metrics.attention import WeekOverWeek, attention_flags, attention
 from analytics.metrics.formatting import avg_pace
 from analytics.metrics.insights import ActivityFacts, WeekFacts, write_insight
 from analytics.metrics.quality import data_quality
-from analytics.metrics.rolling import iso_week_start
 from analytics.metrics.streaks import streaks
 from analytics.models import AthleteSnapshot
 from analytics.selectors import PACE_ZONES
@@ -99,11 +98,7 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
     distance = series.daily_value("distance")
     duration = series.daily_value("duration")
     load = series.daily_value("training_load")
-    monday = iso_week_start(today)
-    weekly_distance = rolling.sum_days(distance, monday, today)
-    last_week_distance = rolling.sum_days(
-        distance, monday - timedelta(days=7), monday - timedelta(days=1)
-    )
+    weekly_distance, last_week_distance = rolling.this_and_last_week(distance, today)
     four_weeks = today - timedelta(days=27)
     acr = rolling.acute_chronic_ratio(load, today)
     latest = rolling.current_fitness(load, series.first_activity_day or today, today)
@@ -128,9 +123,7 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
     active_days = {d for d, n in runs.items() if n > 0}
     current_streak = streaks(active_days, today - timedelta(days=365), today).current
     current_load = rolling.current_week_load(load, today)
-    last_week_load = round(
-        rolling.sum_days(load, monday - timedelta(days=7), monday - timedelta(days=1)), 1
-    )
+    last_week_load = round(rolling.this_and_last_week(load, today)[1], 1)
     quality = data_quality(
         has_pace_zones=bool(user.pace_zones),
         has_vdot=user.vdot is not None,

@@ -142,6 +142,32 @@ def activity_create(
         Sample(t=float(s["t"]), distance=s.get("distance"), heart_rate=s.get("heart_rate"))
         for s in samples or []
     ]
+    try:
+        return _activity_insert(
+            user=user, fields=fields, samples=samples, parsed=parsed, allow_overlap=allow_overlap
+        )
+    except IntegrityError:
+        # A concurrent request stored the same external id or file a moment before us: the
+        # unique constraints are the last line, after the check under the row lock.
+        source, external_id = fields.get("source", "manual"), fields.get("external_id")
+        existing = (
+            Activity.objects.filter(user=user, source=source, external_id=external_id).first()
+            if external_id
+            else Activity.objects.filter(user=user, content_hash=fields.get("content_hash")).first()
+        )
+        if existing is None:
+            raise
+        raise _duplicate(existing, "This activity was already stored.") from None
+
+
+def _activity_insert(
+    *,
+    user: User,
+    fields: dict[str, Any],
+    samples: list[dict[str, Any]] | None,
+    parsed: list[Sample],
+    allow_overlap: bool,
+) -> Activity:
     with transaction.atomic():
         lock_athlete(user)
         duplicate = find_duplicate(
@@ -283,19 +309,9 @@ def activity_import_file(
     fields["source"] = source
     fields["content_hash"] = files.content_hash(raw)
     fields["name"] = activity_name(parsed.sport, parsed.start_time, user.tz)
-    try:
-        return activity_create(
-            user=user, fields=fields, samples=parsed.samples, allow_overlap=allow_overlap
-        )
-    except IntegrityError:
-        # The same file stored by a concurrent request a moment ago.
-        existing = Activity.objects.filter(user=user, content_hash=fields["content_hash"]).first()
-        raise ApiError(
-            "This file was already uploaded.",
-            "DUPLICATE_ACTIVITY",
-            status=409,
-            extra={"activity_id": existing.public_id if existing else None},
-        ) from None
+    return activity_create(
+        user=user, fields=fields, samples=parsed.samples, allow_overlap=allow_overlap
+    )
 
 
 def user_delete(*, user: User) -> None:

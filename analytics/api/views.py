@@ -243,40 +243,43 @@ class RunningStreaksView(AnalyticsView):
         return ok(services.running_streaks(athlete, days=days or 90, tz=tz, today=local_today(tz)))
 
 
-class ChartsView(AnalyticsView):
+class SeriesView(AnalyticsView):
+    """An answer computed from the athlete's daily series, cached per athlete version and day."""
+
     api_doc = {"get": ApiDoc(params=[USER_ID, REFRESH])}
+    namespace = ""
 
-    def get(self, request: Request) -> HttpResponse:
-        athlete = athlete_for(request)
-        tz = athlete.tz
-        today = local_today(tz)
-        key = cache.make_key("charts", athlete.public_id, athlete.data_version, tz_label(tz), today)
-        return cached_response(
-            key,
-            cache.ANALYTICS_TTL,
-            lambda: services.charts(load_series(athlete, tz=tz, today=today)),
-            bool_param(request.query_params, "refresh"),
-            request=request,
-        )
-
-
-class SummaryView(AnalyticsView):
-    api_doc = {"get": ApiDoc(params=[USER_ID, REFRESH])}
+    def compute(self, series: Any) -> dict[str, Any]:
+        raise NotImplementedError
 
     def get(self, request: Request) -> HttpResponse:
         athlete = athlete_for(request)
         tz = athlete.tz
         today = local_today(tz)
         key = cache.make_key(
-            "summary", athlete.public_id, athlete.data_version, tz_label(tz), today
+            self.namespace, athlete.public_id, athlete.data_version, tz_label(tz), today
         )
         return cached_response(
             key,
             cache.ANALYTICS_TTL,
-            lambda: services.summary(load_series(athlete, tz=tz, today=today)),
+            lambda: self.compute(load_series(athlete, tz=tz, today=today)),
             bool_param(request.query_params, "refresh"),
             request=request,
         )
+
+
+class ChartsView(SeriesView):
+    namespace = "charts"
+
+    def compute(self, series: Any) -> dict[str, Any]:
+        return services.charts(series)
+
+
+class SummaryView(SeriesView):
+    namespace = "summary"
+
+    def compute(self, series: Any) -> dict[str, Any]:
+        return services.summary(series)
 
 
 # Organization analytics ----------------------------------------------------------------

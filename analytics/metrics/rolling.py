@@ -28,6 +28,15 @@ def round1(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+def this_and_last_week(daily: Mapping[date, float], today: date) -> tuple[float, float]:
+    """The sum over this ISO week so far, and over the whole previous ISO week."""
+    monday = iso_week_start(today)
+    return (
+        sum_days(daily, monday, today),
+        sum_days(daily, monday - timedelta(days=7), monday - timedelta(days=1)),
+    )
+
+
 def current_week_load(daily_load: Mapping[date, float], today: date) -> float:
     return round(sum_days(daily_load, iso_week_start(today), today), 1)
 

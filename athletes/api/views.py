@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from rest_framework.parsers import MultiPartParser
@@ -229,21 +229,9 @@ class ActivityListView(APIView):
             request.query_params, "allow_overlap"
         )
         data.setdefault("source", "api" if caller.is_api_key else "manual")
-        try:
-            activity = services.activity_create(
-                user=athlete, fields=data, samples=samples, allow_overlap=allow_overlap
-            )
-        except IntegrityError:
-            # A concurrent request stored the same external id first.
-            existing = Activity.objects.filter(
-                user=athlete, source=data["source"], external_id=data.get("external_id")
-            ).first()
-            raise ApiError(
-                "This activity was already imported.",
-                "DUPLICATE_ACTIVITY",
-                status=409,
-                extra={"activity_id": existing.public_id if existing else None},
-            ) from None
+        activity = services.activity_create(
+            user=athlete, fields=data, samples=samples, allow_overlap=allow_overlap
+        )
         return ok(activity_data(activity), status=201)
 
 
