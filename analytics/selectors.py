@@ -6,6 +6,7 @@ from __future__ import annotations
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -183,27 +184,27 @@ def activity_bounds_by_user(
     return {row["user_id"]: (row["first"], row["last"]) for row in rows}
 
 
+@dataclass(frozen=True)
+class RecentActivity:
+    public_id: str
+    start_time: datetime
+    distance: float
+    duration: float
+    zone_times: tuple[float, ...]  # pace Z1..Z5 seconds
+
+
 def recent_activities_by_user(
     user_ids: Iterable[int], *, since: datetime
-) -> dict[int, list[Activity]]:
+) -> dict[int, list[RecentActivity]]:
     """Activities since a moment, newest first, for insights (a few weeks of rows)."""
-    out: dict[int, list[Activity]] = defaultdict(list)
-    queryset = (
+    out: dict[int, list[RecentActivity]] = defaultdict(list)
+    rows = (
         Activity.objects.filter(user_id__in=list(user_ids), start_time__gte=since)
-        .only(
-            "public_id",
-            "user_id",
-            "start_time",
-            "distance",
-            "duration",
-            "training_load",
-            "name",
-            *PACE_ZONES,
-        )
         .order_by("user_id", "-start_time")
+        .values_list("user_id", "public_id", "start_time", "distance", "duration", *PACE_ZONES)
     )
-    for activity in queryset:
-        out[activity.user_id].append(activity)
+    for user_id, public_id, start_time, distance, duration, *zones in rows:
+        out[user_id].append(RecentActivity(public_id, start_time, distance, duration, tuple(zones)))
     return out
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from django.utils import timezone
 
 from analytics import selectors
-from athletes.models import Activity, User
+from athletes.models import User
 
 HISTORY_DAYS = 365
 HEALTH_DAYS = 120  # charts: 90 days of resting HR with a 30-day trend
@@ -26,7 +26,7 @@ class AthleteSeries:
     readings: dict[date, dict[str, float | None]]  # health readings, last 120 days
     first_activity_day: date | None
     last_activity_at: datetime | None
-    recent: list[Activity] = field(default_factory=list)  # last 5 weeks, newest first
+    recent: list[selectors.RecentActivity] = field(default_factory=list)  # 5 weeks, newest first
 
     def daily_value(self, name: str) -> dict[date, float]:
         return {day: float(row[name]) for day, row in self.daily.items()}

@@ -25,7 +25,6 @@ from analytics.metrics.insights import ActivityFacts, WeekFacts, write_insight
 from analytics.metrics.quality import data_quality
 from analytics.metrics.streaks import streaks
 from analytics.models import AthleteSnapshot
-from analytics.selectors import PACE_ZONES
 from analytics.series import AthleteSeries, load_many
 from athletes.models import Integration, User
 
@@ -80,7 +79,7 @@ def _activity_insights(series: AthleteSeries, units: str) -> list[dict[str, Any]
             day=day,
             distance=activity.distance,
             duration=activity.duration,
-            zone_times=[getattr(activity, name) for name in PACE_ZONES],
+            zone_times=list(activity.zone_times),
             longest_in_weeks=4 if longest else 0,
             four_week_avg_distance=(sum(a.distance for a in window) / len(window))
             if window

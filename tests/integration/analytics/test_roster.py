@@ -334,3 +334,18 @@ def test_cached_pages_are_served_gzip_compressed_to_clients_that_accept_it(cast)
     assert compressed["Content-Encoding"] == "gzip"
     assert gzip.decompress(compressed.content) == plain.content
     assert len(compressed.content) < len(plain.content)
+
+
+def test_a_snapshot_from_an_earlier_local_day_is_recomputed(cast, club):
+    from datetime import timedelta as td
+
+    from analytics.roster import RosterFilters, roster_memberships, stale_athletes
+
+    api = cast.api(cast.cora)
+    api.get(URL, {"no_cache": "1"})  # every snapshot fresh
+    memberships = roster_memberships(cast.riverside, RosterFilters())
+    assert stale_athletes(memberships) == ([], 5)
+    AthleteSnapshot.objects.filter(user=cast.alice).update(as_of=datetime.now(UTC).date() - td(days=2))
+    assert stale_athletes(memberships)[0] == [cast.alice.pk]
+    api.get(URL, {"no_cache": "1"})
+    assert stale_athletes(memberships) == ([], 5)
