@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from django.db import connections
 from django.db.models import Avg, Count, DateField, F, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 
@@ -49,6 +50,8 @@ def activity_buckets(
 ) -> dict[date, dict[str, float]]:
     """Totals per local day/ISO week/month for activities starting in [start, end)."""
     queryset = Activity.objects.filter(user=user, start_time__gte=start, start_time__lt=end)
+    if connections[queryset.db].vendor == "postgresql":
+        return _activity_buckets_sql(queryset.db, user, start, end, tz, granularity, sport)
     if sport:
         queryset = queryset.filter(sport=sport)
     rows = (
@@ -58,6 +61,47 @@ def activity_buckets(
         .order_by()
     )
     return {row.pop("bucket"): row for row in rows}
+
+
+_TRUNC = {"day": "day", "week": "week", "month": "month"}
+
+
+def _zone_sql(tz: tzinfo) -> tuple[str, str]:
+    """`AT TIME ZONE` operand: an IANA name, or an interval for a fixed offset (ISO sign)."""
+    if isinstance(tz, zoneinfo.ZoneInfo):
+        return "%s", tz.key
+    offset = tz.utcoffset(None) or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return "%s::interval", f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _activity_buckets_sql(
+    alias: str,
+    user: User,
+    start: datetime,
+    end: datetime,
+    tz: tzinfo,
+    granularity: str,
+    sport: str | None,
+) -> dict[date, dict[str, float]]:
+    """The same aggregate as one plain statement: the hottest query of the API, without the
+    ORM's compilation and per-value conversion (half of its time at 400 buckets)."""
+    zone, zone_param = _zone_sql(tz)
+    sums = ", ".join(f"COALESCE(SUM({name}), 0)" for name in SUM_FIELDS)
+    sql = (
+        f"SELECT date_trunc('{_TRUNC[granularity]}', start_time AT TIME ZONE {zone})::date, "  # noqa: S608
+        f"{sums}, COUNT(*) FROM athletes_activity "
+        "WHERE user_id = %s AND start_time >= %s AND start_time < %s"
+        + (" AND sport = %s" if sport else "")
+        + " GROUP BY 1"
+    )
+    params: list[Any] = [zone_param, user.pk, start, end, *([sport] if sport else [])]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    names = [*SUM_FIELDS, "runs"]
+    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
 
 
 def activity_totals(user: User, *, start: datetime, end: datetime) -> dict[str, Any]:

@@ -19,20 +19,22 @@ from athletes.models import User
 BUCKET_METRICS = ["distance", "duration", "calories", "elevation_gain", *PACE_ZONES]
 
 
+# (name in the API, column of the bucket row): the metric keys of every point.
+POINT_KEYS = (
+    ("distance", "distance"),
+    ("duration", "duration"),
+    ("nexrex_training_load", "training_load"),
+    ("calories", "calories"),
+    *((name, name) for name in PACE_ZONES),
+)
+ELEVATION = (("elevation_gain", "elevation_gain"),)
+
+
 def _point(row: Mapping[str, Any] | None, *, with_elevation: bool) -> dict[str, Any]:
-    row = row or {}
-    point: dict[str, Any] = {
-        "distance": round(float(row.get("distance", 0.0)), 1),
-        "duration": round(float(row.get("duration", 0.0)), 1),
-        "nexrex_training_load": round(float(row.get("training_load", 0.0)), 1),
-        "runs": int(row.get("runs", 0)),
-        "calories": round(float(row.get("calories", 0.0)), 1),
-    }
-    if with_elevation:
-        point["elevation_gain"] = round(float(row.get("elevation_gain", 0.0)), 1)
-    for name in PACE_ZONES:
-        point[name] = round(float(row.get(name, 0.0)), 1)
-    return point
+    keys = POINT_KEYS + ELEVATION if with_elevation else POINT_KEYS
+    if row is None:
+        return {**{name: 0.0 for name, _ in keys}, "runs": 0}
+    return {**{name: round(row[column], 1) for name, column in keys}, "runs": int(row["runs"])}
 
 
 def _month_starts(first: date, last: date) -> list[date]:
@@ -120,8 +122,10 @@ def activity_stats(
         {"date": day, **_point(buckets.get(day), with_elevation=True)}
         for day in calendar(first, last, granularity)
     ]
-    totals = {key: round(sum(p[key] for p in points), 1) for key in points[0] if key != "date"}
-    totals["runs"] = int(totals["runs"])
+    # Totals from the buckets that have activities (the empty ones add nothing).
+    filled = [p for p in points if p["runs"]]
+    totals = {name: round(sum(p[name] for p in filled), 1) for name, _ in POINT_KEYS + ELEVATION}
+    totals["runs"] = sum(p["runs"] for p in filled)
     return {
         "from": first,
         "to": last,

@@ -345,7 +345,9 @@ def test_a_snapshot_from_an_earlier_local_day_is_recomputed(cast, club):
     api.get(URL, {"no_cache": "1"})  # every snapshot fresh
     memberships = roster_memberships(cast.riverside, RosterFilters())
     assert stale_athletes(memberships) == ([], 5)
-    AthleteSnapshot.objects.filter(user=cast.alice).update(as_of=datetime.now(UTC).date() - td(days=2))
+    AthleteSnapshot.objects.filter(user=cast.alice).update(
+        as_of=datetime.now(UTC).date() - td(days=2)
+    )
     assert stale_athletes(memberships)[0] == [cast.alice.pk]
     api.get(URL, {"no_cache": "1"})
     assert stale_athletes(memberships) == ([], 5)
