@@ -34,3 +34,12 @@ LABELS = {
 def label(key: str) -> str:
     """A machine key as people read it: `hr_zones` -> "HR zones"."""
     return LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+@register.filter
+def pace(per_km: str | None, units: Any) -> str:
+    """`{{ "5:00"|pace:units }}`: a per-km pace in the viewer's units ("8:03 /mi")."""
+    if not per_km:
+        return "–"
+    minutes, seconds = per_km.split(":")
+    return units.pace(int(minutes) * 60 + int(seconds), 1000.0)

@@ -112,6 +112,7 @@ def test_imperial_viewer_sees_miles(cast, club):
     cast.cora.save()
     html = signed_in(cast.cora).get(f"/athletes/{cast.alice.public_id}").content.decode()
     assert "6.2 mi" in html  # 10 km
+    assert "8:03 /mi" in html  # 5:00 /km over the last 28 days
 
 
 def test_dashboard_tabs_and_empty_state(cast, club):
