@@ -40,55 +40,23 @@ def _get(key: str) -> Any:
         return None
 
 
-def _set(key: str, value: Any, ttl: int) -> None:
-    try:
-        cache.set(key, value, ttl)
-    except Exception:
-        logger.warning("cache set failed for %s", key, exc_info=True)
+def cached_body(
+    key: str, ttl: int, compute: Callable[[], bytes], refresh: bool = False, gzipped: bool = False
+) -> bytes:
+    """A rendered body, as stored bytes (gzip-compressed when `gzipped`).
 
-
-def cached_bytes(key: str, ttl: int, compute: Callable[[], bytes], refresh: bool = False) -> bytes:
-    """Rendered bytes from the cache, or computed and stored."""
+    The plain and the compressed body are stored under two keys, so a hit moves only the
+    bytes the client gets (a 200-athlete roster: 220 KB plain, 30 KB compressed).
+    """
+    wanted = f"{key}:gz" if gzipped else f"{key}:raw"
     if not refresh:
-        hit = _get(key)
+        hit = _get(wanted)
         if isinstance(hit, bytes):
             return hit
     body = compute()
-    _set(key, body, ttl)
-    return body
-
-
-def cached_body(
-    key: str, ttl: int, compute: Callable[[], bytes], refresh: bool = False
-) -> tuple[bytes, bytes]:
-    """A rendered body and its gzip, cached together: a hit is served without rendering or
-    compressing anything."""
-    if not refresh:
-        hit = _get(key)
-        if isinstance(hit, tuple) and len(hit) == 2:
-            return hit
-    body = compute()
-    pair = (body, gzip.compress(body, compresslevel=1, mtime=0))
-    _set(key, pair, ttl)
-    return pair
-
-
-def cached_value(key: str, ttl: int, compute: Callable[[], Any], refresh: bool = False) -> Any:
-    if not refresh:
-        hit = _get(key)
-        if hit is not None:
-            return hit
-    value = compute()
-    _set(key, value, ttl)
-    return value
-
-
-def get_many(keys: list[str]) -> dict[str, Any]:
-    try:
-        return cache.get_many(keys)
-    except Exception:
-        logger.warning("cache get_many failed", exc_info=True)
-        return {}
+    compressed = gzip.compress(body, compresslevel=1, mtime=0)
+    set_many({f"{key}:raw": body, f"{key}:gz": compressed}, ttl)
+    return compressed if gzipped else body
 
 
 def set_many(values: Mapping[str, Any], ttl: int) -> None:

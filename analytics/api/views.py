@@ -73,9 +73,9 @@ def cached_response(
     key: str, ttl: int, compute: Any, refresh: bool, request: Request | None = None
 ) -> HttpResponse:
     """The envelope's bytes from the cache (gzip-compressed for clients that accept it)."""
-    body, compressed = cache.cached_body(key, ttl, lambda: envelope_bytes(compute()), refresh)
     accepts_gzip = request is not None and "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
-    response = raw_json(compressed if accepts_gzip else body)
+    body = cache.cached_body(key, ttl, lambda: envelope_bytes(compute()), refresh, accepts_gzip)
+    response = raw_json(body)
     if accepts_gzip:
         response["Content-Encoding"] = "gzip"
     response["Vary"] = "Accept-Encoding"
