@@ -72,16 +72,6 @@ def roster_memberships(organization: Organization, filters: RosterFilters) -> Qu
     return queryset.distinct()
 
 
-def _goal_row(goal: Goal) -> dict[str, Any]:
-    return {
-        "goal_id": goal.public_id,
-        "race_name": goal.race_name,
-        "race_date": goal.race_date,
-        "distance": goal.distance,
-        "goal_time": format_duration(goal.goal_time) if goal.goal_time else None,
-    }
-
-
 def roster_page(organization: Organization, filters: RosterFilters, page: Page) -> dict[str, Any]:
     memberships = roster_memberships(organization, filters)
     # Freshness first, so ordering by the snapshot columns is exact and a write shows at once.
@@ -298,7 +288,7 @@ def roster_filters(
 
 def athlete_profile(user: User, *, refresh: bool) -> dict[str, Any]:
     from analytics.plans import plan_instances_data, with_plan
-    from athletes.api.representations import activity_data, integrations_data
+    from athletes.api.representations import activity_data, goal_data, integrations_data
 
     snapshot = fresh_snapshots([user], force=refresh)[user.pk]
     data = snapshot.data
@@ -310,7 +300,7 @@ def athlete_profile(user: User, *, refresh: bool) -> dict[str, Any]:
             )
         ).order_by("-start_date")
     )
-    goals = Goal.objects.filter(user=user, race_date__gte=today).order_by("race_date")
+    goals = Goal.objects.filter(user=user, race_date__gte=today).select_related("user")
     recent = user.activities.select_related("user").order_by("-start_time")[:5]
     metrics = {
         "running_analytics": data["running_analytics"],
@@ -326,7 +316,7 @@ def athlete_profile(user: User, *, refresh: bool) -> dict[str, Any]:
         "unit_system": user.units,
         "vdot": user.vdot,
         "metrics": metrics,
-        "current_goals": {"races": [_goal_row(g) for g in goals]},
+        "current_goals": {"races": [goal_data(g) for g in goals.order_by("race_date")]},
         "current_plans": plans,
         "integrations": integrations_data(list(user.integrations.all())),
         "recent_activities": [activity_data(a) for a in recent],

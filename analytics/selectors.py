@@ -168,6 +168,15 @@ def activity_bounds(user: User) -> tuple[datetime | None, datetime | None]:
     return row["first"], row["last"]
 
 
+def _between_local_days(ids: list[int], tz: tzinfo, first: date, last: date) -> Any:
+    """These athletes' activities from local midnight of `first` to the end of `last`."""
+    return Activity.objects.filter(
+        user_id__in=ids,
+        start_time__gte=local_midnight(first, tz),
+        start_time__lt=local_midnight(last + timedelta(days=1), tz),
+    )
+
+
 def users_by_timezone(users: Iterable[User]) -> dict[str, list[int]]:
     by_tz: dict[str, list[int]] = defaultdict(list)
     for user in users:
@@ -189,11 +198,7 @@ def daily_totals_by_user(
     for tz_name, ids in by_tz.items():
         tz = zoneinfo.ZoneInfo(tz_name)
         rows = (
-            Activity.objects.filter(
-                user_id__in=ids,
-                start_time__gte=local_midnight(first, tz),
-                start_time__lt=local_midnight(last + timedelta(days=1), tz),
-            )
+            _between_local_days(ids, tz, first, last)
             .annotate(day=TruncDate("start_time", tzinfo=tz))
             .values("user_id", "day")
             .annotate(**sums)
@@ -262,11 +267,7 @@ def period_totals_by_user(
     for tz_name, ids in by_tz.items():
         tz = zoneinfo.ZoneInfo(tz_name)
         rows = (
-            Activity.objects.filter(
-                user_id__in=ids,
-                start_time__gte=local_midnight(first, tz),
-                start_time__lt=local_midnight(last + timedelta(days=1), tz),
-            )
+            _between_local_days(ids, tz, first, last)
             .values("user_id")
             .annotate(total=Sum("distance"), runs=Count("id"))
             .values_list("user_id", "total", "runs")
