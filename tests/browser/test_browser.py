@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from athletes.models import Plan, PlanInstance, PlannedWorkout
 from organizations.models import Group
 from tests.browser.conftest import screenshot
 from tests.factories import make_activity, make_health
@@ -38,6 +39,15 @@ def club(cast):
             resting_hr=48 + back % 3,
         )
     make_activity(cast.bob, now - timedelta(days=1), distance=5000, duration=1700)
+    plan = Plan.objects.create(organization=cast.riverside, name="Marathon Block A", total_weeks=16)
+    PlannedWorkout.objects.bulk_create(
+        PlannedWorkout(plan=plan, week=w, day=d, distance=8000)
+        for w in range(1, 17)
+        for d in (1, 4)
+    )
+    PlanInstance.objects.create(
+        plan=plan, user=cast.alice, start_date=(now - timedelta(days=20)).date()
+    )
     return {"sprinters": sprinters}
 
 
@@ -98,8 +108,12 @@ def test_coach_switches_dashboard_tabs_and_period_and_drills_into_a_group(
     page.wait_for_url(lambda url: f"/analytics/groups/{club['sprinters'].public_id}" in url)
     assert page.get_by_test_id("group-distance").inner_text().endswith("km")
     screenshot(page, "group-sprinters")
-    page.goto(f"{live_server.url}/analytics?tab=plans")
-    assert page.get_by_test_id("plans-by-group").is_visible()
+    page.get_by_role("link", name="← All groups").click()
+    page.wait_for_url(lambda url: "tab=groups" in url)
+    page.get_by_role("link", name="Plans", exact=True).click()
+    page.wait_for_url(lambda url: "tab=plans" in url)
+    assert "Marathon Block A" in page.get_by_test_id("plans-by-group").inner_text()
+    assert page.get_by_role("link", name="Alice Andersen").first.is_visible()
     screenshot(page, "dashboard-plans")
 
 
