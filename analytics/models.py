@@ -4,6 +4,16 @@ from django.conf import settings
 from django.db import models
 
 
+class SnapshotJSONField(models.JSONField):
+    """A JSONField whose bulk upserts use VALUES rows rather than PostgreSQL UNNEST arrays:
+    psycopg escapes every JSON document of an array parameter in Python, which was a quarter
+    of the hourly refresh of 1,000 snapshots (measured with cProfile). Django keeps the
+    classic path for any field that defines `get_placeholder`."""
+
+    def get_placeholder(self, value: object, compiler: object, connection: object) -> str:
+        return "%s"
+
+
 class AthleteSnapshot(models.Model):
     """The cached metrics of one athlete ("cached fitness metrics"), refreshed by Celery.
 
@@ -15,8 +25,8 @@ class AthleteSnapshot(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="snapshot"
     )
-    data = models.JSONField(default=dict)  # the full document (athlete profile)
-    summary = models.JSONField(default=dict)  # the roster's compact subset of `data`
+    data = SnapshotJSONField(default=dict)  # the full document (athlete profile)
+    summary = SnapshotJSONField(default=dict)  # the roster's compact subset of `data`
     source_version = models.PositiveIntegerField(default=0)
     as_of = models.DateField()
     computed_at = models.DateTimeField()
