@@ -22,6 +22,13 @@ def signed_in(user) -> Client:
     return client
 
 
+@pytest.fixture(autouse=True)
+def _a_wednesday_afternoon(time_machine):
+    """Week figures depend on the local week: the tests live on a Wednesday, whatever the
+    clock says (Alice's Chicago week must not roll over between fixture and assertion)."""
+    time_machine.move_to("2026-11-18 15:00:00Z", tick=False)
+
+
 @pytest.fixture
 def club(cast):
     group = Group.objects.create(organization=cast.riverside, name="Sprinters")
