@@ -294,8 +294,9 @@ class MemberDetailView(APIView):
                 raise ApiError("An organization needs at least one owner.", field="user_id")
         with transaction.atomic():
             user_pk = membership.user_id
-            for group in organization.groups.filter(members=user_pk):
-                group.members.remove(user_pk)
+            Group.members.through.objects.filter(
+                group__organization=organization, user_id=user_pk
+            ).delete()
             membership.delete()
             services.organization_changed(organization)
             athlete_data_changed([user_pk])

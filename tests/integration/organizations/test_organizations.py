@@ -75,6 +75,8 @@ def test_members_add_with_coach_and_labels(cast):
 
 
 def test_member_patch_and_remove(cast):
+    squad = Group.objects.create(organization=cast.riverside, name="Squad")
+    squad.members.add(cast.bob, cast.alice)
     path = f"/api/v1/organizations/{cast.riverside.public_id}/members/{cast.bob.public_id}"
     patched = cast.api(cast.cora).patch(
         path, {"labels": ["injured"], "assigned_coach_id": cast.cora.public_id}
@@ -84,6 +86,8 @@ def test_member_patch_and_remove(cast):
     assert_error(cast.api(cast.olga).delete(path), 403)
     assert cast.api(cast.cora).delete(path).status_code == 200
     assert not Membership.objects.filter(user=cast.bob).exists()
+    # Leaving the organization also leaves its groups.
+    assert list(squad.members.all()) == [cast.alice]
     # Cora no longer sees Bob.
     assert_error(cast.api(cast.cora).get(f"/api/v1/users/{cast.bob.public_id}"), 403)
 
