@@ -20,6 +20,7 @@ from analytics.snapshots import fresh_snapshots, snapshots_refresh
 from astral.api.errors import ApiError
 from astral.api.pagination import Page
 from athletes.models import Goal, PlanInstance, PlanStatus, User
+from organizations.access import organization_coach
 from organizations.models import Group, Label, Membership, Organization, Role
 
 ORDERINGS = {
@@ -260,15 +261,7 @@ def roster_filters(
             )
         coach = caller_user
     if assigned_coach_id:
-        coach = User.objects.filter(
-            public_id=assigned_coach_id,
-            memberships__organization=organization,
-            memberships__role__in=[Role.OWNER, Role.COACH],
-        ).first()
-        if coach is None:
-            raise ApiError(
-                "assigned_coach_id is not a coach of this organization.", field="assigned_coach_id"
-            )
+        coach = organization_coach(organization, assigned_coach_id, "assigned_coach_id")
     group = None
     if group_id:
         group = Group.objects.filter(public_id=group_id, organization=organization).first()

@@ -156,3 +156,18 @@ def default_coach_org(caller: Caller, org_id: Any, field: str = "org_id") -> Org
     if len(org_ids) > 1:
         raise ApiError("org_id is required: you coach in several organizations.", field=field)
     return Organization.objects.get(pk=next(iter(org_ids)))
+
+
+def organization_coach(organization: Organization, user_id: Any, field: str) -> User | None:
+    """The coach or owner of the organization with this public id (None when not given);
+    a 400 naming `field` when the id is no coach of it."""
+    if user_id in (None, ""):
+        return None
+    coach = User.objects.filter(
+        public_id=user_id,
+        memberships__organization=organization,
+        memberships__role__in=COACH_ROLES,
+    ).first()
+    if coach is None:
+        raise ApiError(f"{field} is not a coach of this organization.", field=field)
+    return coach

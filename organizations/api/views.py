@@ -21,7 +21,13 @@ from athletes.api.views import require_user, validated
 from athletes.models import User
 from athletes.services import athlete_data_changed
 from organizations import services
-from organizations.access import Caller, caller_of, can_coach, resolve_organization
+from organizations.access import (
+    Caller,
+    caller_of,
+    can_coach,
+    organization_coach,
+    resolve_organization,
+)
 from organizations.models import ApiKey, Group, Label, Membership, Organization, Role
 
 
@@ -124,19 +130,6 @@ def coach_org(caller: Caller, org_id: str) -> Organization:
     return resolve_organization(caller, org_id, coach=True)
 
 
-def coach_in(organization: Organization, user_id: Any, field: str) -> User | None:
-    if user_id in (None, ""):
-        return None
-    coach = User.objects.filter(
-        public_id=user_id,
-        memberships__organization=organization,
-        memberships__role__in=[Role.OWNER, Role.COACH],
-    ).first()
-    if coach is None:
-        raise ApiError("assigned_coach_id must be a coach of this organization.", field=field)
-    return coach
-
-
 class OrganizationListView(APIView):
     api_doc = {
         "get": ApiDoc(params=PAGINATION, errors=(400, 403)),
@@ -230,7 +223,7 @@ class MemberListView(APIView):
             )
         if Membership.objects.filter(organization=organization, user=user).exists():
             raise ApiError("This user is already a member.", "CONFLICT", field="email", status=409)
-        coach = coach_in(organization, data.get("assigned_coach_id"), "assigned_coach_id")
+        coach = organization_coach(organization, data.get("assigned_coach_id"), "assigned_coach_id")
         with transaction.atomic():
             membership = Membership.objects.create(
                 organization=organization, user=user, role=data["role"], assigned_coach=coach
@@ -269,7 +262,7 @@ class MemberDetailView(APIView):
             if "role" in data:
                 membership.role = data["role"]
             if "assigned_coach_id" in data:
-                membership.assigned_coach = coach_in(
+                membership.assigned_coach = organization_coach(
                     organization, data["assigned_coach_id"], "assigned_coach_id"
                 )
             membership.save()
