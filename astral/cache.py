@@ -1,9 +1,16 @@
 """The only module that touches the cache.
 
-Keys carry a code version and the database-held generation counters of what they depend
-on (`User.data_version`, `Organization.data_version`), bumped by every write. Nothing is
-ever deleted key by key and nothing is served stale after a write; if Redis is down
-(django-redis ignores the error) everything is recomputed from PostgreSQL.
+Every cached value depends on a few *generation tokens* (`token("user", pk)`,
+`token("org", pk)`, `token("apikey", key_hash)`): random strings held in the cache itself.
+A value is stored together with the tokens it was computed under, and read back in the same
+round trip as their current values; it is served only if they all still match. A write
+invalidates by deleting the tokens it affects, once inside the transaction and again after
+it commits, so nothing is served stale after a write and a hit costs no PostgreSQL query.
+
+Why this is race-free: a reader reads the tokens *before* it reads the database. A reader
+that saw the data before a commit also saw tokens that the commit deletes; the next reader
+mints a fresh random token, so the stale value is never matched again. If Redis is down
+(django-redis ignores the error) nothing is cached and everything is read from PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,17 +18,21 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-CODE_VERSION = "3"
+CODE_VERSION = "4"
 ANALYTICS_TTL = 5 * 60
 ROSTER_TTL = 10 * 60
 PROFILE_TTL = 10 * 60
+TOKEN_TTL = 24 * 60 * 60
 
 
 def make_key(namespace: str, *parts: Any, params: Mapping[str, Any] | None = None) -> str:
@@ -32,30 +43,111 @@ def make_key(namespace: str, *parts: Any, params: Mapping[str, Any] | None = Non
     return key
 
 
-def _get(key: str) -> Any:
+def token(kind: str, ident: Any) -> str:
+    """The name of a generation token: what a cached value depends on."""
+    return make_key("gen", kind, ident)
+
+
+def invalidate(names: Iterable[str]) -> None:
+    """Forgets the tokens now and again once the current transaction commits."""
+    names = sorted(set(names))
+    if not names:
+        return
+    _delete_many(names)
+    transaction.on_commit(lambda: _delete_many(names))
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A validated read: the value on a hit; on a miss, the tokens to store a new one under
+    (None when the cache is unavailable, so nothing is stored)."""
+
+    hit: bool
+    value: Any = None
+    tokens: tuple[str, ...] | None = None
+    extra: Mapping[str, Any] | None = None
+
+
+def fetch(key: str, deps: Sequence[str], also: Sequence[str] = ()) -> Lookup:
+    """The entry under `key` if it was stored under the current tokens of `deps`, in one
+    round trip (with the plain keys `also`, returned as `extra`)."""
+    found = _get_many([key, *deps, *also])
+    extra = {name: found[name] for name in also if name in found}
+    entry = found.get(key)
+    current = tuple(found.get(d) for d in deps)
+    if isinstance(entry, tuple) and len(entry) == 2 and None not in current and entry[0] == current:
+        return Lookup(hit=True, value=entry[1], extra=extra)
+    return Lookup(hit=False, tokens=_mint(deps, current), extra=extra)
+
+
+def current_tokens(deps: Sequence[str]) -> tuple[str, ...] | None:
+    found = _get_many(list(deps))
+    return _mint(deps, tuple(found.get(d) for d in deps))
+
+
+def store(key: str, tokens: tuple[str, ...] | None, value: Any, ttl: int) -> None:
+    if tokens is not None:
+        set_many({key: (tokens, value)}, ttl)
+
+
+def _mint(deps: Sequence[str], current: tuple[Any, ...]) -> tuple[str, ...] | None:
+    """The current tokens, creating the missing ones (`add`, so racing readers agree)."""
+    tokens = []
+    for name, value in zip(deps, current, strict=True):
+        if value is None:
+            minted = secrets.token_hex(8)
+            try:
+                value = minted if cache.add(name, minted, TOKEN_TTL) else cache.get(name)
+            except Exception:
+                logger.warning("cache token failed for %s", name, exc_info=True)
+                return None
+            if value is None:  # the cache is away: store nothing
+                return None
+        tokens.append(value)
+    return tuple(tokens)
+
+
+def _get_many(keys: list[str]) -> dict[str, Any]:
     try:
-        return cache.get(key)
+        return cache.get_many(keys)
     except Exception:  # an embedded or misconfigured cache must never fail a request
-        logger.warning("cache get failed for %s", key, exc_info=True)
-        return None
+        logger.warning("cache get_many failed", exc_info=True)
+        return {}
+
+
+def _delete_many(names: list[str]) -> None:
+    try:
+        cache.delete_many(names)
+    except Exception:
+        logger.error("cache invalidation failed for %s", names, exc_info=True)
 
 
 def cached_body(
-    key: str, ttl: int, compute: Callable[[], bytes], refresh: bool = False, gzipped: bool = False
+    key: str,
+    ttl: int,
+    compute: Callable[[], bytes],
+    deps: Sequence[str],
+    refresh: bool = False,
+    gzipped: bool = False,
 ) -> bytes:
-    """A rendered body, as stored bytes (gzip-compressed when `gzipped`).
+    """A rendered body, as stored bytes (gzip-compressed when `gzipped`), valid while the
+    tokens `deps` are unchanged.
 
     The plain and the compressed body are stored under two keys, so a hit moves only the
     bytes the client gets (a 200-athlete roster: 220 KB plain, 30 KB compressed).
     """
     wanted = f"{key}:gz" if gzipped else f"{key}:raw"
-    if not refresh:
-        hit = _get(wanted)
-        if isinstance(hit, bytes):
-            return hit
+    if refresh:
+        tokens = current_tokens(deps)
+    else:
+        lookup = fetch(wanted, deps)
+        if lookup.hit and isinstance(lookup.value, bytes):
+            return lookup.value
+        tokens = lookup.tokens
     body = compute()
     compressed = gzip.compress(body, compresslevel=1, mtime=0)
-    set_many({f"{key}:raw": body, f"{key}:gz": compressed}, ttl)
+    if tokens is not None:
+        set_many({f"{key}:raw": (tokens, body), f"{key}:gz": (tokens, compressed)}, ttl)
     return compressed if gzipped else body
 
 
@@ -64,6 +156,16 @@ def set_many(values: Mapping[str, Any], ttl: int) -> None:
         cache.set_many(dict(values), ttl)
     except Exception:
         logger.warning("cache set_many failed", exc_info=True)
+
+
+def add_marker(key: str, ttl: int) -> bool:
+    """Sets `key` unless it is set; True when it was set, or when the cache is away (so the
+    caller does its once-a-while work rather than never)."""
+    try:
+        return cache.add(key, 1, ttl) is not False
+    except Exception:
+        logger.warning("cache add failed for %s", key, exc_info=True)
+        return True
 
 
 def incr_counter(key: str, ttl: int) -> int:

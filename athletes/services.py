@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from analytics.metrics.load import calories_estimate, training_load
 from analytics.metrics.zones import Sample, zone_times
+from astral import cache
 from astral.api.errors import ApiError
 from athletes import files, streams
 from athletes.models import Activity, ActivityStream, HealthMetric, User
@@ -34,11 +35,25 @@ def athlete_data_changed(user_ids: Iterable[int]) -> None:
     ids = sorted(set(user_ids))
     if not ids:
         return
+    org_ids = organizations_of(ids)
     User.objects.filter(pk__in=ids).update(data_version=F("data_version") + 1)
-    Organization.objects.filter(memberships__user_id__in=ids).update(
-        data_version=F("data_version") + 1
+    Organization.objects.filter(pk__in=org_ids).update(data_version=F("data_version") + 1)
+    cache.invalidate(
+        [cache.token("user", pk) for pk in ids] + [cache.token("org", pk) for pk in org_ids]
     )
     transaction.on_commit(lambda: enqueue_snapshot_refresh(ids))
+
+
+def organizations_of(user_ids: Iterable[int]) -> list[int]:
+    from organizations.models import Membership
+
+    return sorted(
+        set(
+            Membership.objects.filter(user_id__in=list(user_ids)).values_list(
+                "organization_id", flat=True
+            )
+        )
+    )
 
 
 def lock_athlete(user: User) -> None:
@@ -321,7 +336,9 @@ def user_delete(*, user: User) -> None:
     from organizations.models import Organization
 
     with transaction.atomic():
-        Organization.objects.filter(memberships__user=user).update(
-            data_version=F("data_version") + 1
+        org_ids = organizations_of([user.pk])
+        Organization.objects.filter(pk__in=org_ids).update(data_version=F("data_version") + 1)
+        cache.invalidate(
+            [cache.token("user", user.pk)] + [cache.token("org", pk) for pk in org_ids]
         )
         user.delete()

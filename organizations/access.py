@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
+from astral import cache
 from astral.api.errors import ApiError
 from athletes.models import User
 from organizations.models import COACH_ROLES, Membership, Organization, Role
@@ -105,6 +106,28 @@ def resolve_athlete(caller: Caller, user_id: Any, field: str = "user_id") -> Use
         raise ApiError("user_id must be a user id such as usr_….", field=field)
     if caller.user is not None and caller.user.public_id == user_id:
         return caller.user
+    if caller.organization is not None:
+        return _resolve_for_key(caller, caller.organization, user_id, field)
+    return _resolve_checked(caller, user_id, field)
+
+
+ACCESS_TTL = 10 * 60
+
+
+def _resolve_for_key(caller: Caller, organization: Organization, user_id: str, field: str) -> User:
+    """An integration polls the same athletes all day: the answer is cached, valid while
+    nothing in the organization changed (any change to its members or their data, and any
+    membership change, replaces the organization's token)."""
+    entry = cache.make_key("access", organization.pk, params={"user": user_id})
+    lookup = cache.fetch(entry, [cache.token("org", organization.pk)])
+    if lookup.hit and isinstance(lookup.value, User):
+        return lookup.value
+    athlete = _resolve_checked(caller, user_id, field)
+    cache.store(entry, lookup.tokens, athlete, ACCESS_TTL)
+    return athlete
+
+
+def _resolve_checked(caller: Caller, user_id: str, field: str) -> User:
     visible = Membership.objects.filter(
         _coach_org_filter(caller), user=OuterRef("pk"), role=Role.ATHLETE
     )

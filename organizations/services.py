@@ -7,13 +7,31 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
+from astral import cache
 from astral.api.auth import hash_api_key
 from organizations.models import ApiKey, Label, Membership, Organization, Role
 
 
 def organization_changed(organization: Organization) -> None:
     Organization.objects.filter(pk=organization.pk).update(data_version=F("data_version") + 1)
+    cache.invalidate([cache.token("org", organization.pk)])
+
+
+def api_key_revoke(*, organization: Organization, key_id: str) -> bool:
+    """Revokes a key at once: its cached authentication dies with its token."""
+    with transaction.atomic():
+        key = (
+            ApiKey.objects.select_for_update()
+            .filter(organization=organization, public_id=key_id, revoked_at__isnull=True)
+            .first()
+        )
+        if key is None:
+            return False
+        ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+        cache.invalidate([cache.token("apikey", key.key_hash)])
+    return True
 
 
 def organization_create(*, name: str, owner: object) -> Organization:

@@ -70,11 +70,19 @@ def athlete_for(request: Request, params: Any = None) -> User:
 
 
 def cached_response(
-    key: str, ttl: int, compute: Any, refresh: bool, request: Request | None = None
+    key: str,
+    ttl: int,
+    compute: Any,
+    refresh: bool,
+    request: Request,
+    deps: list[str],
 ) -> HttpResponse:
-    """The envelope's bytes from the cache (gzip-compressed for clients that accept it)."""
-    accepts_gzip = request is not None and "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
-    body = cache.cached_body(key, ttl, lambda: envelope_bytes(compute()), refresh, accepts_gzip)
+    """The envelope's bytes from the cache (gzip-compressed for clients that accept it),
+    valid while the generation tokens `deps` are unchanged."""
+    accepts_gzip = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+    body = cache.cached_body(
+        key, ttl, lambda: envelope_bytes(compute()), deps, refresh, accepts_gzip
+    )
     response = raw_json(body)
     if accepts_gzip:
         response["Content-Encoding"] = "gzip"
@@ -174,7 +182,6 @@ class ActivityStatsView(AnalyticsView):
         key = cache.make_key(
             "activity_stats",
             athlete.public_id,
-            athlete.data_version,
             params={"from": first, "to": last, "tz": tz_label(tz), "g": granularity},
         )
         return cached_response(
@@ -190,6 +197,7 @@ class ActivityStatsView(AnalyticsView):
             ),
             refresh,
             request=request,
+            deps=[cache.token("user", athlete.pk)],
         )
 
 
@@ -216,7 +224,6 @@ class HealthMetricsView(AnalyticsView):
         key = cache.make_key(
             "health_metrics",
             athlete.public_id,
-            athlete.data_version,
             params={"from": first, "to": last, "g": granularity},
         )
         return cached_response(
@@ -227,6 +234,7 @@ class HealthMetricsView(AnalyticsView):
             ),
             refresh,
             request=request,
+            deps=[cache.token("user", athlete.pk)],
         )
 
 
@@ -256,15 +264,14 @@ class SeriesView(AnalyticsView):
         athlete = athlete_for(request)
         tz = athlete.tz
         today = local_today(tz)
-        key = cache.make_key(
-            self.namespace, athlete.public_id, athlete.data_version, tz_label(tz), today
-        )
+        key = cache.make_key(self.namespace, athlete.public_id, tz_label(tz), today)
         return cached_response(
             key,
             cache.ANALYTICS_TTL,
             lambda: self.compute(load_series(athlete, tz=tz, today=today)),
             bool_param(request.query_params, "refresh"),
             request=request,
+            deps=[cache.token("user", athlete.pk)],
         )
 
 
@@ -292,13 +299,14 @@ class AthleteProfileView(AnalyticsView):
         athlete = athlete_for(request)
         refresh = bool_param(request.query_params, "refresh")
         today = local_today(athlete.tz)
-        key = cache.make_key("athlete_profile", athlete.public_id, athlete.data_version, today)
+        key = cache.make_key("athlete_profile", athlete.public_id, today)
         return cached_response(
             key,
             cache.PROFILE_TTL,
             lambda: roster.athlete_profile(athlete, refresh=refresh),
             refresh,
             request=request,
+            deps=[cache.token("user", athlete.pk)],
         )
 
 
@@ -348,7 +356,6 @@ class CoachAthletesMetricsView(AnalyticsView):
             "roster",
             caller.cache_identity(),
             organization.public_id,
-            organization.data_version,
             timezone.now().strftime("%Y%m%d%H"),
             params={
                 "coach": filters.coach.public_id if filters.coach else "",
@@ -367,6 +374,7 @@ class CoachAthletesMetricsView(AnalyticsView):
             lambda: roster.roster_page(organization, filters, page),
             no_cache,
             request=request,
+            deps=[cache.token("org", organization.pk)],
         )
 
 

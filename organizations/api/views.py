@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Prefetch
-from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -456,9 +455,6 @@ class ApiKeyDetailView(APIView):
         caller = caller_of(request)
         organization = coach_org(caller, org_id)
         require_owner(caller, organization)
-        updated = ApiKey.objects.filter(
-            organization=organization, public_id=key_id, revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
-        if not updated:
+        if not services.api_key_revoke(organization=organization, key_id=key_id):
             raise ApiError("No such API key.", "NOT_FOUND", status=404)
         return ok({"key_id": key_id, "revoked": True})

@@ -1,0 +1,125 @@
+"""Cached answers and cached API-key sign-in (astral/cache.py).
+
+Integrations poll the same answers all day: a repeated request is served from Redis without
+a PostgreSQL query, and nothing cached outlives the write, membership change or key
+revocation that makes it wrong.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from astral import cache
+from organizations.models import ApiKey
+from tests.conftest import assert_error
+
+pytestmark = pytest.mark.django_db
+
+NOW = "2026-11-18 15:00:00Z"  # Wednesday
+STATS = "/api/v1/analytics/activity_stats"
+RANGE = {"from": "2026-11-01", "to": "2026-11-18"}
+
+
+def run(api, at="2026-11-17T07:00:00Z", distance=8000):
+    response = api.post(
+        "/api/v1/activities",
+        {"start_time": at, "distance": distance, "duration": 2400, "sport": "run"},
+    )
+    assert response.status_code == 201, response.content
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/analytics/athlete_profile", STATS, "/api/v1/analytics/coach_athletes_metrics"],
+)
+def test_a_repeated_request_with_an_api_key_needs_no_database_query(
+    cast, django_assert_num_queries, path
+):
+    api = cast.api(cast.riverside_key)
+    params = {**RANGE, "user_id": cast.alice.public_id}
+    first = api.get(path, params)
+    assert first.status_code == 200, first.content
+    with django_assert_num_queries(0):
+        again = api.get(path, params)
+    assert again.status_code == 200
+    assert again.content == first.content
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_new_activity_shows_at_once_in_a_cached_answer(cast):
+    key = cast.api(cast.riverside_key)
+    params = {**RANGE, "user_id": cast.alice.public_id}
+    roster = "/api/v1/analytics/coach_athletes_metrics"
+
+    def alice_in_roster():
+        rows = key.get(roster).json()["data"]["athletes"]
+        return next(a for a in rows if a["user_id"] == cast.alice.public_id)
+
+    assert key.get(STATS, params).json()["data"]["totals"]["distance"] == 0
+    assert alice_in_roster()["metrics"]["last_activity_at"] is None
+    run(cast.api(cast.alice), distance=8000)
+    assert key.get(STATS, params).json()["data"]["totals"]["distance"] == 8000
+    assert alice_in_roster()["metrics"]["last_activity_at"].startswith("2026-11-17T07:00")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_athlete_who_leaves_the_club_is_hidden_from_its_key_at_once(cast):
+    key = cast.api(cast.riverside_key)
+    params = {**RANGE, "user_id": cast.alice.public_id}
+    assert key.get(STATS, params).status_code == 200  # cached answer and cached access
+    member = f"/api/v1/organizations/{cast.riverside.public_id}/members/{cast.alice.public_id}"
+    assert cast.api(cast.cora).delete(member).status_code == 200
+    assert_error(key.get(STATS, params), 403, "PERMISSION_DENIED")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_athletes_new_time_zone_applies_at_once_to_key_reads(cast):
+    key = cast.api(cast.riverside_key)
+    params = {**RANGE, "user_id": cast.alice.public_id}
+    assert key.get(STATS, params).json()["data"]["timezone"] == "America/Chicago"
+    patched = cast.api(cast.alice).patch("/api/v1/users/me", {"timezone": "Asia/Tokyo"})
+    assert patched.status_code == 200, patched.content
+    assert key.get(STATS, params).json()["data"]["timezone"] == "Asia/Tokyo"
+
+
+def test_a_key_revoked_in_the_admin_is_refused_at_once(cast):
+    key = cast.api(cast.riverside_key)
+    path = f"/api/v1/users/{cast.alice.public_id}"
+    assert key.get(path).status_code == 200  # the sign-in is now cached
+    stored = ApiKey.objects.get(organization=cast.riverside)
+    stored.revoked_at = timezone.now()
+    stored.save()
+    assert_error(key.get(path), 401, "INVALID_TOKEN")
+
+
+def test_key_use_is_recorded_once_a_minute_not_on_every_request(cast):
+    key = cast.api(cast.riverside_key)
+    path = f"/api/v1/users/{cast.alice.public_id}"
+    assert key.get(path).status_code == 200
+    recorded = ApiKey.objects.get(organization=cast.riverside).last_used_at
+    assert recorded is not None
+    ApiKey.objects.filter(organization=cast.riverside).update(
+        last_used_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    assert key.get(path).status_code == 200  # within the minute: not written again
+    assert ApiKey.objects.get(organization=cast.riverside).last_used_at == datetime(
+        2026, 1, 1, tzinfo=UTC
+    )
+
+
+def test_an_answer_computed_before_a_write_is_never_served_after_it():
+    """The race the tokens close: a reader reads the tokens, then the database; a write
+    commits in between; the reader stores what it computed from the old rows."""
+    key = cache.make_key("test-answer", "race")
+    deps = [cache.token("user", 987654321)]
+    reader = cache.fetch(key, deps)
+    assert not reader.hit
+    cache.invalidate(deps)  # the write commits while the reader computes
+    cache.store(key, reader.tokens, "computed from the old rows", 60)
+    after = cache.fetch(key, deps)
+    assert not after.hit
+    cache.store(key, after.tokens, "computed from the new rows", 60)
+    assert cache.fetch(key, deps).value == "computed from the new rows"
