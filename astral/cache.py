@@ -133,21 +133,20 @@ def cached_body(
     """A rendered body, as stored bytes (gzip-compressed when `gzipped`), valid while the
     tokens `deps` are unchanged.
 
-    The plain and the compressed body are stored under two keys, so a hit moves only the
-    bytes the client gets (a 200-athlete roster: 220 KB plain, 30 KB compressed).
+    Only the compressed body is stored (a 200-athlete roster: 220 KB plain, 30 KB
+    compressed): a hit moves the bytes the client gets, and the rare client that does not
+    accept gzip costs a decompression, not a second copy in Redis.
     """
-    wanted = f"{key}:gz" if gzipped else f"{key}:raw"
     if refresh:
         tokens = current_tokens(deps)
     else:
-        lookup = fetch(wanted, deps)
+        lookup = fetch(key, deps)
         if lookup.hit and isinstance(lookup.value, bytes):
-            return lookup.value
+            return lookup.value if gzipped else gzip.decompress(lookup.value)
         tokens = lookup.tokens
     body = compute()
     compressed = gzip.compress(body, compresslevel=1, mtime=0)
-    if tokens is not None:
-        set_many({f"{key}:raw": (tokens, body), f"{key}:gz": (tokens, compressed)}, ttl)
+    store(key, tokens, compressed, ttl)
     return compressed if gzipped else body
 
 

@@ -12,8 +12,8 @@ def iso_week_start(day: date) -> date:
 
 
 def days_between(first: date, last: date) -> list[date]:
-    """Every day from first to last, inclusive."""
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    """Every day from first to last, inclusive (by ordinal: no date arithmetic per day)."""
+    return [date.fromordinal(o) for o in range(first.toordinal(), last.toordinal() + 1)]
 
 
 def sum_days(daily: Mapping[date, float], first: date, last: date) -> float:
