@@ -6,5 +6,7 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from analytics import signals
+        from astral import lookups
 
+        lookups.register()
         signals.connect()

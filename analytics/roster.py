@@ -9,9 +9,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
-from django.db.models import DateField, DateTimeField, F, Func, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import (
+    Count,
+    DateField,
+    DateTimeField,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
 from analytics.metrics.formatting import format_duration
@@ -23,20 +36,24 @@ from athletes.models import Goal, PlanInstance, PlanStatus, User
 from organizations.access import organization_coach
 from organizations.models import Group, Label, Membership, Organization, Role
 
+# Each ends with the membership id, so equal names never make pages overlap.
 ORDERINGS = {
-    "display_name": [F("user__display_name").asc(), F("user__username").asc()],
+    "display_name": [F("user__display_name").asc(), F("user__username").asc(), F("id").asc()],
     "-last_activity": [
         F("user__snapshot__last_activity_at").desc(nulls_last=True),
         F("user__display_name").asc(),
+        F("id").asc(),
     ],
     "-weekly_distance": [
         F("user__snapshot__weekly_distance").desc(nulls_last=True),
         F("user__display_name").asc(),
+        F("id").asc(),
     ],
     "-attention": [
         F("user__snapshot__attention_warnings").desc(nulls_last=True),
         F("user__snapshot__attention_infos").desc(nulls_last=True),
         F("user__display_name").asc(),
+        F("id").asc(),
     ],
 }
 
@@ -70,18 +87,32 @@ def roster_memberships(organization: Organization, filters: RosterFilters) -> Qu
         )
     if filters.label:
         queryset = queryset.filter(labels__name=filters.label)
-    return queryset.distinct()
+    # No DISTINCT: each join above matches at most one row per membership (one group, one
+    # label name, unique per organization), and sorting 1,000 rows to dedupe them cost more
+    # than the query.
+    return queryset
 
 
-def roster_page(organization: Organization, filters: RosterFilters, page: Page) -> dict[str, Any]:
+def roster_page(
+    organization: Organization, filters: RosterFilters, page: Page, *, raw_metrics: bool = False
+) -> dict[str, Any]:
+    """One page of the roster. With `raw_metrics`, each row's `metrics` is the stored JSON
+    itself (an `orjson.Fragment`), spliced into the response without being decoded and
+    encoded again: for the API, where that was a third of the time of 200 rows."""
     memberships = roster_memberships(organization, filters)
     # Freshness first, so ordering by the snapshot columns is exact and a write shows at once.
     stale_ids, total = stale_athletes(memberships)
     if stale_ids:
         snapshots_refresh(stale_ids)
+    ordering = ORDERINGS[filters.ordering]
+    # The page's ids first, ordered on narrow columns; then the wide rows of those 200 only
+    # (sorting 1,000 rows that carry their metrics was most of the query's 8 ms).
+    page_ids = memberships.order_by(*ordering).values("id")[page.offset : page.limit]
     # Plain values, not model instances: building 200 rows of objects cost more than the SQL.
     rows = list(
-        memberships.order_by(*ORDERINGS[filters.ordering]).values(
+        Membership.objects.filter(id__in=Subquery(page_ids))
+        .order_by(*ordering)
+        .values(
             "id",
             "user_id",
             "user__public_id",
@@ -95,23 +126,28 @@ def roster_page(organization: Organization, filters: RosterFilters, page: Page) 
             "assigned_coach__public_id",
             "assigned_coach__display_name",
             "assigned_coach__username",
-            "user__snapshot__summary",
-        )[page.offset : page.limit]
+            summary_json=Cast("user__snapshot__summary", TextField()),
+        )
     )
+    for row in rows:
+        text = row.pop("summary_json")
+        row["metrics"] = (
+            None if text is None else orjson.Fragment(text) if raw_metrics else orjson.loads(text)
+        )
     user_ids = [row["user_id"] for row in rows]
     labels = _grouped(
-        Label.objects.filter(memberships__id__in=[row["id"] for row in rows])
+        Label.objects.filter(memberships__id__any=[row["id"] for row in rows])
         .order_by("name")
         .values_list("memberships__id", "name")
     )
     groups = _grouped(
-        Group.objects.filter(organization=organization, members__id__in=user_ids)
+        Group.objects.filter(organization=organization, members__id__any=user_ids)
         .order_by("name")
         .values_list("members__id", "name", "public_id")
     )
     plans = _grouped(
         PlanInstance.objects.filter(
-            user_id__in=user_ids,
+            user_id__any=user_ids,
             status__in=[PlanStatus.ACTIVE, PlanStatus.SCHEDULED],
             plan__organization=organization,
         )
@@ -121,7 +157,7 @@ def roster_page(organization: Organization, filters: RosterFilters, page: Page) 
         )
     )
     goals = _grouped(
-        Goal.objects.filter(user_id__in=user_ids, race_date__gte=timezone.now().date())
+        Goal.objects.filter(user_id__any=user_ids, race_date__gte=timezone.now().date())
         .order_by("race_date")
         .values_list("user_id", "public_id", "race_name", "race_date", "distance", "goal_time")
     )
@@ -152,12 +188,16 @@ def stale_athletes(memberships: QuerySet[Membership]) -> tuple[list[int], int]:
     if connection.vendor == "postgresql":
         tz_name = Coalesce(NullIf(F("user__timezone"), Value("")), Value("UTC"))
         local = LocalDateAt(Value(timezone.now(), output_field=DateTimeField()), tz_name)
-        stale = memberships.annotate(local_today=local).filter(
+        stale = (
             Q(user__snapshot__isnull=True)
             | ~Q(user__snapshot__source_version=F("user__data_version"))
-            | ~Q(user__snapshot__as_of=F("local_today"))
+            | ~Q(user__snapshot__as_of=local)
         )
-        return list(stale.values_list("user_id", flat=True)), memberships.count()
+        # The count and the stale ids in one statement.
+        found = memberships.aggregate(
+            total=Count("id"), stale=ArrayAgg("user_id", filter=stale, default=[])
+        )
+        return list(found["stale"]), found["total"]
     states = list(
         memberships.values_list(
             "user_id",
@@ -235,7 +275,7 @@ def athlete_row(
             ]
         },
         "has_push_token": bool(row["user__push_token"]),
-        "metrics": row["user__snapshot__summary"],
+        "metrics": row["metrics"],
     }
 
 

@@ -371,7 +371,7 @@ class CoachAthletesMetricsView(AnalyticsView):
         return cached_response(
             key,
             cache.ROSTER_TTL,
-            lambda: roster.roster_page(organization, filters, page),
+            lambda: roster.roster_page(organization, filters, page, raw_metrics=True),
             no_cache,
             request=request,
             deps=[cache.token("org", organization.pk)],

@@ -351,3 +351,17 @@ def test_a_snapshot_from_an_earlier_local_day_is_recomputed(cast, club):
     assert stale_athletes(memberships)[0] == [cast.alice.pk]
     api.get(URL, {"no_cache": "1"})
     assert stale_athletes(memberships) == ([], 5)
+
+
+def test_athletes_with_the_same_name_are_each_on_exactly_one_page(cast):
+    twins = [make_user(f"twin{i}", display_name="Sam Same") for i in range(3)]
+    for user in twins:
+        add_member(cast.riverside, user)
+    seen = []
+    for number in (1, 2, 3, 4, 5):
+        response = cast.api(cast.cora).get(URL, {"per_page": 1, "page": number})
+        seen += [a["user_id"] for a in response.json()["data"]["athletes"]]
+    # Alice, Bob and the three Sams: every athlete once, none twice.
+    assert sorted(seen) == sorted(
+        [cast.alice.public_id, cast.bob.public_id, *(u.public_id for u in twins)]
+    )
