@@ -276,17 +276,24 @@ def snapshots_refresh(user_ids: Iterable[int]) -> int:
     return len(snapshots_compute(users))
 
 
-def snapshots_refresh_all(batch_size: int = 200) -> int:
-    """Every athlete member of any organization, in batches (the hourly beat task)."""
+def snapshot_batches(batch_size: int = 200) -> list[list[int]]:
+    """Every athlete member of any organization, in batches of ids."""
     ids = list(
         User.objects.filter(memberships__role="athlete")
         .distinct()
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    for start in range(0, len(ids), batch_size):
-        snapshots_refresh(ids[start : start + batch_size])
-    return len(ids)
+    return [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
+
+
+def snapshots_refresh_all(batch_size: int = 200) -> int:
+    """Every athlete's snapshot, batch after batch in this process (the demo seed; the
+    hourly task hands the batches to the workers instead)."""
+    batches = snapshot_batches(batch_size)
+    for batch in batches:
+        snapshots_refresh(batch)
+    return sum(len(batch) for batch in batches)
 
 
 def is_fresh(snapshot: AthleteSnapshot | None, user: User) -> bool:

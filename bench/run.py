@@ -96,7 +96,8 @@ def refresh_snapshots() -> dict[str, Any]:
 
     started = time.perf_counter()
     total = snapshots_refresh_all(batch_size=200)
-    elapsed = time.perf_counter() - started
+    sequential = time.perf_counter() - started
+    elapsed = refresh_through_worker(total)
     ids = list(
         User.objects.filter(memberships__role="athlete").order_by("pk").values_list("pk", flat=True)
     )
@@ -106,14 +107,58 @@ def refresh_snapshots() -> dict[str, Any]:
             snapshots_refresh(ids[:size])
         per_batch[size] = len(queries.captured_queries)
     log(
-        f"{total} snapshots in {elapsed:.2f} s; queries per batch of 50: {per_batch[50]}, of 200: {per_batch[200]}"
+        f"{total} snapshots in {elapsed:.2f} s by a 2-process worker ({sequential:.2f} s in one process); "
+        f"queries per batch of 50: {per_batch[50]}, of 200: {per_batch[200]}"
     )
     return {
         "athletes": total,
         "seconds": elapsed,
+        "seconds_one_process": sequential,
         "queries_batch_50": per_batch[50],
         "queries_batch_200": per_batch[200],
     }
+
+
+def refresh_through_worker(total: int) -> float:
+    """The hourly task as production runs it: beat enqueues it, it fans the batches out, a
+    Celery worker with one process per core computes them. Seconds until all are done."""
+    from analytics.models import AthleteSnapshot
+    from analytics.tasks import refresh_all_snapshots
+    from astral.celery import app
+
+    OUT.mkdir(exist_ok=True)
+    log_file = (OUT / "celery-worker.log").open("w")
+    worker = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "astral", "worker", "--concurrency=2"),
+            *("--loglevel=INFO", "--without-gossip", "--without-mingle"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_DEBUG": "0"},
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(120):
+            if app.control.ping(timeout=0.5):
+                break
+        else:
+            raise RuntimeError(
+                "the Celery worker did not start (see bench-output/celery-worker.log)"
+            )
+        started_at = datetime.now(UTC)
+        started = time.perf_counter()
+        refresh_all_snapshots.delay(batch_size=200)
+        while AthleteSnapshot.objects.filter(computed_at__gte=started_at).count() < total:
+            if time.perf_counter() - started > 120:
+                raise RuntimeError("the worker did not refresh every snapshot in 2 minutes")
+            time.sleep(0.05)
+        return time.perf_counter() - started
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+        log_file.close()
 
 
 # Serving --------------------------------------------------------------------------------
@@ -443,8 +488,10 @@ def markdown(result: dict[str, Any]) -> str:
     snap = result["snapshots"]
     lines += [
         "",
-        f"- Hourly refresh of all {snap['athletes']:,} snapshots: {snap['seconds']:.2f} s (budget ≤ 5 s: "
-        f"{'yes' if snap['seconds'] <= 5 else '**no**'}); queries per batch: {snap['queries_batch_50']} for 50 "
+        f"- Hourly refresh of all {snap['athletes']:,} snapshots: {snap['seconds']:.2f} s by the beat task fanned "
+        f"out to a Celery worker with 2 processes (budget ≤ 5 s: {'yes' if snap['seconds'] <= 5 else '**no**'}); "
+        f"{snap['seconds_one_process']:.2f} s batch after batch in one process; "
+        f"queries per batch: {snap['queries_batch_50']} for 50 "
         f"athletes, {snap['queries_batch_200']} for 200 (flat: "
         f"{'yes' if snap['queries_batch_50'] == snap['queries_batch_200'] else '**no**'}).",
         f"- Gunicorn worker memory after the run: {', '.join(f'{m:.0f} MB' for m in result['worker_rss_mb'])} "

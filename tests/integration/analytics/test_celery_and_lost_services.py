@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from django.db import connection
 
@@ -25,6 +26,14 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def reconnect_broker() -> None:
+    """Drops the app's broker connections so the next task connects to the current
+    `broker_url` (a closed pool alone would refuse every later task)."""
+    kombu.pools.reset()  # closes and forgets every pooled connection
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def wait_for(predicate, timeout: float = 60.0) -> bool:
@@ -106,8 +115,8 @@ def test_a_real_worker_refreshes_the_snapshot_after_a_write(cast, worker):
 @pytest.mark.django_db(transaction=True)
 def test_writes_succeed_with_the_broker_down_and_reads_catch_up(cast, settings):
     celery_app.conf.CELERY_TASK_ALWAYS_EAGER = False
-    celery_app.conf.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
-    celery_app.pool.force_close_all()
+    celery_app.conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
+    reconnect_broker()
     try:
         response = Api(bearer(cast.bob)).post(
             "/api/v1/activities",
@@ -124,8 +133,8 @@ def test_writes_succeed_with_the_broker_down_and_reads_catch_up(cast, settings):
         ).exists()
     finally:
         celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
-        celery_app.conf.CELERY_BROKER_URL = settings.CELERY_BROKER_URL
-        celery_app.pool.force_close_all()
+        celery_app.conf.broker_url = settings.CELERY_BROKER_URL
+        reconnect_broker()
     # No worker ran, yet the coach's roster shows the run: the stale snapshot is recomputed on read.
     roster = Api(bearer(cast.cora)).get(
         "/api/v1/analytics/coach_athletes_metrics", {"search": "bob"}
@@ -186,3 +195,21 @@ def test_every_endpoint_answers_with_redis_down(cast, settings):
         "/api/v1/auth/token", {"username": "alice", "password": "correct-horse-battery-staple"}
     )
     assert token.status_code == 200
+
+
+@pytest.mark.worker
+def test_the_hourly_refresh_hands_every_athlete_to_the_worker_in_batches(cast, worker):
+    assert worker.poll() is None, "the Celery worker did not start"
+    from analytics.tasks import refresh_all_snapshots
+
+    started = datetime.now(UTC)
+    athletes = [cast.alice, cast.bob, cast.dave]
+    # One athlete per batch: three tasks on the broker, whichever worker takes them.
+    assert refresh_all_snapshots(batch_size=1) == len(athletes)
+
+    def all_refreshed() -> bool:
+        return AthleteSnapshot.objects.filter(
+            user__in=athletes, computed_at__gte=started
+        ).count() == len(athletes)
+
+    assert wait_for(all_refreshed), "the worker did not refresh every athlete's snapshot"
