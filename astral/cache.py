@@ -59,8 +59,9 @@ def invalidate(names: Iterable[str]) -> None:
 
 @dataclass(frozen=True)
 class Lookup:
-    """A validated read: the value on a hit; on a miss, the tokens to store a new one under
-    (None when the cache is unavailable, so nothing is stored)."""
+    """A validated read: the value on a hit, and the tokens it is valid under; on a miss,
+    the tokens to store a new one under (None when the cache is unavailable, so nothing is
+    stored)."""
 
     hit: bool
     value: Any = None
@@ -71,17 +72,17 @@ class Lookup:
 def fetch(key: str, deps: Sequence[str], also: Sequence[str] = ()) -> Lookup:
     """The entry under `key` if it was stored under the current tokens of `deps`, in one
     round trip (with the plain keys `also`, returned as `extra`)."""
-    found = _get_many([key, *deps, *also])
+    found = get_many([key, *deps, *also])
     extra = {name: found[name] for name in also if name in found}
     entry = found.get(key)
     current = tuple(found.get(d) for d in deps)
     if isinstance(entry, tuple) and len(entry) == 2 and None not in current and entry[0] == current:
-        return Lookup(hit=True, value=entry[1], extra=extra)
+        return Lookup(hit=True, value=entry[1], tokens=current, extra=extra)
     return Lookup(hit=False, tokens=_mint(deps, current), extra=extra)
 
 
 def current_tokens(deps: Sequence[str]) -> tuple[str, ...] | None:
-    found = _get_many(list(deps))
+    found = get_many(list(deps))
     return _mint(deps, tuple(found.get(d) for d in deps))
 
 
@@ -107,7 +108,7 @@ def _mint(deps: Sequence[str], current: tuple[Any, ...]) -> tuple[str, ...] | No
     return tuple(tokens)
 
 
-def _get_many(keys: list[str]) -> dict[str, Any]:
+def get_many(keys: list[str]) -> dict[str, Any]:
     try:
         return cache.get_many(keys)
     except Exception:  # an embedded or misconfigured cache must never fail a request
@@ -129,9 +130,9 @@ def cached_body(
     deps: Sequence[str],
     refresh: bool = False,
     gzipped: bool = False,
-) -> bytes:
+) -> tuple[bytes, tuple[str, ...] | None]:
     """A rendered body, as stored bytes (gzip-compressed when `gzipped`), valid while the
-    tokens `deps` are unchanged.
+    tokens `deps` are unchanged; with those tokens (None when the cache is away).
 
     Only the compressed body is stored (a 200-athlete roster: 220 KB plain, 30 KB
     compressed): a hit moves the bytes the client gets, and the rare client that does not
@@ -142,12 +143,12 @@ def cached_body(
     else:
         lookup = fetch(key, deps)
         if lookup.hit and isinstance(lookup.value, bytes):
-            return lookup.value if gzipped else gzip.decompress(lookup.value)
+            return (lookup.value if gzipped else gzip.decompress(lookup.value)), lookup.tokens
         tokens = lookup.tokens
     body = compute()
     compressed = gzip.compress(body, compresslevel=1, mtime=0)
     store(key, tokens, compressed, ttl)
-    return compressed if gzipped else body
+    return (compressed if gzipped else body), tokens
 
 
 def set_many(values: Mapping[str, Any], ttl: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.http import HttpResponse
@@ -18,10 +18,11 @@ from analytics.metrics.rolling import iso_week_start
 from analytics.series import load_series
 from analytics.timeparams import athlete_tz, date_range, local_today, tz_label, unix_param
 from astral import cache
+from astral.api import front
 from astral.api.errors import ApiError
 from astral.api.pagination import page_from
 from astral.api.params import bool_param, choice_param, date_param, int_param, str_param
-from astral.api.responses import envelope_bytes, ok, raw_json
+from astral.api.responses import envelope_bytes, ok
 from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
 from astral.db import analytics_reads
 from athletes.models import User
@@ -76,18 +77,25 @@ def cached_response(
     refresh: bool,
     request: Request,
     deps: list[str],
+    valid_until: datetime | None = None,
 ) -> HttpResponse:
     """The envelope's bytes from the cache (gzip-compressed for clients that accept it),
-    valid while the generation tokens `deps` are unchanged."""
-    accepts_gzip = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
-    body = cache.cached_body(
-        key, ttl, lambda: envelope_bytes(compute()), deps, refresh, accepts_gzip
+    valid while the generation tokens `deps` are unchanged; for an API key, also kept for
+    the front cache until `valid_until` (when the answer changes by the clock) at the
+    latest."""
+    gzipped = front.accepts_gzip(request)
+    body, tokens = cache.cached_body(
+        key, ttl, lambda: envelope_bytes(compute()), deps, refresh, gzipped
     )
-    response = raw_json(body)
-    if accepts_gzip:
-        response["Content-Encoding"] = "gzip"
-    response["Vary"] = "Accept-Encoding"
-    return response
+    if tokens is not None:
+        until = timezone.now() + timedelta(seconds=ttl)
+        front.store(request._request, body, min(until, valid_until or until))
+    return front.body_response(body, gzipped)
+
+
+def next_local_midnight(tz: Any) -> datetime:
+    today = local_today(tz)
+    return datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=tz)
 
 
 class FitnessStatsView(AnalyticsView):
@@ -272,6 +280,7 @@ class SeriesView(AnalyticsView):
             bool_param(request.query_params, "refresh"),
             request=request,
             deps=[cache.token("user", athlete.pk)],
+            valid_until=next_local_midnight(tz),
         )
 
 
@@ -307,6 +316,7 @@ class AthleteProfileView(AnalyticsView):
             refresh,
             request=request,
             deps=[cache.token("user", athlete.pk)],
+            valid_until=next_local_midnight(athlete.tz),
         )
 
 
@@ -352,11 +362,13 @@ class CoachAthletesMetricsView(AnalyticsView):
             or "display_name",
         )
         no_cache = bool_param(params, "no_cache")
+        # Cached by the hour: a row's week and plan week follow the clock.
+        hour_started = timezone.now().replace(minute=0, second=0, microsecond=0)
         key = cache.make_key(
             "roster",
             caller.cache_identity(),
             organization.public_id,
-            timezone.now().strftime("%Y%m%d%H"),
+            hour_started.strftime("%Y%m%d%H"),
             params={
                 "coach": filters.coach.public_id if filters.coach else "",
                 "group": filters.group.public_id if filters.group else "",
@@ -375,6 +387,7 @@ class CoachAthletesMetricsView(AnalyticsView):
             no_cache,
             request=request,
             deps=[cache.token("org", organization.pk)],
+            valid_until=hour_started + timedelta(hours=1),
         )
 
 

@@ -11,6 +11,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from astral import cache
+from astral.api import front
 
 LAST_USED = timedelta(seconds=60)
 
@@ -57,12 +58,24 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key_hash = hash_api_key(raw.strip())
         entry = cache.make_key("apikey", key_hash)
         used = cache.make_key("apikey-used", key_hash)
-        lookup = cache.fetch(entry, [cache.token("apikey", key_hash)], also=[used])
+        # The organization's token too, when this process knows the key's organization:
+        # read before anything else, it is what a repeated answer is stored under (front).
+        org_pk = front.organization_of(key_hash)
+        org_token = cache.token("org", org_pk) if org_pk is not None else None
+        also = [used] if org_token is None else [used, org_token]
+        lookup = cache.fetch(entry, [cache.token("apikey", key_hash)], also=also)
         key = lookup.value if lookup.hit else self.load(entry, key_hash, lookup.tokens)
         # Recorded on use, at a one-minute resolution so a busy integration is not a write
         # per request (the marker in the cache says it was recorded in the last minute).
         if used not in (lookup.extra or {}) and cache.add_marker(used, LAST_USED.seconds):
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+        front.remember(key_hash, key.organization_id)
+        known = org_pk == key.organization_id and org_token is not None
+        request._request.astral_key_use = front.KeyUse(
+            key_hash=key_hash,
+            key_token=lookup.tokens[0] if lookup.tokens else None,
+            org_token=(lookup.extra or {}).get(org_token) if known else None,
+        )
         return ApiKeyUser(key), key
 
     def load(self, entry: str, key_hash: str, tokens: tuple[str, ...] | None) -> Any:

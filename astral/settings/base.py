@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "astral.api.middleware.ApiErrorMiddleware",
+    # Innermost, so a cached answer still gets every header the middlewares above add.
+    "astral.api.front.FrontCacheMiddleware",
 ]
 
 ROOT_URLCONF = "astral.urls"

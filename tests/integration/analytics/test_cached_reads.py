@@ -1,17 +1,19 @@
-"""Cached answers and cached API-key sign-in (astral/cache.py).
+"""Cached answers and cached API-key sign-in (astral/cache.py, astral/api/front.py).
 
 Integrations poll the same answers all day: a repeated request is served from Redis without
-a PostgreSQL query, and nothing cached outlives the write, membership change or key
-revocation that makes it wrong.
+a PostgreSQL query (from the third on, before the view even runs), and nothing cached
+outlives the write, membership change, key revocation or midnight that makes it wrong.
 """
 
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.core.cache import cache as django_cache
 from django.utils import timezone
 
 from astral import cache
+from astral.api.auth import hash_api_key
 from organizations.models import ApiKey
 from tests.conftest import assert_error
 
@@ -20,6 +22,13 @@ pytestmark = pytest.mark.django_db
 NOW = "2026-11-18 15:00:00Z"  # Wednesday
 STATS = "/api/v1/analytics/activity_stats"
 RANGE = {"from": "2026-11-01", "to": "2026-11-18"}
+
+
+def poll(api, path, params, times=3):
+    """An integration asking the same question again and again; the answers agree."""
+    answers = [api.get(path, params) for _ in range(times)]
+    assert len({(a.status_code, a.content) for a in answers}) == 1, "repeated answers differ"
+    return answers[-1]
 
 
 def run(api, at="2026-11-17T07:00:00Z", distance=8000):
@@ -55,10 +64,10 @@ def test_a_new_activity_shows_at_once_in_a_cached_answer(cast):
     roster = "/api/v1/analytics/coach_athletes_metrics"
 
     def alice_in_roster():
-        rows = key.get(roster).json()["data"]["athletes"]
+        rows = poll(key, roster, {}).json()["data"]["athletes"]
         return next(a for a in rows if a["user_id"] == cast.alice.public_id)
 
-    assert key.get(STATS, params).json()["data"]["totals"]["distance"] == 0
+    assert poll(key, STATS, params).json()["data"]["totals"]["distance"] == 0
     assert alice_in_roster()["metrics"]["last_activity_at"] is None
     run(cast.api(cast.alice), distance=8000)
     assert key.get(STATS, params).json()["data"]["totals"]["distance"] == 8000
@@ -69,7 +78,7 @@ def test_a_new_activity_shows_at_once_in_a_cached_answer(cast):
 def test_an_athlete_who_leaves_the_club_is_hidden_from_its_key_at_once(cast):
     key = cast.api(cast.riverside_key)
     params = {**RANGE, "user_id": cast.alice.public_id}
-    assert key.get(STATS, params).status_code == 200  # cached answer and cached access
+    assert poll(key, STATS, params).status_code == 200  # cached answer and cached access
     member = f"/api/v1/organizations/{cast.riverside.public_id}/members/{cast.alice.public_id}"
     assert cast.api(cast.cora).delete(member).status_code == 200
     assert_error(key.get(STATS, params), 403, "PERMISSION_DENIED")
@@ -79,7 +88,7 @@ def test_an_athlete_who_leaves_the_club_is_hidden_from_its_key_at_once(cast):
 def test_an_athletes_new_time_zone_applies_at_once_to_key_reads(cast):
     key = cast.api(cast.riverside_key)
     params = {**RANGE, "user_id": cast.alice.public_id}
-    assert key.get(STATS, params).json()["data"]["timezone"] == "America/Chicago"
+    assert poll(key, STATS, params).json()["data"]["timezone"] == "America/Chicago"
     patched = cast.api(cast.alice).patch("/api/v1/users/me", {"timezone": "Asia/Tokyo"})
     assert patched.status_code == 200, patched.content
     assert key.get(STATS, params).json()["data"]["timezone"] == "Asia/Tokyo"
@@ -123,3 +132,55 @@ def test_an_answer_computed_before_a_write_is_never_served_after_it():
     assert not after.hit
     cache.store(key, after.tokens, "computed from the new rows", 60)
     assert cache.fetch(key, deps).value == "computed from the new rows"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_key_revoked_by_its_owner_gets_no_more_answers(cast):
+    key = cast.api(cast.riverside_key)
+    params = {"user_id": cast.alice.public_id}
+    assert poll(key, "/api/v1/analytics/athlete_profile", params).status_code == 200
+    base = f"/api/v1/organizations/{cast.riverside.public_id}/api_keys"
+    key_id = cast.api(cast.cora).get(base).json()["data"]["api_keys"][0]["key_id"]
+    assert cast.api(cast.cora).delete(f"{base}/{key_id}").status_code == 200
+    assert_error(key.get("/api/v1/analytics/athlete_profile", params), 401, "INVALID_TOKEN")
+
+
+def test_another_key_of_the_club_gets_its_own_answers_and_another_club_none(cast):
+    key = cast.api(cast.riverside_key)
+    params = {"user_id": cast.alice.public_id}
+    assert poll(key, "/api/v1/analytics/athlete_profile", params).status_code == 200
+    hilltop = cast.api(cast.hilltop_key)
+    assert_error(hilltop.get("/api/v1/analytics/athlete_profile", params), 403)
+
+
+def test_a_race_day_goal_leaves_the_profile_at_the_athletes_midnight(cast):
+    """Alice lives in Chicago: her race is today until 00:00 there (06:00 UTC)."""
+    path = "/api/v1/analytics/athlete_profile"
+    key = cast.api(cast.riverside_key)
+    params = {"user_id": cast.alice.public_id}
+
+    def races():
+        return [
+            g["race_name"] for g in poll(key, path, params).json()["data"]["current_goals"]["races"]
+        ]
+
+    with time_machine.travel("2026-11-19 05:30:00Z", tick=False):  # 23:30 in Chicago
+        created = cast.api(cast.alice).post(
+            "/api/v1/goals",
+            {"race_name": "Turkey Trot", "race_date": "2026-11-18", "distance": 10000},
+        )
+        assert created.status_code == 201, created.content
+        assert races() == ["Turkey Trot"]
+    with time_machine.travel("2026-11-19 06:10:00Z", tick=False):  # 00:10 the next day
+        assert races() == []
+
+
+def test_key_use_is_still_recorded_when_answers_come_from_the_cache(cast):
+    key = cast.api(cast.riverside_key)
+    params = {"user_id": cast.alice.public_id}
+    poll(key, "/api/v1/analytics/athlete_profile", params)
+    ApiKey.objects.filter(organization=cast.riverside).update(last_used_at=None)
+    # A minute later the marker of the last recording has expired (its TTL in Redis).
+    django_cache.delete(cache.make_key("apikey-used", hash_api_key(cast.riverside_key)))
+    assert key.get("/api/v1/analytics/athlete_profile", params).status_code == 200
+    assert ApiKey.objects.get(organization=cast.riverside).last_used_at is not None
