@@ -30,6 +30,14 @@ def refresh_all_snapshots(batch_size: int = 200) -> int:
     return sum(len(batch) for batch in batches)
 
 
+@shared_task(name="analytics.tasks.forget_cache_tokens", ignore_result=True)
+def forget_cache_tokens(names: list[str]) -> None:
+    """Invalidation again, once a read replica has replayed the write (astral/cache.py)."""
+    from astral import cache
+
+    cache.forget(names)
+
+
 def enqueue_snapshot_refresh(user_ids: Iterable[int]) -> None:
     """Called on commit after a write. A lost broker never fails the write: the snapshot
     is stale by version and will be recomputed on read, or by the hourly refresh."""

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -49,12 +50,30 @@ def token(kind: str, ident: Any) -> str:
 
 
 def invalidate(names: Iterable[str]) -> None:
-    """Forgets the tokens now and again once the current transaction commits."""
+    """Forgets the tokens now and again once the current transaction commits; with a read
+    replica, once more when the replica has had time to replay the commit (a reader of the
+    lagging replica could otherwise store old rows under a token minted after the commit)."""
     names = sorted(set(names))
     if not names:
         return
     _delete_many(names)
-    transaction.on_commit(lambda: _delete_many(names))
+    transaction.on_commit(lambda: _after_commit(names))
+
+
+def _after_commit(names: list[str]) -> None:
+    _delete_many(names)
+    if settings.ASTRAL_ANALYTICS_DB is None:
+        return
+    from analytics.tasks import forget_cache_tokens
+
+    try:
+        forget_cache_tokens.apply_async((names,), countdown=settings.ASTRAL_REPLICA_LAG_SECONDS)
+    except Exception:  # a lost broker never fails a write; the answers' TTL bounds the rest
+        logger.warning("could not schedule the replica-lag invalidation", exc_info=True)
+
+
+def forget(names: list[str]) -> None:
+    _delete_many(names)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,8 @@ if env.str("DATABASE_REPLICA_URL", default=""):
 DATABASE_ROUTERS = ["astral.db.AnalyticsReplicaRouter"]
 # The alias analytics reads go to; None keeps everything on the primary.
 ASTRAL_ANALYTICS_DB = "replica" if "replica" in DATABASES else None
+# How far the replica may lag: cached answers are invalidated again after this long.
+ASTRAL_REPLICA_LAG_SECONDS = env.int("ASTRAL_REPLICA_LAG_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -213,3 +213,22 @@ def test_the_hourly_refresh_hands_every_athlete_to_the_worker_in_batches(cast, w
         ).count() == len(athletes)
 
     assert wait_for(all_refreshed), "the worker did not refresh every athlete's snapshot"
+
+
+@pytest.mark.worker
+def test_with_a_replica_answers_are_invalidated_again_once_it_has_replayed(cast, worker, settings):
+    """A reader of a lagging replica may store old rows under a token minted just after
+    the commit; the worker forgets the tokens again once the replica has caught up."""
+    assert worker.poll() is None, "the Celery worker did not start"
+    from django.core.cache import cache as django_cache
+    from django.db import transaction
+
+    from astral import cache
+
+    settings.ASTRAL_ANALYTICS_DB = "replica"
+    settings.ASTRAL_REPLICA_LAG_SECONDS = 1
+    name = cache.token("user", cast.alice.pk)
+    with transaction.atomic():
+        cache.invalidate([name])
+    django_cache.set(name, "minted by a reader of the lagging replica")
+    assert wait_for(lambda: django_cache.get(name) is None, timeout=30)
