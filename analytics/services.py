@@ -39,9 +39,10 @@ def _points(
     days: list[date],
     granularity: str,
     with_elevation: bool,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """One point per calendar bucket, to one decimal, zeros where nothing happened (400
-    points per request: each made in one step from the row the database rounded)."""
+    points per request: each made in one step from the row the database rounded), and the
+    totals of the points as shown (summed column by column)."""
     keys = POINT_KEYS + ELEVATION if with_elevation else POINT_KEYS
     rows = selectors.bucket_points(
         user,
@@ -54,10 +55,16 @@ def _points(
     names = ("date", *(name for name, _ in keys), "runs")
     zero: dict[str, Any] = dict.fromkeys(names[1:-1], 0.0)
     zero["runs"] = 0
-    return [
-        dict(zip(names, row, strict=True)) if (row := rows.get(day)) else {"date": day, **zero}
+    points = [
+        dict(zip(names, row)) if (row := rows.get(day)) else {"date": day, **zero}  # noqa: B905
         for day in days
     ]
+    columns = list(zip(*rows.values(), strict=True)) or [()] * len(names)
+    totals: dict[str, Any] = {
+        name: round(sum(column, 0.0), 1) for name, column in zip(names[1:-1], columns[1:-1], strict=True)
+    }
+    totals["runs"] = sum(columns[-1])
+    return points, totals
 
 
 def _month_starts(first: date, last: date) -> list[date]:
@@ -121,7 +128,7 @@ def running_stats(
     last_day = (end - timedelta(microseconds=1)).astimezone(tz).date()
     if range_type == "weekly":
         last_day = first_day + timedelta(days=6)
-    return _points(
+    points, _ = _points(
         user,
         start=start,
         end=end,
@@ -130,6 +137,7 @@ def running_stats(
         granularity=granularity,
         with_elevation=False,
     )
+    return points
 
 
 # activity_stats ------------------------------------------------------------------------
@@ -138,7 +146,7 @@ def running_stats(
 def activity_stats(
     user: User, *, first: date, last: date, tz: tzinfo, tz_name: str, granularity: str
 ) -> dict[str, Any]:
-    points = _points(
+    points, totals = _points(
         user,
         start=local_midnight(first, tz),
         end=local_midnight(last + timedelta(days=1), tz),
@@ -147,17 +155,6 @@ def activity_stats(
         granularity=granularity,
         with_elevation=True,
     )
-    # Totals of the points as shown (the empty ones add nothing).
-    names = [name for name, _ in POINT_KEYS + ELEVATION]
-    sums = dict.fromkeys(names, 0.0)
-    runs = 0
-    for point in points:
-        if point["runs"]:
-            runs += point["runs"]
-            for name in names:
-                sums[name] += point[name]
-    totals: dict[str, Any] = {name: round(value, 1) for name, value in sums.items()}
-    totals["runs"] = runs
     return {
         "from": first,
         "to": last,
