@@ -61,7 +61,8 @@ def _points(
     ]
     columns = list(zip(*rows.values(), strict=True)) or [()] * len(names)
     totals: dict[str, Any] = {
-        name: round(sum(column, 0.0), 1) for name, column in zip(names[1:-1], columns[1:-1], strict=True)
+        name: round(sum(column, 0.0), 1)
+        for name, column in zip(names[1:-1], columns[1:-1], strict=True)
     }
     totals["runs"] = sum(columns[-1])
     return points, totals
