@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any, Protocol
 
 from django.db import connections
 from django.db.models import Avg, Count, DateField, F, Max, Min, Q, Sum
@@ -208,7 +208,17 @@ def _between_local_days(ids: list[int], tz: tzinfo, first: date, last: date) -> 
     )
 
 
-def users_by_timezone(users: Iterable[User]) -> dict[str, list[int]]:
+class Timezoned(Protocol):
+    """A user model instance, or any lighter record of one (analytics.groups.Athlete)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def tz_name(self) -> str: ...
+
+
+def users_by_timezone(users: Iterable[Timezoned]) -> dict[str, list[int]]:
     by_tz: dict[str, list[int]] = defaultdict(list)
     for user in users:
         by_tz[user.tz_name].append(user.pk)
@@ -216,7 +226,11 @@ def users_by_timezone(users: Iterable[User]) -> dict[str, list[int]]:
 
 
 def daily_totals_by_user(
-    users: Iterable[User], *, first: date, last: date, fields: tuple[str, ...] = tuple(SUM_FIELDS)
+    users: Iterable[Timezoned],
+    *,
+    first: date,
+    last: date,
+    fields: tuple[str, ...] = tuple(SUM_FIELDS),
 ) -> dict[int, dict[date, dict[str, float]]]:
     """Sums per user per local day in each user's own time zone.
 
@@ -319,21 +333,88 @@ def recent_activities_by_user(
 
 
 def period_totals_by_user(
-    users: Iterable[User], *, first: date, last: date
+    users: Iterable[Timezoned], *, first: date, last: date
 ) -> dict[int, tuple[float, int]]:
     """(distance, runs) per user over local days first..last: one row per user, one query
     per distinct time zone."""
-    by_tz = users_by_timezone(users)
-    out: dict[int, tuple[float, int]] = {}
-    for tz_name, ids in by_tz.items():
+    return periods_totals_by_user(users, [(first, last)])[0]
+
+
+def periods_totals_by_user(
+    users: Iterable[Timezoned], periods: Sequence[tuple[date, date]]
+) -> list[dict[int, tuple[float, int]]]:
+    """The same for several periods of local days at once (this week and last), each summed
+    with a FILTER: one row per user; on PostgreSQL one query whatever the time zones (each
+    athlete's local bounds computed once per athlete), elsewhere one per time zone."""
+    out: list[dict[int, tuple[float, int]]] = [{} for _ in periods]
+    alias = Activity.objects.all().db
+    if connections[alias].vendor == "postgresql":
+        return _periods_totals_sql(alias, list(users), periods)
+    for tz_name, ids in users_by_timezone(users).items():
         tz = zoneinfo.ZoneInfo(tz_name)
+        sums: dict[str, Any] = {}
+        for index, (first, last) in enumerate(periods):
+            inside = Q(
+                start_time__gte=local_midnight(first, tz),
+                start_time__lt=local_midnight(last + timedelta(days=1), tz),
+            )
+            sums[f"total_{index}"] = Sum("distance", filter=inside)
+            sums[f"runs_{index}"] = Count("id", filter=inside)
         rows = (
-            _between_local_days(ids, tz, first, last)
+            _between_local_days(
+                ids, tz, min(f for f, _ in periods), max(last for _, last in periods)
+            )
             .values("user_id")
-            .annotate(total=Sum("distance"), runs=Count("id"))
-            .values_list("user_id", "total", "runs")
+            .annotate(**sums)
             .order_by()
         )
-        for user_id, total, runs in rows:
-            out[user_id] = (total or 0.0, runs)
+        for row in rows:
+            for index, totals in enumerate(out):
+                runs = row[f"runs_{index}"]
+                if runs:
+                    totals[row["user_id"]] = (row[f"total_{index}"] or 0.0, runs)
+    return out
+
+
+def _periods_totals_sql(
+    alias: str, users: list[Timezoned], periods: Sequence[tuple[date, date]]
+) -> list[dict[int, tuple[float, int]]]:
+    """One scan of the activities in the widest window for a whole club (it was one scan
+    per time zone, four for the benchmark's club), bounded per athlete by local midnights."""
+    out: list[dict[int, tuple[float, int]]] = [{} for _ in periods]
+    if not users:
+        return out
+    bounds = ", ".join(
+        f"(%s::timestamp AT TIME ZONE t.tz) AS lo{i}, (%s::timestamp AT TIME ZONE t.tz) AS hi{i}"
+        for i in range(len(periods))
+    )
+    inside = "a.start_time >= b.lo{0} AND a.start_time < b.hi{0}"
+    sums = ", ".join(
+        f"COALESCE(SUM(a.distance) FILTER (WHERE {inside.format(i)}), 0), "
+        f"COUNT(*) FILTER (WHERE {inside.format(i)})"
+        for i in range(len(periods))
+    )
+    sql = (
+        f"WITH b AS (SELECT t.id, {bounds} FROM unnest(%s::bigint[], %s::text[]) AS t(id, tz)) "  # noqa: S608
+        f"SELECT a.user_id, {sums} FROM athletes_activity a JOIN b ON b.id = a.user_id "
+        "WHERE a.start_time >= %s AND a.start_time < %s GROUP BY a.user_id"
+    )
+    params: list[Any] = []
+    for first, last in periods:
+        params += [
+            datetime.combine(first, time.min),
+            datetime.combine(last + timedelta(days=1), time.min),
+        ]
+    params += [[u.pk for u in users], [u.tz_name for u in users]]
+    # Wide enough for every time zone (UTC-12 to UTC+14); the FILTERs are exact.
+    earliest = min(first for first, _ in periods) - timedelta(days=1)
+    latest = max(last for _, last in periods) + timedelta(days=2)
+    params += [local_midnight(earliest, UTC), local_midnight(latest, UTC)]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        for user_id, *values in cursor.fetchall():
+            for index, totals in enumerate(out):
+                distance, runs = values[2 * index], values[2 * index + 1]
+                if runs:
+                    totals[user_id] = (distance, runs)
     return out

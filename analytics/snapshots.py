@@ -307,7 +307,7 @@ def is_fresh(snapshot: AthleteSnapshot | None, user: User) -> bool:
 def fresh_snapshots(users: Sequence[User], *, force: bool = False) -> dict[int, AthleteSnapshot]:
     """Snapshots for these users, recomputing (in one batch) only what is stale."""
     snapshots = {
-        s.user_id: s for s in AthleteSnapshot.objects.filter(user__in=[u.pk for u in users])
+        s.user_id: s for s in AthleteSnapshot.objects.filter(user_id__in=[u.pk for u in users])
     }
     stale = [u for u in users if force or not is_fresh(snapshots.get(u.pk), u)]
     if stale:

@@ -84,6 +84,31 @@ def test_group_comparison_over_periods(cast, groups):
     assert {g["name"]: g["avg_distance_per_athlete"] for g in custom["groups"]}["Sprinters"] == 4000
 
 
+@time_machine.travel(NOW, tick=False)
+def test_group_comparison_counts_each_run_on_its_athletes_local_day(cast, groups):
+    """Thursday 12 November, in three time zones at once (METRICS: local days)."""
+    from tests.factories import add_member, make_user
+
+    kenji = make_user("kenji", timezone="Asia/Tokyo")
+    add_member(cast.riverside, kenji)
+    make_activity(cast.alice, datetime(2026, 11, 13, 4, tzinfo=UTC), distance=8000)  # 22:00 Thu
+    make_activity(kenji, datetime(2026, 11, 11, 16, tzinfo=UTC), distance=2000)  # 01:00 Thu
+    make_activity(kenji, datetime(2026, 11, 12, 16, tzinfo=UTC), distance=700)  # 01:00 Fri
+    make_activity(cast.bob, datetime(2026, 11, 12, 23, 30, tzinfo=UTC), distance=3000)  # Thu
+    make_activity(cast.bob, datetime(2026, 11, 13, 0, 30, tzinfo=UTC), distance=900)  # Fri
+    data = (
+        cast.api(cast.cora)
+        .get(
+            "/api/v1/analytics/group_comparison",
+            {"period": "custom", "from": "2026-11-12", "to": "2026-11-12"},
+        )
+        .json()["data"]
+    )
+    assert {g["name"]: g["total_distance"] for g in data["groups"]}["Sprinters"] == 8000
+    assert data["unassigned"]["total_distance"] == 3000 + 2000
+    assert data["unassigned"]["total_activities"] == 2
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -169,16 +194,33 @@ def test_group_dashboard_permissions(cast, path):
     assert_error(cast.api(None).get(url), 401)
 
 
-def test_group_queries_do_not_grow_with_the_club(cast, django_assert_max_num_queries):
+def test_group_queries_do_not_grow_with_the_club(cast):
+    """The same number of queries for 30 athletes as for 90 (one or two per distinct time
+    zone among them, never one per athlete)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from tests.factories import add_member, make_user
 
     group = Group.objects.create(organization=cast.riverside, name="Big")
-    for index in range(60):
-        user = make_user(f"g{index}", timezone=["", "Europe/Berlin", "Asia/Tokyo"][index % 3])
-        add_member(cast.riverside, user)
-        group.members.add(user)
-        make_activity(user, datetime(2026, 11, 1, 7, tzinfo=UTC))
     api = cast.api(cast.cora)
-    for path in ("group_overview", "group_comparison", "plans_overview"):
-        with django_assert_max_num_queries(12):
-            assert api.get(f"/api/v1/analytics/{path}").status_code == 200
+    counts = []
+    created = 0
+    for size in (30, 90):
+        for index in range(created, size):
+            user = make_user(f"g{index}", timezone=["", "Europe/Berlin", "Asia/Tokyo"][index % 3])
+            add_member(cast.riverside, user)
+            group.members.add(user)
+            # Everyone ran this week and last, so every athlete is in every figure.
+            make_activity(user, datetime(2026, 11, 10, 7, tzinfo=UTC))
+            make_activity(user, datetime(2026, 11, 17, 7, tzinfo=UTC))
+        created = size
+        for path in ("group_overview", "group_comparison", "plans_overview"):
+            with CaptureQueriesContext(connection) as queries:
+                response = api.get(
+                    f"/api/v1/analytics/{path}",
+                    {"week": "2026-11-17"} if path == "group_overview" else {},
+                )
+            assert response.status_code == 200
+            counts.append((path, len(queries.captured_queries)))
+    assert counts[:3] == [(path, n) for path, n in counts[3:]]
