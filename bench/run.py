@@ -46,6 +46,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 API_KEY = "ak_bench_key_" + "0" * 30
+# The trivial DRF view's throughput on the machine the budgets were measured on (the issue).
+REFERENCE_CEILING = 3300
 ATHLETES = int(os.environ.get("BENCH_ATHLETES", "1000"))
 DAYS = int(os.environ.get("BENCH_DAYS", "730"))
 OUT = ROOT / "bench-output"
@@ -319,6 +321,7 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
     now = int(time.time())
     endpoints = [
         # name, path, headers, budget dict, floor (sql, params)
+        ("trivial DRF view (ceiling), first", "/healthz", {}, {}, None),
         (
             "activity_stats 400 days, uncached",
             f"/api/v1/analytics/activity_stats?user_id={uid}&from={first}&to={today}&timezone=UTC&refresh=true",
@@ -390,7 +393,7 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
             {"p50_ms": 150},
             "week",
         ),
-        ("trivial DRF view (ceiling)", "/healthz", {}, {}, None),
+        ("trivial DRF view (ceiling), last", "/healthz", {}, {}, None),
     ]
     floors = {
         "daily": (
@@ -446,15 +449,30 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
             checks.append(row["rps"] >= budget["rps"])
         row["met"] = all(checks) if checks else None
         if path == "/healthz":
-            ceiling = row["rps"]
+            ceiling = max(ceiling or 0.0, row["rps"])
         results.append(row)
         log(
             f"{name}: p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, {row['rps']:.0f} req/s, "
             f"{row['queries']} queries, errors {row['errors']}"
         )
+    speed = (ceiling or REFERENCE_CEILING) / REFERENCE_CEILING
     for row in results:
         row["share_of_ceiling"] = row["rps"] / ceiling if ceiling else None
-    return {"endpoints": results, "sql_floor_ms": floor_ms, "ceiling_rps": ceiling}
+        # The budgets were set where a trivial DRF view served 3,300 requests/s; this VM's
+        # speed varies by a third from hour to hour. Scaled to this run's ceiling:
+        budget = row["budget"]
+        checks = []
+        if "p50_ms" in budget:
+            checks.append(row["p50_ms"] <= budget["p50_ms"] / speed)
+        if "rps" in budget:
+            checks.append(row["rps"] >= budget["rps"] * speed)
+        row["met_at_speed"] = all(checks) if checks else None
+    return {
+        "endpoints": results,
+        "sql_floor_ms": floor_ms,
+        "ceiling_rps": ceiling,
+        "speed_vs_reference": speed,
+    }
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -466,8 +484,14 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['workers']} sync workers, Redis cache, PostgreSQL (JIT off). Latency: one client, keep-alive; "
         "throughput: wrk, 16 connections.",
         "",
-        "| endpoint | p50 ms | p95 ms | req/s | queries | SQL floor ms | × floor | share of DRF ceiling | budget | met |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"The trivial DRF view served {result['ceiling_rps']:.0f} requests/s in this run (best of the first "
+        f"and the last measurement), {result['speed_vs_reference']:.0%} of the 3,300 the budgets were set "
+        "against; the last column scales the budgets by that ratio (throughput times it, latency divided "
+        "by it).",
+        "",
+        "| endpoint | p50 ms | p95 ms | req/s | queries | SQL floor ms | × floor | share of DRF ceiling "
+        "| budget | met | met at this run's speed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in result["endpoints"]:
         budget = (
@@ -478,12 +502,13 @@ def markdown(result: dict[str, Any]) -> str:
             or "–"
         )
         met = {True: "yes", False: "**no**", None: "–"}[row["met"]]
+        scaled = {True: "yes", False: "**no**", None: "–"}[row["met_at_speed"]]
         floor = f"{row['sql_floor_ms']:.1f}" if row["sql_floor_ms"] else "–"
         ratio = f"{row['ratio_to_floor']:.1f}" if row["ratio_to_floor"] else "–"
         share = f"{row['share_of_ceiling']:.0%}" if row["share_of_ceiling"] else "–"
         lines.append(
             f"| {row['endpoint']} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['rps']:.0f} | "
-            f"{row['queries']} | {floor} | {ratio} | {share} | {budget} | {met} |"
+            f"{row['queries']} | {floor} | {ratio} | {share} | {budget} | {met} | {scaled} |"
         )
     snap = result["snapshots"]
     lines += [
@@ -564,14 +589,18 @@ def loadtest(port: int) -> int:
             2 * 2000,
         ),
     ]
+    ceiling = wrk(port, "/healthz", {}, seconds=10)["rps"]
+    speed = ceiling / REFERENCE_CEILING
+    log(f"trivial DRF view: {ceiling:.0f} req/s ({speed:.0%} of the reference machine)")
     failed = False
     for name, path, target in targets:
         result = wrk(port, path, key, seconds=60)
         ok = result["errors"] == 0 and result["rps"] >= target
         failed |= not ok
         log(
-            f"LOAD {name}: {result['rps']:.0f} req/s (target {target}), errors {result['errors']}, "
-            f"p99 {result['p99_ms']} ms -> {'OK' if ok else 'FAILED'}"
+            f"LOAD {name}: {result['rps']:.0f} req/s (target {target}; {target * speed:.0f} at this "
+            f"run's speed), errors {result['errors']}, p99 {result['p99_ms']} ms -> "
+            f"{'OK' if ok else 'FAILED'}"
         )
     return 1 if failed else 0
 
