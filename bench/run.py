@@ -576,13 +576,13 @@ def loadtest(port: int) -> int:
     uid = fx["athlete"].public_id
     today = datetime.now(UTC).date()
     key = {"X-API-Key": API_KEY}
+    stats = (
+        f"/api/v1/analytics/activity_stats?user_id={uid}&from={today - timedelta(days=399)}"
+        f"&to={today}"
+    )
     targets = [
-        (
-            "activity_stats",
-            f"/api/v1/analytics/activity_stats?user_id={uid}&from={today - timedelta(days=399)}"
-            f"&to={today}",
-            2 * 300,
-        ),
+        ("activity_stats, uncached (refresh=true)", f"{stats}&refresh=true", 2 * 300),
+        ("activity_stats, one URL polled (served from the cache)", stats, 2 * 300),
         (
             "coach_athletes_metrics, cached",
             "/api/v1/analytics/coach_athletes_metrics?per_page=200",
