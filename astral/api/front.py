@@ -102,8 +102,8 @@ def store(request: HttpRequest, body: bytes, valid_until: datetime) -> None:
 
 def lookup(request: HttpRequest) -> HttpResponse | None:
     raw = request.META.get("HTTP_X_API_KEY")
-    if not raw or not _cacheable(request):
-        return None
+    if not raw or "HTTP_AUTHORIZATION" in request.META or not _cacheable(request):
+        return None  # a bearer token is tried first by the normal path: let it decide
     key_hash = auth.hash_api_key(raw.strip())
     org_pk = _organizations.get(key_hash)
     if org_pk is None:
