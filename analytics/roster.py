@@ -23,8 +23,9 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
+    Window,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.functions import Cast, Coalesce, NullIf, RowNumber
 from django.utils import timezone
 
 from analytics.metrics.formatting import format_duration
@@ -105,6 +106,15 @@ def roster_page(
     if stale_ids:
         snapshots_refresh(stale_ids)
     ordering = ORDERINGS[filters.ordering]
+    metadata = page.metadata(total)
+    if connection.vendor == "postgresql":
+        text = _page_json(organization, memberships, ordering, page)
+        return {
+            "athletes": orjson.Fragment(text) if raw_metrics else orjson.loads(text),
+            "total_count": total,
+            "metadata": metadata,
+            "pagination": dict(metadata),
+        }
     # The page's ids first, ordered on narrow columns; then the wide rows of those 200 only
     # (sorting 1,000 rows that carry their metrics was most of the query's 8 ms).
     page_ids = memberships.order_by(*ordering).values("id")[page.offset : page.limit]
@@ -162,13 +172,105 @@ def roster_page(
         .values_list("user_id", "public_id", "race_name", "race_date", "distance", "goal_time")
     )
     athletes = [athlete_row(row, labels, groups, plans, goals) for row in rows]
-    metadata = page.metadata(total)
     return {
         "athletes": athletes,
         "total_count": total,
         "metadata": metadata,
         "pagination": dict(metadata),
     }
+
+
+# Each row as `athlete_row` makes it, made by PostgreSQL: the page's rows, groups, labels,
+# plans and goals in one statement, returned as one JSON text. Python used to spend more
+# time building and re-encoding the 200 rows than the database spent finding them.
+PAGE_JSON = """
+WITH page AS ({page})
+SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::json)::text FROM (
+  SELECT p.ord, json_build_object(
+    'user_id', u.public_id,
+    'username', u.username,
+    'display_name', u.display_name,
+    'profile_image', NULLIF(u.profile_image_url, ''),
+    'email', u.email,
+    'timezone', COALESCE(NULLIF(u.timezone, ''), 'UTC'),
+    'unit_system', COALESCE(NULLIF(u.unit_system, ''), 'metric'),
+    'assigned_coach_id', c.public_id,
+    'assigned_coach_name', COALESCE(NULLIF(c.display_name, ''), c.username),
+    'groups', COALESCE((
+      SELECT json_agg(g.name ORDER BY g.name, g.id)
+      FROM organizations_group g JOIN organizations_group_members gm ON gm.group_id = g.id
+      WHERE gm.user_id = u.id AND g.organization_id = %s), '[]'::json),
+    'group_ids', COALESCE((
+      SELECT json_agg(g.public_id ORDER BY g.name, g.id)
+      FROM organizations_group g JOIN organizations_group_members gm ON gm.group_id = g.id
+      WHERE gm.user_id = u.id AND g.organization_id = %s), '[]'::json),
+    'labels', COALESCE((
+      SELECT json_agg(l.name ORDER BY l.name)
+      FROM organizations_label l JOIN organizations_membership_labels ml ON ml.label_id = l.id
+      WHERE ml.membership_id = m.id), '[]'::json),
+    'current_plans', COALESCE((
+      SELECT json_agg(json_build_object(
+        'plan_instance_id', pi.public_id,
+        'name', pl.name,
+        'status', pi.status,
+        'start_date', pi.start_date,
+        'current_week', GREATEST(1, LEAST(pl.total_weeks,
+          floor(((%s::timestamptz AT TIME ZONE COALESCE(NULLIF(u.timezone, ''), 'UTC'))::date
+                 - pi.start_date) / 7.0)::int + 1)),
+        'total_weeks', pl.total_weeks) ORDER BY pi.start_date DESC)
+      FROM athletes_planinstance pi JOIN athletes_plan pl ON pl.id = pi.plan_id
+      WHERE pi.user_id = u.id AND pi.status IN ('active', 'scheduled')
+        AND pl.organization_id = %s), '[]'::json),
+    'current_goals', json_build_object('races', COALESCE((
+      SELECT json_agg(json_build_object(
+        'goal_id', gl.public_id,
+        'race_name', gl.race_name,
+        'race_date', gl.race_date,
+        'distance', gl.distance,
+        'goal_time', CASE
+          WHEN COALESCE(gl.goal_time, 0) = 0 THEN NULL
+          WHEN gl.goal_time >= 3600 THEN format('%%s:%%s:%%s', gl.goal_time / 3600,
+            lpad((gl.goal_time %% 3600 / 60)::text, 2, '0'), lpad((gl.goal_time %% 60)::text, 2, '0'))
+          ELSE format('%%s:%%s', gl.goal_time / 60, lpad((gl.goal_time %% 60)::text, 2, '0'))
+        END) ORDER BY gl.race_date)
+      FROM athletes_goal gl WHERE gl.user_id = u.id AND gl.race_date >= %s), '[]'::json)),
+    'has_push_token', COALESCE(u.push_token, '') <> '',
+    'metrics', s.summary
+  ) AS row
+  FROM page p
+  JOIN organizations_membership m ON m.id = p.id
+  JOIN athletes_user u ON u.id = m.user_id
+  LEFT JOIN athletes_user c ON c.id = m.assigned_coach_id
+  LEFT JOIN analytics_athletesnapshot s ON s.user_id = u.id
+) x
+"""
+
+
+def _page_json(
+    organization: Organization,
+    memberships: QuerySet[Membership],
+    ordering: list[Any],
+    page: Page,
+) -> str:
+    """The page's rows as one JSON array (PostgreSQL), in the roster's order."""
+    page_query = (
+        memberships.annotate(ord=Window(RowNumber(), order_by=ordering))
+        .order_by(*ordering)
+        .values("id", "ord")[page.offset : page.limit]
+    )
+    page_sql, page_params = page_query.query.sql_with_params()
+    now = timezone.now()
+    params = [
+        *page_params,
+        organization.pk,  # groups
+        organization.pk,  # group ids
+        now,  # each athlete's local today, for the plan week
+        organization.pk,  # plans
+        now.date(),  # goals from today on
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(PAGE_JSON.format(page=page_sql), params)
+        return cursor.fetchone()[0]
 
 
 class LocalDateAt(Func):

@@ -365,3 +365,125 @@ def test_athletes_with_the_same_name_are_each_on_exactly_one_page(cast):
     assert sorted(seen) == sorted(
         [cast.alice.public_id, cast.bob.public_id, *(u.public_id for u in twins)]
     )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_roster_row_carries_every_documented_part(cast, club):
+    """API.md §4 coach_athletes_metrics, one row field by field. Wednesday 18 November,
+    09:00 in Chicago, where Alice lives."""
+    from athletes.models import PlanInstance
+
+    alice_api = cast.api(cast.alice)
+    alice_api.patch(
+        "/api/v1/users/me",
+        {
+            "push_token": "device-token",
+            "profile_image_url": "https://img.example/alice.png",
+            "unit_system": "imperial",
+        },
+    )
+    aardvarks = Group.objects.create(organization=cast.riverside, name="Aardvarks")
+    aardvarks.members.add(cast.alice)
+    coach = cast.api(cast.cora)
+    coach.patch(
+        f"/api/v1/organizations/{cast.riverside.public_id}/members/{cast.alice.public_id}",
+        {"labels": ["zeta", "alpha"]},
+    )
+    plan_id = coach.post(
+        "/api/v1/plans",
+        {"name": "Base", "org_id": cast.riverside.public_id, "total_weeks": 4, "workouts": []},
+    ).json()["data"]["plan_id"]
+    for start in ("2026-11-09", "2026-12-07"):
+        coach.post(
+            f"/api/v1/plans/{plan_id}/assign",
+            {"user_ids": [cast.alice.public_id], "start_date": start},
+        )
+    PlanInstance.objects.filter(start_date=date(2026, 12, 7)).update(status="scheduled")
+    for name, day, goal_time in [
+        ("Boston", "2027-04-19", "3:05:00"),
+        ("Parkrun", "2026-11-21", "19:30"),
+        ("Last month's 10K", "2026-10-31", "45:00"),
+        ("Fun run", "2026-12-31", None),
+    ]:
+        goal = {"race_name": name, "race_date": day, "distance": 5000}
+        assert (
+            alice_api.post(
+                "/api/v1/goals", goal | ({"goal_time": goal_time} if goal_time else {})
+            ).status_code
+            == 201
+        )
+    rows = {a["username"]: a for a in coach.get(URL).json()["data"]["athletes"]}
+    alice = rows["alice"]
+    assert {k: v for k, v in alice.items() if k != "metrics"} == {
+        "user_id": cast.alice.public_id,
+        "username": "alice",
+        "display_name": "Alice Andersen",
+        "profile_image": "https://img.example/alice.png",
+        "email": cast.alice.email,
+        "timezone": "America/Chicago",
+        "unit_system": "imperial",
+        "assigned_coach_id": cast.cora.public_id,
+        "assigned_coach_name": "Cora Coach",
+        "groups": ["Aardvarks", "Sprinters"],
+        "group_ids": [aardvarks.public_id, club["sprinters"].public_id],
+        "labels": ["alpha", "zeta"],
+        "current_plans": [
+            {
+                "plan_instance_id": alice["current_plans"][0]["plan_instance_id"],
+                "name": "Base",
+                "status": "scheduled",
+                "start_date": "2026-12-07",
+                "current_week": 1,  # not begun: week 1
+                "total_weeks": 4,
+            },
+            {
+                "plan_instance_id": alice["current_plans"][1]["plan_instance_id"],
+                "name": "Base",
+                "status": "active",
+                "start_date": "2026-11-09",
+                "current_week": 2,  # 9 days in
+                "total_weeks": 4,
+            },
+        ],
+        "current_goals": {
+            "races": [
+                {
+                    "goal_id": alice["current_goals"]["races"][0]["goal_id"],
+                    "race_name": "Parkrun",
+                    "race_date": "2026-11-21",
+                    "distance": 5000,
+                    "goal_time": "19:30",
+                },
+                {
+                    "goal_id": alice["current_goals"]["races"][1]["goal_id"],
+                    "race_name": "Fun run",
+                    "race_date": "2026-12-31",
+                    "distance": 5000,
+                    "goal_time": None,
+                },
+                {
+                    "goal_id": alice["current_goals"]["races"][2]["goal_id"],
+                    "race_name": "Boston",
+                    "race_date": "2027-04-19",
+                    "distance": 5000,
+                    "goal_time": "3:05:00",
+                },
+            ]
+        },
+        "has_push_token": True,
+    }
+    assert alice["metrics"]["running_analytics"]["weekly_distance"] == 0
+    bob = rows["bob"]
+    assert (bob["profile_image"], bob["unit_system"], bob["has_push_token"]) == (
+        None,
+        "metric",
+        False,
+    )
+    assert (bob["groups"], bob["group_ids"], bob["labels"]) == ([], [], [])
+    assert (bob["current_plans"], bob["current_goals"]) == ([], {"races": []})
+    erin = rows["erin"]
+    assert (erin["assigned_coach_id"], erin["assigned_coach_name"]) == (
+        cast.cora.public_id,
+        "Cora Coach",
+    )
+    assert erin["labels"] == ["masters"]
