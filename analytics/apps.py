@@ -6,7 +6,5 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from analytics import signals
-        from astral import lookups
 
-        lookups.register()
         signals.connect()

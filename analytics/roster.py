@@ -146,18 +146,18 @@ def roster_page(
         )
     user_ids = [row["user_id"] for row in rows]
     labels = _grouped(
-        Label.objects.filter(memberships__id__any=[row["id"] for row in rows])
+        Label.objects.filter(memberships__id__in=[row["id"] for row in rows])
         .order_by("name")
         .values_list("memberships__id", "name")
     )
     groups = _grouped(
-        Group.objects.filter(organization=organization, members__id__any=user_ids)
+        Group.objects.filter(organization=organization, members__id__in=user_ids)
         .order_by("name")
         .values_list("members__id", "name", "public_id")
     )
     plans = _grouped(
         PlanInstance.objects.filter(
-            user_id__any=user_ids,
+            user_id__in=user_ids,
             status__in=[PlanStatus.ACTIVE, PlanStatus.SCHEDULED],
             plan__organization=organization,
         )
@@ -167,7 +167,7 @@ def roster_page(
         )
     )
     goals = _grouped(
-        Goal.objects.filter(user_id__any=user_ids, race_date__gte=timezone.now().date())
+        Goal.objects.filter(user_id__in=user_ids, race_date__gte=timezone.now().date())
         .order_by("race_date")
         .values_list("user_id", "public_id", "race_name", "race_date", "distance", "goal_time")
     )
