@@ -196,14 +196,8 @@ SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::json)::text FROM (
     'unit_system', COALESCE(NULLIF(u.unit_system, ''), 'metric'),
     'assigned_coach_id', c.public_id,
     'assigned_coach_name', COALESCE(NULLIF(c.display_name, ''), c.username),
-    'groups', COALESCE((
-      SELECT json_agg(g.name ORDER BY g.name, g.id)
-      FROM organizations_group g JOIN organizations_group_members gm ON gm.group_id = g.id
-      WHERE gm.user_id = u.id AND g.organization_id = %s), '[]'::json),
-    'group_ids', COALESCE((
-      SELECT json_agg(g.public_id ORDER BY g.name, g.id)
-      FROM organizations_group g JOIN organizations_group_members gm ON gm.group_id = g.id
-      WHERE gm.user_id = u.id AND g.organization_id = %s), '[]'::json),
+    'groups', COALESCE(gr.names, '[]'::json),
+    'group_ids', COALESCE(gr.ids, '[]'::json),
     'labels', COALESCE((
       SELECT json_agg(l.name ORDER BY l.name)
       FROM organizations_label l JOIN organizations_membership_labels ml ON ml.label_id = l.id
@@ -242,6 +236,12 @@ SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::json)::text FROM (
   JOIN athletes_user u ON u.id = m.user_id
   LEFT JOIN athletes_user c ON c.id = m.assigned_coach_id
   LEFT JOIN analytics_athletesnapshot s ON s.user_id = u.id
+  LEFT JOIN LATERAL (
+    SELECT json_agg(g.name ORDER BY g.name, g.id) AS names,
+           json_agg(g.public_id ORDER BY g.name, g.id) AS ids
+    FROM organizations_group g JOIN organizations_group_members gm ON gm.group_id = g.id
+    WHERE gm.user_id = u.id AND g.organization_id = %s
+  ) gr ON true
 ) x
 """
 
@@ -262,11 +262,10 @@ def _page_json(
     now = timezone.now()
     params = [
         *page_params,
-        organization.pk,  # groups
-        organization.pk,  # group ids
         now,  # each athlete's local today, for the plan week
         organization.pk,  # plans
         now.date(),  # goals from today on
+        organization.pk,  # groups
     ]
     with connection.cursor() as cursor:
         cursor.execute(PAGE_JSON.format(page=page_sql), params)
