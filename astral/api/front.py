@@ -47,6 +47,9 @@ def organization_of(key_hash: str) -> int | None:
 # key hash -> organization pk. A key never changes organization, so this is safe to keep
 # per process; it only says where to look, the tokens decide what may be served.
 _organizations: OrderedDict[str, int] = OrderedDict()
+# The paths whose answers this process has stored: the others (running_stats, the group
+# dashboards) are never looked up, so they pay no extra round trip.
+_stored_paths: set[str] = set()
 
 
 def remember(key_hash: str, org_pk: int) -> None:
@@ -98,11 +101,14 @@ def store(request: HttpRequest, body: bytes, valid_until: datetime) -> None:
         return
     key = _entry_key(request, use.key_hash, accepts_gzip(request))
     cache.set_many({key: ((use.key_token, use.org_token), expires, body)}, ttl)
+    _stored_paths.add(request.path)
 
 
 def lookup(request: HttpRequest) -> HttpResponse | None:
     raw = request.META.get("HTTP_X_API_KEY")
-    if not raw or "HTTP_AUTHORIZATION" in request.META or not _cacheable(request):
+    if not raw or request.path not in _stored_paths or not _cacheable(request):
+        return None
+    if "HTTP_AUTHORIZATION" in request.META:
         return None  # a bearer token is tried first by the normal path: let it decide
     key_hash = auth.hash_api_key(raw.strip())
     org_pk = _organizations.get(key_hash)
