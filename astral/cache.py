@@ -44,6 +44,11 @@ def make_key(namespace: str, *parts: Any, params: Mapping[str, Any] | None = Non
     return key
 
 
+def access_key(org_pk: int, user_id: str) -> str:
+    """Where an organization's access to one athlete (by public id) is cached."""
+    return make_key("access", org_pk, params={"user": user_id})
+
+
 def token(kind: str, ident: Any) -> str:
     """The name of a generation token: what a cached value depends on."""
     return make_key("gen", kind, ident)
@@ -88,10 +93,20 @@ class Lookup:
     extra: Mapping[str, Any] | None = None
 
 
-def fetch(key: str, deps: Sequence[str], also: Sequence[str] = ()) -> Lookup:
+def fetch(
+    key: str,
+    deps: Sequence[str],
+    also: Sequence[str] = (),
+    known: Mapping[str, Any] | None = None,
+) -> Lookup:
     """The entry under `key` if it was stored under the current tokens of `deps`, in one
-    round trip (with the plain keys `also`, returned as `extra`)."""
-    found = get_many([key, *deps, *also])
+    round trip (with the plain keys `also`, returned as `extra`), or in none when `known`
+    holds them all, read earlier in the request (None for what was missing)."""
+    names = [key, *deps, *also]
+    if known is not None and all(name in known for name in names):
+        found = {name: known[name] for name in names if known[name] is not None}
+    else:
+        found = get_many(names)
     extra = {name: found[name] for name in also if name in found}
     entry = found.get(key)
     current = tuple(found.get(d) for d in deps)

@@ -6,7 +6,8 @@ athlete members. An organization's API key has a coach's reach over the same ath
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -23,6 +24,8 @@ class Caller:
 
     user: User | None
     organization: Organization | None = None  # set for an API key
+    # Cache entries the key's sign-in read in its own round trip (astral.api.auth).
+    prefetched: Mapping[str, Any] | None = field(default=None, compare=False)
 
     @property
     def is_api_key(self) -> bool:
@@ -38,7 +41,11 @@ def caller_of(request: Any) -> Caller:
     user = getattr(request, "user", None)
     api_key = getattr(user, "api_key", None)
     if api_key is not None:
-        return Caller(user=None, organization=api_key.organization)
+        return Caller(
+            user=None,
+            organization=api_key.organization,
+            prefetched=getattr(user, "prefetched", None),
+        )
     if isinstance(user, User) and user.is_authenticated:
         return Caller(user=user)
     raise ApiError("Authentication credentials were not provided.", "NOT_AUTHENTICATED", status=401)
@@ -118,8 +125,8 @@ def _resolve_for_key(caller: Caller, organization: Organization, user_id: str, f
     """An integration polls the same athletes all day: the answer is cached, valid while
     nothing in the organization changed (any change to its members or their data, and any
     membership change, replaces the organization's token)."""
-    entry = cache.make_key("access", organization.pk, params={"user": user_id})
-    lookup = cache.fetch(entry, [cache.token("org", organization.pk)])
+    entry = cache.access_key(organization.pk, user_id)
+    lookup = cache.fetch(entry, [cache.token("org", organization.pk)], known=caller.prefetched)
     if lookup.hit and isinstance(lookup.value, User):
         return lookup.value
     athlete = _resolve_checked(caller, user_id, field)

@@ -32,9 +32,10 @@ class ApiKeyUser:
     id = None
     public_id = None
 
-    def __init__(self, api_key: Any) -> None:
+    def __init__(self, api_key: Any, prefetched: dict[str, Any] | None = None) -> None:
         self.api_key = api_key
         self.organization = api_key.organization
+        self.prefetched = prefetched
 
     def __str__(self) -> str:
         return f"api key {self.api_key.public_id}"
@@ -63,20 +64,27 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         org_pk = front.organization_of(key_hash)
         org_token = cache.token("org", org_pk) if org_pk is not None else None
         also = [used] if org_token is None else [used, org_token]
+        # And the organization's access to the athlete asked about, so checking it costs no
+        # second round trip (organizations.access).
+        user_id = request.query_params.get("user_id") if request.method == "GET" else None
+        if org_pk is not None and isinstance(user_id, str) and 0 < len(user_id) <= 32:
+            also.append(cache.access_key(org_pk, user_id))
         lookup = cache.fetch(entry, [cache.token("apikey", key_hash)], also=also)
+        extra = lookup.extra or {}
         key = lookup.value if lookup.hit else self.load(entry, key_hash, lookup.tokens)
         # Recorded on use, at a one-minute resolution so a busy integration is not a write
         # per request (the marker in the cache says it was recorded in the last minute).
-        if used not in (lookup.extra or {}) and cache.add_marker(used, LAST_USED.seconds):
+        if used not in extra and cache.add_marker(used, LAST_USED.seconds):
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
         front.remember(key_hash, key.organization_id)
         known = org_pk == key.organization_id and org_token is not None
         request._request.astral_key_use = front.KeyUse(
             key_hash=key_hash,
             key_token=lookup.tokens[0] if lookup.tokens else None,
-            org_token=(lookup.extra or {}).get(org_token) if known else None,
+            org_token=extra.get(org_token) if known else None,
         )
-        return ApiKeyUser(key), key
+        prefetched = {name: extra.get(name) for name in also[1:]} if known else None
+        return ApiKeyUser(key, prefetched), key
 
     def load(self, entry: str, key_hash: str, tokens: tuple[str, ...] | None) -> Any:
         from organizations.models import ApiKey
