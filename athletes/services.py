@@ -25,19 +25,18 @@ HEALTH_FIELDS = ("resting_hr", "hrv", "vo2_max", "recovery_score", "sleep_second
 
 
 def athlete_data_changed(user_ids: Iterable[int]) -> None:
-    """Bumps the generation counters every cache key depends on, and refreshes snapshots.
+    """Bumps the athletes' data versions (their snapshots are stale from now on), replaces
+    the cache tokens of the athletes and their organizations, and refreshes the snapshots.
 
     Called inside the writing transaction; the refresh is enqueued once it commits.
     """
     from analytics.tasks import enqueue_snapshot_refresh
-    from organizations.models import Organization
 
     ids = sorted(set(user_ids))
     if not ids:
         return
     org_ids = organizations_of(ids)
     User.objects.filter(pk__in=ids).update(data_version=F("data_version") + 1)
-    Organization.objects.filter(pk__in=org_ids).update(data_version=F("data_version") + 1)
     cache.invalidate(
         [cache.token("user", pk) for pk in ids] + [cache.token("org", pk) for pk in org_ids]
     )
@@ -333,11 +332,8 @@ def user_delete(*, user: User) -> None:
     """Removes the person and everything of theirs (activities, streams, health, goals,
     plans, memberships). Their organizations' caches are invalidated in the same
     transaction, so a coach loses sight of them at once."""
-    from organizations.models import Organization
-
     with transaction.atomic():
         org_ids = organizations_of([user.pk])
-        Organization.objects.filter(pk__in=org_ids).update(data_version=F("data_version") + 1)
         cache.invalidate(
             [cache.token("user", user.pk)] + [cache.token("org", pk) for pk in org_ids]
         )

@@ -15,7 +15,7 @@ class MembershipInline(admin.TabularInline):
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "public_id", "created_at")
     search_fields = ("name", "public_id")
-    readonly_fields = ("public_id", "data_version")
+    readonly_fields = ("public_id",)
     inlines = [MembershipInline]
 
 

@@ -31,8 +31,6 @@ class Organization(models.Model):
     public_id = models.CharField(max_length=24, unique=True, default=new_org_id, editable=False)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Bumped by every write to memberships, groups or labels: roster caches key on it.
-    data_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]

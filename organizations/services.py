@@ -1,4 +1,4 @@
-"""Writes to organizations; each bumps the organization's generation counter."""
+"""Writes to organizations; each replaces the organization's cache token (astral.cache)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import secrets
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from astral import cache
@@ -15,7 +14,8 @@ from organizations.models import ApiKey, Label, Membership, Organization, Role
 
 
 def organization_changed(organization: Organization) -> None:
-    Organization.objects.filter(pk=organization.pk).update(data_version=F("data_version") + 1)
+    """Every cached answer about the organization (its roster, its athletes' access) is
+    replaced, at once and again on commit."""
     cache.invalidate([cache.token("org", organization.pk)])
 
 
