@@ -178,12 +178,12 @@ def group_comparison(organization: Organization, *, first: date, last: date) -> 
 
 
 def group_stats(group: Group, *, first: date, last: date) -> dict[str, Any]:
-    members = list(
+    members = athletes_of(
         group.members.filter(
             is_active=True,
             memberships__organization=group.organization,
             memberships__role=Role.ATHLETE,
-        ).order_by("display_name")
+        )
     )
     per_user = period_totals_by_user(members, first=first, last=last)
     member_rows = []

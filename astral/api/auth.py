@@ -20,6 +20,11 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
+def used_marker(key_hash: str) -> str:
+    """Set in the cache for a minute each time a key's use is recorded."""
+    return cache.make_key("apikey-used", key_hash)
+
+
 class ApiKeyUser:
     """What `request.user` is for a key: authenticated, acting for one organization."""
 
@@ -58,7 +63,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         key_hash = hash_api_key(raw.strip())
         entry = cache.make_key("apikey", key_hash)
-        used = cache.make_key("apikey-used", key_hash)
+        used = used_marker(key_hash)
         # The organization's token too, when this process knows the key's organization:
         # read before anything else, it is what a repeated answer is stored under (front).
         org_pk = front.organization_of(key_hash)

@@ -118,7 +118,7 @@ def lookup(request: HttpRequest) -> HttpResponse | None:
     key = _entry_key(request, key_hash, gzipped)
     key_token = cache.token("apikey", key_hash)
     org_token = cache.token("org", org_pk)
-    used = cache.make_key("apikey-used", key_hash)
+    used = auth.used_marker(key_hash)
     found = cache.get_many([key, key_token, org_token, used])
     entry = found.get(key)
     if used not in found or not isinstance(entry, tuple) or len(entry) != 3:

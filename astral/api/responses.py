@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
 from rest_framework.response import Response
 
 from astral.api.renderers import dumps
@@ -17,8 +16,3 @@ def ok(data: Any, status: int = 200) -> Response:
 def envelope_bytes(data: Any) -> bytes:
     """The rendered body of a success response, for caching as bytes."""
     return dumps({"status": "ok", "data": data})
-
-
-def raw_json(body: bytes, status: int = 200) -> HttpResponse:
-    """Serves already-rendered bytes (a cached body) without touching the serialiser."""
-    return HttpResponse(body, status=status, content_type="application/json")
