@@ -6,8 +6,8 @@ SELECT current_setting('astral.today')::date AS today,
        current_setting('astral.athletes')::int AS athletes,
        current_setting('astral.days')::int AS days;
 
-INSERT INTO organizations_organization (public_id, name, created_at, data_version)
-VALUES ('org_bench00000000000', 'Benchmark Harriers', now(), 0);
+INSERT INTO organizations_organization (public_id, name, created_at)
+VALUES ('org_bench00000000000', 'Benchmark Harriers', now());
 
 -- Two coaches and the athletes. Passwords are unusable ('!'): the benchmark uses a key.
 INSERT INTO athletes_user (password, is_superuser, username, first_name, last_name, email, is_staff,

@@ -69,10 +69,10 @@ def build() -> dict[str, float]:
     today = datetime.now(UTC).date()
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("SET astral.today = %s", [today.isoformat()])
-        cursor.execute("SET astral.athletes = %s", [str(ATHLETES)])
-        cursor.execute("SET astral.days = %s", [str(DAYS)])
-        cursor.execute("SET astral.api_key = %s", [API_KEY])
+        cursor.execute("SELECT set_config(\'astral.today\', %s, false)", [today.isoformat()])
+        cursor.execute("SELECT set_config(\'astral.athletes\', %s, false)", [str(ATHLETES)])
+        cursor.execute("SELECT set_config(\'astral.days\', %s, false)", [str(DAYS)])
+        cursor.execute("SELECT set_config(\'astral.api_key\', %s, false)", [API_KEY])
         cursor.execute(sql)
         # What autovacuum does soon after any bulk load: the visibility map lets the
         # covering activity index answer without visiting the table.
