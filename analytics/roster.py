@@ -10,12 +10,12 @@ from datetime import date
 from typing import Any
 
 import orjson
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
 from django.db.models import (
-    Count,
+    BooleanField,
     DateField,
     DateTimeField,
+    ExpressionWrapper,
     F,
     Func,
     Q,
@@ -101,20 +101,26 @@ def roster_page(
     itself (an `orjson.Fragment`), spliced into the response without being decoded and
     encoded again: for the API, where that was a third of the time of 200 rows."""
     memberships = roster_memberships(organization, filters)
-    # Freshness first, so ordering by the snapshot columns is exact and a write shows at once.
-    stale_ids, total = stale_athletes(memberships)
-    if stale_ids:
-        snapshots_refresh(stale_ids)
     ordering = ORDERINGS[filters.ordering]
-    metadata = page.metadata(total)
     if connection.vendor == "postgresql":
-        text = _page_json(organization, memberships, ordering, page)
+        # Freshness and the page in one statement; when some snapshot was stale, refreshed
+        # and read again, so ordering by the snapshot columns is exact and a write shows
+        # at once.
+        total, stale_ids, text = _page_json(organization, memberships, ordering, page)
+        if stale_ids:
+            snapshots_refresh(stale_ids)
+            total, _, text = _page_json(organization, memberships, ordering, page)
+        metadata = page.metadata(total)
         return {
             "athletes": orjson.Fragment(text) if raw_metrics else orjson.loads(text),
             "total_count": total,
             "metadata": metadata,
             "pagination": dict(metadata),
         }
+    stale_ids, total = stale_athletes(memberships)
+    if stale_ids:
+        snapshots_refresh(stale_ids)
+    metadata = page.metadata(total)
     # The page's ids first, ordered on narrow columns; then the wide rows of those 200 only
     # (sorting 1,000 rows that carry their metrics was most of the query's 8 ms).
     page_ids = memberships.order_by(*ordering).values("id")[page.offset : page.limit]
@@ -184,8 +190,8 @@ def roster_page(
 # plans and goals in one statement, returned as one JSON text. Python used to spend more
 # time building and re-encoding the 200 rows than the database spent finding them.
 PAGE_JSON = """
-WITH page AS ({page})
-SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::json)::text FROM (
+WITH page AS ({page}), freshness AS ({freshness})
+SELECT f.total, f.stale, (SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::json)::text FROM (
   SELECT p.ord, json_build_object(
     'user_id', u.public_id,
     'username', u.username,
@@ -242,7 +248,8 @@ SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::json)::text FROM (
     FROM organizations_group g JOIN organizations_group_members gm ON gm.group_id = g.id
     WHERE gm.user_id = u.id AND g.organization_id = %s
   ) gr ON true
-) x
+) x)
+FROM freshness f
 """
 
 
@@ -251,25 +258,30 @@ def _page_json(
     memberships: QuerySet[Membership],
     ordering: list[Any],
     page: Page,
-) -> str:
-    """The page's rows as one JSON array (PostgreSQL), in the roster's order."""
+) -> tuple[int, list[int], str]:
+    """(how many athletes in all, ids of those whose snapshot is stale, the page's rows as
+    one JSON array in the roster's order), in one PostgreSQL statement."""
     page_query = (
         memberships.annotate(ord=Window(RowNumber(), order_by=ordering))
         .order_by(*ordering)
         .values("id", "ord")[page.offset : page.limit]
     )
     page_sql, page_params = page_query.query.sql_with_params()
+    freshness_sql, freshness_params = _freshness_sql(memberships)
     now = timezone.now()
     params = [
         *page_params,
+        *freshness_params,
         now,  # each athlete's local today, for the plan week
         organization.pk,  # plans
         now.date(),  # goals from today on
         organization.pk,  # groups
     ]
+    sql = PAGE_JSON.format(page=page_sql, freshness=freshness_sql)
     with connection.cursor() as cursor:
-        cursor.execute(PAGE_JSON.format(page=page_sql), params)
-        return cursor.fetchone()[0]
+        cursor.execute(sql, params)
+        total, stale_ids, text = cursor.fetchone()
+    return total, stale_ids, text
 
 
 class LocalDateAt(Func):
@@ -280,6 +292,30 @@ class LocalDateAt(Func):
     output_field = DateField()
 
 
+# How many athletes, and which of them have a missing or stale snapshot.
+FRESHNESS = """
+SELECT count(*) AS total, COALESCE(array_agg(st.user_id) FILTER (WHERE st.stale), '{{}}') AS stale
+FROM ({athletes}) st
+"""
+
+
+def _freshness_sql(memberships: QuerySet[Membership]) -> tuple[str, tuple[Any, ...]]:
+    """FRESHNESS over these memberships (PostgreSQL): a snapshot is stale when it is
+    missing, older than the athlete's data or from an earlier local day."""
+    tz_name = Coalesce(NullIf(F("user__timezone"), Value("")), Value("UTC"))
+    local = LocalDateAt(Value(timezone.now(), output_field=DateTimeField()), tz_name)
+    stale = (
+        Q(user__snapshot__isnull=True)
+        | ~Q(user__snapshot__source_version=F("user__data_version"))
+        | ~Q(user__snapshot__as_of=local)
+    )
+    athletes = memberships.order_by().values(
+        "user_id", stale=ExpressionWrapper(stale, output_field=BooleanField())
+    )
+    sql, params = athletes.query.sql_with_params()
+    return FRESHNESS.format(athletes=sql), params
+
+
 def stale_athletes(memberships: QuerySet[Membership]) -> tuple[list[int], int]:
     """(ids of athletes whose snapshot is missing or stale, how many athletes in all).
 
@@ -287,18 +323,11 @@ def stale_athletes(memberships: QuerySet[Membership]) -> tuple[list[int], int]:
     club's size; elsewhere (the SQLite development database) it is done here.
     """
     if connection.vendor == "postgresql":
-        tz_name = Coalesce(NullIf(F("user__timezone"), Value("")), Value("UTC"))
-        local = LocalDateAt(Value(timezone.now(), output_field=DateTimeField()), tz_name)
-        stale = (
-            Q(user__snapshot__isnull=True)
-            | ~Q(user__snapshot__source_version=F("user__data_version"))
-            | ~Q(user__snapshot__as_of=local)
-        )
-        # The count and the stale ids in one statement.
-        found = memberships.aggregate(
-            total=Count("id"), stale=ArrayAgg("user_id", filter=stale, default=[])
-        )
-        return list(found["stale"]), found["total"]
+        sql, params = _freshness_sql(memberships)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            total, stale_ids = cursor.fetchone()
+        return list(stale_ids), total
     states = list(
         memberships.values_list(
             "user_id",
