@@ -6,6 +6,7 @@ project, the in-process cache and Celery tasks run eagerly.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -73,19 +74,29 @@ TEMPLATES = [
     },
 ]
 
+
+def _database(url: str) -> dict[str, Any]:
+    """A DATABASES entry: persistent connections and, on PostgreSQL, what the benchmark
+    measured (docs/benchmarks.md): JIT off (it turns the roster aggregate from milliseconds
+    into hundreds of them), server-side parameter binding (large results come back sooner
+    than through the simple query protocol) and prepared statements after 5 uses on a
+    connection (the roster's statement spent 2 of its 9 ms in the planner)."""
+    database = env.db_url_config(url)
+    database["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    database["CONN_HEALTH_CHECKS"] = True
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {}).update(
+            options="-c jit=off", server_side_binding=True, prepare_threshold=5
+        )
+    return database
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": _database(env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # JIT turns the roster aggregate from milliseconds into hundreds of them.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-    DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
 if env.str("DATABASE_REPLICA_URL", default=""):
-    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
-    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
-    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # The same options: analytics reads go there, the heaviest statements of all.
+    DATABASES["replica"] = _database(env.str("DATABASE_REPLICA_URL"))
 DATABASE_ROUTERS = ["astral.db.AnalyticsReplicaRouter"]
 # The alias analytics reads go to; None keeps everything on the primary.
 ASTRAL_ANALYTICS_DB = "replica" if "replica" in DATABASES else None

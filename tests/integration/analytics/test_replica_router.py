@@ -47,3 +47,36 @@ def test_without_a_replica_everything_stays_on_the_primary(cast, settings):
     with CaptureQueriesContext(connections["replica"]) as replica:
         assert Api(bearer(cast.alice)).get("/api/v1/analytics/fitness_stats").status_code == 200
     assert replica.captured_queries == []
+
+
+def test_a_replica_from_the_environment_gets_the_primary_s_connection_settings():
+    """DATABASE_REPLICA_URL in production settings: the replica serves the heaviest reads,
+    so it must not plan them with JIT (hundreds of ms for the roster) nor reconnect per
+    request."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    url = "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**settings.DATABASES["default"])
+    probe = (
+        "import django; django.setup()\n"
+        "from django.db import connections\n"
+        "c = connections['replica']\n"
+        "cur = c.cursor()\n"
+        "cur.execute(\"SELECT setting, source FROM pg_settings WHERE name = 'jit'\")\n"
+        "print(*cur.fetchone(), c.settings_dict['CONN_MAX_AGE'])\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "astral.settings",
+        "DATABASE_URL": url,
+        "DATABASE_REPLICA_URL": url,
+        "DJANGO_DEBUG": "1",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    # Set by the connection itself ("client"), whatever the server's own configuration.
+    assert out.stdout.split() == ["off", "client", "60"]
