@@ -362,13 +362,15 @@ class CoachAthletesMetricsView(AnalyticsView):
             or "display_name",
         )
         no_cache = bool_param(params, "no_cache")
-        # Cached by the hour: a row's week and plan week follow the clock.
-        hour_started = timezone.now().replace(minute=0, second=0, microsecond=0)
+        # Cached by the quarter hour: a row's day, week and plan week follow each athlete's
+        # clock, and every time zone's midnight falls on a quarter hour (UTC+5:45 included).
+        now = timezone.now()
+        slot = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
         key = cache.make_key(
             "roster",
             caller.cache_identity(),
             organization.public_id,
-            hour_started.strftime("%Y%m%d%H"),
+            slot.strftime("%Y%m%d%H%M"),
             params={
                 "coach": filters.coach.public_id if filters.coach else "",
                 "group": filters.group.public_id if filters.group else "",
@@ -387,7 +389,7 @@ class CoachAthletesMetricsView(AnalyticsView):
             no_cache,
             request=request,
             deps=[cache.token("org", organization.pk)],
-            valid_until=hour_started + timedelta(hours=1),
+            valid_until=slot + timedelta(minutes=15),
         )
 
 

@@ -3,8 +3,8 @@
 Integrations poll the same URLs all day. The answer to (key, path, query string, gzip)
 is stored with the tokens it depends on: the key's own (revoking it replaces it) and its
 organization's (any change to a member, their data or a membership replaces it; see
-`astral.cache`), and the instant it stops being right by the clock (the next hour for the
-roster, the athlete's next midnight for a profile). `FrontCacheMiddleware`, the innermost
+`astral.cache`), and the instant it stops being right by the clock (the next quarter hour
+for the roster, the athlete's next midnight for a profile). `FrontCacheMiddleware`, the innermost
 middleware, reads the entry and both tokens in one round trip and, when they all hold,
 answers before URL resolution, DRF, authentication and the view run. Anything else (first
 request, a refresh, a changed token, a key whose use must be recorded) takes the normal

@@ -487,3 +487,28 @@ def test_a_roster_row_carries_every_documented_part(cast, club):
         "Cora Coach",
     )
     assert erin["labels"] == ["masters"]
+
+
+def test_a_cached_roster_does_not_outlive_an_athlete_s_midnight(cast):
+    """Kathmandu is UTC+5:45: Monday begins there at 18:15 UTC on Sunday. A roster cached a
+    minute before must not show Sunday's week a minute after, to the coach or to a key."""
+    cast.alice.timezone = "Asia/Kathmandu"
+    cast.alice.save()
+    make_activity(cast.alice, datetime(2026, 11, 22, 6, tzinfo=UTC), distance=10_000)
+
+    def weekly_distance(api):
+        response = api.get(URL)
+        assert response.status_code == 200, response.content
+        [alice] = [
+            a for a in response.json()["data"]["athletes"] if a["user_id"] == cast.alice.public_id
+        ]
+        return alice["metrics"]["running_analytics"]["weekly_distance"]
+
+    with time_machine.travel("2026-11-22 18:14:00Z", tick=False):  # Sunday 23:59 there
+        coach, key = cast.api(cast.cora), cast.api(cast.riverside_key)
+        assert weekly_distance(coach) == 10_000
+        assert weekly_distance(key) == 10_000
+        assert weekly_distance(key) == 10_000  # the key's repeat, from the front cache
+    with time_machine.travel("2026-11-22 18:16:00Z", tick=False):  # Monday 00:01 there
+        assert weekly_distance(coach) == 0
+        assert weekly_distance(key) == 0
