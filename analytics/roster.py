@@ -194,7 +194,10 @@ def roster_page(
 PAGE_JSON = """
 WITH members AS ({members}),
 page AS (SELECT id, user_id, ord FROM members WHERE ord > %s AND ord <= %s),
-freshness AS ({freshness})
+freshness AS (
+  SELECT count(*) AS total, COALESCE(array_agg(user_id) FILTER (WHERE stale), '{{}}') AS stale
+  FROM members
+)
 SELECT f.total, f.stale, (SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::json)::text FROM (
   SELECT p.ord, json_build_object(
     'user_id', u.public_id,
@@ -295,10 +298,7 @@ def _page_json(
         organization.pk,  # plans
         now.date(),  # goals from today on
     ]
-    sql = PAGE_JSON.format(
-        members=members_sql,
-        freshness=FRESHNESS.format(athletes="SELECT user_id, stale FROM members"),
-    )
+    sql = PAGE_JSON.format(members=members_sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         total, stale_ids, text = cursor.fetchone()
@@ -311,13 +311,6 @@ class LocalDateAt(Func):
     template = "((%(expressions)s)::date)"
     arg_joiner = " AT TIME ZONE "
     output_field = DateField()
-
-
-# How many athletes, and which of them have a missing or stale snapshot.
-FRESHNESS = """
-SELECT count(*) AS total, COALESCE(array_agg(st.user_id) FILTER (WHERE st.stale), '{{}}') AS stale
-FROM ({athletes}) st
-"""
 
 
 def _stale() -> ExpressionWrapper:
@@ -334,18 +327,9 @@ def _stale() -> ExpressionWrapper:
 
 
 def stale_athletes(memberships: QuerySet[Membership]) -> tuple[list[int], int]:
-    """(ids of athletes whose snapshot is missing or stale, how many athletes in all).
-
-    On PostgreSQL the comparison runs in SQL and only the stale ids come back, whatever the
-    club's size; elsewhere (the SQLite development database) it is done here.
-    """
-    if connection.vendor == "postgresql":
-        athletes = memberships.order_by().values("user_id", stale=_stale())
-        sql, params = athletes.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(FRESHNESS.format(athletes=sql), params)
-            total, stale_ids = cursor.fetchone()
-        return list(stale_ids), total
+    """(ids of athletes whose snapshot is missing or stale, how many athletes in all), for
+    databases other than PostgreSQL (the SQLite development database), where the page
+    statement does this in SQL."""
     states = list(
         memberships.values_list(
             "user_id",

@@ -337,20 +337,32 @@ def test_cached_pages_are_served_gzip_compressed_to_clients_that_accept_it(cast)
 
 
 def test_a_snapshot_from_an_earlier_local_day_is_recomputed(cast, club):
-    from datetime import timedelta as td
+    """A snapshot is fresh for its athlete's local day only: one left from two days ago
+    (the hourly refresh missed it) is recomputed before the roster shows it."""
+    from analytics.roster import local_today
 
-    from analytics.roster import RosterFilters, roster_memberships, stale_athletes
-
+    make_activity(cast.alice, datetime.now(UTC) - timedelta(hours=2), distance=7000)
     api = cast.api(cast.cora)
-    api.get(URL, {"no_cache": "1"})  # every snapshot fresh
-    memberships = roster_memberships(cast.riverside, RosterFilters())
-    assert stale_athletes(memberships) == ([], 5)
+
+    def alice_metrics():
+        response = api.get(URL, {"no_cache": "1"})
+        assert response.status_code == 200, response.content
+        [alice] = [
+            a for a in response.json()["data"]["athletes"] if a["user_id"] == cast.alice.public_id
+        ]
+        return alice["metrics"]
+
+    right = alice_metrics()
+    assert right["running_analytics"]["weekly_distance"] == 7000
+    two_days_ago = local_today(cast.alice.timezone) - timedelta(days=2)
     AthleteSnapshot.objects.filter(user=cast.alice).update(
-        as_of=datetime.now(UTC).date() - td(days=2)
+        as_of=two_days_ago, summary={"left": "from two days ago"}
     )
-    assert stale_athletes(memberships)[0] == [cast.alice.pk]
-    api.get(URL, {"no_cache": "1"})
-    assert stale_athletes(memberships) == ([], 5)
+    recomputed = alice_metrics()
+    assert recomputed.pop("last_updated") > right.pop("last_updated")
+    assert recomputed == right
+    snapshot = AthleteSnapshot.objects.get(user=cast.alice)
+    assert snapshot.as_of == local_today(cast.alice.timezone)
 
 
 def test_athletes_with_the_same_name_are_each_on_exactly_one_page(cast):
