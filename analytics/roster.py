@@ -117,6 +117,18 @@ def roster_page(
             "metadata": metadata,
             "pagination": dict(metadata),
         }
+    return roster_page_in_python(organization, memberships, ordering, page, raw_metrics)
+
+
+def roster_page_in_python(
+    organization: Organization,
+    memberships: QuerySet[Membership],
+    ordering: list[Any],
+    page: Page,
+    raw_metrics: bool = False,
+) -> dict[str, Any]:
+    """`roster_page` for databases other than PostgreSQL (the SQLite of `make run`): the
+    same page, assembled here from a few plain queries."""
     stale_ids, total = stale_athletes(memberships)
     if stale_ids:
         snapshots_refresh(stale_ids)

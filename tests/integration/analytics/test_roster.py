@@ -498,6 +498,21 @@ def test_a_roster_row_carries_every_documented_part(cast, club):
         cast.cora.public_id,
         "Cora Coach",
     )
+
+    # `make run`'s SQLite database assembles the page in Python: on the same data, the same
+    # rows as PostgreSQL's statement, for every ordering.
+    import orjson
+
+    from analytics import roster
+    from astral.api.pagination import Page
+
+    memberships = roster.roster_memberships(cast.riverside, roster.RosterFilters())
+    for ordering in roster.ORDERINGS:
+        in_python = roster.roster_page_in_python(
+            cast.riverside, memberships, roster.ORDERINGS[ordering], Page(number=1, per_page=200)
+        )
+        in_sql = coach.get(URL, {"ordering": ordering}).json()["data"]
+        assert orjson.loads(orjson.dumps(in_python)) == in_sql, ordering
     assert erin["labels"] == ["masters"]
 
 
