@@ -56,6 +56,14 @@ def activity_buckets(
         )
         names = [*SUM_FIELDS, "runs"]
         return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
+    return _activity_buckets_orm(user, start, end, tz, granularity, sport)
+
+
+def _activity_buckets_orm(
+    user: User, start: datetime, end: datetime, tz: tzinfo, granularity: str, sport: str | None
+) -> dict[date, dict[str, float]]:
+    """`activity_buckets` through the ORM, for databases other than PostgreSQL."""
+    queryset = Activity.objects.filter(user=user, start_time__gte=start, start_time__lt=end)
     if sport:
         queryset = queryset.filter(sport=sport)
     rows = (
@@ -92,7 +100,14 @@ def bucket_points(
             alias, user, start, end, tz, granularity, None, columns, rounded=True
         )
         return {row[0]: tuple(row) for row in rows}
-    buckets = activity_buckets(user, start=start, end=end, tz=tz, granularity=granularity)
+    return _bucket_points_orm(user, start, end, tz, granularity, columns)
+
+
+def _bucket_points_orm(
+    user: User, start: datetime, end: datetime, tz: tzinfo, granularity: str, columns: list[str]
+) -> dict[date, tuple[Any, ...]]:
+    """`bucket_points` through the ORM, for databases other than PostgreSQL."""
+    buckets = _activity_buckets_orm(user, start, end, tz, granularity, None)
     return {
         day: (day, *(round(row[c] * 10) / 10 for c in columns), int(row["runs"]))
         for day, row in buckets.items()
@@ -237,10 +252,18 @@ def daily_totals_by_user(
     One query per distinct time zone among the users (a club has few), never per user.
     """
     by_tz = users_by_timezone(users)
-    out: dict[int, dict[date, dict[str, float]]] = defaultdict(dict)
     alias = Activity.objects.all().db
     if connections[alias].vendor == "postgresql":
         return _daily_totals_sql(alias, by_tz, first, last, fields)
+    return _daily_totals_orm(by_tz, first, last, fields)
+
+
+def _daily_totals_orm(
+    by_tz: dict[str, list[int]], first: date, last: date, fields: tuple[str, ...]
+) -> dict[int, dict[date, dict[str, float]]]:
+    """`daily_totals_by_user` through the ORM, for databases other than PostgreSQL: one
+    query per time zone."""
+    out: dict[int, dict[date, dict[str, float]]] = defaultdict(dict)
     sums: dict[str, Any] = {name: Coalesce(Sum(name), 0.0) for name in fields}
     sums["runs"] = Count("id")
     for tz_name, ids in by_tz.items():
@@ -346,10 +369,18 @@ def periods_totals_by_user(
     """The same for several periods of local days at once (this week and last), each summed
     with a FILTER: one row per user; on PostgreSQL one query whatever the time zones (each
     athlete's local bounds computed once per athlete), elsewhere one per time zone."""
-    out: list[dict[int, tuple[float, int]]] = [{} for _ in periods]
     alias = Activity.objects.all().db
     if connections[alias].vendor == "postgresql":
         return _periods_totals_sql(alias, list(users), periods)
+    return _periods_totals_orm(users, periods)
+
+
+def _periods_totals_orm(
+    users: Iterable[Timezoned], periods: Sequence[tuple[date, date]]
+) -> list[dict[int, tuple[float, int]]]:
+    """`periods_totals_by_user` through the ORM, for databases other than PostgreSQL: one
+    query per time zone."""
+    out: list[dict[int, tuple[float, int]]] = [{} for _ in periods]
     for tz_name, ids in users_by_timezone(users).items():
         tz = zoneinfo.ZoneInfo(tz_name)
         sums: dict[str, Any] = {}
