@@ -49,10 +49,10 @@ def activity_buckets(
     sport: str | None = None,
 ) -> dict[date, dict[str, float]]:
     """Totals per local day/ISO week/month for activities starting in [start, end)."""
-    queryset = Activity.objects.filter(user=user, start_time__gte=start, start_time__lt=end)
-    if connections[queryset.db].vendor == "postgresql":
+    alias = Activity.objects.all().db
+    if connections[alias].vendor == "postgresql":
         rows = _activity_buckets_sql(
-            queryset.db, user, start, end, tz, granularity, sport, SUM_FIELDS, rounded=False
+            alias, user, start, end, tz, granularity, sport, SUM_FIELDS, rounded=False
         )
         names = [*SUM_FIELDS, "runs"]
         return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
