@@ -161,7 +161,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["astral.api.renderers.OrjsonRenderer"],
     # JSON in; only the file upload takes multipart (API.md §1).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["astral.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "astral.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "astral.api.schema.AstralAutoSchema",
     "UNAUTHENTICATED_USER": None,

@@ -54,3 +54,45 @@ def test_schema_and_docs_are_served():
     docs = Api().client.get("/api/docs")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_nul_characters_are_refused_naming_the_field_and_store_nothing(cast):
+    """PostgreSQL text can hold no NUL character: in a query parameter or anywhere in a JSON
+    body (including fields no serializer reads, such as running_streaks' user_id, once a
+    500) it is a 400 naming the field."""
+    from athletes.models import Activity, Goal
+
+    api = cast.api(cast.alice)
+    assert_error(
+        api.get("/api/v1/analytics/activity_stats", {"timezone": "UTC\x00"}),
+        400,
+        "VALIDATION_ERROR",
+        field="timezone",
+    )
+    assert_error(
+        api.post("/api/v1/analytics/running_streaks", {"user_id": "usr_\x00"}),
+        400,
+        "VALIDATION_ERROR",
+        field="user_id",
+    )
+    assert_error(
+        api.post("/api/v1/goals", {"race_name": "City\x00 10K", "race_date": "2027-05-01"}),
+        400,
+        "VALIDATION_ERROR",
+        field="race_name",
+    )
+    assert_error(
+        api.post(
+            "/api/v1/activities",
+            {
+                "start_time": "2026-11-02T07:00:00Z",
+                "distance": 5000,
+                "duration": 1500,
+                "laps": [{"name": "ok"}, {"note": "bad\x00"}],
+            },
+        ),
+        400,
+        "VALIDATION_ERROR",
+        field="laps[1].note",
+    )
+    assert not Goal.objects.exists() and not Activity.objects.exists()
