@@ -15,10 +15,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Without DATABASE_URL: an embedded PostgreSQL from a pip wheel, data in .embedded-pg/.
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --if-empty
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(PY) scripts/run.py
 
 browser-deps:
 	@command -v chromium >/dev/null || { \
@@ -46,10 +45,10 @@ services-stop:
 	scripts/services.sh stop $(SERVICES_DIR)
 
 worker: install
-	$(VENV)/bin/celery -A astral worker --loglevel=INFO --concurrency=2
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(VENV)/bin/celery -A astral worker --loglevel=INFO --concurrency=2
 
 beat: install
-	$(VENV)/bin/celery -A astral beat --loglevel=INFO --schedule=$(SERVICES_DIR)/celerybeat-schedule
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(VENV)/bin/celery -A astral beat --loglevel=INFO --schedule=$(SERVICES_DIR)/celerybeat-schedule
 
 bench: install
 	scripts/bench.sh
@@ -61,4 +60,4 @@ fuzz: install
 	ASTRAL_FUZZ_EXAMPLES=50 scripts/test.sh tests/integration/hardening/test_fuzz.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 test-output bench-output
+	rm -rf $(VENV) test-output bench-output   # the demo database in .embedded-pg/ stays

@@ -3,14 +3,11 @@ never recompute what is fresh, in a constant number of queries whatever the page
 
 from __future__ import annotations
 
-import zoneinfo
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import orjson
-from django.db import connection
+from django.db import connections
 from django.db.models import (
     BooleanField,
     DateField,
@@ -20,22 +17,19 @@ from django.db.models import (
     Func,
     Q,
     QuerySet,
-    Subquery,
-    TextField,
     Value,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf, RowNumber
+from django.db.models.functions import Coalesce, NullIf, RowNumber
 from django.utils import timezone
 
-from analytics.metrics.formatting import format_duration
-from analytics.metrics.plans import current_week
 from analytics.snapshots import fresh_snapshots, snapshots_refresh
 from astral.api.errors import ApiError
 from astral.api.pagination import Page
+from astral.localtime import local_today
 from athletes.models import Goal, PlanInstance, PlanStatus, User
 from organizations.access import organization_coach
-from organizations.models import Group, Label, Membership, Organization, Role
+from organizations.models import Group, Membership, Organization, Role
 
 # Each ends with the membership id, so equal names never make pages overlap.
 ORDERINGS = {
@@ -102,103 +96,22 @@ def roster_page(
     encoded again: for the API, where that was a third of the time of 200 rows."""
     memberships = roster_memberships(organization, filters)
     ordering = ORDERINGS[filters.ordering]
-    if connection.vendor == "postgresql":
-        # Freshness and the page in one statement; when some snapshot was stale, refreshed
-        # and read again, so ordering by the snapshot columns is exact and a write shows
-        # at once.
-        total, stale_ids, text = _page_json(organization, memberships, ordering, page)
-        if stale_ids:
-            snapshots_refresh(stale_ids)
-            total, _, text = _page_json(organization, memberships, ordering, page)
-        metadata = page.metadata(total)
-        return {
-            "athletes": orjson.Fragment(text) if raw_metrics else orjson.loads(text),
-            "total_count": total,
-            "metadata": metadata,
-            "pagination": dict(metadata),
-        }
-    return roster_page_in_python(organization, memberships, ordering, page, raw_metrics)
-
-
-def roster_page_in_python(
-    organization: Organization,
-    memberships: QuerySet[Membership],
-    ordering: list[Any],
-    page: Page,
-    raw_metrics: bool = False,
-) -> dict[str, Any]:
-    """`roster_page` for databases other than PostgreSQL (the SQLite of `make run`): the
-    same page, assembled here from a few plain queries."""
-    stale_ids, total = stale_athletes(memberships)
+    # Freshness and the page in one statement; when some snapshot was stale, refreshed and
+    # read again, so ordering by the snapshot columns is exact and a write shows at once.
+    total, stale_ids, text = _page_json(organization, memberships, ordering, page)
     if stale_ids:
         snapshots_refresh(stale_ids)
+        total, _, text = _page_json(organization, memberships, ordering, page)
     metadata = page.metadata(total)
-    # The page's ids first, ordered on narrow columns; then the wide rows of those 200 only
-    # (sorting 1,000 rows that carry their metrics was most of the query's 8 ms).
-    page_ids = memberships.order_by(*ordering).values("id")[page.offset : page.limit]
-    # Plain values, not model instances: building 200 rows of objects cost more than the SQL.
-    rows = list(
-        Membership.objects.filter(id__in=Subquery(page_ids))
-        .order_by(*ordering)
-        .values(
-            "id",
-            "user_id",
-            "user__public_id",
-            "user__username",
-            "user__display_name",
-            "user__profile_image_url",
-            "user__email",
-            "user__timezone",
-            "user__unit_system",
-            "user__push_token",
-            "assigned_coach__public_id",
-            "assigned_coach__display_name",
-            "assigned_coach__username",
-            summary_json=Cast("user__snapshot__summary", TextField()),
-        )
-    )
-    for row in rows:
-        text = row.pop("summary_json")
-        row["metrics"] = (
-            None if text is None else orjson.Fragment(text) if raw_metrics else orjson.loads(text)
-        )
-    user_ids = [row["user_id"] for row in rows]
-    labels = _grouped(
-        Label.objects.filter(memberships__id__in=[row["id"] for row in rows])
-        .order_by("name")
-        .values_list("memberships__id", "name")
-    )
-    groups = _grouped(
-        Group.objects.filter(organization=organization, members__id__in=user_ids)
-        .order_by("name")
-        .values_list("members__id", "name", "public_id")
-    )
-    plans = _grouped(
-        PlanInstance.objects.filter(
-            user_id__in=user_ids,
-            status__in=[PlanStatus.ACTIVE, PlanStatus.SCHEDULED],
-            plan__organization=organization,
-        )
-        .order_by("-start_date")
-        .values_list(
-            "user_id", "public_id", "plan__name", "status", "start_date", "plan__total_weeks"
-        )
-    )
-    goals = _grouped(
-        Goal.objects.filter(user_id__in=user_ids, race_date__gte=timezone.now().date())
-        .order_by("race_date")
-        .values_list("user_id", "public_id", "race_name", "race_date", "distance", "goal_time")
-    )
-    athletes = [athlete_row(row, labels, groups, plans, goals) for row in rows]
     return {
-        "athletes": athletes,
+        "athletes": orjson.Fragment(text) if raw_metrics else orjson.loads(text),
         "total_count": total,
         "metadata": metadata,
         "pagination": dict(metadata),
     }
 
 
-# Each row as `athlete_row` makes it, made by PostgreSQL: the page's rows, groups, labels,
+# Each row of the roster, made by PostgreSQL: the page's rows, groups, labels,
 # plans and goals in one statement, returned as one JSON text. Python used to spend more
 # time building and re-encoding the 200 rows than the database spent finding them. Groups,
 # labels, plans and goals are each gathered for the whole page in one join (a correlated
@@ -277,7 +190,10 @@ SELECT f.total, f.stale, (SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::
           ELSE format('%%s:%%s', gl.goal_time / 60, lpad((gl.goal_time %% 60)::text, 2, '0'))
         END) ORDER BY gl.race_date) AS races
     FROM athletes_goal gl
-    WHERE gl.user_id IN (SELECT user_id FROM page) AND gl.race_date >= %s
+    JOIN athletes_user gu ON gu.id = gl.user_id
+    -- upcoming until the race day ends where the athlete is
+    WHERE gl.user_id IN (SELECT user_id FROM page)
+      AND gl.race_date >= (%s::timestamptz AT TIME ZONE COALESCE(NULLIF(gu.timezone, ''), 'UTC'))::date
     GROUP BY gl.user_id
   ) gs ON gs.user_id = p.user_id
 ) x)
@@ -308,10 +224,11 @@ def _page_json(
         organization.pk,  # groups
         now,  # each athlete's local today, for the plan week
         organization.pk,  # plans
-        now.date(),  # goals from today on
+        now,  # each athlete's local today, for upcoming goals
     ]
     sql = PAGE_JSON.format(members=members_sql)
-    with connection.cursor() as cursor:
+    # Through the router, like every analytics read (the replica inside analytics_reads()).
+    with connections[memberships.db].cursor() as cursor:
         cursor.execute(sql, params)
         total, stale_ids, text = cursor.fetchone()
     return total, stale_ids, text
@@ -336,91 +253,6 @@ def _stale() -> ExpressionWrapper:
         | ~Q(user__snapshot__as_of=local)
     )
     return ExpressionWrapper(stale, output_field=BooleanField())
-
-
-def stale_athletes(memberships: QuerySet[Membership]) -> tuple[list[int], int]:
-    """(ids of athletes whose snapshot is missing or stale, how many athletes in all), for
-    databases other than PostgreSQL (the SQLite development database), where the page
-    statement does this in SQL."""
-    states = list(
-        memberships.values_list(
-            "user_id",
-            "user__data_version",
-            "user__timezone",
-            "user__snapshot__source_version",
-            "user__snapshot__as_of",
-        )
-    )
-    stale_ids = [
-        user_id
-        for user_id, version, tz_name, snapshot_version, as_of in states
-        if snapshot_version != version or as_of != local_today(tz_name)
-    ]
-    return stale_ids, len(states)
-
-
-def local_today(tz_name: str) -> date:
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(tz_name or "UTC")).date()
-
-
-def _grouped(rows: Any) -> dict[int, list[tuple[Any, ...]]]:
-    """(key, *values) rows to {key: [values, …]} in their order."""
-    out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for key, *values in rows:
-        out[key].append(tuple(values))
-    return out
-
-
-def athlete_row(
-    row: dict[str, Any],
-    labels: dict[int, list[tuple[Any, ...]]],
-    groups: dict[int, list[tuple[Any, ...]]],
-    plans: dict[int, list[tuple[Any, ...]]],
-    goals: dict[int, list[tuple[Any, ...]]],
-) -> dict[str, Any]:
-    user_id = row["user_id"]
-    today = local_today(row["user__timezone"])
-    member_groups = groups.get(user_id, [])
-    coach_name = row["assigned_coach__display_name"] or row["assigned_coach__username"]
-    return {
-        "user_id": row["user__public_id"],
-        "username": row["user__username"],
-        "display_name": row["user__display_name"],
-        "profile_image": row["user__profile_image_url"] or None,
-        "email": row["user__email"],
-        "timezone": row["user__timezone"] or "UTC",
-        "unit_system": row["user__unit_system"] or "metric",
-        "assigned_coach_id": row["assigned_coach__public_id"],
-        "assigned_coach_name": coach_name,
-        "groups": [name for name, _ in member_groups],
-        "group_ids": [public_id for _, public_id in member_groups],
-        "labels": [name for (name,) in labels.get(row["id"], [])],
-        "current_plans": [
-            {
-                "plan_instance_id": public_id,
-                "name": name,
-                "status": status,
-                "start_date": start_date,
-                "current_week": current_week(start_date, today, total_weeks),
-                "total_weeks": total_weeks,
-            }
-            for public_id, name, status, start_date, total_weeks in plans.get(user_id, [])
-        ],
-        "current_goals": {
-            "races": [
-                {
-                    "goal_id": public_id,
-                    "race_name": race_name,
-                    "race_date": race_date,
-                    "distance": distance,
-                    "goal_time": format_duration(goal_time) if goal_time else None,
-                }
-                for public_id, race_name, race_date, distance, goal_time in goals.get(user_id, [])
-            ]
-        },
-        "has_push_token": bool(row["user__push_token"]),
-        "metrics": row["metrics"],
-    }
 
 
 def roster_filters(
@@ -469,7 +301,7 @@ def athlete_profile(user: User, *, refresh: bool) -> dict[str, Any]:
 
     snapshot = fresh_snapshots([user], force=refresh)[user.pk]
     data = snapshot.data
-    today = timezone.now().astimezone(user.tz).date()
+    today = local_today(user.tz)
     plans = plan_instances_data(
         with_plan(
             PlanInstance.objects.filter(

@@ -12,31 +12,19 @@ from typing import Any, Protocol
 
 from django.db import connections
 from django.db.models import Avg, Count, DateField, F, Max, Min, Q, Sum
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
+from astral.localtime import local_midnight
 from athletes.models import Activity, HealthMetric, User
 
 PACE_ZONES = [f"pace_z{i}_time" for i in range(1, 6)]
 SUM_FIELDS = ["distance", "duration", "training_load", "calories", "elevation_gain", *PACE_ZONES]
 
 
-def local_midnight(day: date, tz: tzinfo) -> datetime:
-    """The instant a local day starts (DST-safe: a local day may last 23 or 25 hours)."""
-    return datetime.combine(day, time.min, tzinfo=tz)
-
-
-def _bucket(granularity: str, tz: tzinfo) -> Any:
-    if granularity == "day":
-        return TruncDate("start_time", tzinfo=tz)
-    if granularity == "week":
-        return TruncWeek("start_time", tzinfo=tz, output_field=DateField())
-    return TruncMonth("start_time", tzinfo=tz, output_field=DateField())
-
-
-def _sums() -> dict[str, Any]:
-    sums = {name: Coalesce(Sum(name), 0.0) for name in SUM_FIELDS}
-    sums["runs"] = Count("id")
-    return sums
+def _read_alias() -> str:
+    """The connection analytics reads use: the replica inside `analytics_reads()` when one
+    is configured (astral/db.py), else the primary."""
+    return Activity.objects.db
 
 
 def activity_buckets(
@@ -49,30 +37,11 @@ def activity_buckets(
     sport: str | None = None,
 ) -> dict[date, dict[str, float]]:
     """Totals per local day/ISO week/month for activities starting in [start, end)."""
-    alias = Activity.objects.all().db
-    if connections[alias].vendor == "postgresql":
-        rows = _activity_buckets_sql(
-            alias, user, start, end, tz, granularity, sport, SUM_FIELDS, rounded=False
-        )
-        names = [*SUM_FIELDS, "runs"]
-        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
-    return _activity_buckets_orm(user, start, end, tz, granularity, sport)
-
-
-def _activity_buckets_orm(
-    user: User, start: datetime, end: datetime, tz: tzinfo, granularity: str, sport: str | None
-) -> dict[date, dict[str, float]]:
-    """`activity_buckets` through the ORM, for databases other than PostgreSQL."""
-    queryset = Activity.objects.filter(user=user, start_time__gte=start, start_time__lt=end)
-    if sport:
-        queryset = queryset.filter(sport=sport)
-    rows = (
-        queryset.annotate(bucket=_bucket(granularity, tz))
-        .values("bucket")
-        .annotate(**_sums())
-        .order_by()
+    rows = _activity_buckets_sql(
+        user, start, end, tz, granularity, sport, SUM_FIELDS, rounded=False
     )
-    return {row.pop("bucket"): row for row in rows}
+    names = [*SUM_FIELDS, "runs"]
+    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
 
 
 _TRUNC = {"day": "day", "week": "week", "month": "month"}
@@ -92,30 +61,12 @@ def bucket_points(
     user: User, *, start: datetime, end: datetime, tz: tzinfo, granularity: str, columns: list[str]
 ) -> dict[date, tuple[Any, ...]]:
     """Per bucket, the row a chart point is made of: (bucket, *sums of `columns` to one
-    decimal, count). The rounding is `round(x * 10) / 10` in both paths (half to even, as
-    PostgreSQL's `round` of a double), done by PostgreSQL where it is much cheaper."""
-    alias = Activity.objects.db_manager().db
-    if connections[alias].vendor == "postgresql":
-        rows = _activity_buckets_sql(
-            alias, user, start, end, tz, granularity, None, columns, rounded=True
-        )
-        return {row[0]: tuple(row) for row in rows}
-    return _bucket_points_orm(user, start, end, tz, granularity, columns)
-
-
-def _bucket_points_orm(
-    user: User, start: datetime, end: datetime, tz: tzinfo, granularity: str, columns: list[str]
-) -> dict[date, tuple[Any, ...]]:
-    """`bucket_points` through the ORM, for databases other than PostgreSQL."""
-    buckets = _activity_buckets_orm(user, start, end, tz, granularity, None)
-    return {
-        day: (day, *(round(row[c] * 10) / 10 for c in columns), int(row["runs"]))
-        for day, row in buckets.items()
-    }
+    decimal, count), rounded by PostgreSQL (half to even, as its `round` of a double)."""
+    rows = _activity_buckets_sql(user, start, end, tz, granularity, None, columns, rounded=True)
+    return {row[0]: tuple(row) for row in rows}
 
 
 def _activity_buckets_sql(
-    alias: str,
     user: User,
     start: datetime,
     end: datetime,
@@ -139,7 +90,7 @@ def _activity_buckets_sql(
         + " GROUP BY 1"
     )
     params: list[Any] = [zone_param, user.pk, start, end, *([sport] if sport else [])]
-    with connections[alias].cursor() as cursor:
+    with connections[_read_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -214,15 +165,6 @@ def activity_bounds(user: User) -> tuple[datetime | None, datetime | None]:
     return row["first"], row["last"]
 
 
-def _between_local_days(ids: list[int], tz: tzinfo, first: date, last: date) -> Any:
-    """These athletes' activities from local midnight of `first` to the end of `last`."""
-    return Activity.objects.filter(
-        user_id__in=ids,
-        start_time__gte=local_midnight(first, tz),
-        start_time__lt=local_midnight(last + timedelta(days=1), tz),
-    )
-
-
 class Timezoned(Protocol):
     """A user model instance, or any lighter record of one (analytics.groups.Athlete)."""
 
@@ -251,40 +193,6 @@ def daily_totals_by_user(
 
     One query per distinct time zone among the users (a club has few), never per user.
     """
-    by_tz = users_by_timezone(users)
-    alias = Activity.objects.all().db
-    if connections[alias].vendor == "postgresql":
-        return _daily_totals_sql(alias, by_tz, first, last, fields)
-    return _daily_totals_orm(by_tz, first, last, fields)
-
-
-def _daily_totals_orm(
-    by_tz: dict[str, list[int]], first: date, last: date, fields: tuple[str, ...]
-) -> dict[int, dict[date, dict[str, float]]]:
-    """`daily_totals_by_user` through the ORM, for databases other than PostgreSQL: one
-    query per time zone."""
-    out: dict[int, dict[date, dict[str, float]]] = defaultdict(dict)
-    sums: dict[str, Any] = {name: Coalesce(Sum(name), 0.0) for name in fields}
-    sums["runs"] = Count("id")
-    for tz_name, ids in by_tz.items():
-        tz = zoneinfo.ZoneInfo(tz_name)
-        rows = (
-            _between_local_days(ids, tz, first, last)
-            .annotate(day=TruncDate("start_time", tzinfo=tz))
-            .values("user_id", "day")
-            .annotate(**sums)
-            .order_by()
-        )
-        for row in rows:
-            out[row.pop("user_id")][row.pop("day")] = row
-    return out
-
-
-def _daily_totals_sql(
-    alias: str, by_tz: dict[str, list[int]], first: date, last: date, fields: tuple[str, ...]
-) -> dict[int, dict[date, dict[str, float]]]:
-    """`daily_totals_by_user` as plain statements: the snapshot refresh reads a year of days
-    for every athlete, and the ORM's per-value conversion was most of its time."""
     for name in fields:
         if name not in SUM_FIELDS:
             raise ValueError(f"not a summable activity column: {name}")
@@ -296,8 +204,8 @@ def _daily_totals_sql(
     )
     names = [*fields, "runs"]
     out: dict[int, dict[date, dict[str, float]]] = defaultdict(dict)
-    with connections[alias].cursor() as cursor:
-        for tz_name, ids in by_tz.items():
+    with connections[_read_alias()].cursor() as cursor:
+        for tz_name, ids in users_by_timezone(users).items():
             tz = zoneinfo.ZoneInfo(tz_name)
             start = local_midnight(first, tz)
             end = local_midnight(last + timedelta(days=1), tz)
@@ -367,48 +275,13 @@ def periods_totals_by_user(
     users: Iterable[Timezoned], periods: Sequence[tuple[date, date]]
 ) -> list[dict[int, tuple[float, int]]]:
     """The same for several periods of local days at once (this week and last), each summed
-    with a FILTER: one row per user; on PostgreSQL one query whatever the time zones (each
-    athlete's local bounds computed once per athlete), elsewhere one per time zone."""
-    alias = Activity.objects.all().db
-    if connections[alias].vendor == "postgresql":
-        return _periods_totals_sql(alias, list(users), periods)
-    return _periods_totals_orm(users, periods)
-
-
-def _periods_totals_orm(
-    users: Iterable[Timezoned], periods: Sequence[tuple[date, date]]
-) -> list[dict[int, tuple[float, int]]]:
-    """`periods_totals_by_user` through the ORM, for databases other than PostgreSQL: one
-    query per time zone."""
-    out: list[dict[int, tuple[float, int]]] = [{} for _ in periods]
-    for tz_name, ids in users_by_timezone(users).items():
-        tz = zoneinfo.ZoneInfo(tz_name)
-        sums: dict[str, Any] = {}
-        for index, (first, last) in enumerate(periods):
-            inside = Q(
-                start_time__gte=local_midnight(first, tz),
-                start_time__lt=local_midnight(last + timedelta(days=1), tz),
-            )
-            sums[f"total_{index}"] = Sum("distance", filter=inside)
-            sums[f"runs_{index}"] = Count("id", filter=inside)
-        rows = (
-            _between_local_days(
-                ids, tz, min(f for f, _ in periods), max(last for _, last in periods)
-            )
-            .values("user_id")
-            .annotate(**sums)
-            .order_by()
-        )
-        for row in rows:
-            for index, totals in enumerate(out):
-                runs = row[f"runs_{index}"]
-                if runs:
-                    totals[row["user_id"]] = (row[f"total_{index}"] or 0.0, runs)
-    return out
+    with a FILTER: one row per user, one query whatever the time zones (each athlete's local
+    bounds computed once per athlete)."""
+    return _periods_totals_sql(list(users), periods)
 
 
 def _periods_totals_sql(
-    alias: str, users: list[Timezoned], periods: Sequence[tuple[date, date]]
+    users: list[Timezoned], periods: Sequence[tuple[date, date]]
 ) -> list[dict[int, tuple[float, int]]]:
     """One scan of the activities in the widest window for a whole club (it was one scan
     per time zone, four for the benchmark's club), bounded per athlete by local midnights."""
@@ -441,7 +314,7 @@ def _periods_totals_sql(
     earliest = min(first for first, _ in periods) - timedelta(days=1)
     latest = max(last for _, last in periods) + timedelta(days=2)
     params += [local_midnight(earliest, UTC), local_midnight(latest, UTC)]
-    with connections[alias].cursor() as cursor:
+    with connections[_read_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         for user_id, *values in cursor.fetchall():
             for index, totals in enumerate(out):

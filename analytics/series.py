@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from django.utils import timezone
 
 from analytics import selectors
+from astral.localtime import local_date, local_today
 from athletes.models import User
 
 HISTORY_DAYS = 365
@@ -38,7 +39,7 @@ def load_many(
     """Series for each user, each in their own time zone and local today."""
     if not users:
         return {}
-    todays = today_for or {u.pk: timezone.now().astimezone(u.tz).date() for u in users}
+    todays = today_for or {u.pk: local_today(u.tz) for u in users}
     last = max(todays.values())
     first = min(todays.values()) - timedelta(days=HISTORY_DAYS)
     ids = [u.pk for u in users]
@@ -72,7 +73,7 @@ def load_many(
             tz=user.tz,
             daily=daily.get(user.pk, {}),
             readings=readings.get(user.pk, {}),
-            first_activity_day=first_start.astimezone(user.tz).date() if first_start else None,
+            first_activity_day=local_date(first_start, user.tz) if first_start else None,
             last_activity_at=last_start,
             recent=recent.get(user.pk, []),
         )
@@ -90,6 +91,6 @@ def load_series(user: User, *, tz: tzinfo, today: date) -> AthleteSeries:
         tz=tz,
         daily=daily,
         readings=readings,
-        first_activity_day=first_start.astimezone(tz).date() if first_start else None,
+        first_activity_day=local_date(first_start, tz) if first_start else None,
         last_activity_at=last_start,
     )

@@ -12,8 +12,9 @@ from analytics.metrics import rolling
 from analytics.metrics.formatting import avg_pace
 from analytics.metrics.rolling import days_between, iso_week_start
 from analytics.metrics.streaks import streaks
-from analytics.selectors import PACE_ZONES, local_midnight
+from analytics.selectors import PACE_ZONES
 from analytics.series import AthleteSeries
+from astral.localtime import local_date, local_midnight
 from athletes.models import User
 
 BUCKET_METRICS = ["distance", "duration", "calories", "elevation_gain", *PACE_ZONES]
@@ -125,7 +126,7 @@ def running_stats(
     user: User, *, start: datetime, end: datetime, range_type: str, tz: tzinfo
 ) -> list[dict[str, Any]]:
     granularity = RANGE_GRANULARITY[range_type]
-    first_day = start.astimezone(tz).date()
+    first_day = local_date(start, tz)
     last_day = (end - timedelta(microseconds=1)).astimezone(tz).date()
     if range_type == "weekly":
         last_day = first_day + timedelta(days=6)

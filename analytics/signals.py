@@ -22,8 +22,7 @@ def _user_changed(sender: Any, instance: User, **kwargs: Any) -> None:
     from athletes.services import organizations_of
 
     cache.invalidate(
-        [cache.token("user", instance.pk)]
-        + [cache.token("org", pk) for pk in organizations_of([instance.pk])]
+        [cache.athlete(instance.pk)] + [cache.org(pk) for pk in organizations_of([instance.pk])]
     )
 
 
@@ -33,11 +32,9 @@ def _organization_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
         hashes = ApiKey.objects.filter(organization_id=instance.pk).values_list(
             "key_hash", flat=True
         )
-        cache.invalidate(
-            [cache.token("org", instance.pk)] + [cache.token("apikey", h) for h in hashes]
-        )
+        cache.invalidate([cache.org(instance.pk)] + [cache.apikey(h) for h in hashes])
     else:
-        cache.invalidate([cache.token("org", instance.organization_id)])
+        cache.invalidate([cache.org(instance.organization_id)])
 
 
 def _members_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -52,7 +49,7 @@ def _members_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 def _api_key_changed(sender: Any, instance: ApiKey, **kwargs: Any) -> None:
     if kwargs.get("update_fields") == frozenset({"last_used_at"}):
         return
-    cache.invalidate([cache.token("apikey", instance.key_hash)])
+    cache.invalidate([cache.apikey(instance.key_hash)])
 
 
 def connect() -> None:

@@ -26,6 +26,7 @@ from analytics.metrics.quality import data_quality
 from analytics.metrics.streaks import streaks
 from analytics.models import AthleteSnapshot
 from analytics.series import AthleteSeries, load_many
+from astral.localtime import local_date, local_today
 from athletes.models import Integration, User
 
 logger = logging.getLogger(__name__)
@@ -61,11 +62,11 @@ def _activity_insights(series: AthleteSeries, units: str) -> list[dict[str, Any]
     recent = series.recent
     out = []
     for activity in recent[:5]:
-        day = activity.start_time.astimezone(series.tz).date()
+        day = local_date(activity.start_time, series.tz)
         window = [
             a
             for a in recent
-            if day - timedelta(days=28) <= a.start_time.astimezone(series.tz).date() < day
+            if day - timedelta(days=28) <= local_date(a.start_time, series.tz) < day
         ]
         # "Longest run in 4 weeks" only when there are 4 weeks of history to compare with.
         longest = (
@@ -216,7 +217,7 @@ def roster_summary(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _local_today(user: User) -> date:
-    return timezone.now().astimezone(user.tz).date()
+    return local_today(user.tz)
 
 
 def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:

@@ -8,10 +8,9 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from datetime import timezone as dt_timezone
 from typing import Any
 
-from django.utils import timezone
-
 from astral.api.errors import ApiError
 from astral.api.params import date_param, int_param, timezone_value
+from astral.localtime import local_today as local_today  # re-exported for the views
 from athletes.models import User
 
 MAX_DATE_RANGE_DAYS = 400
@@ -34,10 +33,6 @@ def tz_label(tz: tzinfo) -> str:
     if isinstance(tz, zoneinfo.ZoneInfo):
         return tz.key
     return str(tz.tzname(None))
-
-
-def local_today(tz: tzinfo) -> date:
-    return timezone.now().astimezone(tz).date()
 
 
 def date_range(params: Mapping[str, Any]) -> tuple[date, date]:

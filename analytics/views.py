@@ -9,10 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from analytics import groups
 from analytics.metrics.rolling import iso_week_start
+from astral.localtime import local_today
 from athletes.views import Units, sidebar
 from organizations.access import can_coach
 from organizations.models import Group
@@ -32,7 +32,7 @@ def _date(text: str | None) -> date | None:
 
 def _period(request: HttpRequest) -> tuple[str, date, date, str | None]:
     period = request.GET.get("period", "7")
-    today = timezone.now().date()
+    today = local_today(request.user.tz)
     if period == "custom":
         first, last = _date(request.GET.get("from")), _date(request.GET.get("to"))
         if first and last and first <= last and (last - first).days <= MAX_CUSTOM_DAYS:
@@ -66,7 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not group_list:
         return render(request, "analytics/dashboard.html", context)
     if tab == "overview":
-        week = _date(request.GET.get("week")) or timezone.now().date()
+        week = _date(request.GET.get("week")) or local_today(request.user.tz)
         monday = iso_week_start(week)
         chosen = next((g for g in group_list if g.public_id == request.GET.get("group")), None)
         overview = groups.group_overview(

@@ -1,7 +1,7 @@
 """The only module that touches the cache.
 
-Every cached value depends on a few *generation tokens* (`token("user", pk)`,
-`token("org", pk)`, `token("apikey", key_hash)`): random strings held in the cache itself.
+Every cached value depends on a few *generation tokens*, named by what they stand for
+(`athlete(pk)`, `org(pk)`, `apikey(key_hash)`): random strings held in the cache itself.
 A value is stored together with the tokens it was computed under, and read back in the same
 round trip as their current values; it is served only if they all still match. A write
 invalidates by deleting the tokens it affects, once inside the transaction and again after
@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -49,9 +50,35 @@ def access_key(org_pk: int, user_id: str) -> str:
     return make_key("access", org_pk, params={"user": user_id})
 
 
-def token(kind: str, ident: Any) -> str:
-    """The name of a generation token: what a cached value depends on."""
-    return make_key("gen", kind, ident)
+def apikey_entry(key_hash: str) -> str:
+    """Where an API key's row is cached for its sign-in."""
+    return make_key("apikey", key_hash)
+
+
+def apikey_used(key_hash: str) -> str:
+    """Set for a minute each time a key's use is recorded."""
+    return make_key("apikey-used", key_hash)
+
+
+def front_entry(key_hash: str, path: str, query: str, gzipped: bool) -> str:
+    """Where a key's repeated GET is answered from (astral/api/front.py)."""
+    return make_key("front", key_hash, params={"path": path, "query": query, "gz": gzipped})
+
+
+# What a cached answer depends on: the generation tokens a write replaces.
+def athlete(pk: int) -> str:
+    """An athlete's data, profile and settings."""
+    return make_key("gen", "user", pk)
+
+
+def org(pk: int) -> str:
+    """An organization: its members, their data, memberships, groups and labels."""
+    return make_key("gen", "org", pk)
+
+
+def apikey(key_hash: str) -> str:
+    """An API key (revoking it replaces this)."""
+    return make_key("gen", "apikey", key_hash)
 
 
 def invalidate(names: Iterable[str]) -> None:
@@ -69,10 +96,12 @@ def _after_commit(names: list[str]) -> None:
     _delete_many(names)
     if settings.ASTRAL_ANALYTICS_DB is None:
         return
-    from analytics.tasks import forget_cache_tokens
-
-    try:
-        forget_cache_tokens.apply_async((names,), countdown=settings.ASTRAL_REPLICA_LAG_SECONDS)
+    try:  # by name: the task (analytics.tasks.forget_cache_tokens) calls `forget` below
+        current_app.send_task(
+            "analytics.tasks.forget_cache_tokens",
+            (names,),
+            countdown=settings.ASTRAL_REPLICA_LAG_SECONDS,
+        )
     except Exception:  # a lost broker never fails a write; the answers' TTL bounds the rest
         logger.warning("could not schedule the replica-lag invalidation", exc_info=True)
 

@@ -1,5 +1,13 @@
+"""The admin for staff. Edits of an athlete's data here change cached answers and snapshots
+exactly as the API's writes do (`athlete_data_changed`)."""
+
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 
 from athletes.models import (
     Activity,
@@ -12,6 +20,34 @@ from athletes.models import (
     PlannedWorkout,
     User,
 )
+from athletes.services import athlete_data_changed
+
+
+class AthleteDataAdmin(admin.ModelAdmin):
+    """For models whose rows are an athlete's data (`user_id`); the admin runs each change
+    in a transaction, so the invalidation commits with it."""
+
+    def athletes_of(self, objects: Iterable[Any]) -> set[int]:
+        return {obj.user_id for obj in objects}
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before = self.athletes_of(type(obj).objects.filter(pk=obj.pk)) if change else set()
+        super().save_model(request, obj, form, change)
+        athlete_data_changed(before | self.athletes_of([obj]))
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        athlete_data_changed(self.athletes_of([form.instance]))
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        athletes = self.athletes_of([obj])
+        super().delete_model(request, obj)
+        athlete_data_changed(athletes)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        athletes = self.athletes_of(queryset)
+        super().delete_queryset(request, queryset)
+        athlete_data_changed(athletes)
 
 
 @admin.register(User)
@@ -64,7 +100,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(AthleteDataAdmin):
     list_display = (
         "public_id",
         "user",
@@ -84,7 +120,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(HealthMetric)
-class HealthMetricAdmin(admin.ModelAdmin):
+class HealthMetricAdmin(AthleteDataAdmin):
     list_display = ("user", "date", "resting_hr", "hrv", "vo2_max", "recovery_score")
     list_filter = ("date", "user__memberships__organization")
     search_fields = ("user__username", "user__email")
@@ -102,7 +138,7 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(AthleteDataAdmin):
     list_display = ("race_name", "user", "race_date", "distance", "goal_time")
     list_filter = ("race_date",)
     search_fields = ("race_name", "user__username", "user__email")
@@ -115,15 +151,21 @@ class PlannedWorkoutInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(AthleteDataAdmin):
+    """A plan's weeks change the compliance and current week of everyone following it."""
+
     list_display = ("name", "organization", "total_weeks", "created_at")
     list_filter = ("organization",)
     search_fields = ("name", "public_id")
     inlines = [PlannedWorkoutInline]
 
+    def athletes_of(self, objects: Iterable[Any]) -> set[int]:
+        plans = [obj.pk for obj in objects if obj.pk]
+        return set(PlanInstance.objects.filter(plan_id__in=plans).values_list("user_id", flat=True))
+
 
 @admin.register(PlanInstance)
-class PlanInstanceAdmin(admin.ModelAdmin):
+class PlanInstanceAdmin(AthleteDataAdmin):
     list_display = ("public_id", "plan", "user", "start_date", "status")
     list_filter = ("status", "plan__organization")
     search_fields = ("user__username", "user__email", "plan__name")

@@ -37,9 +37,7 @@ def athlete_data_changed(user_ids: Iterable[int]) -> None:
         return
     org_ids = organizations_of(ids)
     User.objects.filter(pk__in=ids).update(data_version=F("data_version") + 1)
-    cache.invalidate(
-        [cache.token("user", pk) for pk in ids] + [cache.token("org", pk) for pk in org_ids]
-    )
+    cache.invalidate([cache.athlete(pk) for pk in ids] + [cache.org(pk) for pk in org_ids])
     transaction.on_commit(lambda: enqueue_snapshot_refresh(ids))
 
 
@@ -334,7 +332,5 @@ def user_delete(*, user: User) -> None:
     transaction, so a coach loses sight of them at once."""
     with transaction.atomic():
         org_ids = organizations_of([user.pk])
-        cache.invalidate(
-            [cache.token("user", user.pk)] + [cache.token("org", pk) for pk in org_ids]
-        )
+        cache.invalidate([cache.athlete(user.pk)] + [cache.org(pk) for pk in org_ids])
         user.delete()

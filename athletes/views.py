@@ -4,7 +4,8 @@ They read the same services as the API (one computation, two faces)."""
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
+import zoneinfo
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from analytics.metrics.vdot import predict_race_seconds
 from analytics.series import load_series
 from astral.api.errors import ApiError
 from astral.api.pagination import Page
+from astral.localtime import local_date, local_today
 from athletes import files
 from athletes import services as athlete_services
 from athletes.models import Activity, User
@@ -154,8 +156,16 @@ def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
         "hrv_trend": trend,
         "flags": metrics["attention_signals"]["flags"],
         "last_activity_at": metrics.get("last_activity_at"),
+        "last_activity_day": _athlete_day(metrics.get("last_activity_at"), athlete["timezone"]),
         "plan": athlete["current_plans"][0] if athlete["current_plans"] else None,
     }
+
+
+def _athlete_day(instant: str | None, tz_name: str) -> date | None:
+    """The athlete's own calendar date of an instant (never the UTC date)."""
+    if not instant:
+        return None
+    return local_date(datetime.fromisoformat(instant), zoneinfo.ZoneInfo(tz_name))
 
 
 @login_required
@@ -220,7 +230,7 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
     units = Units(request.user.units)
     profile = roster.athlete_profile(athlete, refresh=False)
     tz = athlete.tz
-    today = timezone.now().astimezone(tz).date()
+    today = local_today(tz)
     chart_data = services.charts(load_series(athlete, tz=tz, today=today))
     health_view = request.GET.get("health", "day")
     if health_view not in HEALTH_VIEWS:

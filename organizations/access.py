@@ -126,7 +126,7 @@ def _resolve_for_key(caller: Caller, organization: Organization, user_id: str, f
     nothing in the organization changed (any change to its members or their data, and any
     membership change, replaces the organization's token)."""
     entry = cache.access_key(organization.pk, user_id)
-    lookup = cache.fetch(entry, [cache.token("org", organization.pk)], known=caller.prefetched)
+    lookup = cache.fetch(entry, [cache.org(organization.pk)], known=caller.prefetched)
     if lookup.hit and isinstance(lookup.value, User):
         return lookup.value
     athlete = _resolve_checked(caller, user_id, field)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from organizations.models import ApiKey, Group, Label, Membership, Organization
+from organizations.models import ApiKey, Group, Invitation, Label, Membership, Organization
 
 
 class MembershipInline(admin.TabularInline):
@@ -47,3 +47,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ("name", "organization", "prefix", "created_at", "last_used_at", "revoked_at")
     list_filter = ("organization",)
     readonly_fields = ("public_id", "prefix", "key_hash", "created_at", "last_used_at")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "organization", "role", "status", "sent_at", "expires_at")
+    list_filter = ("status", "role", "organization")
+    search_fields = ("email", "public_id", "organization__name")
+    readonly_fields = ("public_id", "token_hash", "created_at", "answered_at", "answered_by")
+    raw_id_fields = ("assigned_coach", "invited_by")

@@ -9,14 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from astral import cache
-from astral.api.auth import hash_api_key
+from astral.api.keys import hash_api_key
 from organizations.models import ApiKey, Label, Membership, Organization, Role
 
 
 def organization_changed(organization: Organization) -> None:
     """Every cached answer about the organization (its roster, its athletes' access) is
     replaced, at once and again on commit."""
-    cache.invalidate([cache.token("org", organization.pk)])
+    cache.invalidate([cache.org(organization.pk)])
 
 
 def api_key_revoke(*, organization: Organization, key_id: str) -> bool:
@@ -30,7 +30,7 @@ def api_key_revoke(*, organization: Organization, key_id: str) -> bool:
         if key is None:
             return False
         ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
-        cache.invalidate([cache.token("apikey", key.key_hash)])
+        cache.invalidate([cache.apikey(key.key_hash)])
     return True
 
 

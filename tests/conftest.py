@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -24,14 +25,17 @@ ACTIVITY_FILES = (
 )
 
 
-def pytest_configure(config: Any) -> None:
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+UNIT = ROOT / "tests" / "unit"
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """The pure tests run anywhere; everything else needs the real services, loudly."""
+    needs_services = any(UNIT not in Path(item.path).parents for item in items)
+    if needs_services and not settings.ASTRAL_TEST_SERVICES:
         raise pytest.UsageError(
             "The suite runs on real PostgreSQL and Redis: use `make test` "
-            "(or set DATABASE_URL and REDIS_URL yourself)."
+            "(or set DATABASE_URL and REDIS_URL yourself; `pytest tests/unit` needs neither)."
         )
-    if not os.environ.get("REDIS_URL"):
-        raise pytest.UsageError("REDIS_URL is not set: use `make test`.")
 
 
 class Api:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.http import HttpResponse
@@ -205,7 +205,7 @@ class ActivityStatsView(AnalyticsView):
             ),
             refresh,
             request=request,
-            deps=[cache.token("user", athlete.pk)],
+            deps=[cache.athlete(athlete.pk)],
         )
 
 
@@ -242,7 +242,7 @@ class HealthMetricsView(AnalyticsView):
             ),
             refresh,
             request=request,
-            deps=[cache.token("user", athlete.pk)],
+            deps=[cache.athlete(athlete.pk)],
         )
 
 
@@ -279,7 +279,7 @@ class SeriesView(AnalyticsView):
             lambda: self.compute(load_series(athlete, tz=tz, today=today)),
             bool_param(request.query_params, "refresh"),
             request=request,
-            deps=[cache.token("user", athlete.pk)],
+            deps=[cache.athlete(athlete.pk)],
             valid_until=next_local_midnight(tz),
         )
 
@@ -315,7 +315,7 @@ class AthleteProfileView(AnalyticsView):
             lambda: roster.athlete_profile(athlete, refresh=refresh),
             refresh,
             request=request,
-            deps=[cache.token("user", athlete.pk)],
+            deps=[cache.athlete(athlete.pk)],
             valid_until=next_local_midnight(athlete.tz),
         )
 
@@ -388,7 +388,7 @@ class CoachAthletesMetricsView(AnalyticsView):
             lambda: roster.roster_page(organization, filters, page, raw_metrics=True),
             no_cache,
             request=request,
-            deps=[cache.token("org", organization.pk)],
+            deps=[cache.org(organization.pk)],
             valid_until=slot + timedelta(minutes=15),
         )
 
@@ -396,11 +396,17 @@ class CoachAthletesMetricsView(AnalyticsView):
 PERIODS = ["7", "14", "30", "custom"]
 
 
-def period_range(params: Any) -> tuple[date, date]:
+def viewer_today(request: Request) -> date:
+    """Today for whoever asks about a whole club: the signed-in coach's local day (an API
+    key has no place of its own: UTC)."""
+    user = caller_of(request).user
+    return local_today(user.tz if user is not None else UTC)
+
+
+def period_range(params: Any, today: date) -> tuple[date, date]:
     period = choice_param(params, "period", PERIODS, default="7") or "7"
     if period == "custom":
         return date_range(params)
-    today = timezone.now().date()
     return today - timedelta(days=int(period) - 1), today
 
 
@@ -411,7 +417,7 @@ class GroupOverviewView(AnalyticsView):
         params = request.query_params
         caller = caller_of(request)
         organization = default_coach_org(caller, str_param(params, "org_id", 32))
-        week = date_param(params, "week", default=timezone.now().date())
+        week = date_param(params, "week", default=viewer_today(request))
         group = None
         group_id = str_param(params, "group_id", 32)
         if group_id:
@@ -434,7 +440,7 @@ class GroupComparisonView(AnalyticsView):
     def get(self, request: Request) -> Response:
         params = request.query_params
         organization = default_coach_org(caller_of(request), str_param(params, "org_id", 32))
-        first, last = period_range(params)
+        first, last = period_range(params, viewer_today(request))
         return ok(groups.group_comparison(organization, first=first, last=last))
 
 
@@ -456,7 +462,7 @@ class GroupStatsView(AnalyticsView):
                 "PERMISSION_DENIED",
                 status=403,
             )
-        first, last = period_range(params)
+        first, last = period_range(params, viewer_today(request))
         return ok(groups.group_stats(group, first=first, last=last))
 
 

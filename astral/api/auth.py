@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -12,17 +11,9 @@ from rest_framework.request import Request
 
 from astral import cache
 from astral.api import front
+from astral.api.keys import hash_api_key
 
 LAST_USED = timedelta(seconds=60)
-
-
-def hash_api_key(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode()).hexdigest()
-
-
-def used_marker(key_hash: str) -> str:
-    """Set in the cache for a minute each time a key's use is recorded."""
-    return cache.make_key("apikey-used", key_hash)
 
 
 class ApiKeyUser:
@@ -62,19 +53,19 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not raw:
             return None
         key_hash = hash_api_key(raw.strip())
-        entry = cache.make_key("apikey", key_hash)
-        used = used_marker(key_hash)
+        entry = cache.apikey_entry(key_hash)
+        used = cache.apikey_used(key_hash)
         # The organization's token too, when this process knows the key's organization:
         # read before anything else, it is what a repeated answer is stored under (front).
         org_pk = front.organization_of(key_hash)
-        org_token = cache.token("org", org_pk) if org_pk is not None else None
+        org_token = cache.org(org_pk) if org_pk is not None else None
         also = [used] if org_token is None else [used, org_token]
         # And the organization's access to the athlete asked about, so checking it costs no
         # second round trip (organizations.access).
         user_id = request.query_params.get("user_id") if request.method == "GET" else None
         if org_pk is not None and isinstance(user_id, str) and 0 < len(user_id) <= 32:
             also.append(cache.access_key(org_pk, user_id))
-        lookup = cache.fetch(entry, [cache.token("apikey", key_hash)], also=also)
+        lookup = cache.fetch(entry, [cache.apikey(key_hash)], also=also)
         extra = lookup.extra or {}
         key = lookup.value if lookup.hit else self.load(entry, key_hash, lookup.tokens)
         # Recorded on use, at a one-minute resolution so a busy integration is not a write

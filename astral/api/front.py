@@ -22,7 +22,7 @@ from datetime import datetime
 from django.http import HttpRequest, HttpResponse
 
 from astral import cache
-from astral.api import auth
+from astral.api.keys import hash_api_key
 
 PREFIX = "/api/v1/analytics/"
 SKIP = ("refresh=", "no_cache=")  # explicit recomputations always reach the view
@@ -72,11 +72,7 @@ def body_response(body: bytes, gzipped: bool) -> HttpResponse:
 
 
 def _entry_key(request: HttpRequest, key_hash: str, gzipped: bool) -> str:
-    return cache.make_key(
-        "front",
-        key_hash,
-        params={"path": request.path, "query": request.META.get("QUERY_STRING", ""), "gz": gzipped},
-    )
+    return cache.front_entry(key_hash, request.path, request.META.get("QUERY_STRING", ""), gzipped)
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -100,7 +96,7 @@ def store(request: HttpRequest, body: bytes, valid_until: datetime) -> None:
     if ttl <= 0:
         return
     key = _entry_key(request, use.key_hash, accepts_gzip(request))
-    cache.set_many({key: ((use.key_token, use.org_token), expires, body)}, ttl)
+    cache.store(key, (use.key_token, use.org_token), (expires, body), ttl)
     _stored_paths.add(request.path)
 
 
@@ -110,22 +106,21 @@ def lookup(request: HttpRequest) -> HttpResponse | None:
         return None
     if "HTTP_AUTHORIZATION" in request.META:
         return None  # a bearer token is tried first by the normal path: let it decide
-    key_hash = auth.hash_api_key(raw.strip())
+    key_hash = hash_api_key(raw.strip())
     org_pk = _organizations.get(key_hash)
     if org_pk is None:
         return None
     gzipped = accepts_gzip(request)
-    key = _entry_key(request, key_hash, gzipped)
-    key_token = cache.token("apikey", key_hash)
-    org_token = cache.token("org", org_pk)
-    used = auth.used_marker(key_hash)
-    found = cache.get_many([key, key_token, org_token, used])
-    entry = found.get(key)
-    if used not in found or not isinstance(entry, tuple) or len(entry) != 3:
-        return None  # nothing stored, or the key's use is due to be recorded
-    tokens, expires, body = entry
-    current = (found.get(key_token), found.get(org_token))
-    if None in current or tokens != current or time.time() >= expires:
+    used = cache.apikey_used(key_hash)
+    found = cache.fetch(
+        _entry_key(request, key_hash, gzipped),
+        [cache.apikey(key_hash), cache.org(org_pk)],
+        also=[used],
+    )
+    if not found.hit or used not in (found.extra or {}):
+        return None  # nothing valid stored, or the key's use is due to be recorded
+    expires, body = found.value
+    if time.time() >= expires:
         return None
     return body_response(body, gzipped)
 

@@ -1,3 +1,3 @@
-"""Settings read from the environment; `astral.settings.test` adjusts them for the suite."""
+"""Settings read from the environment; `astral.test_settings` adjusts them for the suite."""
 
 from astral.settings.base import *  # noqa: F403

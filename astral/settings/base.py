@@ -1,12 +1,14 @@
 """One settings module, configured from the environment (12-factor).
 
-Without any variable set the app runs on the embedded default: an SQLite file in the
-project, the in-process cache and Celery tasks run eagerly.
+`DATABASE_URL` names the PostgreSQL to use (`make run` starts an embedded one and sets it);
+without `REDIS_URL` the cache is in-process, and without `CELERY_BROKER_URL` Celery tasks
+run eagerly in the web process.
 """
 
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import environ
 
@@ -17,9 +19,14 @@ env = environ.Env()
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG and env.bool("DJANGO_REQUIRE_SECRET", default=False):
-        raise environ.ImproperlyConfigured("DJANGO_SECRET_KEY must be set")
-    # Development only: a fixed, clearly insecure key so `make run` works out of the box.
+    if not DEBUG:
+        # Sessions, tokens and reset links are signed with it: never run them on a known key.
+        raise environ.ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it to a long random value "
+            "(e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`), "
+            "or set DJANGO_DEBUG=1 for local development."
+        )
+    # Development only (debug on): a fixed, clearly insecure key so `make run` just works.
     SECRET_KEY = "django-insecure-astral-development-key-change-me-in-production-0123456789"  # noqa: S105
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
@@ -82,18 +89,24 @@ def _database(url: str) -> dict[str, Any]:
     than through the simple query protocol) and prepared statements after 5 uses on a
     connection (the roster's statement spent 2 of its 9 ms in the planner)."""
     database = env.db_url_config(url)
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise environ.ImproperlyConfigured(f"Astral runs on PostgreSQL only, not {url!r}.")
+    # A Unix socket folder, percent-encoded in the URL (`make run`'s embedded server).
+    database["HOST"] = unquote(database["HOST"])
     database["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     database["CONN_HEALTH_CHECKS"] = True
-    if database["ENGINE"] == "django.db.backends.postgresql":
-        database.setdefault("OPTIONS", {}).update(
-            options="-c jit=off", server_side_binding=True, prepare_threshold=5
-        )
+    database.setdefault("OPTIONS", {}).update(
+        options="-c jit=off", server_side_binding=True, prepare_threshold=5
+    )
     return database
 
 
-DATABASES = {
-    "default": _database(env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
-}
+if not env.str("DATABASE_URL", default=""):
+    raise environ.ImproperlyConfigured(
+        "DATABASE_URL is not set. `make run` starts an embedded PostgreSQL and sets it; "
+        "otherwise point it at a PostgreSQL, e.g. postgres://user@127.0.0.1:5432/astral."
+    )
+DATABASES = {"default": _database(env.str("DATABASE_URL"))}
 if env.str("DATABASE_REPLICA_URL", default=""):
     # The same options: analytics reads go there, the heaviest statements of all.
     DATABASES["replica"] = _database(env.str("DATABASE_REPLICA_URL"))
@@ -123,10 +136,6 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# The activity index covers its summed columns on PostgreSQL; on the embedded SQLite
-# default those columns are simply not part of the index, which is what we want.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 AUTH_USER_MODEL = "athletes.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -214,6 +223,24 @@ ASTRAL_ATTENTION = {
     "load_spike_min_history_days": 21,
     "min_readings_per_week": 3,
 }
+# E-mail (invitations, password reset): SMTP from EMAIL_URL (e.g. smtp+tls://user:pw@host:587)
+# or the usual EMAIL_HOST/EMAIL_PORT/...; without either, e-mails are printed to the console.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+elif env.str("EMAIL_HOST", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Astral <no-reply@astral.localhost>")
+# Where links in e-mails point (e.g. https://astral.example.com); default: the request's host.
+ASTRAL_BASE_URL = env.str("ASTRAL_BASE_URL", default="")
+
 ASTRAL_UPLOAD_MAX_BYTES = 25 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024

@@ -15,12 +15,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics.plans import plan_instances_data, with_plan
-from analytics.selectors import local_midnight
 from astral.api.errors import ApiError, first_error
 from astral.api.pagination import page_from, paginated
 from astral.api.params import bool_param, date_param
 from astral.api.responses import ok
 from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
+from astral.localtime import local_midnight
 from athletes import files, services, streams
 from athletes.api import serializers as s
 from athletes.api.representations import (

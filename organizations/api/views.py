@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Prefetch
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,13 +14,14 @@ from rest_framework.views import APIView
 
 from astral.api.errors import ApiError
 from astral.api.pagination import page_from, paginated
+from astral.api.params import choice_param
 from astral.api.responses import ok
 from astral.api.schema import PAGINATION, ApiDoc, query
 from athletes.api.serializers import StrictSerializer
 from athletes.api.views import require_user, validated
 from athletes.models import User
 from athletes.services import athlete_data_changed
-from organizations import services
+from organizations import invitations, services
 from organizations.access import (
     Caller,
     caller_of,
@@ -27,7 +29,16 @@ from organizations.access import (
     organization_coach,
     resolve_organization,
 )
-from organizations.models import ApiKey, Group, Label, Membership, Organization, Role
+from organizations.models import (
+    ApiKey,
+    Group,
+    Invitation,
+    InvitationStatus,
+    Label,
+    Membership,
+    Organization,
+    Role,
+)
 
 
 class OrganizationSerializer(StrictSerializer):
@@ -35,11 +46,16 @@ class OrganizationSerializer(StrictSerializer):
 
 
 class MemberSerializer(StrictSerializer):
+    """An invitation: remembered until accepted, then applied to the new membership."""
+
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices, default=Role.ATHLETE)
     assigned_coach_id = serializers.CharField(max_length=32, required=False, allow_null=True)
     labels = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=50
+    )
+    group_ids = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, max_length=50
     )
 
 
@@ -207,30 +223,172 @@ class MemberListView(APIView):
         return ok(paginated([member_data(m) for m in rows], total, page, key="members"))
 
     def post(self, request: Request, org_id: str) -> Response:
+        """Invites: nobody becomes a member without accepting (API.md, Organizations)."""
         caller = caller_of(request)
         organization = coach_org(caller, org_id)
         data = validated(MemberSerializer, request.data)
         if data["role"] != Role.ATHLETE:
             require_owner(caller, organization)
-        user = User.objects.filter(email__iexact=data["email"]).first()
-        if user is None:
-            raise ApiError(
-                "No user with this e-mail; they must register first.",
-                "NOT_FOUND",
-                field="email",
-                status=404,
-            )
-        if Membership.objects.filter(organization=organization, user=user).exists():
-            raise ApiError("This user is already a member.", "CONFLICT", field="email", status=409)
         coach = organization_coach(organization, data.get("assigned_coach_id"), "assigned_coach_id")
-        with transaction.atomic():
-            membership = Membership.objects.create(
-                organization=organization, user=user, role=data["role"], assigned_coach=coach
-            )
-            services.labels_set(membership=membership, names=data.get("labels", []))
-            services.organization_changed(organization)
-            athlete_data_changed([user.pk])
-        return ok(member_data(memberships_of(organization).get(pk=membership.pk)), status=201)
+        groups = organization_groups(organization, data.get("group_ids", []))
+        invitation = invitations.invitation_create(
+            organization=organization,
+            email=data["email"],
+            role=data["role"],
+            assigned_coach=coach,
+            labels=data.get("labels", []),
+            groups=groups,
+            invited_by=caller.user,
+            api_key=getattr(request.user, "api_key", None),
+            base_url=request.build_absolute_uri("/"),
+        )
+        return ok(invitation_data(invitation), status=201)
+
+
+def organization_groups(organization: Organization, group_ids: list[str]) -> list[Group]:
+    wanted = set(group_ids)
+    groups = list(Group.objects.filter(organization=organization, public_id__in=wanted))
+    if len(groups) != len(wanted):
+        raise ApiError("group_ids names a group not in this organization.", field="group_ids")
+    return groups
+
+
+def invitation_data(invitation: Invitation) -> dict[str, Any]:
+    """The same whether or not the address has an account: nothing about a user."""
+    return {
+        "invitation_id": invitation.public_id,
+        "org_id": invitation.organization.public_id,
+        "organization_name": invitation.organization.name,
+        "email": invitation.email,
+        "role": invitation.role,
+        "assigned_coach_id": invitation.assigned_coach.public_id
+        if invitation.assigned_coach
+        else None,
+        "labels": list(invitation.labels),
+        "group_ids": sorted(g.public_id for g in invitation.groups.all()),
+        "status": invitations.display_status(invitation),
+        "invited_by": invitations.inviter_name(invitation),
+        "sent_at": invitation.sent_at,
+        "expires_at": invitation.expires_at,
+    }
+
+
+def org_invitation(organization: Organization, invitation_id: str) -> Invitation:
+    invitation = (
+        Invitation.objects.select_related("organization", "assigned_coach", "invited_by")
+        .filter(organization=organization, public_id=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        raise ApiError("No such invitation.", "NOT_FOUND", status=404)
+    return invitation
+
+
+INVITATION_STATUSES = ["pending", "expired", "accepted", "declined", "revoked"]
+
+
+class OrgInvitationListView(APIView):
+    api_doc = {
+        "get": ApiDoc(
+            params=[query("status", enum=[*INVITATION_STATUSES, "all"]), *PAGINATION],
+            errors=(400, 403, 404),
+        )
+    }
+
+    def get(self, request: Request, org_id: str) -> Response:
+        """Pending invitations by default (`status=all` for every one), newest first."""
+        organization = coach_org(caller_of(request), org_id)
+        status = choice_param(
+            request.query_params, "status", [*INVITATION_STATUSES, "all"], default="pending"
+        )
+        queryset = Invitation.objects.filter(organization=organization)
+        now = timezone.now()
+        if status == "pending":
+            queryset = queryset.filter(status=InvitationStatus.PENDING, expires_at__gt=now)
+        elif status == "expired":
+            queryset = queryset.filter(status=InvitationStatus.PENDING, expires_at__lte=now)
+        elif status != "all":
+            queryset = queryset.filter(status=status)
+        page = page_from(request.query_params)
+        total = queryset.count()
+        rows = (
+            queryset.select_related("organization", "assigned_coach", "invited_by")
+            .prefetch_related("groups")
+            .order_by("-sent_at", "id")[page.offset : page.limit]
+        )
+        return ok(paginated([invitation_data(i) for i in rows], total, page, key="invitations"))
+
+
+class OrgInvitationDetailView(APIView):
+    api_doc = {"delete": ApiDoc(errors=(403, 404, 409))}
+
+    def delete(self, request: Request, org_id: str, invitation_id: str) -> Response:
+        """Revokes a pending invitation: its link stops working at once."""
+        organization = coach_org(caller_of(request), org_id)
+        invitation = org_invitation(organization, invitation_id)
+        invitations.invitation_revoke(invitation=invitation)
+        return ok(invitation_data(invitation))
+
+
+class OrgInvitationResendView(APIView):
+    api_doc = {"post": ApiDoc(errors=(403, 404, 409))}
+
+    def post(self, request: Request, org_id: str, invitation_id: str) -> Response:
+        """A new e-mail with a new link (the old one stops working) valid 7 more days."""
+        organization = coach_org(caller_of(request), org_id)
+        invitation = org_invitation(organization, invitation_id)
+        invitations.invitation_resend(
+            invitation=invitation, base_url=request.build_absolute_uri("/")
+        )
+        return ok(invitation_data(invitation))
+
+
+class MyInvitationListView(APIView):
+    api_doc = {"get": ApiDoc(errors=(403,))}
+
+    def get(self, request: Request) -> Response:
+        """The caller's invitations waiting for an answer."""
+        user = require_user(caller_of(request))
+        rows = invitations.pending_for(user)
+        return ok({"invitations": [invitation_data(i) for i in rows]})
+
+
+def my_invitation(user: User, invitation_id: str) -> Invitation:
+    """An invitation addressed to this user; any other is 404 (its existence is not theirs
+    to learn)."""
+    invitation = (
+        Invitation.objects.select_related("organization", "assigned_coach", "invited_by")
+        .filter(public_id=invitation_id, email=user.email.strip().lower())
+        .first()
+    )
+    if invitation is None:
+        raise ApiError("No such invitation.", "NOT_FOUND", status=404)
+    return invitation
+
+
+class InvitationAcceptView(APIView):
+    api_doc = {"post": ApiDoc(status=200, errors=(403, 404, 409, 410))}
+
+    def post(self, request: Request, invitation_id: str) -> Response:
+        """Joins the organization as invited. Only the invited person: never an API key."""
+        user = require_user(caller_of(request))
+        invitation = my_invitation(user, invitation_id)
+        membership = invitations.invitation_accept(invitation=invitation, user=user)
+        data = invitation_data(invitation)
+        data["membership"] = member_data(
+            memberships_of(invitation.organization).get(pk=membership.pk)
+        )
+        return ok(data)
+
+
+class InvitationDeclineView(APIView):
+    api_doc = {"post": ApiDoc(status=200, errors=(403, 404, 409))}
+
+    def post(self, request: Request, invitation_id: str) -> Response:
+        user = require_user(caller_of(request))
+        invitation = my_invitation(user, invitation_id)
+        invitations.invitation_decline(invitation=invitation, user=user)
+        return ok(invitation_data(invitation))
 
 
 def member_of(organization: Organization, user_id: str) -> Membership:

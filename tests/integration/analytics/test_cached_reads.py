@@ -13,7 +13,7 @@ from django.core.cache import cache as django_cache
 from django.utils import timezone
 
 from astral import cache
-from astral.api.auth import hash_api_key, used_marker
+from astral.api.keys import hash_api_key
 from organizations.models import ApiKey
 from tests.conftest import assert_error
 
@@ -123,7 +123,7 @@ def test_an_answer_computed_before_a_write_is_never_served_after_it():
     """The race the tokens close: a reader reads the tokens, then the database; a write
     commits in between; the reader stores what it computed from the old rows."""
     key = cache.make_key("test-answer", "race")
-    deps = [cache.token("user", 987654321)]
+    deps = [cache.athlete(987654321)]
     reader = cache.fetch(key, deps)
     assert not reader.hit
     cache.invalidate(deps)  # the write commits while the reader computes
@@ -181,6 +181,6 @@ def test_key_use_is_still_recorded_when_answers_come_from_the_cache(cast):
     poll(key, "/api/v1/analytics/athlete_profile", params)
     ApiKey.objects.filter(organization=cast.riverside).update(last_used_at=None)
     # A minute later the marker of the last recording has expired (its TTL in Redis).
-    django_cache.delete(used_marker(hash_api_key(cast.riverside_key)))
+    django_cache.delete(cache.apikey_used(hash_api_key(cast.riverside_key)))
     assert key.get("/api/v1/analytics/athlete_profile", params).status_code == 200
     assert ApiKey.objects.get(organization=cast.riverside).last_used_at is not None

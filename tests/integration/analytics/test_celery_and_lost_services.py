@@ -52,7 +52,7 @@ def worker(transactional_db):
     env = {
         **os.environ,
         # The test settings, so the worker shares the test cache's key prefix.
-        "DJANGO_SETTINGS_MODULE": "astral.settings.test",
+        "DJANGO_SETTINGS_MODULE": "astral.test_settings",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
     }
     artifacts = Path(os.environ.get("ASTRAL_TEST_ARTIFACTS", ROOT / "test-output"))
@@ -229,7 +229,7 @@ def test_with_a_replica_answers_are_invalidated_again_once_it_has_replayed(cast,
     assert wait_for(lambda: bool(celery_app.control.ping(timeout=0.5))), "no worker answered"
     settings.ASTRAL_ANALYTICS_DB = "replica"
     settings.ASTRAL_REPLICA_LAG_SECONDS = 1
-    name = cache.token("user", cast.alice.pk)
+    name = cache.athlete(cast.alice.pk)
     with transaction.atomic():
         cache.invalidate([name])
     time.sleep(0.3)  # the commit's own invalidation is long done
