@@ -18,6 +18,7 @@ from analytics import views as analytics_views
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from athletes import views as athlete_views
 from athletes.backends import login_failed, login_locked
+from organizations import views as organization_views
 
 
 @login_required
@@ -75,6 +76,8 @@ urlpatterns = [
         name="athlete-activities-export",
     ),
     path("athletes/<str:user_id>/upload", athlete_views.athlete_upload, name="athlete-upload"),
+    path("invitations", organization_views.my_invitations, name="my-invitations"),
+    path("invitations/<str:token>", organization_views.invitation_page, name="invitation"),
     path("analytics", analytics_views.dashboard, name="dashboard"),
     path("analytics/groups/<str:group_id>", analytics_views.group_detail, name="group-detail"),
 ]

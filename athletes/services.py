@@ -41,6 +41,38 @@ def athlete_data_changed(user_ids: Iterable[int]) -> None:
     transaction.on_commit(lambda: enqueue_snapshot_refresh(ids))
 
 
+def user_register(
+    *,
+    email: str,
+    username: str,
+    password: str,
+    display_name: str = "",
+    timezone_name: str = "",
+    email_verified: bool = False,
+) -> User:
+    """A new account; 409 `EMAIL_TAKEN` / `USERNAME_TAKEN` naming the field (API.md §2)."""
+    if User.objects.filter(email__iexact=email).exists():
+        raise ApiError(
+            "An account with this e-mail exists.", "EMAIL_TAKEN", field="email", status=409
+        )
+    if User.objects.filter(username__iexact=username).exists():
+        raise ApiError("This username is taken.", "USERNAME_TAKEN", field="username", status=409)
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                username=username,
+                email=email.strip().lower(),
+                password=password,
+                display_name=display_name,
+                timezone=timezone_name,
+                email_verified=email_verified,
+            )
+    except IntegrityError:
+        raise ApiError(
+            "An account with these details exists.", "EMAIL_TAKEN", field="email", status=409
+        ) from None
+
+
 def organizations_of(user_ids: Iterable[int]) -> list[int]:
     from organizations.models import Membership
 

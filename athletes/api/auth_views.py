@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -22,6 +22,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from astral.api.errors import ApiError
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
+from athletes import services
 from athletes.api.serializers import RegisterSerializer, StrictSerializer
 from athletes.api.views import require_user, validated
 from athletes.backends import login_failed, login_locked
@@ -84,27 +85,13 @@ class RegisterView(PublicView):
 
     def post(self, request: Request) -> Response:
         data = validated(RegisterSerializer, request.data)
-        if User.objects.filter(email__iexact=data["email"]).exists():
-            raise ApiError(
-                "An account with this e-mail exists.", "EMAIL_TAKEN", field="email", status=409
-            )
-        if User.objects.filter(username__iexact=data["username"]).exists():
-            raise ApiError(
-                "This username is taken.", "USERNAME_TAKEN", field="username", status=409
-            )
-        try:
-            with transaction.atomic():
-                user = User.objects.create_user(
-                    username=data["username"],
-                    email=data["email"].lower(),
-                    password=data["password"],
-                    display_name=data.get("display_name", ""),
-                    timezone=data.get("timezone", ""),
-                )
-        except IntegrityError:
-            raise ApiError(
-                "An account with these details exists.", "EMAIL_TAKEN", field="email", status=409
-            ) from None
+        user = services.user_register(
+            email=data["email"],
+            username=data["username"],
+            password=data["password"],
+            display_name=data.get("display_name", ""),
+            timezone_name=data.get("timezone", ""),
+        )
         return Response({"user": me_data(user), **tokens_for(user)}, status=201)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -25,7 +26,15 @@ from athletes.models import (
 )
 from athletes.selectors import TrainingContext
 from athletes.services import derived_fields
-from organizations.models import Group, Label, Membership, Organization, Role
+from organizations.models import (
+    Group,
+    Invitation,
+    InvitationStatus,
+    Label,
+    Membership,
+    Organization,
+    Role,
+)
 from organizations.services import api_key_create
 
 DEMO_PASSWORD = "astral-demo-2026"  # noqa: S105 - documented demo login
@@ -165,6 +174,7 @@ class Command(BaseCommand):
         )
         Membership.objects.create(organization=org, user=maria, role=Role.OWNER)
         Membership.objects.create(organization=org, user=theo, role=Role.COACH)
+        joined: list[tuple[User, str]] = [(theo, Role.COACH)]
         api_key_create(organization=org, name="Demo integration", created_by=maria)
         groups = [Group.objects.create(organization=org, name=name) for name in GROUPS]
         labels = [Label.objects.create(organization=org, name=name) for name in LABELS]
@@ -200,6 +210,7 @@ class Command(BaseCommand):
                 assigned_coach=(maria, theo, None)[index % 3],
             )
             membership.labels.set(rng.sample(labels, k=rng.choice([0, 1, 1, 2])))
+            joined.append((athlete, Role.ATHLETE))
             if index % 8 != 7:  # some athletes are in no group
                 groups[index % 3].members.add(athlete)
             if configured and rng.random() > 0.2:
@@ -226,7 +237,40 @@ class Command(BaseCommand):
                 )
         Activity.objects.bulk_create(activities, batch_size=2000)
         HealthMetric.objects.bulk_create(health, batch_size=2000)
+        self.invitations(org, maria, joined)
         self.plans(rng, org, maria, today)
+
+    def invitations(self, org: Organization, owner: User, joined: list[tuple[User, str]]) -> None:
+        """Everyone in the demo club joined by accepting an invitation (nobody joins without
+        one); one more runner has been invited and has not answered yet."""
+        now = timezone.now()
+        sent = now - timedelta(days=180)
+        Invitation.objects.bulk_create(
+            [
+                Invitation(
+                    organization=org,
+                    email=user.email,
+                    role=role,
+                    invited_by=owner,
+                    token_hash=secrets.token_hex(32),
+                    status=InvitationStatus.ACCEPTED,
+                    sent_at=sent,
+                    expires_at=sent + timedelta(days=7),
+                    answered_at=sent + timedelta(days=1),
+                    answered_by=user,
+                )
+                for user, role in joined
+            ]
+        )
+        Invitation.objects.create(
+            organization=org,
+            email="sam.newcomer@riverside.example",
+            role=Role.ATHLETE,
+            invited_by=owner,
+            token_hash=secrets.token_hex(32),
+            sent_at=now - timedelta(days=2),
+            expires_at=now + timedelta(days=5),
+        )
 
     def training(
         self, rng: random.Random, athlete: User, index: int, today: date, days: int

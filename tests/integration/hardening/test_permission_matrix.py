@@ -21,7 +21,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from athletes.models import Goal, Plan, PlanInstance
 from organizations.models import ApiKey, Group
 from tests.conftest import ACTIVITY_FILES, Api, bearer
-from tests.factories import make_activity, make_api_key
+from tests.factories import make_activity, make_api_key, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -297,9 +297,37 @@ ROWS: list[Row] = [
         "post",
         "api/v1/organizations/<str:org_id>/members",
         U(A + "organizations/{riverside}/members"),
-        coach_only(404),
+        coach_only(201),  # an invitation (the same answer for any address)
         {"email": "ghost@example.com"},
     ),
+    Row(
+        "get",
+        "api/v1/organizations/<str:org_id>/invitations",
+        U(A + "organizations/{riverside}/invitations"),
+        coach_only(),
+    ),
+    Row(
+        "delete",
+        "api/v1/organizations/<str:org_id>/invitations/<str:invitation_id>",
+        U(A + "organizations/{riverside}/invitations/inv_nope000000000000"),
+        coach_only(404),
+    ),
+    Row(
+        "post",
+        "api/v1/organizations/<str:org_id>/invitations/<str:invitation_id>/resend",
+        U(A + "organizations/{riverside}/invitations/inv_nope000000000000/resend"),
+        coach_only(404),
+    ),
+    Row("get", "api/v1/invitations", A + "invitations", people_only()),
+    *[
+        Row(
+            "post",
+            f"api/v1/invitations/<str:invitation_id>/{answer}",
+            A + f"invitations/inv_nope000000000000/{answer}",
+            people_only(404),  # an API key never answers an invitation
+        )
+        for answer in ("accept", "decline")
+    ],
     Row(
         "patch",
         "api/v1/organizations/<str:org_id>/members/<str:user_id>",
@@ -467,6 +495,13 @@ PAGES: list[tuple[str, str, Callable[[Any, str], str] | str, dict[str, int]]] = 
         {"anonymous": 302, "alice": 302, "bob": 302, "cora": 302, "olga": 302},
     ),
     ("get", "healthz", "/healthz", {c: 200 for c in PAGE_CALLERS}),
+    ("get", "invitations", "/invitations", {"alice": 200, "bob": 200, "cora": 200, "olga": 200}),
+    (
+        "get",
+        "invitations/<str:token>",
+        "/invitations/not-a-real-token",
+        {c: 410 for c in PAGE_CALLERS},
+    ),
     (
         "get",
         "api/docs",
@@ -589,6 +624,60 @@ def test_page_permission_matrix(world, method, route, url, expect):
         path = url(world, caller) if callable(url) else url
         got[caller] = getattr(client, method)(path).status_code
     assert got == expected
+
+
+@pytest.fixture
+def invited_world(world, cast):
+    """Ivy is invited to Riverside (with a group, a coach and labels) and has not accepted:
+    every per-athlete route must treat her as a stranger to Riverside."""
+    from organizations.invitations import invitation_create
+
+    ivy = make_user("ivy")
+    invitation_create(
+        organization=cast.riverside,
+        email=ivy.email,
+        role="athlete",
+        assigned_coach=cast.cora,
+        labels=["new"],
+        groups=[world["group_obj"]],
+        invited_by=cast.cora,
+        api_key=None,
+        base_url="http://testserver/",
+    )
+    plan = Plan.objects.get(public_id=world["plan"])
+    return {
+        **world,
+        "alice": ivy.public_id,
+        "alice_obj": ivy,
+        "activity": make_activity(ivy, datetime.now(UTC) - timedelta(days=2)).public_id,
+        "goal": Goal.objects.create(
+            user=ivy, race_name="10K", race_date="2027-05-01", distance=10000
+        ).public_id,
+        "instance": PlanInstance.objects.create(
+            plan=plan, user=ivy, start_date="2026-11-02"
+        ).public_id,
+    }
+
+
+PER_ATHLETE_ROWS = [r for r in ROWS if r.expect == alice_visible(r.expect["alice"])]
+
+
+@pytest.mark.parametrize(
+    "row", PER_ATHLETE_ROWS, ids=[f"{r.method.upper()} {r.route}" for r in PER_ATHLETE_ROWS]
+)
+def test_an_invited_athlete_is_out_of_the_club_s_reach_until_they_accept(invited_world, row):
+    got = {}
+    for caller in ("cora", "key", "alice"):
+        url = row.url(invited_world, caller) if callable(row.url) else row.url
+        body = row.body(invited_world, caller) if callable(row.body) else row.body
+        api = Api(invited_world["headers"][caller])
+        kwargs = {"format": "multipart"} if row.multipart else {}
+        if row.method in ("get", "delete"):
+            response = getattr(api, row.method)(url)
+        else:
+            response = getattr(api, row.method)(url, body, **kwargs)
+        got[caller] = response.status_code
+    assert got == {"cora": 403, "key": 403, "alice": 403}
 
 
 def test_a_coach_loses_sight_of_a_deleted_athlete_at_once(cast):
