@@ -82,17 +82,21 @@ def needs_attention(users: Sequence[Athlete]) -> list[str]:
 
 
 def group_overview(
-    organization: Organization, *, week_start: date, group: Group | None, units: str
+    organization: Organization, *, week_start: date, group: Group | None, units: str, today: date
 ) -> dict[str, Any]:
+    """A week of the club or a group. While the week runs (it holds the viewer's `today`),
+    it is compared with the same days of last week, never with a whole week (METRICS.md §8)."""
     users = (
         athletes_of(group.members.filter(is_active=True)) if group else org_athletes(organization)
     )
     ids = [u.pk for u in users]
     last_week = week_start - timedelta(days=7)
     week_end = week_start + timedelta(days=6)
+    in_progress = week_start <= today <= week_end
+    compared_through = (today if in_progress else week_end) - timedelta(days=7)
     # Per athlete, two sums (this week, last week); per day only for the matrix's twenty.
     this_week, last_weeks = periods_totals_by_user(
-        users, [(week_start, week_end), (last_week, week_start - timedelta(days=1))]
+        users, [(week_start, week_end), (last_week, compared_through)]
     )
     this = _rollup(ids, this_week)
     previous = _rollup(ids, last_weeks)
@@ -131,6 +135,7 @@ def group_overview(
             active_athletes=this["active_athletes"],
             athlete_count=this["athlete_count"],
             needs_attention=needs_attention(users),
+            in_progress=in_progress,
         ),
         units,
     )
@@ -144,8 +149,12 @@ def group_overview(
         "active_athletes": this["active_athletes"],
         "athlete_count": this["athlete_count"],
         "engagement_rate": this["engagement_rate"],
+        "in_progress": in_progress,
+        # The same days of last week while this one runs; the whole week before otherwise.
         "last_week": {
-            k: previous[k] for k in ("total_distance", "total_activities", "engagement_rate")
+            "from": last_week,
+            "to": compared_through,
+            **{k: previous[k] for k in ("total_distance", "total_activities", "engagement_rate")},
         },
         "insight": insight,
         "member_matrix": matrix,

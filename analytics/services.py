@@ -307,9 +307,7 @@ def summary(series: AthleteSeries) -> dict[str, Any]:
     active = {d for d, row in series.daily.items() if row["runs"] > 0}
     return {
         "weekly_distance": round(this_week, 1),
-        "weekly_distance_change_pct": (
-            round((this_week - last_week) / last_week * 100, 1) if last_week > 0 else None
-        ),
+        "weekly_distance_change_pct": rolling.change_pct(this_week, last_week),
         "current_week_load": rolling.current_week_load(load, today),
         "four_week_avg_load": rolling.four_week_avg_load(load, today),
         "acute_chronic_ratio": rolling.acute_chronic_ratio(load, today),

@@ -149,7 +149,8 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
         "running_analytics": {
             "weekly_distance_km": round(weekly_distance / 1000, 1),
             "weekly_distance": round(weekly_distance, 1),
-            "last_week_distance": round(last_week_distance, 1),
+            # The same days of last week (METRICS.md §8), what "vs last week" compares with.
+            "last_week_same_days_distance": round(last_week_distance, 1),
             "avg_pace_per_km": avg_pace(
                 rolling.sum_days(duration, four_weeks, today),
                 rolling.sum_days(distance, four_weeks, today),

@@ -66,11 +66,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not group_list:
         return render(request, "analytics/dashboard.html", context)
     if tab == "overview":
-        week = _date(request.GET.get("week")) or local_today(request.user.tz)
+        today = local_today(request.user.tz)
+        week = _date(request.GET.get("week")) or today
         monday = iso_week_start(week)
         chosen = next((g for g in group_list if g.public_id == request.GET.get("group")), None)
         overview = groups.group_overview(
-            organization, week_start=monday, group=chosen, units=request.user.units
+            organization, week_start=monday, group=chosen, units=request.user.units, today=today
         )
         context.update(
             overview=overview,

@@ -97,11 +97,8 @@ def _after_commit(names: list[str]) -> None:
     if settings.ASTRAL_ANALYTICS_DB is None:
         return
     try:  # by name: the task (analytics.tasks.forget_cache_tokens) calls `forget` below
-        current_app.send_task(
-            "analytics.tasks.forget_cache_tokens",
-            (names,),
-            countdown=settings.ASTRAL_REPLICA_LAG_SECONDS,
-        )
+        task = current_app.tasks["analytics.tasks.forget_cache_tokens"]
+        task.apply_async((names,), countdown=settings.ASTRAL_REPLICA_LAG_SECONDS)
     except Exception:  # a lost broker never fails a write; the answers' TTL bounds the rest
         logger.warning("could not schedule the replica-lag invalidation", exc_info=True)
 

@@ -417,7 +417,8 @@ class GroupOverviewView(AnalyticsView):
         params = request.query_params
         caller = caller_of(request)
         organization = default_coach_org(caller, str_param(params, "org_id", 32))
-        week = date_param(params, "week", default=viewer_today(request))
+        today = viewer_today(request)
+        week = date_param(params, "week", default=today)
         group = None
         group_id = str_param(params, "group_id", 32)
         if group_id:
@@ -429,7 +430,7 @@ class GroupOverviewView(AnalyticsView):
         units = caller.user.units if caller.user else "metric"
         return ok(
             groups.group_overview(
-                organization, week_start=iso_week_start(week), group=group, units=units
+                organization, week_start=iso_week_start(week), group=group, units=units, today=today
             )
         )
 

@@ -28,6 +28,8 @@ class ActivityFacts:
 
 @dataclass(frozen=True)
 class WeekFacts:
+    """This week so far, against the same days of last week (METRICS.md §8)."""
+
     distance: float
     last_week_distance: float
     load: float
@@ -40,6 +42,9 @@ class WeekFacts:
 
 @dataclass(frozen=True)
 class GroupFacts:
+    """A week of a group against the week before: when the week is still running
+    (`in_progress`), both are its days so far (METRICS.md §8)."""
+
     name: str
     distance: float
     last_week_distance: float
@@ -47,6 +52,7 @@ class GroupFacts:
     active_athletes: int
     athlete_count: int
     needs_attention: Sequence[str]
+    in_progress: bool = False
 
 
 def _distance(meters: float, units: str) -> str:
@@ -54,13 +60,19 @@ def _distance(meters: float, units: str) -> str:
     return f"{value:.1f} {unit}"
 
 
-def _change(current: float, previous: float) -> str:
+def _change(current: float, previous: float, against: str) -> str:
+    """'up 12% on {against}': `against` names exactly what was compared."""
     if previous <= 0:
-        return "no comparison with last week" if current <= 0 else "up from nothing last week"
+        return (
+            f"nothing to compare on {against}" if current <= 0 else f"up from nothing on {against}"
+        )
     pct = (current - previous) / previous * 100
     if abs(pct) < 1:
-        return "level with last week"
-    return f"{'up' if pct > 0 else 'down'} {abs(pct):.0f}% on last week"
+        return f"level with {against}"
+    return f"{'up' if pct > 0 else 'down'} {abs(pct):.0f}% on {against}"
+
+
+SAME_DAYS = "the same days last week"
 
 
 def activity_insight(facts: ActivityFacts, units: str) -> str:
@@ -84,8 +96,9 @@ def activity_insight(facts: ActivityFacts, units: str) -> str:
 
 def weekly_insight(facts: WeekFacts, units: str) -> str:
     sentences = [
-        f"This week: {_distance(facts.distance, units)}, {_change(facts.distance, facts.last_week_distance)}.",
-        f"Load {facts.load:.0f} against {facts.last_week_load:.0f} last week.",
+        f"This week so far: {_distance(facts.distance, units)}, "
+        f"{_change(facts.distance, facts.last_week_distance, SAME_DAYS)}.",
+        f"Load {facts.load:.0f} against {facts.last_week_load:.0f} on {SAME_DAYS}.",
     ]
     if facts.acute_chronic_ratio is not None:
         sentences.append(f"Acute:chronic ratio {facts.acute_chronic_ratio:.2f} ({facts.acr_band}).")
@@ -101,9 +114,11 @@ def group_insight(facts: GroupFacts, units: str) -> str:
     if facts.athlete_count == 0:
         return f"{facts.name} has no athletes yet."
     engagement = facts.active_athletes / facts.athlete_count
+    ran, against = ("has run", SAME_DAYS) if facts.in_progress else ("ran", "the week before")
+    so_far = " so far this week" if facts.in_progress else ""
     sentences = [
-        f"{facts.name} ran {_distance(facts.distance, units)} in {facts.activities} activities, "
-        f"{_change(facts.distance, facts.last_week_distance)}.",
+        f"{facts.name} {ran} {_distance(facts.distance, units)} in {facts.activities} "
+        f"activities{so_far}, {_change(facts.distance, facts.last_week_distance, against)}.",
         f"{facts.active_athletes} of {facts.athlete_count} athletes were active ({engagement:.0%}).",
     ]
     if facts.needs_attention:

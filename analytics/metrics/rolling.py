@@ -29,12 +29,17 @@ def round1(value: float | None) -> float | None:
 
 
 def this_and_last_week(daily: Mapping[date, float], today: date) -> tuple[float, float]:
-    """The sum over this ISO week so far, and over the whole previous ISO week."""
+    """The sum over this ISO week so far (Monday through today) and over the same days of
+    last week (Monday through today's weekday a week ago): METRICS.md §8, "vs last week"
+    is never a part-week against a whole one."""
     monday = iso_week_start(today)
-    return (
-        sum_days(daily, monday, today),
-        sum_days(daily, monday - timedelta(days=7), monday - timedelta(days=1)),
-    )
+    week_ago = timedelta(days=7)
+    return sum_days(daily, monday, today), sum_days(daily, monday - week_ago, today - week_ago)
+
+
+def change_pct(current: float, previous: float) -> float | None:
+    """Percent change, one decimal; None when there is nothing to compare with."""
+    return round((current - previous) / previous * 100, 1) if previous > 0 else None
 
 
 def current_week_load(daily_load: Mapping[date, float], today: date) -> float:

@@ -34,7 +34,8 @@ def test_weekly_insight_includes_change_load_band_streak_and_warnings():
         "week", WeekFacts(44000, 40000, 420, 380, 1.12, "optimal", 5, flags), "metric"
     )
     assert text == (
-        "This week: 44.0 km, up 10% on last week. Load 420 against 380 last week. "
+        "This week so far: 44.0 km, up 10% on the same days last week. "
+        "Load 420 against 380 on the same days last week. "
         "Acute:chronic ratio 1.12 (optimal). 5-day running streak. "
         "Watch: HRV fell 15% week over week (60 → 51 ms)."
     )
@@ -43,8 +44,18 @@ def test_weekly_insight_includes_change_load_band_streak_and_warnings():
 def test_group_insight_lists_who_needs_attention():
     facts = GroupFacts("Sprinters", 120000, 150000, 14, 6, 8, ["Alice", "Bob"])
     assert write_insight("group", facts, "metric") == (
-        "Sprinters ran 120.0 km in 14 activities, down 20% on last week. "
+        "Sprinters ran 120.0 km in 14 activities, down 20% on the week before. "
         "6 of 8 athletes were active (75%). Needs attention: Alice, Bob."
+    )
+
+
+def test_a_week_in_progress_says_it_is_compared_with_the_same_days():
+    """METRICS.md §8: "vs last week" is this week so far against the same days of last week,
+    and the sentence says so."""
+    facts = GroupFacts("Sprinters", 30000, 20000, 4, 3, 8, [], in_progress=True)
+    assert write_insight("group", facts, "imperial") == (
+        "Sprinters has run 18.6 mi in 4 activities so far this week, "
+        "up 50% on the same days last week. 3 of 8 athletes were active (38%)."
     )
 
 

@@ -185,6 +185,9 @@ def test_summary_numbers(cast):
     make_activity(cast.bob, at(date(2026, 11, 16)), distance=6000, training_load=60)
     make_activity(cast.bob, at(date(2026, 11, 18)), distance=9000, training_load=90)
     make_activity(cast.bob, at(date(2026, 11, 11)), distance=10000, training_load=100)
+    # Last Friday is later in its week than today: "vs last week" compares the same days
+    # (API.md, user_metrics_summary), so this run is not part of the comparison.
+    make_activity(cast.bob, at(date(2026, 11, 13)), distance=30000, training_load=0)
     # The four weeks before this one: loads 100 (w-1), 0, 200, 100 (w-4) -> mean 100.
     make_activity(cast.bob, at(date(2026, 10, 28)), distance=20000, training_load=200)
     make_activity(cast.bob, at(date(2026, 10, 19)), distance=10000, training_load=100)
@@ -322,3 +325,21 @@ def test_query_count_is_constant_whatever_the_range(
     with django_assert_max_num_queries(8):
         response = getattr(cast.api(cast.bob), method)(f"/api/v1/analytics/{path}", params)
     assert response.status_code == 200
+
+
+@time_machine.travel("2026-11-20 18:00:00Z", tick=False)  # a Friday
+def test_on_a_friday_the_week_so_far_is_compared_with_the_same_days_of_last_week(cast):
+    """The complaint: on a Friday every profile said "down 69% on last week", four days
+    against seven. API.md and METRICS.md §8: Monday through today's weekday, both weeks."""
+    make_activity(cast.bob, at(date(2026, 11, 17)), distance=8000)  # this Tuesday
+    make_activity(cast.bob, at(date(2026, 11, 10)), distance=8000)  # last Tuesday
+    make_activity(cast.bob, at(date(2026, 11, 14)), distance=16000)  # last Saturday
+    make_activity(cast.bob, at(date(2026, 11, 15)), distance=20000)  # last Sunday
+    api = cast.api(cast.bob)
+    summary = api.get("/api/v1/analytics/user_metrics_summary").json()["data"]
+    assert summary["weekly_distance"] == 8000
+    assert summary["weekly_distance_change_pct"] == 0.0  # 8 km vs 8 km, not vs 44 km
+    profile = api.get("/api/v1/analytics/athlete_profile").json()["data"]
+    weekly = profile["insights"]["weekly_summary"]
+    assert weekly.startswith("This week so far: 8.0 km, level with the same days last week.")
+    assert profile["metrics"]["running_analytics"]["last_week_same_days_distance"] == 8000

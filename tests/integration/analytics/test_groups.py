@@ -32,7 +32,9 @@ def test_group_overview_for_a_week(cast, groups):
         distance=8000,
     )
     make_activity(cast.alice, datetime(2026, 11, 18, 12, tzinfo=UTC), distance=5000)
-    make_activity(cast.bob, datetime(2026, 11, 10, 7, tzinfo=UTC), distance=6000)  # last week
+    make_activity(cast.bob, datetime(2026, 11, 10, 7, tzinfo=UTC), distance=6000)  # last Tue
+    # Last Friday: later in its week than today (Wednesday), so not compared with (METRICS §8).
+    make_activity(cast.bob, datetime(2026, 11, 13, 7, tzinfo=UTC), distance=20000)
     data = (
         cast.api(cast.cora)
         .get("/api/v1/analytics/group_overview", {"week": "2026-11-19"})
@@ -47,7 +49,19 @@ def test_group_overview_for_a_week(cast, groups):
     assert [d["distance"] for d in top["days"]] == [0, 8000, 5000, 0, 0, 0, 0]
     assert len(data["member_matrix"]) == 2
     assert "1 of 2 athletes were active (50%)" in data["insight"]
-    assert "up 117% on last week" in data["insight"]  # 13 km vs 6 km
+    # This week so far (Mon-Wed) against the same days of last week: 13 km vs 6 km.
+    assert data["in_progress"] is True
+    assert data["last_week"]["from"] == "2026-11-09" and data["last_week"]["to"] == "2026-11-11"
+    assert data["last_week"]["total_distance"] == 6000
+    assert "so far this week, up 117% on the same days last week" in data["insight"]
+    past = (
+        cast.api(cast.cora)
+        .get("/api/v1/analytics/group_overview", {"week": "2026-11-10"})
+        .json()["data"]
+    )
+    assert past["in_progress"] is False
+    assert past["total_distance"] == 26000  # a finished week is compared whole
+    assert "on the week before" in past["insight"]
     scoped = (
         cast.api(cast.cora)
         .get("/api/v1/analytics/group_overview", {"group_id": groups["sprinters"].public_id})

@@ -299,7 +299,7 @@ class TestAthleteProfile:
         assert len(data["recent_activities"]) == 1
         [insight] = data["insights"]["recent_activities"]
         assert insight["summary"].startswith("10.0 km at 5:00 /km")
-        assert "This week: 10.0 km" in data["insights"]["weekly_summary"]
+        assert "This week so far: 10.0 km" in data["insights"]["weekly_summary"]
         # Data quality: pace zones (from VDOT) 20 + VDOT 20 + integrations 20 + timezone 10
         # + unit system 10; HR zones missing.
         assert data["data_quality"]["score"] == 80
