@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from celery import shared_task
 
+from astral.celery import enqueue
+
 logger = logging.getLogger(__name__)
 
 
@@ -39,9 +41,6 @@ def forget_cache_tokens(names: list[str]) -> None:
 
 
 def enqueue_snapshot_refresh(user_ids: Iterable[int]) -> None:
-    """Called on commit after a write. A lost broker never fails the write: the snapshot
-    is stale by version and will be recomputed on read, or by the hourly refresh."""
-    try:
-        refresh_snapshot.delay(list(user_ids))
-    except Exception:
-        logger.warning("could not enqueue snapshot refresh for %s", user_ids, exc_info=True)
+    """Called on commit after a write. A lost broker never fails or delays the write: the
+    snapshot is stale by version and will be recomputed on read, or by the hourly refresh."""
+    enqueue(refresh_snapshot.name, (list(user_ids),))

@@ -19,16 +19,19 @@ import gzip
 import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from astral.celery import enqueue
+
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CODE_VERSION = "4"
 ANALYTICS_TTL = 5 * 60
@@ -96,11 +99,13 @@ def _after_commit(names: list[str]) -> None:
     _delete_many(names)
     if settings.ASTRAL_ANALYTICS_DB is None:
         return
-    try:  # by name: the task (analytics.tasks.forget_cache_tokens) calls `forget` below
-        task = current_app.tasks["analytics.tasks.forget_cache_tokens"]
-        task.apply_async((names,), countdown=settings.ASTRAL_REPLICA_LAG_SECONDS)
-    except Exception:  # a lost broker never fails a write; the answers' TTL bounds the rest
-        logger.warning("could not schedule the replica-lag invalidation", exc_info=True)
+    # By name: the task (analytics.tasks.forget_cache_tokens) calls `forget` below. A lost
+    # broker never fails a write; the answers' TTL bounds the rest.
+    enqueue(
+        "analytics.tasks.forget_cache_tokens",
+        (names,),
+        countdown=settings.ASTRAL_REPLICA_LAG_SECONDS,
+    )
 
 
 def forget(names: list[str]) -> None:
@@ -157,11 +162,13 @@ def _mint(deps: Sequence[str], current: tuple[Any, ...]) -> tuple[str, ...] | No
     for name, value in zip(deps, current, strict=True):
         if value is None:
             minted = secrets.token_hex(8)
-            try:
-                value = minted if cache.add(name, minted, TOKEN_TTL) else cache.get(name)
-            except Exception:
-                logger.warning("cache token failed for %s", name, exc_info=True)
-                return None
+            value = _guarded(
+                "token",
+                lambda name=name, minted=minted: (
+                    minted if cache.add(name, minted, TOKEN_TTL) else cache.get(name)
+                ),
+                None,
+            )
             if value is None:  # the cache is away: store nothing
                 return None
         tokens.append(value)
@@ -169,18 +176,14 @@ def _mint(deps: Sequence[str], current: tuple[Any, ...]) -> tuple[str, ...] | No
 
 
 def get_many(keys: list[str]) -> dict[str, Any]:
-    try:
-        return cache.get_many(keys)
-    except Exception:  # an embedded or misconfigured cache must never fail a request
-        logger.warning("cache get_many failed", exc_info=True)
-        return {}
+    return _guarded("get_many", lambda: cache.get_many(keys), {})
 
 
 def _delete_many(names: list[str]) -> None:
-    try:
-        cache.delete_many(names)
-    except Exception:
-        logger.error("cache invalidation failed for %s", names, exc_info=True)
+    if _guarded("delete_many", lambda: cache.delete_many(names) or True, False) is False:
+        # Not forgotten: deleted as soon as the cache answers again (in this process), so
+        # an answer cached before the write is not served once Redis is back.
+        _undeleted.update(names)
 
 
 def cached_body(
@@ -212,28 +215,55 @@ def cached_body(
 
 
 def set_many(values: Mapping[str, Any], ttl: int) -> None:
-    try:
-        cache.set_many(dict(values), ttl)
-    except Exception:
-        logger.warning("cache set_many failed", exc_info=True)
+    _guarded("set_many", lambda: cache.set_many(dict(values), ttl), None)
 
 
 def add_marker(key: str, ttl: int) -> bool:
     """Sets `key` unless it is set; True when it was set, or when the cache is away (so the
     caller does its once-a-while work rather than never)."""
-    try:
-        return cache.add(key, 1, ttl) is not False
-    except Exception:
-        logger.warning("cache add failed for %s", key, exc_info=True)
-        return True
+    return _guarded("add", lambda: cache.add(key, 1, ttl) is not False, True)
 
 
-def incr_counter(key: str, ttl: int) -> int:
-    """A counter for rate limits; falls back to 0 (allow) when the cache is away."""
+class ThrottleStore:
+    """What DRF's throttles read and write their request history through: this module,
+    with its breaker (a lost cache lets requests through; the sign-in lockout is kept in
+    PostgreSQL and still holds)."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return _guarded("throttle get", lambda: cache.get(key, default), default)
+
+    def set(self, key: str, value: Any, timeout: int | None = None) -> None:
+        _guarded("throttle set", lambda: cache.set(key, value, timeout), None)
+
+
+throttle_store = ThrottleStore()
+
+
+# A Redis that stops answering (stopped, frozen, cut off) costs one socket timeout, then is
+# skipped for BREAKER_SECONDS, so no request waits on it twice and a write never waits on it
+# more than once; everything is read from PostgreSQL meanwhile.
+BREAKER_SECONDS = 5.0
+_down_until = 0.0
+_undeleted: set[str] = set()
+
+
+def _guarded(what: str, call: Callable[[], T], default: T) -> T:
+    global _down_until
+    if time.monotonic() < _down_until:
+        return default
     try:
-        if cache.add(key, 1, ttl):
-            return 1
-        return int(cache.incr(key))
+        if _undeleted:
+            names = sorted(_undeleted)
+            cache.delete_many(names)
+            _undeleted.difference_update(names)
+        return call()
     except Exception:
-        logger.warning("cache incr failed for %s", key, exc_info=True)
-        return 0
+        _down_until = time.monotonic() + BREAKER_SECONDS
+        logger.warning("cache %s failed; not used for %.0f s", what, BREAKER_SECONDS, exc_info=True)
+        return default
+
+
+def breaker_reset() -> None:
+    """For tests: use the cache again at once."""
+    global _down_until
+    _down_until = 0.0

@@ -1,6 +1,9 @@
 """The Celery app. Without CELERY_BROKER_URL tasks run eagerly in the web process."""
 
+import logging
 import os
+import time
+from typing import Any
 
 from celery import Celery
 
@@ -9,3 +12,25 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "astral.settings")
 app = Celery("astral")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+logger = logging.getLogger(__name__)
+
+# A broker that stops answering costs one socket timeout (settings), then is not tried for
+# this long: writes never wait on it. What was not enqueued is done by the read-time
+# freshness check and the hourly refresh.
+BROKER_BREAKER_SECONDS = 5.0
+_broker_down_until = 0.0
+
+
+def enqueue(task_name: str, args: tuple[Any, ...], countdown: float | None = None) -> bool:
+    """Sends a task by name; False (logged) when the broker is away. Never raises."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return False
+    try:
+        app.tasks[task_name].apply_async(args, countdown=countdown)
+    except Exception:
+        _broker_down_until = time.monotonic() + BROKER_BREAKER_SECONDS
+        logger.warning("could not enqueue %s; broker skipped for a while", task_name, exc_info=True)
+        return False
+    return True

@@ -3,9 +3,30 @@ own time zone, never the UTC date. Instants are compared in UTC; days are local.
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import date, datetime, time, tzinfo
+from functools import cache
 
 from django.utils import timezone
+
+# Every date a person enters lies here, and no day boundary of these overflows.
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2199, 12, 31)
+# Names in the time-zone database that are not a place (the machine's own zone, a rule
+# file, a placeholder): a person cannot live there.
+NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+@cache
+def _places() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) - NOT_PLACES
+
+
+def place_zone(name: object) -> zoneinfo.ZoneInfo | None:
+    """The IANA zone of a place by its name (`Europe/Paris`, `UTC`), or None."""
+    if not isinstance(name, str) or name not in _places():
+        return None
+    return zoneinfo.ZoneInfo(name)
 
 
 def local_today(tz: tzinfo) -> date:

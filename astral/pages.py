@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from analytics import views as analytics_views
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
+from athletes import account_views as account
 from athletes import views as athlete_views
 from athletes.backends import login_failed, login_locked
 from organizations import views as organization_views
@@ -67,6 +68,26 @@ urlpatterns = [
     path("", home, name="home"),
     path("login", LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("settings/password", account.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "settings/password/done",
+        account.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("password/reset", account.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent", account.PasswordResetDoneView.as_view(), name="password_reset_done"
+    ),
+    path(
+        "password/reset/<uidb64>/<token>",
+        account.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done",
+        account.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("athletes", athlete_views.athletes_list, name="athletes"),
     path("athletes/export.csv", athlete_views.athletes_export, name="athletes-export"),
     path("athletes/<str:user_id>", athlete_views.athlete_profile, name="athlete-profile"),

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache as django_cache
 from django.http import HttpRequest
+from django.utils import timezone
 
-from astral import cache
-from athletes.models import User
+from athletes.models import FailedSignIn, User
 
 
 class EmailOrUsernameBackend(ModelBackend):
@@ -35,22 +35,24 @@ class EmailOrUsernameBackend(ModelBackend):
 
 
 FAILED_LOGIN_LIMIT = 10
-FAILED_LOGIN_WINDOW = 15 * 60
+FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 
 
-def _attempts_key(login: str) -> str:
-    return cache.make_key(
-        "failed-logins", hashlib.sha256(login.strip().lower().encode()).hexdigest()
-    )
+def _login_hash(login: str) -> str:
+    return hashlib.sha256(login.strip().lower().encode()).hexdigest()
 
 
 def login_locked(login: str) -> bool:
     """Too many failed sign-ins for this account in the last 15 minutes."""
-    try:
-        return int(django_cache.get(_attempts_key(login)) or 0) >= FAILED_LOGIN_LIMIT
-    except Exception:  # a lost cache never locks anyone out
-        return False
+    since = timezone.now() - FAILED_LOGIN_WINDOW
+    recent = FailedSignIn.objects.filter(login_hash=_login_hash(login), at__gte=since)
+    return recent.count() >= FAILED_LOGIN_LIMIT
 
 
 def login_failed(login: str) -> None:
-    cache.incr_counter(_attempts_key(login), FAILED_LOGIN_WINDOW)
+    login_hash = _login_hash(login)
+    # The ledger keeps only the window: older rows of this login go as a new one comes.
+    FailedSignIn.objects.filter(
+        login_hash=login_hash, at__lt=timezone.now() - FAILED_LOGIN_WINDOW
+    ).delete()
+    FailedSignIn.objects.create(login_hash=login_hash)

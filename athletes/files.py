@@ -22,7 +22,11 @@ import gpxpy.gpx
 from lxml import etree
 
 SUPPORTED = (".fit", ".gpx", ".tcx")
-MAX_DECOMPRESSED_BYTES = 200 * 1024 * 1024  # a gzip bomb stops here
+# What one file may cost a web worker, whatever its compressed size: no more bytes than an
+# uncompressed upload may have, and no more points than a day at one per second (a 24-hour
+# race is 86,400). A 675 KB .gpx.gz of 190 MB stops at the first limit having read 25 MB.
+MAX_DECOMPRESSED_BYTES = 25 * 1024 * 1024
+MAX_POINTS = 200_000
 EARTH_RADIUS_M = 6_371_008.8
 STOPPED_SPEED_M_S = 0.5
 SEMICIRCLE = 180.0 / 2**31
@@ -30,6 +34,10 @@ SEMICIRCLE = 180.0 / 2**31
 
 class InvalidActivityFile(ValueError):
     """The file cannot be read as an activity."""
+
+
+class FileTooLarge(InvalidActivityFile):
+    """More bytes or points than one activity file may have (413)."""
 
 
 class UnsupportedFileType(ValueError):
@@ -79,11 +87,13 @@ def file_kind(filename: str, content: bytes) -> tuple[str, bytes]:
     if compressed:
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(content)) as stream:
-                content = stream.read(MAX_DECOMPRESSED_BYTES + 1)
+                content = stream.read(MAX_DECOMPRESSED_BYTES + 1)  # never more than this
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise InvalidActivityFile(f"the gzip data is damaged: {exc}") from None
         if len(content) > MAX_DECOMPRESSED_BYTES:
-            raise InvalidActivityFile("the file is too large once decompressed")
+            raise FileTooLarge(
+                f"the file is larger than {MAX_DECOMPRESSED_BYTES // 2**20} MB once decompressed"
+            )
     if not content.strip():
         raise InvalidActivityFile("the file is empty")
     return kind, content
@@ -93,8 +103,19 @@ def content_hash(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+# How each XML format opens a point: counted on the bytes before any parser builds a tree.
+POINT_MARKERS = {".gpx": (b"<trkpt", b"<rtept", b"<wpt"), ".tcx": (b"<Trackpoint",)}
+
+
+def _check_point_count(kind: str, content: bytes) -> None:
+    points = sum(content.count(marker) for marker in POINT_MARKERS.get(kind, ()))
+    if points > MAX_POINTS:
+        raise FileTooLarge(f"the file has {points:,} points; at most {MAX_POINTS:,} are read")
+
+
 def parse(kind: str, content: bytes) -> ParsedActivity:
     parsers = {".fit": parse_fit, ".gpx": parse_gpx, ".tcx": parse_tcx}
+    _check_point_count(kind, content)
     try:
         parsed = parsers[kind](content)
     except (InvalidActivityFile, UnsupportedFileType):
@@ -229,6 +250,8 @@ def parse_fit(content: bytes) -> ParsedActivity:
             if frame.frame_type != fitdecode.FIT_FRAME_DATA:
                 continue
             if frame.name == "record":
+                if len(records) >= MAX_POINTS:
+                    raise FileTooLarge(f"the file has more than {MAX_POINTS:,} records")
                 records.append({f.name: f.value for f in frame.fields})
             elif frame.name == "session" and not session:
                 session = {f.name: f.value for f in frame.fields}

@@ -326,3 +326,17 @@ class EmailVerification(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class FailedSignIn(models.Model):
+    """One failed sign-in, by a hash of the login tried: the ledger behind the lockout (10 in
+    15 minutes). In PostgreSQL, so the lockout holds when the cache is away."""
+
+    login_hash = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["login_hash", "at"], name="failed_signin_login_at")]
+
+    def __str__(self) -> str:
+        return f"failed sign-in at {self.at:%Y-%m-%d %H:%M}"

@@ -16,6 +16,7 @@ from astral import cache
 from astral.api.errors import ApiError
 from athletes import files, streams
 from athletes.models import Activity, ActivityStream, HealthMetric, User
+from athletes.plausibility import activity_problem
 from athletes.selectors import TrainingContext, training_context
 
 OVERLAP_WINDOW = timedelta(minutes=2)
@@ -350,6 +351,15 @@ def activity_import_file(
     kind, raw = files.file_kind(filename, content)
     parsed = files.parse(kind, raw)
     fields = parsed.fields()
+    problem = activity_problem(
+        start_time=parsed.start_time,
+        distance=fields["distance"],
+        duration=fields["duration"],
+        avg_heart_rate=fields["avg_heart_rate"],
+        max_heart_rate=fields["max_heart_rate"],
+    )
+    if problem is not None:  # the same rule as the JSON endpoint's
+        raise files.InvalidActivityFile(problem[1])
     fields["source"] = source
     fields["content_hash"] = files.content_hash(raw)
     fields["name"] = activity_name(parsed.sport, parsed.start_time, user.tz)
@@ -366,3 +376,43 @@ def user_delete(*, user: User) -> None:
         org_ids = organizations_of([user.pk])
         cache.invalidate([cache.athlete(user.pk)] + [cache.org(pk) for pk in org_ids])
         user.delete()
+
+
+def refresh_token_use(*, jti: str, user: User, token: str, expires_at: datetime) -> bool:
+    """Marks a refresh token used, exactly once: of any number of requests racing with the
+    same token, one gets True (the unique row it creates decides), the others False."""
+    from rest_framework_simplejwt.token_blacklist.models import (
+        BlacklistedToken,
+        OutstandingToken,
+    )
+
+    with transaction.atomic():
+        outstanding, _ = OutstandingToken.objects.get_or_create(
+            jti=jti, defaults={"user": user, "token": token, "expires_at": expires_at}
+        )
+        _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    return created
+
+
+def sessions_revoke(*, user: User) -> int:
+    """Every refresh token of the user stops working (a password change or reset)."""
+    from rest_framework_simplejwt.token_blacklist.models import (
+        BlacklistedToken,
+        OutstandingToken,
+    )
+
+    open_tokens = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    revoked = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in open_tokens], ignore_conflicts=True
+    )
+    return len(revoked)
+
+
+def password_set(*, user: User, password: str) -> None:
+    """A new password (already validated); every session's refresh token is revoked."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        sessions_revoke(user=user)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 import orjson
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from astral.api.errors import STATUS_CODES, error_body
@@ -26,6 +27,7 @@ MESSAGES = {
     404: "Not found.",
     405: "Method not allowed.",
     413: "Request body too large.",
+    414: "The URL is too long.",
     429: "Too many requests; try again later.",
     500: "Internal server error.",
 }
@@ -47,13 +49,40 @@ def refuse_nul_characters(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+MAX_URL_LENGTH = 8192
+
+
+def refuse_oversized(request: HttpRequest) -> HttpResponse | None:
+    """A body larger than any request may send is refused by its Content-Length, before a
+    byte of it is read; an absurd URL likewise."""
+    if len(request.META.get("PATH_INFO", "")) + len(request.META.get("QUERY_STRING", "")) > (
+        MAX_URL_LENGTH
+    ):
+        return json_error("The URL is too long.", "URI_TOO_LONG", 414)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return json_error("Content-Length must be a number.", "VALIDATION_ERROR", 400)
+    if request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
+        if length > settings.ASTRAL_UPLOAD_MAX_BYTES + 1024 * 1024:  # the file and its form
+            limit = settings.ASTRAL_UPLOAD_MAX_BYTES // 2**20
+            return json_error(f"The file is larger than {limit} MB.", "FILE_TOO_LARGE", 413)
+    elif length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20
+        return json_error(f"The request body is larger than {limit} MB.", "BODY_TOO_LARGE", 413)
+    return None
+
+
 class ApiErrorMiddleware:
+    """Outermost: even Django's own refusals (an unknown Host header) reach an API client as
+    the API's JSON error, never as an HTML page."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/"):
-            refused = refuse_nul_characters(request)
+            refused = refuse_oversized(request) or refuse_nul_characters(request)
             if refused is not None:
                 return refused
         response = self.get_response(request)

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from astral.api.errors import ApiError
+from astral.localtime import MAX_DATE, MIN_DATE, place_zone
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"0", "false", "no", "off", ""}
@@ -85,18 +86,24 @@ def date_param(
     try:
         if not isinstance(raw, str) or len(raw) != 10:
             raise ValueError
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ApiError(f"{name} must be a date in YYYY-MM-DD format.", field=name) from None
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ApiError(
+            f"{name} must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}.",
+            field=name,
+        )
+    return day
 
 
 def timezone_value(name: str, field: str = "timezone") -> zoneinfo.ZoneInfo:
     if not isinstance(name, str) or not name or "\x00" in name or len(name) > 64:
         raise ApiError("timezone must be an IANA time zone name.", field=field)
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise ApiError(f"Unknown time zone: {name}.", field=field) from None
+    zone = place_zone(name)
+    if zone is None:
+        raise ApiError(f"Unknown time zone: {name}.", field=field)
+    return zone
 
 
 def str_param(params: Mapping[str, Any], name: str, max_length: int = 200) -> str | None:

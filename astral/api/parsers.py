@@ -37,8 +37,11 @@ class JSONParser(parsers.JSONParser):
     `ApiErrorMiddleware` does for query parameters."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        data = super().parse(stream, media_type, parser_context)
-        field = nul_field(data)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            field = nul_field(data)
+        except RecursionError:  # nested thousands of levels deep: nothing we accept is
+            raise ApiError("The JSON body is nested too deeply.", field="body") from None
         if field is not None:
             raise ApiError(f"{field} must not contain NUL characters.", field=field)
         return data

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so every refusal under /api/ (Django's own included) is the API's JSON.
+    "astral.api.middleware.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "astral.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -57,7 +59,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "astral.api.middleware.ApiErrorMiddleware",
     # Innermost, so a cached answer still gets every header the middlewares above add.
     "astral.api.front.FrontCacheMiddleware",
 ]
@@ -125,15 +126,13 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                # A lost Redis degrades to recomputation, never to an error page.
-                "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
+                # Errors reach astral/cache.py (the only user of the cache), whose breaker
+                # turns a lost or frozen Redis into recomputation after one short timeout.
+                "SOCKET_CONNECT_TIMEOUT": 0.25,
+                "SOCKET_TIMEOUT": 0.25,
             },
         }
     }
-    DJANGO_REDIS_IGNORE_EXCEPTIONS = True
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -145,6 +144,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = ["athletes.backends.EmailOrUsernameBackend"]
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60  # a reset link works once, for two hours at most
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -175,6 +175,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "astral.api.schema.AstralAutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {"auth": "20/min"},
+    # Throttles key on the socket's address; behind N trusted proxies (a balancer), on the
+    # address the Nth proxy from the end of X-Forwarded-For saw. Never on what a client sends.
+    "NUM_PROXIES": env.int("ASTRAL_TRUSTED_PROXIES", default=0),
 }
 
 SIMPLE_JWT = {
@@ -205,8 +208,15 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# A write enqueues on commit and must not wait on a broker that stopped answering: short
+# socket timeouts, no publish retries (astral.celery.enqueue then skips it for a while).
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_timeout": 0.5,
+    "socket_connect_timeout": 0.5,
+}
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     "refresh-all-athlete-snapshots": {
         "task": "analytics.tasks.refresh_all_snapshots",
@@ -242,8 +252,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Astral <no-reply@ast
 ASTRAL_BASE_URL = env.str("ASTRAL_BASE_URL", default="")
 
 ASTRAL_UPLOAD_MAX_BYTES = 25 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+# A JSON body: 100,000 samples of an activity fit in 16 MB; anything larger is refused by
+# its Content-Length before it is read (astral/api/middleware.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads wait in a temporary file
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from rest_framework import serializers
@@ -18,15 +20,18 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from astral.api.errors import ApiError
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
+from astral.cache import throttle_store
 from athletes import services
 from athletes.api.serializers import RegisterSerializer, StrictSerializer
 from athletes.api.views import require_user, validated
 from athletes.backends import login_failed, login_locked
 from athletes.models import EmailVerification, User
+from athletes.passwords import password_reset_user, send_password_reset
 from organizations.access import caller_of
 from organizations.models import Membership
 
@@ -40,6 +45,7 @@ class AuthRateThrottle(SimpleRateThrottle):
     """Per client IP, on sign-in, token and register endpoints."""
 
     scope = "auth"
+    cache = throttle_store
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -142,18 +148,109 @@ class TokenRefreshView(PublicView):
 
     def post(self, request: Request) -> Response:
         data = validated(RefreshSerializer, request.data)
+        invalid = ApiError(
+            "Invalid or expired refresh token.", "INVALID_TOKEN", field="refresh", status=401
+        )
         try:
             refresh = RefreshToken(data["refresh"])
-            user = User.objects.filter(public_id=refresh.payload.get("sub"), is_active=True).first()
-            if user is None:
-                raise TokenError("unknown user")
-            refresh.blacklist()
-            new_refresh = RefreshToken.for_user(user)
         except TokenError:
-            raise ApiError(
-                "Invalid or expired refresh token.", "INVALID_TOKEN", field="refresh", status=401
-            ) from None
+            raise invalid from None
+        user = User.objects.filter(public_id=refresh.payload.get("sub"), is_active=True).first()
+        if user is None:
+            raise invalid
+        # Used once, even when requests race with the same token (ten at once: one wins).
+        if not services.refresh_token_use(
+            jti=refresh[api_settings.JTI_CLAIM],
+            user=user,
+            token=str(refresh),
+            expires_at=datetime.fromtimestamp(refresh["exp"], tz=UTC),
+        ):
+            raise invalid
+        new_refresh = RefreshToken.for_user(user)
         return Response({"access": str(new_refresh.access_token), "refresh": str(new_refresh)})
+
+
+class PasswordChangeSerializer(StrictSerializer):
+    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+def checked_password(password: str, user: User, field: str) -> str:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as error:
+        raise ApiError(" ".join(error.messages), "WEAK_PASSWORD", field=field) from None
+    return password
+
+
+class PasswordChangeView(APIView):
+    """The current password proves it is the person; every other session is signed out."""
+
+    api_doc = {
+        "post": ApiDoc(
+            request=PasswordChangeSerializer, response=TOP_LEVEL_OBJECT, errors=(400, 401, 403, 429)
+        )
+    }
+    throttle_classes = [AuthRateThrottle]
+
+    def post(self, request: Request) -> Response:
+        user = require_user(caller_of(request))
+        data = validated(PasswordChangeSerializer, request.data)
+        if not user.check_password(data["current_password"]):
+            raise ApiError(
+                "The current password is not correct.",
+                "INVALID_CREDENTIALS",
+                field="current_password",
+            )
+        services.password_set(
+            user=user, password=checked_password(data["new_password"], user, "new_password")
+        )
+        return Response({"password_changed": True, **tokens_for(user)})
+
+
+class PasswordResetRequestSerializer(StrictSerializer):
+    email = serializers.EmailField()
+
+
+class PasswordResetRequestView(PublicView):
+    """The same answer for every well-formed address; a link only to an account's."""
+
+    api_doc = {
+        "post": ApiDoc(
+            request=PasswordResetRequestSerializer, response=TOP_LEVEL_OBJECT, errors=(400, 429)
+        )
+    }
+    throttle_classes = [AuthRateThrottle]
+
+    def post(self, request: Request) -> Response:
+        data = validated(PasswordResetRequestSerializer, request.data)
+        send_password_reset(request._request, data["email"])
+        return Response({"sent": True})
+
+
+class PasswordResetConfirmSerializer(StrictSerializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=200)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordResetConfirmView(PublicView):
+    api_doc = {
+        "post": ApiDoc(
+            request=PasswordResetConfirmSerializer, response=TOP_LEVEL_OBJECT, errors=(400, 429)
+        )
+    }
+    throttle_classes = [AuthRateThrottle]
+
+    def post(self, request: Request) -> Response:
+        data = validated(PasswordResetConfirmSerializer, request.data)
+        user = password_reset_user(data["uid"], data["token"])
+        if user is None:
+            raise ApiError("Invalid or expired reset link.", "INVALID_TOKEN", field="token")
+        services.password_set(
+            user=user, password=checked_password(data["new_password"], user, "new_password")
+        )
+        return Response({"password_changed": True})
 
 
 class LogoutView(APIView):

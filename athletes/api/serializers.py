@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from itertools import pairwise
 from typing import Any
 
@@ -11,26 +10,57 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from analytics.metrics.formatting import parse_duration
+from astral.localtime import MAX_DATE, MIN_DATE, place_zone
 from athletes.models import PlanStatus, Provider, Sex, Source, UnitSystem, User
+from athletes.plausibility import activity_problem
 
 MAX_SAMPLES = 100_000
 
 
 class StrictSerializer(serializers.Serializer):
-    """A serializer for JSON bodies that must be objects."""
+    """A serializer for JSON bodies that must be objects, with no field it does not know:
+    a misspelt or unsupported field (`password` on a profile) is a 400 naming it, never
+    silently ignored."""
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, dict):
             raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        unknown = sorted(str(name) for name in data if name not in self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Unknown field; it is not accepted here."] for name in unknown}
+            )
         return super().to_internal_value(data)
 
 
 def validate_timezone_name(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise serializers.ValidationError("Unknown time zone; use an IANA name.") from None
+    if place_zone(value) is None:
+        raise serializers.ValidationError("Unknown time zone; use an IANA name.")
     return value
+
+
+class InstantField(serializers.DateTimeField):
+    """A date and time with its offset; a year so far off that it has no UTC instant (year
+    1 at +05:00, year 9999 at -05:00) is a 400, not an overflow."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return super().to_internal_value(value)
+        except (OverflowError, ValueError):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm:ss±hh:mm")
+
+
+class CalendarDateField(serializers.DateField):
+    """A date between 1900 and 2199: every date anyone enters, and none whose day
+    boundaries overflow."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        day = super().to_internal_value(value)
+        if not MIN_DATE <= day <= MAX_DATE:
+            raise serializers.ValidationError(
+                f"Date must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}."
+            )
+        return day
 
 
 class RegisterSerializer(StrictSerializer):
@@ -60,7 +90,7 @@ class UserUpdateSerializer(StrictSerializer):
     )
     unit_system = serializers.ChoiceField(choices=UnitSystem.choices, required=False)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_null=True)
-    birth_date = serializers.DateField(required=False, allow_null=True)
+    birth_date = CalendarDateField(required=False, allow_null=True)
     weight_kg = serializers.FloatField(required=False, allow_null=True, min_value=20, max_value=300)
     max_hr = serializers.IntegerField(required=False, allow_null=True, min_value=100, max_value=240)
     resting_hr = serializers.IntegerField(
@@ -136,7 +166,7 @@ class SampleSerializer(StrictSerializer):
 
 class ActivityWriteSerializer(StrictSerializer):
     user_id = serializers.CharField(max_length=32, required=False)
-    start_time = serializers.DateTimeField()
+    start_time = InstantField()
     distance = serializers.FloatField(min_value=0, max_value=1_000_000)
     duration = serializers.FloatField(min_value=0.001, max_value=30 * 24 * 3600)
     elapsed_time = serializers.FloatField(
@@ -176,6 +206,15 @@ class ActivityWriteSerializer(StrictSerializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        problem = activity_problem(
+            start_time=attrs.get("start_time"),
+            distance=attrs.get("distance"),
+            duration=attrs.get("duration"),
+            avg_heart_rate=attrs.get("avg_heart_rate"),
+            max_heart_rate=attrs.get("max_heart_rate"),
+        )
+        if problem is not None:
+            raise serializers.ValidationError({problem[0]: [problem[1]]})
         avg, peak = attrs.get("avg_heart_rate"), attrs.get("max_heart_rate")
         if avg is not None and peak is not None and peak < avg:
             raise serializers.ValidationError(
@@ -190,7 +229,7 @@ class ActivityWriteSerializer(StrictSerializer):
 
 
 class ActivityPatchSerializer(ActivityWriteSerializer):
-    start_time = serializers.DateTimeField(required=False)
+    start_time = InstantField(required=False)
     distance = serializers.FloatField(min_value=0, max_value=1_000_000, required=False)
     duration = serializers.FloatField(min_value=0.001, max_value=30 * 24 * 3600, required=False)
 
@@ -207,7 +246,7 @@ def _has_offset(text: str) -> bool:
 
 
 class HealthEntrySerializer(StrictSerializer):
-    date = serializers.DateField()
+    date = CalendarDateField()
     user_id = serializers.CharField(max_length=32, required=False)
     resting_hr = serializers.FloatField(
         min_value=20, max_value=150, required=False, allow_null=True
@@ -225,14 +264,14 @@ class HealthEntrySerializer(StrictSerializer):
 class HealthMetricsRequestSerializer(HealthEntrySerializer):
     """For the schema: one entry, or `{"entries": [...]}` (at most 1,000)."""
 
-    date = serializers.DateField(required=False)
+    date = CalendarDateField(required=False)
     entries = HealthEntrySerializer(many=True, required=False, max_length=1000)
 
 
 class GoalSerializer(StrictSerializer):
     user_id = serializers.CharField(max_length=32, required=False)
     race_name = serializers.CharField(max_length=200)
-    race_date = serializers.DateField()
+    race_date = CalendarDateField()
     distance = serializers.FloatField(min_value=100, max_value=500_000)
     goal_time = serializers.CharField(max_length=12, required=False, allow_null=True)
 
@@ -250,7 +289,7 @@ class GoalSerializer(StrictSerializer):
 
 class GoalPatchSerializer(GoalSerializer):
     race_name = serializers.CharField(max_length=200, required=False)
-    race_date = serializers.DateField(required=False)
+    race_date = CalendarDateField(required=False)
     distance = serializers.FloatField(min_value=100, max_value=500_000, required=False)
 
     def get_fields(self) -> dict[str, Any]:
@@ -292,12 +331,12 @@ class AssignSerializer(StrictSerializer):
     user_ids = serializers.ListField(
         child=serializers.CharField(max_length=32), min_length=1, max_length=1000
     )
-    start_date = serializers.DateField()
+    start_date = CalendarDateField()
 
 
 class PlanInstancePatchSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=PlanStatus.choices, required=False)
-    start_date = serializers.DateField(required=False)
+    start_date = CalendarDateField(required=False)
 
 
 PROVIDERS = [p.value for p in Provider]

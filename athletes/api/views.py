@@ -282,6 +282,10 @@ class ActivityUploadView(APIView):
                 field="file",
                 status=415,
             ) from None
+        except files.FileTooLarge as exc:
+            raise ApiError(
+                f"File too large: {exc}.", "FILE_TOO_LARGE", field="file", status=413
+            ) from None
         except files.InvalidActivityFile as exc:
             raise ApiError(f"Invalid activity file: {exc}.", "INVALID_FILE", field="file") from None
         return ok(activity_data(activity), status=201)

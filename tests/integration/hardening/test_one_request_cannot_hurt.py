@@ -1,0 +1,224 @@
+"""No single request can hurt the service, tried as an attacker would: against a real
+gunicorn worker on the test database, over HTTP.
+
+- A 675 KB `.gpx.gz` expanding to 190 MB grew a worker to 3.2 GB and answered an HTML 500.
+- With Redis frozen (the process stopped, not killed) a `POST /activities` took 30 s and
+  answered 500 although the row was committed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from athletes.models import Activity
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url() -> str:
+    db = connection.settings_dict  # the test database the suite created
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@contextmanager
+def gunicorn(**env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """One sync worker with production settings on the test database."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "astral.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,  # so the suite's tokens are valid there
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SECURE_COOKIES": "0",
+        "DATABASE_URL": database_url(),
+        **env,
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "astral.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("gunicorn did not start")
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def worker_pid(master: subprocess.Popen[bytes]) -> int:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    return int(children[0])
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The most memory the process ever held (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def call(url: str, *, method: str = "GET", body: bytes | None = None, headers: Any = None):
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def multipart(name: str, content: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    body = io.BytesIO()
+    body.write(f"--{boundary}\r\n".encode())
+    body.write(f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'.encode())
+    body.write(b"Content-Type: application/octet-stream\r\n\r\n")
+    body.write(content)
+    body.write(f"\r\n--{boundary}--\r\n".encode())
+    return body.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+def gpx_bomb(megabytes: int) -> bytes:
+    """A valid-looking GPX whose track points go on for `megabytes` MB, gzip-compressed."""
+    point = b'<trkpt lat="45.0" lon="7.0"><time>2026-11-20T07:00:00Z</time></trkpt>\n'
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as stream:
+        stream.write(b'<?xml version="1.0"?><gpx version="1.1"><trk><trkseg>\n')
+        chunk = point * 10_000
+        for _ in range(megabytes * 1024 * 1024 // len(chunk)):
+            stream.write(chunk)
+        stream.write(b"</trkseg></trk></gpx>\n")
+    return out.getvalue()
+
+
+def bearer_for(user: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {RefreshToken.for_user(user).access_token}"}
+
+
+def test_a_gzip_bomb_is_refused_and_the_worker_stays_small():
+    athlete = make_user("bomber")
+    bomb = gpx_bomb(190)
+    assert len(bomb) < 1_000_000  # under a megabyte on the wire
+    body, content_type = multipart("run.gpx.gz", bomb)
+    with gunicorn() as (base, master):
+        status, headers, answer = call(
+            base + "/api/v1/activities/upload",
+            method="POST",
+            body=body,
+            headers={**bearer_for(athlete), "Content-Type": content_type},
+        )
+        peak = peak_rss_mb(worker_pid(master))
+    assert status == 413, answer[:300]
+    assert headers["Content-Type"].startswith("application/json")
+    error = json.loads(answer)
+    assert error["details"] == {"code": "FILE_TOO_LARGE", "field": "file"}
+    assert peak < 300, f"the worker grew to {peak:.0f} MB"
+    assert not Activity.objects.exists()
+
+
+@contextmanager
+def own_redis() -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield port, server
+    finally:
+        server.send_signal(signal.SIGCONT)
+        server.kill()
+        server.wait(timeout=10)
+
+
+def test_with_redis_frozen_writes_and_reads_answer_at_once():
+    athlete = make_user("frozen")
+    headers = {**bearer_for(athlete), "Content-Type": "application/json"}
+    with (
+        own_redis() as (port, redis),
+        gunicorn(
+            REDIS_URL=f"redis://127.0.0.1:{port}/0", CELERY_BROKER_URL=f"redis://127.0.0.1:{port}/1"
+        ) as (base, _),
+    ):
+        stats = base + "/api/v1/analytics/fitness_stats"
+        assert call(stats, headers=headers)[0] == 200  # connections to Redis are open
+        redis.send_signal(signal.SIGSTOP)
+        an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+        run = {"start_time": an_hour_ago, "distance": 10000, "duration": 3000}
+        started = time.monotonic()
+        status, _, answer = call(
+            base + "/api/v1/activities",
+            method="POST",
+            body=json.dumps(run).encode(),
+            headers=headers,
+        )
+        write_seconds = time.monotonic() - started
+        started = time.monotonic()
+        read_status, _, read = call(stats + "?days=7", headers=headers)
+        read_seconds = time.monotonic() - started
+    assert status == 201, answer[:300]
+    assert Activity.objects.filter(user=athlete).count() == 1
+    assert write_seconds < 2, f"the write waited {write_seconds:.1f} s on a frozen Redis"
+    assert read_status == 200
+    assert json.loads(read)["data"]["total_distance"] == 10000  # read from PostgreSQL
+    assert read_seconds < 2, f"the read waited {read_seconds:.1f} s on a frozen Redis"
