@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 from celery import shared_task
-
-from astral.celery import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +35,3 @@ def forget_cache_tokens(names: list[str]) -> None:
     from astral import cache
 
     cache.forget(names)
-
-
-def enqueue_snapshot_refresh(user_ids: Iterable[int]) -> None:
-    """Called on commit after a write. A lost broker never fails or delays the write: the
-    snapshot is stale by version and will be recomputed on read, or by the hourly refresh."""
-    enqueue(refresh_snapshot.name, (list(user_ids),))

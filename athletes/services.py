@@ -14,6 +14,7 @@ from analytics.metrics.load import calories_estimate, training_load
 from analytics.metrics.zones import Sample, zone_times
 from astral import cache
 from astral.api.errors import ApiError
+from astral.celery import enqueue
 from athletes import files, streams
 from athletes.models import Activity, ActivityStream, HealthMetric, User
 from athletes.plausibility import activity_problem
@@ -29,17 +30,17 @@ def athlete_data_changed(user_ids: Iterable[int]) -> None:
     """Bumps the athletes' data versions (their snapshots are stale from now on), replaces
     the cache tokens of the athletes and their organizations, and refreshes the snapshots.
 
-    Called inside the writing transaction; the refresh is enqueued once it commits.
+    Called inside the writing transaction; the refresh is enqueued once it commits (by the
+    task's name: a lost broker never fails or delays the write, and a stale snapshot is
+    recomputed when read or by the hourly refresh).
     """
-    from analytics.tasks import enqueue_snapshot_refresh
-
     ids = sorted(set(user_ids))
     if not ids:
         return
     org_ids = organizations_of(ids)
     User.objects.filter(pk__in=ids).update(data_version=F("data_version") + 1)
     cache.invalidate([cache.athlete(pk) for pk in ids] + [cache.org(pk) for pk in org_ids])
-    transaction.on_commit(lambda: enqueue_snapshot_refresh(ids))
+    transaction.on_commit(lambda: enqueue("analytics.tasks.refresh_snapshot", (ids,)))
 
 
 def user_register(

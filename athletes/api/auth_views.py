@@ -24,11 +24,11 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from astral.api.errors import ApiError
+from astral.api.requests import StrictSerializer, require_user, validated
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from astral.cache import throttle_store
 from athletes import services
-from athletes.api.serializers import RegisterSerializer, StrictSerializer
-from athletes.api.views import require_user, validated
+from athletes.api.serializers import RegisterSerializer
 from athletes.backends import login_failed, login_locked
 from athletes.models import EmailVerification, User
 from athletes.passwords import password_reset_user, send_password_reset

@@ -10,27 +10,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from analytics.metrics.formatting import parse_duration
+from astral.api.requests import StrictSerializer
 from astral.localtime import MAX_DATE, MIN_DATE, place_zone
 from athletes.models import PlanStatus, Provider, Sex, Source, UnitSystem, User
 from athletes.plausibility import activity_problem
 
 MAX_SAMPLES = 100_000
-
-
-class StrictSerializer(serializers.Serializer):
-    """A serializer for JSON bodies that must be objects, with no field it does not know:
-    a misspelt or unsupported field (`password` on a profile) is a 400 naming it, never
-    silently ignored."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
-        unknown = sorted(str(name) for name in data if name not in self.fields)
-        if unknown:
-            raise serializers.ValidationError(
-                {name: ["Unknown field; it is not accepted here."] for name in unknown}
-            )
-        return super().to_internal_value(data)
 
 
 def validate_timezone_name(value: str) -> str:

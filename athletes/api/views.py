@@ -18,6 +18,7 @@ from analytics.plans import plan_instances_data, with_plan
 from astral.api.errors import ApiError, first_error
 from astral.api.pagination import page_from, paginated
 from astral.api.params import bool_param, date_param
+from astral.api.requests import fetch_visible, require_user, validated
 from astral.api.responses import ok
 from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
 from astral.localtime import local_midnight
@@ -54,22 +55,8 @@ from organizations.access import (
 from organizations.models import Role
 
 
-def validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def body(request: Request) -> Any:
     return request.data
-
-
-def require_user(caller: Caller) -> User:
-    if caller.user is None:
-        raise ApiError(
-            "This endpoint is for signed-in users, not API keys.", "PERMISSION_DENIED", status=403
-        )
-    return caller.user
 
 
 # Users ----------------------------------------------------------------------------------
@@ -292,12 +279,12 @@ class ActivityUploadView(APIView):
 
 
 def visible_activity(caller: Caller, activity_id: str) -> Activity:
-    activity = Activity.objects.select_related("user").filter(public_id=activity_id).first()
-    if activity is None:
-        raise ApiError("No such activity.", "NOT_FOUND", status=404)
-    if not can_view_athlete(caller, activity.user):
-        raise ApiError("You may not see this activity.", "PERMISSION_DENIED", status=403)
-    return activity
+    return fetch_visible(
+        Activity.objects.select_related("user"),
+        activity_id,
+        "activity",
+        lambda activity: can_view_athlete(caller, activity.user),
+    )
 
 
 class ActivityDetailView(APIView):
@@ -417,12 +404,12 @@ class HealthMetricsView(APIView):
 
 
 def visible_goal(caller: Caller, goal_id: str) -> Goal:
-    goal = Goal.objects.select_related("user").filter(public_id=goal_id).first()
-    if goal is None:
-        raise ApiError("No such goal.", "NOT_FOUND", status=404)
-    if not can_view_athlete(caller, goal.user):
-        raise ApiError("You may not see this goal.", "PERMISSION_DENIED", status=403)
-    return goal
+    return fetch_visible(
+        Goal.objects.select_related("user"),
+        goal_id,
+        "goal",
+        lambda goal: can_view_athlete(caller, goal.user),
+    )
 
 
 class GoalListView(APIView):
@@ -515,14 +502,12 @@ class PlanListView(APIView):
 
 
 def coached_plan(caller: Caller, plan_id: str) -> Plan:
-    plan = Plan.objects.select_related("organization").filter(public_id=plan_id).first()
-    if plan is None:
-        raise ApiError("No such plan.", "NOT_FOUND", status=404)
-    if not can_coach(caller, plan.organization):
-        raise ApiError(
-            "Only the organization's coaches may use this plan.", "PERMISSION_DENIED", status=403
-        )
-    return plan
+    return fetch_visible(
+        Plan.objects.select_related("organization"),
+        plan_id,
+        "plan",
+        lambda plan: can_coach(caller, plan.organization),
+    )
 
 
 class PlanDetailView(APIView):
@@ -582,12 +567,12 @@ class PlanInstanceListView(APIView):
 
 
 def visible_plan_instance(caller: Caller, instance_id: str) -> PlanInstance:
-    instance = with_plan(PlanInstance.objects.filter(public_id=instance_id)).first()
-    if instance is None:
-        raise ApiError("No such plan instance.", "NOT_FOUND", status=404)
-    if not can_view_athlete(caller, instance.user):
-        raise ApiError("You may not see this plan instance.", "PERMISSION_DENIED", status=403)
-    return instance
+    return fetch_visible(
+        with_plan(PlanInstance.objects.all()),
+        instance_id,
+        "plan instance",
+        lambda instance: can_view_athlete(caller, instance.user),
+    )
 
 
 class PlanInstanceDetailView(APIView):

@@ -15,10 +15,9 @@ from rest_framework.views import APIView
 from astral.api.errors import ApiError
 from astral.api.pagination import page_from, paginated
 from astral.api.params import choice_param
+from astral.api.requests import StrictSerializer, fetch_visible, require_user, validated
 from astral.api.responses import ok
 from astral.api.schema import PAGINATION, ApiDoc, query
-from athletes.api.serializers import StrictSerializer
-from athletes.api.views import require_user, validated
 from athletes.models import User
 from athletes.services import athlete_data_changed
 from organizations import invitations, services
@@ -497,14 +496,12 @@ class GroupListView(APIView):
 
 
 def coached_group(caller: Caller, group_id: str) -> Group:
-    group = Group.objects.select_related("organization").filter(public_id=group_id).first()
-    if group is None:
-        raise ApiError("No such group.", "NOT_FOUND", status=404)
-    if not can_coach(caller, group.organization):
-        raise ApiError(
-            "Only the organization's coaches may see this group.", "PERMISSION_DENIED", status=403
-        )
-    return group
+    return fetch_visible(
+        Group.objects.select_related("organization"),
+        group_id,
+        "group",
+        lambda group: can_coach(caller, group.organization),
+    )
 
 
 class GroupDetailView(APIView):

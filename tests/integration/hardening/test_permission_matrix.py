@@ -160,6 +160,29 @@ ROWS: list[Row] = [
         public=True,
     ),
     Row("post", "api/v1/auth/logout", A + "auth/logout", everyone(401), {"refresh": "garbage"}),
+    Row(
+        "post",
+        "api/v1/auth/password",
+        A + "auth/password",
+        people_only(400),  # the current password is wrong; an API key has no password
+        {"current_password": "not-it", "new_password": "a-long-new-passphrase"},
+    ),
+    Row(
+        "post",
+        "api/v1/auth/password/reset",
+        A + "auth/password/reset",
+        everyone(400),
+        {"email": "not-an-address"},
+        public=True,
+    ),
+    Row(
+        "post",
+        "api/v1/auth/password/reset/confirm",
+        A + "auth/password/reset/confirm",
+        everyone(400),
+        {"uid": "MQ", "token": "nope", "new_password": "a-long-new-passphrase"},
+        public=True,
+    ),
     Row("get", "api/v1/auth/me", A + "auth/me", people_only()),
     # Users
     Row("get", "api/v1/users/me", A + "users/me", people_only()),
@@ -495,6 +518,32 @@ PAGES: list[tuple[str, str, Callable[[Any, str], str] | str, dict[str, int]]] = 
         {"anonymous": 302, "alice": 302, "bob": 302, "cora": 302, "olga": 302},
     ),
     ("get", "healthz", "/healthz", {c: 200 for c in PAGE_CALLERS}),
+    (
+        "get",
+        "settings/password",
+        "/settings/password",
+        {"alice": 200, "bob": 200, "cora": 200, "olga": 200},
+    ),
+    (
+        "get",
+        "settings/password/done",
+        "/settings/password/done",
+        {"alice": 200, "bob": 200, "cora": 200, "olga": 200},
+    ),
+    *[
+        (
+            "get",
+            route,
+            "/" + route.replace("<uidb64>/<token>", "MQ/nope"),
+            dict.fromkeys(PAGE_CALLERS, 200),
+        )
+        for route in (
+            "password/reset",
+            "password/reset/sent",
+            "password/reset/<uidb64>/<token>",
+            "password/reset/done",
+        )
+    ],
     ("get", "invitations", "/invitations", {"alice": 200, "bob": 200, "cora": 200, "olga": 200}),
     (
         "get",

@@ -1,0 +1,64 @@
+"""What every API view does with a request, written once: read a strict JSON body, insist
+on a signed-in person, and fetch a resource by its public id and then check the caller's
+reach (404 before 403, so an unknown id never says more than "not found")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from django.db.models import Model, QuerySet
+from rest_framework import serializers
+
+from astral.api.errors import ApiError
+
+M = TypeVar("M", bound=Model)
+
+
+class StrictSerializer(serializers.Serializer):
+    """A serializer for JSON bodies that must be objects, with no field it does not know:
+    a misspelt or unsupported field (`password` on a profile) is a 400 naming it, never
+    silently ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        unknown = sorted(str(name) for name in data if name not in self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Unknown field; it is not accepted here."] for name in unknown}
+            )
+        return super().to_internal_value(data)
+
+
+def validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
+    """The body's validated data; a 400 naming the first bad field otherwise."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class HasUser(Protocol):
+    @property
+    def user(self) -> Any: ...
+
+
+def require_user(caller: HasUser) -> Any:
+    """The signed-in person behind the request; an API key is refused with a 403."""
+    if caller.user is None:
+        raise ApiError(
+            "This endpoint is for signed-in users, not API keys.", "PERMISSION_DENIED", status=403
+        )
+    return caller.user
+
+
+def fetch_visible(
+    queryset: QuerySet[M], public_id: str, what: str, allowed: Callable[[M], bool]
+) -> M:
+    """The row with this public id, if the caller may see it (`allowed`)."""
+    found = queryset.filter(public_id=public_id).first()
+    if found is None:
+        raise ApiError(f"No such {what}.", "NOT_FOUND", status=404)
+    if not allowed(found):
+        raise ApiError(f"You may not see this {what}.", "PERMISSION_DENIED", status=403)
+    return found
