@@ -6,17 +6,52 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import DateTimeField, F, Func, IntegerField, Prefetch, Value
 from django.utils import timezone
 
-from analytics.metrics.plans import PlannedDay, compliance, current_week, workout_date
+from analytics.metrics.plans import PlannedDay, compliance, workout_date
 from analytics.selectors import daily_totals_by_user
 from athletes.models import PlanInstance, PlannedWorkout
 
+# The plan week a plan instance is in: 1-based from its start date and the athlete's local
+# today, clamped to 1..total_weeks (API.md, plan instances). Written once, in SQL: the plan
+# instance API reads it as an annotation (`PlanWeek`), the roster's statement inlines it.
+PLAN_WEEK_SQL = (
+    "GREATEST(1, LEAST({total}, floor((({now} AT TIME ZONE "
+    "COALESCE(NULLIF({tz}, ''), 'UTC'))::date - {start}) / 7.0)::int + 1))"
+)
+
+
+class PlanWeek(Func):
+    output_field = IntegerField()
+
+    def __init__(self, now: Any) -> None:
+        super().__init__(
+            Value(now, output_field=DateTimeField()),
+            F("user__timezone"),
+            F("start_date"),
+            F("plan__total_weeks"),
+        )
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, values = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(values)
+        now, tz, start, total = parts
+        return PLAN_WEEK_SQL.format(
+            now=f"{now}::timestamptz", tz=tz, start=start, total=total
+        ), params
+
 
 def with_plan(queryset: Any) -> Any:
-    return queryset.select_related("plan__organization", "user").prefetch_related(
-        Prefetch("plan__workouts", queryset=PlannedWorkout.objects.order_by("week", "day"))
+    return (
+        queryset.select_related("plan__organization", "user")
+        .prefetch_related(
+            Prefetch("plan__workouts", queryset=PlannedWorkout.objects.order_by("week", "day"))
+        )
+        .annotate(current_week=PlanWeek(timezone.now()))
     )
 
 
@@ -54,7 +89,7 @@ def plan_instances_data(instances: Iterable[PlanInstance]) -> list[dict[str, Any
                 "name": plan.name,
                 "status": instance.status,
                 "start_date": instance.start_date,
-                "current_week": current_week(instance.start_date, today, plan.total_weeks),
+                "current_week": instance.current_week,  # type: ignore[attr-defined]
                 "total_weeks": plan.total_weeks,
                 "compliance": compliance(
                     instance.start_date, workouts, done.get(instance.user_id, {}), today

@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, NullIf, RowNumber
 from django.utils import timezone
 
+from analytics.plans import PLAN_WEEK_SQL, plan_instances_data, with_plan
 from analytics.snapshots import fresh_snapshots, snapshots_refresh
 from astral.api.errors import ApiError
 from astral.api.pagination import Page
@@ -166,9 +167,7 @@ SELECT f.total, f.stale, (SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::
         'name', pl.name,
         'status', pi.status,
         'start_date', pi.start_date,
-        'current_week', GREATEST(1, LEAST(pl.total_weeks,
-          floor(((%s::timestamptz AT TIME ZONE COALESCE(NULLIF(pu.timezone, ''), 'UTC'))::date
-                 - pi.start_date) / 7.0)::int + 1)),
+        'current_week', {plan_week},
         'total_weeks', pl.total_weeks) ORDER BY pi.start_date DESC) AS plans
     FROM athletes_planinstance pi
     JOIN athletes_plan pl ON pl.id = pi.plan_id
@@ -183,12 +182,7 @@ SELECT f.total, f.stale, (SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::
         'race_name', gl.race_name,
         'race_date', gl.race_date,
         'distance', gl.distance,
-        'goal_time', CASE
-          WHEN COALESCE(gl.goal_time, 0) = 0 THEN NULL
-          WHEN gl.goal_time >= 3600 THEN format('%%s:%%s:%%s', gl.goal_time / 3600,
-            lpad((gl.goal_time %% 3600 / 60)::text, 2, '0'), lpad((gl.goal_time %% 60)::text, 2, '0'))
-          ELSE format('%%s:%%s', gl.goal_time / 60, lpad((gl.goal_time %% 60)::text, 2, '0'))
-        END) ORDER BY gl.race_date) AS races
+        'goal_time', gl.goal_time_text) ORDER BY gl.race_date) AS races
     FROM athletes_goal gl
     JOIN athletes_user gu ON gu.id = gl.user_id
     -- upcoming until the race day ends where the athlete is
@@ -226,7 +220,10 @@ def _page_json(
         organization.pk,  # plans
         now,  # each athlete's local today, for upcoming goals
     ]
-    sql = PAGE_JSON.format(members=members_sql)
+    plan_week = PLAN_WEEK_SQL.format(
+        now="%s::timestamptz", tz="pu.timezone", start="pi.start_date", total="pl.total_weeks"
+    )
+    sql = PAGE_JSON.format(members=members_sql, plan_week=plan_week)
     # Through the router, like every analytics read (the replica inside analytics_reads()).
     with connections[memberships.db].cursor() as cursor:
         cursor.execute(sql, params)
@@ -296,7 +293,6 @@ def roster_filters(
 
 
 def athlete_profile(user: User, *, refresh: bool) -> dict[str, Any]:
-    from analytics.plans import plan_instances_data, with_plan
     from athletes.api.representations import activity_data, goal_data, integrations_data
 
     snapshot = fresh_snapshots([user], force=refresh)[user.pk]

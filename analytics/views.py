@@ -13,10 +13,9 @@ from django.shortcuts import render
 from analytics import groups
 from analytics.metrics.rolling import iso_week_start
 from astral.localtime import local_today
-from athletes.views import Units, sidebar
 from organizations.access import can_coach
 from organizations.models import Group
-from organizations.pages import current_organization, page_caller
+from organizations.pages import Units, current_organization, page_caller, sidebar
 
 TABS = ("overview", "groups", "plans")
 PERIODS = ("7", "14", "30", "custom")

@@ -1,5 +1,6 @@
 """The Celery app. Without CELERY_BROKER_URL tasks run eagerly in the web process."""
 
+import importlib
 import logging
 import os
 import time
@@ -28,6 +29,9 @@ def enqueue(task_name: str, args: tuple[Any, ...], countdown: float | None = Non
     if time.monotonic() < _broker_down_until:
         return False
     try:
+        # A task's name is its module and function: importing the module registers it here
+        # (a web process never runs the worker's autodiscovery).
+        importlib.import_module(task_name.rsplit(".", 1)[0])
         app.tasks[task_name].apply_async(args, countdown=countdown)
     except Exception:
         _broker_down_until = time.monotonic() + BROKER_BREAKER_SECONDS

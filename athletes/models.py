@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast, Concat, LPad, Mod
 
 from astral.ids import new_public_id
 
@@ -237,6 +239,40 @@ class HealthMetric(models.Model):
         return f"{self.user} · {self.date}"
 
 
+def clock_text(field: str) -> models.Case:
+    """Seconds as H:MM:SS from an hour on, M:SS below it; null for none or zero."""
+    seconds = models.F(field)
+
+    def two_digits(value: Any) -> Any:
+        return LPad(Cast(value, models.CharField()), 2, models.Value("0"))
+
+    def text(value: Any) -> Any:
+        return Cast(value, models.CharField())
+
+    colon = models.Value(":")
+    return models.Case(
+        models.When(
+            models.Q(**{f"{field}__isnull": True}) | models.Q(**{field: 0}),
+            then=models.Value(None, output_field=models.CharField()),
+        ),
+        models.When(
+            **{f"{field}__gte": 3600},
+            then=Concat(
+                text(seconds / 3600),
+                colon,
+                two_digits(Mod(seconds, 3600) / 60),
+                colon,
+                two_digits(Mod(seconds, 60)),
+                output_field=models.CharField(),
+            ),
+        ),
+        default=Concat(
+            text(seconds / 60), colon, two_digits(Mod(seconds, 60)), output_field=models.CharField()
+        ),
+        output_field=models.CharField(),
+    )
+
+
 class Goal(models.Model):
     public_id = models.CharField(max_length=24, unique=True, default=new_goal_id, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="goals")
@@ -244,6 +280,13 @@ class Goal(models.Model):
     race_date = models.DateField()
     distance = models.FloatField(help_text="meters")
     goal_time = models.PositiveIntegerField(help_text="seconds", null=True, blank=True)
+    # The goal time as people write it ("3:05:00", "45:30"): formatted here once, by the
+    # database, for every reader (the API's goals, the profile, the roster's statement).
+    goal_time_text = models.GeneratedField(
+        expression=clock_text("goal_time"),
+        output_field=models.CharField(max_length=16),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import secrets
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -16,9 +19,22 @@ from astral import cache
 from astral.api.errors import ApiError
 from astral.celery import enqueue
 from athletes import files, streams
-from athletes.models import Activity, ActivityStream, HealthMetric, User
+from athletes.models import (
+    Activity,
+    ActivityStream,
+    EmailVerification,
+    Goal,
+    HealthMetric,
+    Integration,
+    Plan,
+    PlanInstance,
+    PlannedWorkout,
+    User,
+)
 from athletes.plausibility import activity_problem
 from athletes.selectors import TrainingContext, training_context
+
+logger = logging.getLogger(__name__)
 
 OVERLAP_WINDOW = timedelta(minutes=2)
 OVERLAP_DISTANCE_RATIO = 0.03
@@ -76,15 +92,12 @@ def user_register(
 
 
 def organizations_of(user_ids: Iterable[int]) -> list[int]:
-    from organizations.models import Membership
-
-    return sorted(
-        set(
-            Membership.objects.filter(user_id__in=list(user_ids)).values_list(
-                "organization_id", flat=True
-            )
-        )
+    """The organizations these athletes are members of (through the membership relation,
+    so this layer needs nothing of `organizations`)."""
+    rows = User.objects.filter(pk__in=list(user_ids), memberships__isnull=False).values_list(
+        "memberships__organization_id", flat=True
     )
+    return sorted(set(rows))
 
 
 def lock_athlete(user: User) -> None:
@@ -417,3 +430,136 @@ def password_set(*, user: User, password: str) -> None:
         user.set_password(password)
         user.save(update_fields=["password"])
         sessions_revoke(user=user)
+
+
+def _athlete_row_update(record: Any, changes: dict[str, Any], user_id: int) -> None:
+    with transaction.atomic():
+        for name, value in changes.items():
+            setattr(record, name, value)
+        record.save()
+        athlete_data_changed([user_id])
+
+
+def user_update(*, user: User, changes: dict[str, Any]) -> None:
+    """Profile, units, zones, time zone: every derived number may change with them."""
+    if (
+        "username" in changes
+        and User.objects.exclude(pk=user.pk).filter(username__iexact=changes["username"]).exists()
+    ):
+        raise ApiError("This username is taken.", "USERNAME_TAKEN", field="username", status=409)
+    _athlete_row_update(user, changes, user.pk)
+
+
+def integration_connect(*, user: User, provider: str, external_id: str) -> None:
+    with transaction.atomic():
+        Integration.objects.update_or_create(
+            user=user,
+            provider=provider,
+            defaults={"external_id": external_id, "last_sync_at": None},
+        )
+        athlete_data_changed([user.pk])
+
+
+def integration_disconnect(*, user: User, provider: str) -> None:
+    with transaction.atomic():
+        Integration.objects.filter(user=user, provider=provider).delete()
+        athlete_data_changed([user.pk])
+
+
+def goal_create(*, athlete: User, fields: dict[str, Any]) -> Goal:
+    with transaction.atomic():
+        goal = Goal.objects.create(user=athlete, **fields)
+        athlete_data_changed([athlete.pk])
+    return goal
+
+
+def goal_update(*, goal: Goal, changes: dict[str, Any]) -> None:
+    _athlete_row_update(goal, changes, goal.user_id)
+    goal.refresh_from_db(fields=["goal_time_text"])  # the database formats it
+
+
+def goal_delete(*, goal: Goal) -> None:
+    with transaction.atomic():
+        goal.delete()
+        athlete_data_changed([goal.user_id])
+
+
+def plan_create(
+    *,
+    organization: Any,
+    name: str,
+    total_weeks: int,
+    description: str,
+    created_by: User | None,
+    workouts: list[dict[str, Any]],
+) -> tuple[Plan, list[PlannedWorkout]]:
+    with transaction.atomic():
+        plan = Plan.objects.create(
+            organization=organization,
+            name=name,
+            total_weeks=total_weeks,
+            description=description,
+            created_by=created_by,
+        )
+        rows = PlannedWorkout.objects.bulk_create(
+            [PlannedWorkout(plan=plan, **workout) for workout in workouts]
+        )
+    return plan, rows
+
+
+def plan_assign(*, plan: Plan, athletes: list[User], start_date: date) -> list[PlanInstance]:
+    with transaction.atomic():
+        created = PlanInstance.objects.bulk_create(
+            [PlanInstance(plan=plan, user=athlete, start_date=start_date) for athlete in athletes]
+        )
+        athlete_data_changed([athlete.pk for athlete in athletes])
+    return created
+
+
+def plan_instance_update(*, instance: PlanInstance, changes: dict[str, Any]) -> None:
+    _athlete_row_update(instance, changes, instance.user_id)
+
+
+VERIFY_LIMIT_PER_HOUR = 3
+VERIFY_TOKEN_LIFETIME = timedelta(hours=24)
+
+
+def email_verification_request(*, email: str) -> None:
+    """A verification link for an account's address; at most 3 per address per hour,
+    counted in the database (exact, and it survives cache loss). The same for an address
+    without an account, which gets nothing."""
+    email = email.lower()
+    since = timezone.now() - timedelta(hours=1)
+    with transaction.atomic():
+        recent = EmailVerification.objects.select_for_update().filter(
+            email=email, created_at__gte=since
+        )
+        if len(recent) >= VERIFY_LIMIT_PER_HOUR:
+            raise ApiError(
+                "At most 3 verification e-mails per address per hour.",
+                "RATE_LIMITED",
+                field="email",
+                status=429,
+            )
+        token = secrets.token_urlsafe(32)
+        user = User.objects.filter(email__iexact=email).first()
+        EmailVerification.objects.create(
+            email=email, user=user, token_hash=hashlib.sha256(token.encode()).hexdigest()
+        )
+    if user is not None:
+        logger.info("verification link for %s: /verify?token=%s", email, token)
+
+
+def email_verification_confirm(*, token: str) -> None:
+    token_hash = hashlib.sha256(token.encode()).hexdigest()
+    with transaction.atomic():
+        record = (
+            EmailVerification.objects.select_for_update()
+            .filter(token_hash=token_hash, used_at__isnull=True, user__isnull=False)
+            .first()
+        )
+        if record is None or timezone.now() - record.created_at > VERIFY_TOKEN_LIFETIME:
+            raise ApiError("Invalid or expired token.", "INVALID_TOKEN", field="token")
+        record.used_at = timezone.now()
+        record.save(update_fields=["used_at"])
+        User.objects.filter(pk=record.user_id).update(email_verified=True)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from analytics import roster, services
-from analytics.metrics.formatting import distance_in_units, format_duration, pace_in_units
+from analytics.metrics.formatting import format_duration
 from analytics.metrics.vdot import predict_race_seconds
 from analytics.series import load_series
 from astral.api.errors import ApiError
@@ -27,53 +27,15 @@ from athletes import files
 from athletes import services as athlete_services
 from athletes.models import Activity, User
 from organizations.models import Group, Label, Membership, Role
-from organizations.pages import coach_organizations, current_organization, page_athlete
+from organizations.pages import (
+    Units,
+    current_organization,
+    page_athlete,
+    sidebar,
+)
 
 PAGE_SIZE = 50
 HEALTH_VIEWS = {"day": 90, "week": 26 * 7, "month": 365}
-
-
-class Units:
-    """Formats meters and paces in the viewer's unit system."""
-
-    def __init__(self, unit_system: str) -> None:
-        self.system = unit_system
-        self.label = "mi" if unit_system == "imperial" else "km"
-
-    def distance(self, meters: float | None, digits: int = 1) -> str:
-        if meters is None:
-            return "–"
-        value, unit = distance_in_units(meters, self.system)
-        return f"{value:.{digits}f} {unit}"
-
-    def value(self, meters: float | None) -> float:
-        return round(distance_in_units(meters or 0.0, self.system)[0], 2)
-
-    def pace(self, seconds: float | None, meters: float | None) -> str:
-        if not seconds or not meters:
-            return "–"
-        return pace_in_units(seconds / (meters / 1000.0), self.system) or "–"
-
-
-def sidebar(request: HttpRequest) -> dict[str, Any]:
-    """The left sidebar: a coach's athletes (one query), or the athlete's own link."""
-    organizations = coach_organizations(request)
-    athletes: list[User] = []
-    if organizations:
-        athletes = list(
-            User.objects.filter(
-                memberships__organization=organizations[0],
-                memberships__role=Role.ATHLETE,
-                is_active=True,
-            )
-            .order_by("display_name", "username")
-            .only("public_id", "display_name", "username")[:100]
-        )
-    return {
-        "is_coach": bool(organizations),
-        "sidebar_athletes": athletes,
-        "organizations": organizations,
-    }
 
 
 def roster_filters_from(

@@ -24,7 +24,7 @@ class Caller:
 
     user: User | None
     organization: Organization | None = None  # set for an API key
-    # Cache entries the key's sign-in read in its own round trip (astral.api.auth).
+    # Cache entries the key's sign-in read in its own round trip (organizations/api/auth.py).
     prefetched: Mapping[str, Any] | None = field(default=None, compare=False)
 
     @property
@@ -201,3 +201,26 @@ def organization_coach(organization: Organization, user_id: Any, field: str) -> 
     if coach is None:
         raise ApiError(f"{field} is not a coach of this organization.", field=field)
     return coach
+
+
+def organization_athletes(organization: Organization, user_ids: list[str]) -> list[User]:
+    """These athletes of the organization, by public id, in the order given (duplicates
+    once); an id that is not an athlete of it is a 404 naming `user_ids[i]`."""
+    wanted = list(dict.fromkeys(user_ids))
+    found = {
+        u.public_id: u
+        for u in User.objects.filter(
+            public_id__in=wanted,
+            memberships__organization=organization,
+            memberships__role=Role.ATHLETE,
+        )
+    }
+    for index, user_id in enumerate(wanted):
+        if user_id not in found:
+            raise ApiError(
+                f"{user_id} is not an athlete of this organization.",
+                "NOT_FOUND",
+                field=f"user_ids[{index}]",
+                status=404,
+            )
+    return [found[user_id] for user_id in wanted]

@@ -1,14 +1,18 @@
-"""Who may see which page: the same rules as the API (organizations.access), for
-session-authenticated people."""
+"""What every page shares: who may see it (the same rules as the API, from
+`organizations.access`, for session-authenticated people), the sidebar, and the viewer's
+units."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
+from analytics.metrics.formatting import distance_in_units, pace_in_units
 from athletes.models import User
 from organizations.access import Caller, can_view_athlete, coached_org_ids
-from organizations.models import Organization
+from organizations.models import Organization, Role
 
 
 def page_caller(request: HttpRequest) -> Caller:
@@ -41,3 +45,46 @@ def page_athlete(request: HttpRequest, user_id: str) -> User:
     if not can_view_athlete(page_caller(request), athlete):
         raise PermissionDenied("You may not see this athlete.")
     return athlete
+
+
+class Units:
+    """Formats meters and paces in the viewer's unit system."""
+
+    def __init__(self, unit_system: str) -> None:
+        self.system = unit_system
+        self.label = "mi" if unit_system == "imperial" else "km"
+
+    def distance(self, meters: float | None, digits: int = 1) -> str:
+        if meters is None:
+            return "–"
+        value, unit = distance_in_units(meters, self.system)
+        return f"{value:.{digits}f} {unit}"
+
+    def value(self, meters: float | None) -> float:
+        return round(distance_in_units(meters or 0.0, self.system)[0], 2)
+
+    def pace(self, seconds: float | None, meters: float | None) -> str:
+        if not seconds or not meters:
+            return "–"
+        return pace_in_units(seconds / (meters / 1000.0), self.system) or "–"
+
+
+def sidebar(request: HttpRequest) -> dict[str, Any]:
+    """The left sidebar: a coach's athletes (one query), or the athlete's own link."""
+    organizations = coach_organizations(request)
+    athletes: list[User] = []
+    if organizations:
+        athletes = list(
+            User.objects.filter(
+                memberships__organization=organizations[0],
+                memberships__role=Role.ATHLETE,
+                is_active=True,
+            )
+            .order_by("display_name", "username")
+            .only("public_id", "display_name", "username")[:100]
+        )
+    return {
+        "is_coach": bool(organizations),
+        "sidebar_athletes": athletes,
+        "organizations": organizations,
+    }

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from astral import cache
+from astral.api.errors import ApiError
 from astral.api.keys import hash_api_key
-from organizations.models import ApiKey, Label, Membership, Organization, Role
+from athletes.services import athlete_data_changed
+from organizations.models import ApiKey, Group, Label, Membership, Organization, Role
+
+UNCHANGED: Any = object()  # an argument not given (None may be a value: no coach)
 
 
 def organization_changed(organization: Organization) -> None:
@@ -70,3 +75,85 @@ def api_key_create(
         created_by=created_by,
     )
     return key, raw
+
+
+def organization_rename(*, organization: Organization, name: str) -> None:
+    organization.name = name
+    organization.save(update_fields=["name"])
+    organization_changed(organization)
+
+
+def _last_owner(membership: Membership) -> bool:
+    return (
+        membership.role == Role.OWNER
+        and not Membership.objects.filter(
+            organization_id=membership.organization_id, role=Role.OWNER
+        )
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+def membership_update(
+    *,
+    membership: Membership,
+    role: str | None = None,
+    assigned_coach: Any = UNCHANGED,
+    labels: Iterable[str] | None = None,
+) -> None:
+    """Role, assigned coach and labels of a member; an organization keeps an owner."""
+    if role is not None and role != membership.role and _last_owner(membership):
+        raise ApiError("An organization needs at least one owner.", field="role")
+    with transaction.atomic():
+        if role is not None:
+            membership.role = role
+        if assigned_coach is not UNCHANGED:
+            membership.assigned_coach = assigned_coach
+        membership.save()
+        if labels is not None:
+            labels_set(membership=membership, names=labels)
+        organization_changed(membership.organization)
+        athlete_data_changed([membership.user_id])
+
+
+def membership_remove(*, membership: Membership) -> None:
+    """The member leaves the organization and its groups; its coaches lose sight at once."""
+    if _last_owner(membership):
+        raise ApiError("An organization needs at least one owner.", field="user_id")
+    with transaction.atomic():
+        Group.members.through.objects.filter(
+            group__organization_id=membership.organization_id, user_id=membership.user_id
+        ).delete()
+        membership.delete()
+        organization_changed(membership.organization)
+        athlete_data_changed([membership.user_id])
+
+
+def group_create(*, organization: Organization, name: str) -> Group:
+    group = Group.objects.create(organization=organization, name=name)
+    organization_changed(organization)
+    return group
+
+
+def group_rename(*, group: Group, name: str) -> None:
+    group.name = name
+    group.save(update_fields=["name"])
+    organization_changed(group.organization)
+
+
+def group_delete(*, group: Group) -> None:
+    with transaction.atomic():
+        group.delete()
+        organization_changed(group.organization)
+
+
+def group_members_add(*, group: Group, athletes: Iterable[Any]) -> None:
+    with transaction.atomic():
+        group.members.add(*athletes)
+        organization_changed(group.organization)
+
+
+def group_member_remove(*, group: Group, athlete: Any) -> None:
+    with transaction.atomic():
+        group.members.remove(athlete)
+        organization_changed(group.organization)

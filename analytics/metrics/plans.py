@@ -19,12 +19,6 @@ def workout_date(start_date: date, week: int, day: int) -> date:
     return start_date + timedelta(days=7 * (week - 1) + (day - 1))
 
 
-def current_week(start_date: date, today: date, total_weeks: int) -> int:
-    """1-based, clamped to 1..total_weeks."""
-    week = (today - start_date).days // 7 + 1
-    return max(1, min(total_weeks, week))
-
-
 def compliance(
     start_date: date,
     workouts: Sequence[PlannedDay],

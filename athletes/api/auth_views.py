@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
-from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -30,15 +26,12 @@ from astral.cache import throttle_store
 from athletes import services
 from athletes.api.serializers import RegisterSerializer
 from athletes.backends import login_failed, login_locked
-from athletes.models import EmailVerification, User
+from athletes.models import User
 from athletes.passwords import password_reset_user, send_password_reset
 from organizations.access import caller_of
 from organizations.models import Membership
 
 logger = logging.getLogger(__name__)
-
-VERIFY_LIMIT_PER_HOUR = 3
-VERIFY_TOKEN_LIFETIME = timedelta(hours=24)
 
 
 class AuthRateThrottle(SimpleRateThrottle):
@@ -289,28 +282,7 @@ class VerifyEmailRequestView(PublicView):
 
     def post(self, request: Request) -> Response:
         data = validated(VerifyRequestSerializer, request.data)
-        email = data["email"].lower()
-        since = timezone.now() - timedelta(hours=1)
-        with transaction.atomic():
-            # The ledger in the database is the limit: exact, and it survives cache loss.
-            recent = EmailVerification.objects.select_for_update().filter(
-                email=email, created_at__gte=since
-            )
-            if len(recent) >= VERIFY_LIMIT_PER_HOUR:
-                raise ApiError(
-                    "At most 3 verification e-mails per address per hour.",
-                    "RATE_LIMITED",
-                    field="email",
-                    status=429,
-                )
-            token = secrets.token_urlsafe(32)
-            user = User.objects.filter(email__iexact=email).first()
-            EmailVerification.objects.create(
-                email=email, user=user, token_hash=hashlib.sha256(token.encode()).hexdigest()
-            )
-        if user is not None:
-            # No mail server here: the link is logged for the operator.
-            logger.info("verification link for %s: /verify?token=%s", email, token)
+        services.email_verification_request(email=data["email"])
         return Response({"sent": True})
 
 
@@ -325,17 +297,5 @@ class VerifyEmailConfirmView(PublicView):
 
     def post(self, request: Request) -> Response:
         data = validated(VerifyConfirmSerializer, request.data)
-        token_hash = hashlib.sha256(data["token"].encode()).hexdigest()
-        with transaction.atomic():
-            record = (
-                EmailVerification.objects.select_for_update()
-                .filter(token_hash=token_hash, used_at__isnull=True, user__isnull=False)
-                .select_related("user")
-                .first()
-            )
-            if record is None or timezone.now() - record.created_at > VERIFY_TOKEN_LIFETIME:
-                raise ApiError("Invalid or expired token.", "INVALID_TOKEN", field="token")
-            record.used_at = timezone.now()
-            record.save(update_fields=["used_at"])
-            User.objects.filter(pk=record.user_id).update(email_verified=True)
+        services.email_verification_confirm(token=data["token"])
         return Response({"email_verified": True})

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from analytics.metrics.formatting import format_duration
 from analytics.metrics.zones import default_hr_zones, effective_max_hr, effective_pace_zones
 from athletes.models import Activity, Goal, HealthMetric, Integration, Plan, User
 
@@ -96,7 +95,7 @@ def goal_data(goal: Goal) -> dict[str, Any]:
         "race_name": goal.race_name,
         "race_date": goal.race_date,
         "distance": goal.distance,
-        "goal_time": format_duration(goal.goal_time) if goal.goal_time else None,
+        "goal_time": goal.goal_time_text,
     }
 
 

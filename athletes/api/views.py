@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from rest_framework.parsers import MultiPartParser
@@ -24,6 +23,7 @@ from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
 from astral.localtime import local_midnight
 from athletes import files, services, streams
 from athletes.api import serializers as s
+from athletes.api.export import export_zip
 from athletes.api.representations import (
     activity_data,
     goal_data,
@@ -32,15 +32,12 @@ from athletes.api.representations import (
     plan_data,
     user_data,
 )
-from athletes.export import export_zip
 from athletes.models import (
     Activity,
     ActivityStream,
     Goal,
-    Integration,
     Plan,
     PlanInstance,
-    PlannedWorkout,
     User,
 )
 from organizations.access import (
@@ -49,10 +46,10 @@ from organizations.access import (
     can_coach,
     can_view_athlete,
     coached_org_ids,
+    organization_athletes,
     resolve_athlete,
     resolve_organization,
 )
-from organizations.models import Role
 
 
 def body(request: Request) -> Any:
@@ -74,18 +71,7 @@ class MeView(APIView):
     def patch(self, request: Request) -> Response:
         user = require_user(caller_of(request))
         data = validated(s.UserUpdateSerializer, body(request))
-        if (
-            "username" in data
-            and User.objects.exclude(pk=user.pk).filter(username__iexact=data["username"]).exists()
-        ):
-            raise ApiError(
-                "This username is taken.", "USERNAME_TAKEN", field="username", status=409
-            )
-        with transaction.atomic():
-            for name, value in data.items():
-                setattr(user, name, value)
-            user.save()
-            services.athlete_data_changed([user.pk])
+        services.user_update(user=user, changes=data)
         return ok(user_data(user))
 
     def delete(self, request: Request) -> Response:
@@ -140,13 +126,9 @@ class IntegrationDetailView(APIView):
                 f"Unknown provider: {provider}.", "NOT_FOUND", field="provider", status=404
             )
         data = validated(s.IntegrationSerializer, body(request) or {})
-        with transaction.atomic():
-            Integration.objects.update_or_create(
-                user=user,
-                provider=provider,
-                defaults={"external_id": data.get("external_id", ""), "last_sync_at": None},
-            )
-            services.athlete_data_changed([user.pk])
+        services.integration_connect(
+            user=user, provider=provider, external_id=data.get("external_id", "")
+        )
         return ok(integrations_data(list(user.integrations.all())))
 
     def delete(self, request: Request, provider: str) -> Response:
@@ -155,9 +137,7 @@ class IntegrationDetailView(APIView):
             raise ApiError(
                 f"Unknown provider: {provider}.", "NOT_FOUND", field="provider", status=404
             )
-        with transaction.atomic():
-            Integration.objects.filter(user=user, provider=provider).delete()
-            services.athlete_data_changed([user.pk])
+        services.integration_disconnect(user=user, provider=provider)
         return ok(integrations_data(list(user.integrations.all())))
 
 
@@ -430,9 +410,7 @@ class GoalListView(APIView):
         caller = caller_of(request)
         data = validated(s.GoalSerializer, body(request))
         athlete = resolve_athlete(caller, data.pop("user_id", None))
-        with transaction.atomic():
-            goal = Goal.objects.create(user=athlete, **data)
-            services.athlete_data_changed([athlete.pk])
+        goal = services.goal_create(athlete=athlete, fields=data)
         return ok(goal_data(goal), status=201)
 
 
@@ -445,18 +423,12 @@ class GoalDetailView(APIView):
     def patch(self, request: Request, goal_id: str) -> Response:
         goal = visible_goal(caller_of(request), goal_id)
         data = validated(s.GoalPatchSerializer, body(request))
-        with transaction.atomic():
-            for name, value in data.items():
-                setattr(goal, name, value)
-            goal.save()
-            services.athlete_data_changed([goal.user_id])
+        services.goal_update(goal=goal, changes=data)
         return ok(goal_data(goal))
 
     def delete(self, request: Request, goal_id: str) -> Response:
         goal = visible_goal(caller_of(request), goal_id)
-        with transaction.atomic():
-            goal.delete()
-            services.athlete_data_changed([goal.user_id])
+        services.goal_delete(goal=goal)
         return ok({"goal_id": goal_id, "deleted": True})
 
 
@@ -487,17 +459,14 @@ class PlanListView(APIView):
         caller = caller_of(request)
         data = validated(s.PlanSerializer, body(request))
         organization = resolve_organization(caller, data["org_id"], coach=True)
-        with transaction.atomic():
-            plan = Plan.objects.create(
-                organization=organization,
-                name=data["name"],
-                total_weeks=data["total_weeks"],
-                description=data.get("description", ""),
-                created_by=caller.user,
-            )
-            workouts = PlannedWorkout.objects.bulk_create(
-                [PlannedWorkout(plan=plan, **w) for w in data.get("workouts", [])]
-            )
+        plan, workouts = services.plan_create(
+            organization=organization,
+            name=data["name"],
+            total_weeks=data["total_weeks"],
+            description=data.get("description", ""),
+            created_by=caller.user,
+            workouts=data.get("workouts", []),
+        )
         return ok(plan_data(plan, workouts), status=201)
 
 
@@ -525,31 +494,8 @@ class PlanAssignView(APIView):
         caller = caller_of(request)
         plan = coached_plan(caller, plan_id)
         data = validated(s.AssignSerializer, body(request))
-        wanted = list(dict.fromkeys(data["user_ids"]))
-        athletes = {
-            u.public_id: u
-            for u in User.objects.filter(
-                public_id__in=wanted,
-                memberships__organization=plan.organization,
-                memberships__role=Role.ATHLETE,
-            )
-        }
-        for index, user_id in enumerate(wanted):
-            if user_id not in athletes:
-                raise ApiError(
-                    f"{user_id} is not an athlete of this organization.",
-                    "NOT_FOUND",
-                    field=f"user_ids[{index}]",
-                    status=404,
-                )
-        with transaction.atomic():
-            created = PlanInstance.objects.bulk_create(
-                [
-                    PlanInstance(plan=plan, user=athletes[uid], start_date=data["start_date"])
-                    for uid in wanted
-                ]
-            )
-            services.athlete_data_changed([u.pk for u in athletes.values()])
+        athletes = organization_athletes(plan.organization, data["user_ids"])
+        created = services.plan_assign(plan=plan, athletes=athletes, start_date=data["start_date"])
         instances = with_plan(PlanInstance.objects.filter(pk__in=[i.pk for i in created]))
         return ok({"plan_instances": plan_instances_data(instances)}, status=201)
 
@@ -585,9 +531,5 @@ class PlanInstanceDetailView(APIView):
     def patch(self, request: Request, instance_id: str) -> Response:
         instance = visible_plan_instance(caller_of(request), instance_id)
         data = validated(s.PlanInstancePatchSerializer, body(request))
-        with transaction.atomic():
-            for name, value in data.items():
-                setattr(instance, name, value)
-            instance.save()
-            services.athlete_data_changed([instance.user_id])
+        services.plan_instance_update(instance=instance, changes=data)
         return ok(plan_instances_data([instance])[0])

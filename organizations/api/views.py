@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 from rest_framework import serializers
@@ -19,12 +18,12 @@ from astral.api.requests import StrictSerializer, fetch_visible, require_user, v
 from astral.api.responses import ok
 from astral.api.schema import PAGINATION, ApiDoc, query
 from athletes.models import User
-from athletes.services import athlete_data_changed
 from organizations import invitations, services
 from organizations.access import (
     Caller,
     caller_of,
     can_coach,
+    organization_athletes,
     organization_coach,
     resolve_organization,
 )
@@ -188,9 +187,7 @@ class OrganizationDetailView(APIView):
         organization = resolve_organization(caller, org_id, coach=True)
         require_owner(caller, organization)
         data = validated(OrganizationSerializer, request.data)
-        organization.name = data["name"]
-        organization.save(update_fields=["name"])
-        services.organization_changed(organization)
+        services.organization_rename(organization=organization, name=data["name"])
         return ok(organization_data(organization))
 
 
@@ -407,25 +404,15 @@ class MemberDetailView(APIView):
         data = validated(MemberPatchSerializer, request.data)
         if "role" in data and data["role"] != membership.role:
             require_owner(caller, organization)
-            if (
-                membership.role == Role.OWNER
-                and not organization.memberships.filter(role=Role.OWNER)
-                .exclude(pk=membership.pk)
-                .exists()
-            ):
-                raise ApiError("An organization needs at least one owner.", field="role")
-        with transaction.atomic():
-            if "role" in data:
-                membership.role = data["role"]
-            if "assigned_coach_id" in data:
-                membership.assigned_coach = organization_coach(
-                    organization, data["assigned_coach_id"], "assigned_coach_id"
-                )
-            membership.save()
-            if "labels" in data:
-                services.labels_set(membership=membership, names=data["labels"])
-            services.organization_changed(organization)
-            athlete_data_changed([membership.user_id])
+        coach = services.UNCHANGED
+        if "assigned_coach_id" in data:
+            coach = organization_coach(organization, data["assigned_coach_id"], "assigned_coach_id")
+        services.membership_update(
+            membership=membership,
+            role=data.get("role"),
+            assigned_coach=coach,
+            labels=data.get("labels"),
+        )
         return ok(member_data(memberships_of(organization).get(pk=membership.pk)))
 
     def delete(self, request: Request, org_id: str, user_id: str) -> Response:
@@ -434,21 +421,7 @@ class MemberDetailView(APIView):
         membership = member_of(organization, user_id)
         if membership.role != Role.ATHLETE:
             require_owner(caller, organization)
-            if (
-                membership.role == Role.OWNER
-                and not organization.memberships.filter(role=Role.OWNER)
-                .exclude(pk=membership.pk)
-                .exists()
-            ):
-                raise ApiError("An organization needs at least one owner.", field="user_id")
-        with transaction.atomic():
-            user_pk = membership.user_id
-            Group.members.through.objects.filter(
-                group__organization=organization, user_id=user_pk
-            ).delete()
-            membership.delete()
-            services.organization_changed(organization)
-            athlete_data_changed([user_pk])
+        services.membership_remove(membership=membership)
         return ok({"user_id": user_id, "removed": True})
 
 
@@ -490,8 +463,7 @@ class GroupListView(APIView):
     def post(self, request: Request, org_id: str) -> Response:
         organization = coach_org(caller_of(request), org_id)
         data = validated(GroupSerializer, request.data)
-        group = Group.objects.create(organization=organization, name=data["name"])
-        services.organization_changed(organization)
+        group = services.group_create(organization=organization, name=data["name"])
         return ok(group_data(group, 0), status=201)
 
 
@@ -520,16 +492,12 @@ class GroupDetailView(APIView):
     def patch(self, request: Request, group_id: str) -> Response:
         group = coached_group(caller_of(request), group_id)
         data = validated(GroupSerializer, request.data)
-        group.name = data["name"]
-        group.save(update_fields=["name"])
-        services.organization_changed(group.organization)
+        services.group_rename(group=group, name=data["name"])
         return ok(group_data(group, group.members.count()))
 
     def delete(self, request: Request, group_id: str) -> Response:
         group = coached_group(caller_of(request), group_id)
-        with transaction.atomic():
-            group.delete()
-            services.organization_changed(group.organization)
+        services.group_delete(group=group)
         return ok({"group_id": group_id, "deleted": True})
 
 
@@ -539,26 +507,8 @@ class GroupMembersView(APIView):
     def post(self, request: Request, group_id: str) -> Response:
         group = coached_group(caller_of(request), group_id)
         data = validated(GroupMembersSerializer, request.data)
-        wanted = list(dict.fromkeys(data["user_ids"]))
-        athletes = {
-            u.public_id: u
-            for u in User.objects.filter(
-                public_id__in=wanted,
-                memberships__organization=group.organization,
-                memberships__role=Role.ATHLETE,
-            )
-        }
-        for index, user_id in enumerate(wanted):
-            if user_id not in athletes:
-                raise ApiError(
-                    f"{user_id} is not an athlete of this organization.",
-                    "NOT_FOUND",
-                    field=f"user_ids[{index}]",
-                    status=404,
-                )
-        with transaction.atomic():
-            group.members.add(*athletes.values())
-            services.organization_changed(group.organization)
+        athletes = organization_athletes(group.organization, data["user_ids"])
+        services.group_members_add(group=group, athletes=athletes)
         return ok(group_data(group, group.members.count()))
 
 
@@ -570,9 +520,7 @@ class GroupMemberDetailView(APIView):
         member = group.members.filter(public_id=user_id).first()
         if member is None:
             raise ApiError("This user is not in the group.", "NOT_FOUND", status=404)
-        with transaction.atomic():
-            group.members.remove(member)
-            services.organization_changed(group.organization)
+        services.group_member_remove(group=group, athlete=member)
         return ok({"group_id": group_id, "user_id": user_id, "removed": True})
 
 

@@ -151,3 +151,29 @@ def test_assign_refuses_athletes_outside_the_org(cast):
         ),
         403,
     )
+
+
+@pytest.mark.parametrize(
+    ("now", "week"),
+    [
+        ("2026-11-02 15:00:00Z", 1),  # the start date (a Monday in Chicago)
+        ("2026-11-09 15:00:00Z", 2),
+        ("2027-01-01 15:00:00Z", 4),  # long after: clamped to total_weeks
+        ("2026-10-01 15:00:00Z", 1),  # before the start: week 1
+        ("2026-11-09 05:59:00Z", 1),  # still Sunday 8 November in Chicago
+    ],
+)
+def test_the_plan_week_is_the_same_in_the_api_and_on_the_roster(cast, now, week):
+    """API.md: `current_week` is 1-based, from the start date and today in the athlete's
+    time zone, clamped to 1..total_weeks."""
+    plan = Plan.objects.create(organization=cast.riverside, name="Base", total_weeks=4)
+    PlanInstance.objects.create(plan=plan, user=cast.alice, start_date="2026-11-02")
+    with time_machine.travel(now, tick=False):
+        coach = cast.api(cast.cora)
+        [instance] = coach.get("/api/v1/plan_instances", {"user_id": cast.alice.public_id}).json()[
+            "data"
+        ]["plan_instances"]
+        roster = coach.get("/api/v1/analytics/coach_athletes_metrics").json()["data"]
+        [alice] = [a for a in roster["athletes"] if a["user_id"] == cast.alice.public_id]
+    assert instance["current_week"] == week
+    assert alice["current_plans"][0]["current_week"] == week
