@@ -292,7 +292,9 @@ def roster_filters(
     )
 
 
-def athlete_profile(user: User, *, refresh: bool) -> dict[str, Any]:
+def athlete_profile(user: User, *, refresh: bool, units: str | None = None) -> dict[str, Any]:
+    """The profile (API.md §4); its insight sentences in `units` when given (a page in its
+    viewer's units), else in the athlete's own."""
     from athletes.api.representations import activity_data, goal_data, integrations_data
 
     snapshot = fresh_snapshots([user], force=refresh)[user.pk]
@@ -325,7 +327,7 @@ def athlete_profile(user: User, *, refresh: bool) -> dict[str, Any]:
         "current_plans": plans,
         "integrations": integrations_data(list(user.integrations.all())),
         "recent_activities": [activity_data(a) for a in recent],
-        "insights": data["insights"],
+        "insights": data.get("insights_by_units", {}).get(units or "", data["insights"]),
         "attention_signals": data["attention_signals"],
         "data_quality": data["data_quality"],
         "last_activity_at": data.get("last_activity_at"),

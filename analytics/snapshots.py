@@ -134,6 +134,23 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
         unit_system_chosen=bool(user.unit_system),
     )
     units = user.units
+    week_facts = WeekFacts(
+        distance=weekly_distance,
+        last_week_distance=last_week_distance,
+        load=current_load,
+        last_week_load=last_week_load,
+        acute_chronic_ratio=acr,
+        acr_band=rolling.acr_band(acr),
+        current_streak=current_streak,
+        flags=flags,
+    )
+    insights = {
+        system: {
+            "recent_activities": _activity_insights(series, system),
+            "weekly_summary": write_insight("week", week_facts, system),
+        }
+        for system in ("metric", "imperial")
+    }
     fitness_current: dict[str, Any] = {
         "vo2_max": vo2.current,
         "hrv_avg": hrv.current,
@@ -169,23 +186,9 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
         },
         "attention_signals": {"flags": flags},
         "data_quality": quality,
-        "insights": {
-            "recent_activities": _activity_insights(series, units),
-            "weekly_summary": write_insight(
-                "week",
-                WeekFacts(
-                    distance=weekly_distance,
-                    last_week_distance=last_week_distance,
-                    load=current_load,
-                    last_week_load=last_week_load,
-                    acute_chronic_ratio=acr,
-                    acr_band=rolling.acr_band(acr),
-                    current_streak=current_streak,
-                    flags=flags,
-                ),
-                units,
-            ),
-        },
+        "insights": insights[units],
+        # The same sentences in both unit systems: a page speaks its viewer's units.
+        "insights_by_units": insights,
         "last_activity_at": series.last_activity_at.isoformat()
         if series.last_activity_at
         else None,

@@ -33,7 +33,7 @@ from astral.celery import enqueue
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-CODE_VERSION = "4"
+CODE_VERSION = "5"
 ANALYTICS_TTL = 5 * 60
 ROSTER_TTL = 10 * 60
 PROFILE_TTL = 10 * 60

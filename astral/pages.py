@@ -19,6 +19,7 @@ from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from athletes import account_views as account
 from athletes import views as athlete_views
 from athletes.backends import login_failed, login_locked
+from organizations import club_views
 from organizations import views as organization_views
 
 
@@ -97,6 +98,8 @@ urlpatterns = [
         name="athlete-activities-export",
     ),
     path("athletes/<str:user_id>/upload", athlete_views.athlete_upload, name="athlete-upload"),
+    path("club", club_views.club, name="club"),
+    path("club/keys", club_views.club_keys, name="club-keys"),
     path("invitations", organization_views.my_invitations, name="my-invitations"),
     path("invitations/<str:token>", organization_views.invitation_page, name="invitation"),
     path("analytics", analytics_views.dashboard, name="dashboard"),

@@ -7,6 +7,7 @@ import csv
 import zoneinfo
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -42,9 +43,20 @@ def roster_filters_from(
     request: HttpRequest, organization: Any
 ) -> tuple[roster.RosterFilters, dict[str, str]]:
     params = {
-        k: request.GET.get(k, "").strip() for k in ("q", "label", "coach", "group", "ordering")
+        k: request.GET.get(k, "").strip()
+        for k in ("q", "label", "coach", "group", "ordering", "all")
     }
-    ordering = params["ordering"] if params["ordering"] in roster.ORDERINGS else "display_name"
+    # A Monday-morning view: who needs a call first (the API keeps its own default, by name).
+    ordering = params["ordering"] if params["ordering"] in roster.ORDERINGS else "-attention"
+    params["ordering"] = ordering
+    # A coach with athletes of their own opens on them; one click shows the whole club.
+    if (
+        not params["coach"]
+        and params["all"] != "1"
+        and organization.memberships.filter(assigned_coach=request.user).exists()
+    ):
+        params["coach"] = request.user.public_id  # type: ignore[union-attr]
+        params["mine"] = "1"
     try:
         filters = roster.roster_filters(
             organization,
@@ -73,7 +85,8 @@ def athletes_list(request: HttpRequest) -> HttpResponse:
     page = roster.roster_page(organization, filters, Page(number=number, per_page=PAGE_SIZE))
     units = Units(request.user.units)
     rows = [_roster_row(a, units) for a in page["athletes"]]
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v)
+    query = urlencode({k: v for k, v in params.items() if v and k != "mine"})
+    everyone = urlencode({k: v for k, v in params.items() if v and k not in ("coach", "mine")})
     return render(
         request,
         "athletes/list.html",
@@ -90,9 +103,11 @@ def athletes_list(request: HttpRequest) -> HttpResponse:
                 memberships__organization=organization,
                 memberships__role__in=[Role.OWNER, Role.COACH],
             ).order_by("display_name"),
+            "everyone_query": everyone + ("&" if everyone else "") + "all=1",
+            "mine": params.get("mine") == "1",
             "orderings": [
-                ("display_name", "Name"),
                 ("-attention", "Needs attention"),
+                ("display_name", "Name"),
                 ("-weekly_distance", "Weekly distance"),
                 ("-last_activity", "Last activity"),
             ],
@@ -101,14 +116,37 @@ def athletes_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# What each attention flag is called on a page; its reason (the flag's message) follows it.
+FLAG_TITLES = {
+    "hrv_drop": "HRV dropping",
+    "recovery_drop": "Recovery dropping",
+    "vo2max_change": "VO2max changing",
+    "load_spike": "Load spike",
+    "inactive": "Inactive",
+}
+
+
+# The data-quality hints as a coach reads them about an athlete (the athlete reads their own).
+COACH_HINTS = {
+    "pace_zones": "No pace zones: set a VDOT or custom zones for the athlete.",
+    "vdot": "No VDOT: enter a recent race result to get one.",
+    "hr_zones": "No heart-rate zones: set max HR or custom zones.",
+    "max_hr": "No max heart rate on the profile.",
+    "integrations": "No watch or app connected: ask the athlete to connect Garmin or Strava.",
+    "timezone": "No time zone chosen: days may be cut at the wrong midnight.",
+    "unit_system": "No unit system chosen.",
+}
+
+
 def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
     metrics = athlete["metrics"]
     current = metrics["fitness"]["current"]
     hrv, hrv_prev = current.get("hrv_avg"), current.get("hrv_avg_prev")
     trend = None
     if hrv is not None and hrv_prev:
-        change = (hrv - hrv_prev) / hrv_prev * 100
-        trend = ("up" if change > 0 else "down", f"{change:+.0f}%")
+        change = round((hrv - hrv_prev) / hrv_prev * 100)
+        direction = "up" if change > 0 else "down" if change < 0 else "flat"
+        trend = (direction, f"{change:+d}%" if change else "±0%")
     return {
         **athlete,
         "weekly_distance": units.distance(metrics["running_analytics"]["weekly_distance"]),
@@ -116,11 +154,25 @@ def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
         "acr_band": metrics["training"]["acr_band"],
         "hrv": hrv,
         "hrv_trend": trend,
-        "flags": metrics["attention_signals"]["flags"],
+        "flags": [
+            {**flag, "title": FLAG_TITLES.get(flag["code"], flag["code"])}
+            for flag in metrics["attention_signals"]["flags"]
+        ],
         "last_activity_at": metrics.get("last_activity_at"),
         "last_activity_day": _athlete_day(metrics.get("last_activity_at"), athlete["timezone"]),
         "plan": athlete["current_plans"][0] if athlete["current_plans"] else None,
     }
+
+
+def _week_change(this_week: float, same_days: float | None, units: Units) -> str:
+    """What the week so far is compared with, said plainly (METRICS.md §8)."""
+    if same_days is None:
+        return ""
+    if same_days <= 0:
+        return f"{units.distance(0)} on the same days last week"
+    change = round((this_week - same_days) / same_days * 100)
+    trend = "level with" if change == 0 else f"{'up' if change > 0 else 'down'} {abs(change)}% on"
+    return f"{trend} the same days last week ({units.distance(same_days)})"
 
 
 def _athlete_day(instant: str | None, tz_name: str) -> date | None:
@@ -173,7 +225,8 @@ def athletes_export(request: HttpRequest) -> HttpResponse:
                 "; ".join(athlete["labels"]),
                 athlete["assigned_coach_id"] or "",
                 plan["name"] if plan else "",
-                f"{plan['current_week']}/{plan['total_weeks']}" if plan else "",
+                # Words, not "6/8", which a spreadsheet reads as a date.
+                f"week {plan['current_week']} of {plan['total_weeks']}" if plan else "",
                 metrics["running_analytics"]["weekly_distance"],
                 metrics["training"]["acute_chronic_ratio"] or "",
                 metrics["training"]["acr_band"] or "",
@@ -190,7 +243,7 @@ def athletes_export(request: HttpRequest) -> HttpResponse:
 def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
     athlete = page_athlete(request, user_id)
     units = Units(request.user.units)
-    profile = roster.athlete_profile(athlete, refresh=False)
+    profile = roster.athlete_profile(athlete, refresh=False, units=units.system)
     tz = athlete.tz
     today = local_today(tz)
     chart_data = services.charts(load_series(athlete, tz=tz, today=today))
@@ -236,6 +289,15 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
         "health": health["series"],
     }
     weeks = [streak["calendar"][i : i + 7] for i in range(0, len(streak["calendar"]), 7)]
+    viewing_self = athlete.pk == request.user.pk
+    flags = [
+        {**flag, "title": FLAG_TITLES.get(flag["code"], flag["code"])}
+        for flag in profile["attention_signals"]["flags"]
+    ]
+    checks = [
+        {**check, "hint": check["hint"] if viewing_self else COACH_HINTS.get(check["key"], "")}
+        for check in profile["data_quality"]["checks"]
+    ]
     return render(
         request,
         "athletes/profile.html",
@@ -243,6 +305,9 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
             **sidebar(request),
             "athlete": athlete,
             "profile": profile,
+            "flags": flags,
+            "quality_checks": checks,
+            "viewing_self": viewing_self,
             "units": units,
             "goals": goals,
             "recent": recent,
@@ -253,7 +318,11 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
             "weekly_distance": units.distance(
                 profile["metrics"]["running_analytics"]["weekly_distance"]
             ),
-            "is_self": athlete.pk == request.user.pk,
+            "week_change": _week_change(
+                profile["metrics"]["running_analytics"]["weekly_distance"],
+                profile["metrics"]["running_analytics"].get("last_week_same_days_distance"),
+                units,
+            ),
         },
     )
 

@@ -176,3 +176,18 @@ def test_production_settings_pass_check_deploy_and_send_hsts_over_tls():
 def test_debug_pages_are_not_reachable():
     response = Client().get("/api/v1/definitely/not/here")
     assert b"Traceback" not in response.content and b"DEBUG" not in response.content
+
+
+def test_with_debug_off_the_app_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    env.update({"DJANGO_SETTINGS_MODULE": "astral.settings", "DJANGO_DEBUG": "0"})
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in check.stderr

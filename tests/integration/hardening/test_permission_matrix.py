@@ -545,6 +545,9 @@ PAGES: list[tuple[str, str, Callable[[Any, str], str] | str, dict[str, int]]] = 
         )
     ],
     ("get", "invitations", "/invitations", {"alice": 200, "bob": 200, "cora": 200, "olga": 200}),
+    ("get", "club", "/club", {"alice": 403, "bob": 403, "cora": 200, "olga": 200}),
+    # Only an owner holds API keys (Olga coaches Hilltop, she does not own it).
+    ("post", "club/keys", "/club/keys", {"alice": 403, "bob": 403, "cora": 302, "olga": 403}),
     (
         "get",
         "invitations/<str:token>",

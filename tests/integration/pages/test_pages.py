@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 
 from organizations.models import Group
@@ -68,17 +70,17 @@ def roster_table(response) -> str:
 
 
 def test_roster_page_lists_the_orgs_athletes_with_filters(cast, club):
-    page = signed_in(cast.cora).get("/athletes")
+    page = signed_in(cast.cora).get("/athletes", {"all": "1"})
     html = roster_table(page)
     assert (
         "Alice Andersen" in html
         and "Bob Brown" in html
         and "Dave Dale" not in page.content.decode()
     )
-    filtered = roster_table(signed_in(cast.cora).get("/athletes", {"q": "alice"}))
+    filtered = roster_table(signed_in(cast.cora).get("/athletes", {"q": "alice", "all": "1"}))
     assert "Alice Andersen" in filtered and "Bob Brown" not in filtered
     by_group = roster_table(
-        signed_in(cast.cora).get("/athletes", {"group": club["group"].public_id})
+        signed_in(cast.cora).get("/athletes", {"group": club["group"].public_id, "all": "1"})
     )
     assert "Alice Andersen" in by_group and "Bob Brown" not in by_group
     assert "10.0 km" in html  # Alice's week, in the coach's units
@@ -212,3 +214,35 @@ def test_pages_render_in_a_constant_number_of_queries(
         coach.get(path)  # warm: snapshots computed once
         with django_assert_max_num_queries(30):
             assert coach.get(path).status_code == 200
+
+
+@time_machine.travel("2026-11-26 03:00:00Z", tick=False)  # 21:00 on the 25th in Chicago
+def test_the_roster_shows_dates_as_the_athlete_lived_them(cast):
+    """A run at 18:12 in Chicago on the 25th is already the 26th in UTC: the roster says the
+    25th. A goal race on the 25th is still upcoming until that day ends where Alice is."""
+    from athletes.models import Goal
+
+    chicago = ZoneInfo("America/Chicago")
+    make_activity(cast.alice, datetime(2026, 11, 25, 18, 12, tzinfo=chicago), distance=5000)
+    Goal.objects.create(
+        user=cast.alice, race_name="Turkey Trot", race_date="2026-11-25", distance=5000
+    )
+    html = roster_table(signed_in(cast.cora).get("/athletes"))
+    row = html[html.index("Alice Andersen") :]
+    row = row[: row.index("</tr>")]
+    assert ">2026-11-25</time>" in row and ">2026-11-26<" not in row
+    roster = cast.api(cast.cora).get("/api/v1/analytics/coach_athletes_metrics").json()["data"]
+    [alice] = [a for a in roster["athletes"] if a["user_id"] == cast.alice.public_id]
+    assert [g["race_name"] for g in alice["current_goals"]["races"]] == ["Turkey Trot"]
+
+
+def test_a_coach_with_athletes_of_their_own_opens_on_them_sorted_by_attention(cast, club):
+    """Monday morning: Cora coaches Alice. The roster opens on her athletes, who needs a call
+    first, each flag in words with its reason; one click shows the whole club."""
+    mine = signed_in(cast.cora).get("/athletes")
+    table = roster_table(mine)
+    assert "Alice Andersen" in table and "Bob Brown" not in table
+    text = mine.content.decode()
+    assert "All athletes" in text and "who needs attention first" in text
+    everyone = roster_table(signed_in(cast.cora).get("/athletes", {"all": "1"}))
+    assert "Bob Brown" in everyone

@@ -1,0 +1,131 @@
+"""Running the club from the browser: the same rules as the API, plain forms, no JavaScript."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from organizations.models import ApiKey, Group, Invitation, Membership
+from tests.factories import add_member, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_coach_invites_an_athlete_and_manages_the_invitation(cast):
+    squad = Group.objects.create(organization=cast.riverside, name="Squad")
+    page = signed_in(cast.cora)
+    response = page.post(
+        "/club",
+        {
+            "action": "invite",
+            "email": "newbie@example.com",
+            "role": "athlete",
+            "assigned_coach": cast.cora.public_id,
+            "labels": "masters, 5k",
+            "groups": [squad.public_id],
+        },
+    )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(email="newbie@example.com")
+    assert invitation.labels == ["5k", "masters"] and list(invitation.groups.all()) == [squad]
+    assert len(mail.outbox) == 1
+    html = page.get("/club").content.decode()
+    assert "newbie@example.com" in html
+    page.post("/club", {"action": "resend", "invitation_id": invitation.public_id})
+    assert len(mail.outbox) == 2
+    page.post("/club", {"action": "revoke", "invitation_id": invitation.public_id})
+    invitation.refresh_from_db()
+    assert invitation.status == "revoked"
+
+
+def test_a_bad_invitation_shows_the_error_next_to_its_field_and_sends_nothing(cast):
+    html = signed_in(cast.cora).post(
+        "/club", {"action": "invite", "email": "not-an-address", "role": "athlete"}
+    )
+    assert html.status_code == 200
+    text = html.content.decode()
+    assert re.search(r'id_email"[^>]*>.*?Enter a valid email address', text, re.S)
+    assert not Invitation.objects.exists() and not mail.outbox
+
+
+def test_only_the_owner_invites_coaches(cast):
+    theo = make_user("theo")
+    add_member(cast.riverside, theo, "coach")
+    response = signed_in(theo).post(
+        "/club", {"action": "invite", "email": "coach2@example.com", "role": "coach"}
+    )
+    assert "Only the club&#x27;s owner invites coaches." in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_members_are_edited_and_removed_from_the_page(cast):
+    page = signed_in(cast.cora)
+    page.post(
+        "/club",
+        {
+            "action": "member",
+            "user_id": cast.bob.public_id,
+            "role": "athlete",
+            "assigned_coach": cast.cora.public_id,
+            "labels": "injured",
+        },
+    )
+    bob = Membership.objects.get(organization=cast.riverside, user=cast.bob)
+    assert bob.assigned_coach == cast.cora
+    assert [label.name for label in bob.labels.all()] == ["injured"]
+    page.post("/club", {"action": "remove", "user_id": cast.bob.public_id})
+    assert not Membership.objects.filter(organization=cast.riverside, user=cast.bob).exists()
+
+
+def test_groups_are_created_filled_renamed_and_deleted(cast):
+    page = signed_in(cast.cora)
+    page.post("/club", {"action": "group_create", "name": "Marathoners"})
+    group = Group.objects.get(organization=cast.riverside, name="Marathoners")
+    page.post(
+        "/club",
+        {"action": "group_add", "group_id": group.public_id, "user_id": cast.alice.public_id},
+    )
+    assert list(group.members.all()) == [cast.alice]
+    # Hilltop's athlete cannot be put in a Riverside group.
+    page.post(
+        "/club",
+        {"action": "group_add", "group_id": group.public_id, "user_id": cast.dave.public_id},
+    )
+    assert list(group.members.all()) == [cast.alice]
+    page.post("/club", {"action": "group_rename", "group_id": group.public_id, "name": "Sub-3"})
+    group.refresh_from_db()
+    assert group.name == "Sub-3"
+    page.post(
+        "/club",
+        {"action": "group_remove", "group_id": group.public_id, "user_id": cast.alice.public_id},
+    )
+    assert not group.members.exists()
+    page.post("/club", {"action": "group_delete", "group_id": group.public_id})
+    assert not Group.objects.filter(pk=group.pk).exists()
+
+
+def test_the_owner_creates_a_key_shown_once_and_revokes_it(cast):
+    page = signed_in(cast.cora)
+    response = page.post("/club/keys", {"action": "create", "name": "Garmin sync"}, follow=True)
+    raw = re.search(r'data-testid="new-api-key">([^<]+)<', response.content.decode()).group(1)
+    key = ApiKey.objects.get(name="Garmin sync")
+    assert raw.startswith(key.prefix)
+    assert raw not in page.get("/club").content.decode()  # shown once
+    page.post("/club/keys", {"action": "revoke", "key_id": key.public_id})
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+
+
+def test_athletes_and_other_clubs_cannot_run_the_club(cast):
+    assert signed_in(cast.alice).get("/club").status_code == 403
+    olga = signed_in(cast.olga)
+    olga.post("/club", {"action": "remove", "user_id": cast.bob.public_id})
+    assert Membership.objects.filter(organization=cast.riverside, user=cast.bob).exists()
+    assert olga.post("/club/keys", {"action": "create", "name": "x"}).status_code == 403
