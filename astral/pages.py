@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from analytics import views as analytics_views
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from athletes import account_views as account
+from athletes import settings_views
 from athletes import views as athlete_views
 from athletes.backends import login_failed, login_locked
 from organizations import club_views
@@ -69,6 +70,10 @@ urlpatterns = [
     path("", home, name="home"),
     path("login", LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup", settings_views.sign_up, name="signup"),
+    path("settings", settings_views.settings_page, name="settings"),
+    path("settings/export", settings_views.export_page, name="export-my-data"),
+    path("settings/delete", settings_views.delete_account, name="delete-account"),
     path("settings/password", account.PasswordChangeView.as_view(), name="password_change"),
     path(
         "settings/password/done",

@@ -29,7 +29,7 @@ from organizations.models import (
     Organization,
     Role,
 )
-from organizations.pages import current_organization, sidebar
+from organizations.pages import coach_organizations, current_organization, sidebar
 
 
 class InviteForm(forms.Form):
@@ -57,6 +57,8 @@ def _is_owner(organization: Organization, user: Any) -> bool:
 
 @login_required
 def club(request: HttpRequest) -> HttpResponse:
+    if not coach_organizations(request):
+        return _create_club(request)
     organization = current_organization(request)
     owner = _is_owner(organization, request.user)
     coaches = list(
@@ -118,6 +120,19 @@ def club(request: HttpRequest) -> HttpResponse:
             "new_key": request.session.pop("astral_new_key", None),
         },
     )
+
+
+def _create_club(request: HttpRequest) -> HttpResponse:
+    """Someone who coaches no club yet starts one here (and becomes its owner)."""
+    error = ""
+    if request.method == "POST" and request.POST.get("action") == "create_club":
+        name = request.POST.get("name", "").strip()[:200]
+        if name:
+            organization = services.organization_create(name=name, owner=request.user)
+            messages.success(request, f"{name} is ready. Invite your athletes and coaches.")
+            return _back(request, organization, "#invite")
+        error = "Give your club a name."
+    return render(request, "organizations/club_new.html", {**sidebar(request), "error": error})
 
 
 def _back(request: HttpRequest, organization: Organization, anchor: str) -> HttpResponse:

@@ -545,7 +545,27 @@ PAGES: list[tuple[str, str, Callable[[Any, str], str] | str, dict[str, int]]] = 
         )
     ],
     ("get", "invitations", "/invitations", {"alice": 200, "bob": 200, "cora": 200, "olga": 200}),
-    ("get", "club", "/club", {"alice": 403, "bob": 403, "cora": 200, "olga": 200}),
+    # Someone who coaches no club gets the form to start one.
+    ("get", "club", "/club", {"alice": 200, "bob": 200, "cora": 200, "olga": 200}),
+    (
+        "get",
+        "signup",
+        "/signup",
+        {"anonymous": 200, "alice": 302, "bob": 302, "cora": 302, "olga": 302},
+    ),
+    ("get", "settings", "/settings", {"alice": 200, "bob": 200, "cora": 200, "olga": 200}),
+    (
+        "get",
+        "settings/export",
+        "/settings/export",
+        {"alice": 200, "bob": 200, "cora": 200, "olga": 200},
+    ),
+    (
+        "get",
+        "settings/delete",
+        "/settings/delete",
+        {"alice": 302, "bob": 302, "cora": 302, "olga": 302},
+    ),
     # Only an owner holds API keys (Olga coaches Hilltop, she does not own it).
     ("post", "club/keys", "/club/keys", {"alice": 403, "bob": 403, "cora": 302, "olga": 403}),
     (

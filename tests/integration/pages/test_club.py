@@ -124,8 +124,46 @@ def test_the_owner_creates_a_key_shown_once_and_revokes_it(cast):
 
 
 def test_athletes_and_other_clubs_cannot_run_the_club(cast):
-    assert signed_in(cast.alice).get("/club").status_code == 403
+    alice = signed_in(cast.alice)
+    page = alice.get("/club").content.decode()
+    assert "Create your club" in page and "Bob Brown" not in page
+    alice.post("/club", {"action": "remove", "user_id": cast.bob.public_id})
+    assert Membership.objects.filter(organization=cast.riverside, user=cast.bob).exists()
     olga = signed_in(cast.olga)
     olga.post("/club", {"action": "remove", "user_id": cast.bob.public_id})
     assert Membership.objects.filter(organization=cast.riverside, user=cast.bob).exists()
     assert olga.post("/club/keys", {"action": "create", "name": "x"}).status_code == 403
+
+
+def test_a_new_coach_signs_up_and_creates_a_club(db):
+    browser = Client()
+    weak = browser.post(
+        "/signup",
+        {"display_name": "Nia", "email": "nia@example.com", "username": "nia", "password": "1"},
+    )
+    assert "too short" in weak.content.decode()
+    response = browser.post(
+        "/signup",
+        {
+            "display_name": "Nia Coach",
+            "email": "nia@example.com",
+            "username": "nia",
+            "password": "a-long-enough-passphrase",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == "/settings"
+    assert "Create your club" in browser.get("/club").content.decode()
+    created = browser.post("/club", {"action": "create_club", "name": "Harbour Harriers"})
+    assert created.status_code == 302
+    membership = Membership.objects.get(user__email="nia@example.com")
+    assert (membership.organization.name, membership.role) == ("Harbour Harriers", "owner")
+    taken = Client().post(
+        "/signup",
+        {
+            "display_name": "Other",
+            "email": "NIA@example.com",
+            "username": "other",
+            "password": "a-long-enough-passphrase",
+        },
+    )
+    assert "An account with this e-mail exists." in taken.content.decode()
