@@ -4,12 +4,19 @@ queries."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import DateTimeField, F, Func, IntegerField, Prefetch, Value
 from django.utils import timezone
 
-from analytics.metrics.plans import PlannedDay, compliance, workout_date
+from analytics.metrics.plans import (
+    PlannedDay,
+    compliance,
+    recent_weeks,
+    workout_credits,
+    workout_date,
+)
 from analytics.selectors import daily_totals_by_user
 from athletes.models import PlanInstance, PlannedWorkout
 
@@ -60,7 +67,7 @@ def plan_instances_data(instances: Iterable[PlanInstance]) -> list[dict[str, Any
     if not instances:
         return []
     todays = {i.user_id: timezone.localdate(timezone=i.user.tz) for i in instances}
-    first = min(i.start_date for i in instances)
+    first = min(i.start_date for i in instances) - timedelta(days=1)  # a day-early run counts
     last = max(todays.values())
     done: dict[int, dict[Any, float]] = {}
     if first <= last:
@@ -93,6 +100,13 @@ def plan_instances_data(instances: Iterable[PlanInstance]) -> list[dict[str, Any
                 "total_weeks": plan.total_weeks,
                 "compliance": compliance(
                     instance.start_date, workouts, done.get(instance.user_id, {}), today
+                ),
+                "recent_weeks": recent_weeks(
+                    instance.start_date,
+                    workout_credits(
+                        instance.start_date, workouts, done.get(instance.user_id, {}), today
+                    ),
+                    instance.current_week,  # type: ignore[attr-defined]
                 ),
                 "planned_distance_to_date": planned_to_date,
             }

@@ -104,7 +104,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             },
         )
     else:
-        context["plans"] = groups.plans_overview(organization)
+        plans = groups.plans_overview(organization)
+        sort = request.GET.get("sort", "compliance")
+        if sort == "compliance":  # who is furthest behind first; not started last
+            plans["athletes"].sort(
+                key=lambda r: (r["compliance"] is None, r["compliance"] or 0, r["display_name"])
+            )
+        context.update(plans=plans, plans_sort=sort)
     return render(request, "analytics/dashboard.html", context)
 
 

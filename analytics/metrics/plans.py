@@ -19,23 +19,84 @@ def workout_date(start_date: date, week: int, day: int) -> date:
     return start_date + timedelta(days=7 * (week - 1) + (day - 1))
 
 
+# A planned workout is done by what was run on its day or within a day either side: a
+# Tuesday session run on Wednesday counts. Each kilometre run counts for one workout only.
+MATCH_DAYS = (0, -1, 1)
+
+
+def workout_credits(
+    start_date: date,
+    workouts: Sequence[PlannedDay],
+    done_by_day: Mapping[date, float],
+    today: date,
+) -> list[tuple[date, float, float]]:
+    """(day, planned, credited) for each planned workout with a distance up to today, in day
+    order; the distance run on a day, the day before or the day after is credited once."""
+    available = dict(done_by_day)
+    dated = sorted(
+        (workout_date(start_date, w.week, w.day), float(w.distance)) for w in workouts if w.distance
+    )
+    out = []
+    for day, planned in dated:
+        if day > today:
+            break
+        credited = 0.0
+        for shift in MATCH_DAYS:
+            other = day + timedelta(days=shift)
+            if other > today:
+                continue
+            take = min(available.get(other, 0.0), planned - credited)
+            if take > 0:
+                credited += take
+                available[other] -= take
+        out.append((day, planned, credited))
+    return out
+
+
 def compliance(
     start_date: date,
     workouts: Sequence[PlannedDay],
     done_by_day: Mapping[date, float],
     today: date,
 ) -> float | None:
-    """Σ min(done, planned) ÷ Σ planned over planned days up to today; null before the first."""
-    planned_total = 0.0
-    done_total = 0.0
-    for workout in workouts:
-        if not workout.distance:
-            continue
-        day = workout_date(start_date, workout.week, workout.day)
-        if day > today:
-            continue
-        planned_total += workout.distance
-        done_total += min(done_by_day.get(day, 0.0), workout.distance)
-    if planned_total <= 0:
+    """Σ credited ÷ Σ planned over planned days up to today (METRICS.md §7, with a run on the
+    day or within a day either side); null before the first planned day."""
+    credits = workout_credits(start_date, workouts, done_by_day, today)
+    planned = sum(p for _, p, _ in credits)
+    if planned <= 0:
         return None
-    return round(done_total / planned_total, 3)
+    return round(sum(c for _, _, c in credits) / planned, 3)
+
+
+def week_status(planned: float, credited: float) -> str:
+    """How a plan week went: `done` (90 % of its distance or more), `partial`, `missed`."""
+    if planned <= 0:
+        return "rest"
+    ratio = credited / planned
+    return "done" if ratio >= 0.9 else "partial" if ratio > 0 else "missed"
+
+
+def recent_weeks(
+    start_date: date,
+    credits: Sequence[tuple[date, float, float]],
+    current_week: int,
+    count: int = 4,
+) -> list[dict[str, object]]:
+    """The last `count` plan weeks up to the current one: planned and credited distance
+    and how the week went (the current week so far)."""
+    first = max(1, current_week - count + 1)
+    out: list[dict[str, object]] = []
+    for week in range(first, current_week + 1):
+        begin = start_date + timedelta(days=7 * (week - 1))
+        inside = [(p, c) for day, p, c in credits if begin <= day < begin + timedelta(days=7)]
+        planned = sum(p for p, _ in inside)
+        credited = sum(c for _, c in inside)
+        out.append(
+            {
+                "week": week,
+                "planned_distance": round(planned, 1),
+                "done_distance": round(credited, 1),
+                "status": week_status(planned, credited),
+            }
+        )
+    return out

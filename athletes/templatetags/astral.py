@@ -16,6 +16,12 @@ def distance(meters: float | None, units: Any) -> str:
 
 
 @register.filter
+def km(meters: float | None, units: Any) -> str:
+    """`{{ meters|km:units }}`: the bare number in the viewer's unit (for compact cells)."""
+    return f"{units.value(meters):.0f}"
+
+
+@register.filter
 def percent(fraction: float | None) -> str:
     if fraction is None:
         return "–"

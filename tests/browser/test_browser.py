@@ -61,8 +61,13 @@ def sign_in(page, live_server, login: str) -> None:
 def test_coach_searches_the_roster_and_opens_a_profile_with_charts(page, live_server, cast, club):
     sign_in(page, live_server, "cora@example.com")
     page.wait_for_url(f"{live_server.url}/athletes")
+    # Cora coaches Alice: the roster opens on her own athletes, one click shows the club.
+    assert page.locator("table.roster tbody tr").count() == 1
+    page.get_by_role("link", name="All athletes").click()
+    page.wait_for_url(lambda url: "all=1" in url)
     assert page.locator("table.roster tbody tr").count() == 2
     screenshot(page, "roster")
+    page.get_by_text("Search and filters").click()
     page.get_by_label("Search").fill("alice")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url(lambda url: "q=alice" in url)
