@@ -257,8 +257,25 @@ def charts(series: AthleteSeries) -> dict[str, Any]:
         {"date": d, "value": v, "trend": t} for (d, v), t in zip(rhr_values, rhr_trend, strict=True)
     ][-90:]
 
+    # HRV: last 60 days in ms, the 7-day mean and the normal range (60-day mean ± 1 SD).
+    hrv_days = days_between(today - timedelta(days=118), today)
+    hrv_values = [(d, (series.readings.get(d) or {}).get("hrv")) for d in hrv_days]
+    hrv_mean = rolling.trailing_means(hrv_values, 7)
+    hrv_band = rolling.normal_ranges(hrv_values, 60)
+    hrv = [
+        {
+            "date": d,
+            "value": v,
+            "mean_7d": m,
+            "normal_low": band[0] if band else None,
+            "normal_high": band[1] if band else None,
+        }
+        for (d, v), m, band in zip(hrv_values, hrv_mean, hrv_band, strict=True)
+    ][-60:]
+
     fitness = fitness_fatigue(series)[-90:]
     return {
+        "hrv": hrv,
         "daily_distance": daily_distance,
         "weekly_training_load": weekly_training_load,
         "resting_hr": resting_hr,

@@ -285,6 +285,8 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
         ],
         "weekly_training_load": chart_data["weekly_training_load"],
         "resting_hr": chart_data["resting_hr"],
+        "hrv": chart_data["hrv"],
+        "health_view": health_view,
         "fitness_fatigue": chart_data["fitness_fatigue"],
         "health": health["series"],
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -122,6 +123,22 @@ def window_mean(
     """Mean of the readings on days first..last, and how many there were."""
     values = [v for d, v in readings.items() if first <= d <= last and v is not None]
     return round1(mean(values)), len(values)
+
+
+def normal_ranges(
+    series: Sequence[tuple[date, float | None]], window: int, minimum: int = 14
+) -> list[tuple[float, float] | None]:
+    """For each point, the band HRV apps draw as "normal": the mean of the readings among it
+    and the window−1 before, ± one standard deviation; None with fewer than `minimum`."""
+    out: list[tuple[float, float] | None] = []
+    for index in range(len(series)):
+        values = [v for _, v in series[max(0, index - window + 1) : index + 1] if v is not None]
+        if len(values) < minimum:
+            out.append(None)
+            continue
+        centre, spread = statistics.fmean(values), statistics.stdev(values)
+        out.append((round(centre - spread, 1), round(centre + spread, 1)))
+    return out
 
 
 def trailing_means(series: Sequence[tuple[date, float | None]], window: int) -> list[float | None]:

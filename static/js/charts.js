@@ -1,12 +1,31 @@
 /* Shared chart helpers: read the page's JSON payload, draw with Chart.js, and mark each
-   canvas with data-drawn="true" once drawn (the browser tests wait for it). */
+   canvas with data-drawn="true" once drawn (the browser tests wait for it). Every chart has
+   axis titles with units and a time axis with a few short, unrotated dates. */
 (function () {
   "use strict";
-  const palette = { blue: "#2563eb", teal: "#0f766e", orange: "#c2410c", grey: "#6b7280", purple: "#7c3aed" };
+  const palette = { blue: "#2563eb", teal: "#0f766e", orange: "#c2410c", grey: "#6b7280",
+    purple: "#7c3aed", band: "rgba(15, 118, 110, 0.12)", light: "#93c5fd" };
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
   function payload() {
     const node = document.getElementById("chart-data");
     return node ? JSON.parse(node.textContent) : null;
+  }
+
+  /* "2026-11-23" -> "23 Nov": dates as people read them, without the time zone's help. */
+  function shortDate(iso) {
+    const parts = String(iso).split("-");
+    return parts.length === 3 ? Number(parts[2]) + " " + MONTHS[Number(parts[1]) - 1] : iso;
+  }
+
+  function timeAxis(title) {
+    return { title: { display: true, text: title },
+      ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 7,
+        callback: function (value) { return shortDate(this.getLabelForValue(value)); } } };
+  }
+
+  function valueAxis(title, extra) {
+    return Object.assign({ title: { display: true, text: title } }, extra || {});
   }
 
   function draw(id, config) {
@@ -19,5 +38,6 @@
     return chart;
   }
 
-  window.AstralCharts = { palette: palette, payload: payload, draw: draw };
+  window.AstralCharts = { palette: palette, payload: payload, draw: draw, timeAxis: timeAxis,
+    valueAxis: valueAxis, shortDate: shortDate };
 })();

@@ -1,4 +1,5 @@
-/* The athlete profile's charts. */
+/* The athlete profile's charts. The last bar of a period still running (today, this week)
+   is drawn lighter and named "so far". */
 (function () {
   "use strict";
   const C = window.AstralCharts;
@@ -8,27 +9,45 @@
   const labels = (rows, key) => rows.map((r) => r[key || "date"]);
   const line = (label, values, color, extra) => Object.assign({ type: "line", label: label, data: values,
     borderColor: color, backgroundColor: color, pointRadius: 0, tension: 0.3, spanGaps: true }, extra || {});
+  const inProgress = (rows, color) => rows.map((_, i) => (i === rows.length - 1 ? p.light : color));
+  const axes = (x, y, extra) => ({ scales: Object.assign({ x: C.timeAxis(x), y: C.valueAxis(y, { beginAtZero: true }) }, extra || {}) });
 
   C.draw("chart-distance", { type: "bar", data: { labels: labels(data.daily_distance), datasets: [
-    { label: "Distance (" + data.unit + ")", data: data.daily_distance.map((r) => r.value), backgroundColor: p.blue },
-    line("7-day trend", data.daily_distance.map((r) => r.trend), p.orange) ] } });
+    { label: "Distance (" + data.unit + "; today so far in light blue)", data: data.daily_distance.map((r) => r.value),
+      backgroundColor: inProgress(data.daily_distance, p.blue) },
+    line("7-day trend", data.daily_distance.map((r) => r.trend), p.orange) ] },
+    options: axes("Day", "Distance (" + data.unit + ")") });
 
   C.draw("chart-load", { type: "bar", data: { labels: labels(data.weekly_training_load, "week_start"), datasets: [
-    { label: "Weekly load", data: data.weekly_training_load.map((r) => r.value), backgroundColor: p.teal },
-    line("4-week trend", data.weekly_training_load.map((r) => r.trend), p.orange) ] } });
+    { label: "Weekly load (this week so far in light blue)", data: data.weekly_training_load.map((r) => r.value),
+      backgroundColor: inProgress(data.weekly_training_load, p.teal) },
+    line("4-week trend", data.weekly_training_load.map((r) => r.trend), p.orange) ] },
+    options: axes("Week starting", "Training load") });
 
   C.draw("chart-rhr", { type: "line", data: { labels: labels(data.resting_hr), datasets: [
     line("Resting HR (bpm)", data.resting_hr.map((r) => r.value), p.blue, { pointRadius: 2, showLine: false }),
-    line("30-day trend", data.resting_hr.map((r) => r.trend), p.orange) ] } });
+    line("30-day trend", data.resting_hr.map((r) => r.trend), p.orange) ] },
+    options: { scales: { x: C.timeAxis("Day"), y: C.valueAxis("Resting HR (bpm)") } } });
+
+  C.draw("chart-hrv", { type: "line", data: { labels: labels(data.hrv), datasets: [
+    line("Normal range (60-day mean ± 1 SD)", data.hrv.map((r) => r.normal_high), "rgba(15, 118, 110, 0.35)",
+      { fill: "+1", backgroundColor: p.band, borderWidth: 1 }),
+    line("", data.hrv.map((r) => r.normal_low), "rgba(15, 118, 110, 0.35)", { borderWidth: 1 }),
+    line("HRV (ms)", data.hrv.map((r) => r.value), p.teal, { pointRadius: 2, showLine: false }),
+    line("7-day mean", data.hrv.map((r) => r.mean_7d), p.orange) ] },
+    options: { scales: { x: C.timeAxis("Day"), y: C.valueAxis("HRV, rMSSD (ms)") },
+      plugins: { legend: { position: "bottom", labels: { filter: (item) => item.text !== "" } } } } });
 
   C.draw("chart-ff", { type: "line", data: { labels: labels(data.fitness_fatigue), datasets: [
     line("Fitness (CTL)", data.fitness_fatigue.map((r) => r.ctl), p.blue),
     line("Fatigue (ATL)", data.fitness_fatigue.map((r) => r.atl), p.purple),
-    line("Form (TSB)", data.fitness_fatigue.map((r) => r.tsb), p.orange) ] } });
+    line("Form (TSB)", data.fitness_fatigue.map((r) => r.tsb), p.orange) ] },
+    options: { scales: { x: C.timeAxis("Day"), y: C.valueAxis("Load units") } } });
 
   C.draw("chart-health", { type: "line", data: { labels: labels(data.health), datasets: [
-    line("Resting HR", data.health.map((r) => r.resting_hr), p.blue),
-    line("HRV (ms)", data.health.map((r) => r.hrv), p.teal),
-    line("VO2max", data.health.map((r) => r.vo2_max), p.purple),
-    line("Recovery", data.health.map((r) => r.recovery_score), p.orange) ] } });
+    line("VO2max (ml/kg/min)", data.health.map((r) => r.vo2_max), p.purple, { yAxisID: "y" }),
+    line("Recovery (0-100)", data.health.map((r) => r.recovery_score), p.orange, { yAxisID: "y1" }) ] },
+    options: { scales: { x: C.timeAxis(data.health_view === "day" ? "Day" : data.health_view === "week" ? "Week starting" : "Month"),
+      y: C.valueAxis("VO2max (ml/kg/min)"),
+      y1: C.valueAxis("Recovery (0-100)", { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } }) } } });
 })();

@@ -14,7 +14,7 @@ from tests.factories import make_activity, make_health
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery-staple"
-CHARTS = ("chart-distance", "chart-load", "chart-rhr", "chart-ff", "chart-health")
+CHARTS = ("chart-distance", "chart-load", "chart-rhr", "chart-hrv", "chart-ff", "chart-health")
 
 
 @pytest.fixture

@@ -203,3 +203,21 @@ def test_zone_times_without_samples_use_the_average_pace_and_hr():
 def test_calories_default_to_weight_times_distance():
     assert calories_estimate(10_000, 60) == 600
     assert calories_estimate(5_000, None) == 350
+
+
+def test_the_hrv_normal_range_is_the_trailing_mean_plus_or_minus_one_sd():
+    """HRV apps' band: 60-day mean ± 1 SD (sample SD), none before 14 readings."""
+    from datetime import date, timedelta
+
+    from analytics.metrics.rolling import normal_ranges
+
+    start = date(2026, 9, 1)
+    # Alternating 50 and 70 ms: mean 60, sample SD over n readings sqrt(100 n / (n - 1)).
+    series = [(start + timedelta(days=i), 50.0 if i % 2 else 70.0) for i in range(20)]
+    bands = normal_ranges(series, window=60)
+    assert bands[12] is None  # 13 readings
+    low, high = bands[19]
+    spread = (100 * 20 / 19) ** 0.5  # 20 readings, 10 of each
+    assert (low, high) == (round(60 - spread, 1), round(60 + spread, 1))
+    gaps = [(d, None if i % 3 else v) for i, (d, v) in enumerate(series)]
+    assert all(band is None for band in normal_ranges(gaps, window=60))  # 7 readings only
