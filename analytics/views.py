@@ -36,12 +36,13 @@ def _period(request: HttpRequest) -> tuple[str, date, date, str | None]:
         first, last = _date(request.GET.get("from")), _date(request.GET.get("to"))
         if first and last and first <= last and (last - first).days <= MAX_CUSTOM_DAYS:
             return period, first, last, None
-        return (
-            "7",
-            today - timedelta(days=6),
-            today,
-            "Choose a start and an end date at most 400 days apart.",
-        )
+        if not first or not last:
+            problem = "Choose both a start and an end date."
+        elif last < first:
+            problem = "The end date is before the start date."
+        else:
+            problem = f"The dates are more than {MAX_CUSTOM_DAYS} days apart."
+        return "7", today - timedelta(days=6), today, f"{problem} Showing the last 7 days instead."
     if period not in PERIODS:
         period = "7"
     return period, today - timedelta(days=int(period) - 1), today, None

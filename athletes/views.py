@@ -164,6 +164,24 @@ def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
     }
 
 
+def calendar_weeks(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The streak calendar as Monday-to-Sunday columns (padded with None before the first
+    day), each named by its month where a month begins."""
+    if not days:
+        return []
+    first = date.fromisoformat(str(days[0]["date"]))
+    cells: list[dict[str, Any] | None] = [None] * first.weekday() + list(days)
+    weeks = []
+    for start in range(0, len(cells), 7):
+        week = cells[start : start + 7]
+        dated = [date.fromisoformat(str(d["date"])) for d in week if d]
+        starts_month = start == 0 or any(d.day == 1 for d in dated)
+        weeks.append(
+            {"days": week, "month": dated[-1].strftime("%b") if starts_month and dated else ""}
+        )
+    return weeks
+
+
 def _week_change(this_week: float, same_days: float | None, units: Units) -> str:
     """What the week so far is compared with, said plainly (METRICS.md §8)."""
     if same_days is None:
@@ -290,7 +308,7 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
         "fitness_fatigue": chart_data["fitness_fatigue"],
         "health": health["series"],
     }
-    weeks = [streak["calendar"][i : i + 7] for i in range(0, len(streak["calendar"]), 7)]
+    weeks = calendar_weeks(streak["calendar"])
     viewing_self = athlete.pk == request.user.pk
     flags = [
         {**flag, "title": FLAG_TITLES.get(flag["code"], flag["code"])}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -136,7 +137,15 @@ def test_dashboard_tabs_and_empty_state(cast, club):
         "/analytics",
         {"tab": "groups", "period": "custom", "from": "2026-01-01", "to": "2025-01-01"},
     )
-    assert b"at most 400 days apart" in custom.content
+    # Reversed, the range is named for what it is, and the page says what it shows instead.
+    assert b"The end date is before the start date. Showing the last 7 days instead." in (
+        custom.content
+    )
+    too_long = coach.get(
+        "/analytics",
+        {"tab": "groups", "period": "custom", "from": "2024-01-01", "to": "2026-01-01"},
+    )
+    assert b"more than 400 days apart. Showing the last 7 days instead." in too_long.content
     empty = signed_in(cast.olga).get("/analytics").content.decode()
     assert "No groups yet" in empty
     assert signed_in(cast.alice).get("/analytics").status_code == 403
@@ -246,3 +255,15 @@ def test_a_coach_with_athletes_of_their_own_opens_on_them_sorted_by_attention(ca
     assert "All athletes" in text and "who needs attention first" in text
     everyone = roster_table(signed_in(cast.cora).get("/athletes", {"all": "1"}))
     assert "Bob Brown" in everyone
+
+
+def test_the_streak_calendar_runs_monday_to_sunday_with_labels(cast, club):
+    html = signed_in(cast.cora).get(f"/athletes/{cast.alice.public_id}").content.decode()
+    calendar = html.split('class="calendar"')[1].split("</section>")[0]
+    assert "<span>Mon</span>" in calendar and "<span>Sun</span>" in calendar
+    # Every column holds seven days, the first padded so its rows are weekdays.
+    columns = calendar.split('<div class="cal-week">')[1:]
+    assert all(column.count('class="cal-day') == 7 for column in columns[:-1])
+    assert re.search(
+        r'class="cal-month"[^>]*>(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)<', calendar
+    )
