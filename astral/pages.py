@@ -20,7 +20,7 @@ from athletes import account_views as account
 from athletes import settings_views
 from athletes import views as athlete_views
 from athletes.backends import login_failed, login_locked
-from organizations import club_views
+from organizations import club_views, plan_views
 from organizations import views as organization_views
 
 
@@ -103,8 +103,11 @@ urlpatterns = [
         name="athlete-activities-export",
     ),
     path("athletes/<str:user_id>/upload", athlete_views.athlete_upload, name="athlete-upload"),
+    path("athletes/<str:user_id>/goal", athlete_views.athlete_goal, name="athlete-goal"),
     path("club", club_views.club, name="club"),
     path("club/keys", club_views.club_keys, name="club-keys"),
+    path("club/plans", plan_views.plans, name="plans"),
+    path("club/plans/<str:plan_id>", plan_views.plan_edit, name="plan-edit"),
     path("invitations", organization_views.my_invitations, name="my-invitations"),
     path("invitations/<str:token>", organization_views.invitation_page, name="invitation"),
     path("analytics", analytics_views.dashboard, name="dashboard"),

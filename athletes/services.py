@@ -563,3 +563,38 @@ def email_verification_confirm(*, token: str) -> None:
         record.used_at = timezone.now()
         record.save(update_fields=["used_at"])
         User.objects.filter(pk=record.user_id).update(email_verified=True)
+
+
+def plan_workouts_set(*, plan: Plan, workouts: list[dict[str, Any]]) -> None:
+    """The plan's weeks as a whole: what is not in `workouts` is no longer planned. Everyone
+    following the plan gets new compliance and calendars."""
+    with transaction.atomic():
+        plan.workouts.all().delete()
+        PlannedWorkout.objects.bulk_create(
+            [PlannedWorkout(plan=plan, **workout) for workout in workouts]
+        )
+        athlete_data_changed(plan.instances.values_list("user_id", flat=True))
+
+
+def plan_copy(*, plan: Plan, name: str, created_by: User | None) -> Plan:
+    """A new plan with the same weeks, for another block or another group."""
+    copied, _ = plan_create(
+        organization=plan.organization,
+        name=name,
+        total_weeks=plan.total_weeks,
+        description=plan.description,
+        created_by=created_by,
+        workouts=[
+            {
+                "week": w.week,
+                "day": w.day,
+                "type": w.type,
+                "distance": w.distance,
+                "duration": w.duration,
+                "pace_zone": w.pace_zone,
+                "note": w.note,
+            }
+            for w in plan.workouts.all()
+        ],
+    )
+    return copied

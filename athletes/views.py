@@ -26,6 +26,7 @@ from astral.api.pagination import Page
 from astral.localtime import local_date, local_today
 from athletes import files
 from athletes import services as athlete_services
+from athletes.api import serializers as s
 from athletes.models import Activity, User
 from organizations.models import Group, Label, Membership, Role
 from organizations.pages import (
@@ -426,3 +427,35 @@ def home_for(user: User) -> str:
     if user.is_staff and not Membership.objects.filter(user=user).exists():
         return "/admin/"
     return reverse("athlete-profile", args=[user.public_id])
+
+
+RACE_DISTANCES = {"5k": 5000.0, "10k": 10000.0, "half": 21097.5, "marathon": 42195.0}
+
+
+@login_required
+@require_POST
+def athlete_goal(request: HttpRequest, user_id: str) -> HttpResponse:
+    """The athlete's goal race, set by them or their coach; the API's rules."""
+    athlete = page_athlete(request, user_id)
+    target = reverse("athlete-profile", args=[athlete.public_id]) + "#plan-h"
+    post = request.POST
+    distance = RACE_DISTANCES.get(post.get("distance", ""))
+    if distance is None:
+        try:
+            distance = float(post.get("custom_km", "")) * 1000
+        except ValueError:
+            distance = 0.0
+    body = {
+        "race_name": post.get("race_name", "").strip(),
+        "race_date": post.get("race_date", ""),
+        "distance": distance,
+        "goal_time": post.get("goal_time", "").strip() or None,
+    }
+    serializer = s.GoalSerializer(data=body)
+    if not serializer.is_valid():
+        field, problems = next(iter(serializer.errors.items()))
+        messages.error(request, f"Goal race not saved: {field.replace('_', ' ')}: {problems[0]}")
+        return redirect(target)
+    athlete_services.goal_create(athlete=athlete, fields=dict(serializer.validated_data))
+    messages.success(request, f"Goal race {body['race_name']} saved.")
+    return redirect(target)

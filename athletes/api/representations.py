@@ -117,6 +117,7 @@ def plan_data(plan: Plan, workouts: list[Any] | None = None) -> dict[str, Any]:
                 "distance": w.distance,
                 "duration": w.duration,
                 "pace_zone": w.pace_zone,
+                "note": w.note,
             }
             for w in workouts
         ]

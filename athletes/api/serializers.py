@@ -294,6 +294,7 @@ class WorkoutSerializer(StrictSerializer):
         min_value=0, max_value=86_400, required=False, allow_null=True
     )
     pace_zone = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class PlanSerializer(StrictSerializer):

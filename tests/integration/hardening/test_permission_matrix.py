@@ -547,6 +547,19 @@ PAGES: list[tuple[str, str, Callable[[Any, str], str] | str, dict[str, int]]] = 
     ("get", "invitations", "/invitations", {"alice": 200, "bob": 200, "cora": 200, "olga": 200}),
     # Someone who coaches no club gets the form to start one.
     ("get", "club", "/club", {"alice": 200, "bob": 200, "cora": 200, "olga": 200}),
+    ("get", "club/plans", "/club/plans", {"alice": 403, "bob": 403, "cora": 200, "olga": 200}),
+    (
+        "get",
+        "club/plans/<str:plan_id>",
+        U("/club/plans/{plan}"),
+        {"alice": 403, "bob": 403, "cora": 200, "olga": 403},
+    ),
+    (
+        "post",
+        "athletes/<str:user_id>/goal",
+        U("/athletes/{alice}/goal"),
+        {"alice": 302, "bob": 403, "cora": 302, "olga": 403},
+    ),
     (
         "get",
         "signup",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 

@@ -1,0 +1,111 @@
+"""Plans from the browser: build the weeks, copy, assign to a group from a start date; and an
+athlete's goal race. Distances are typed in the coach's units."""
+
+import pytest
+from django.test import Client
+
+from athletes.models import Goal, Plan, PlanInstance
+from organizations.models import Group
+from tests.factories import add_member, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_coach_builds_copies_and_assigns_a_plan_to_a_group(cast):
+    squad = Group.objects.create(organization=cast.riverside, name="Squad")
+    squad.members.add(cast.alice, cast.bob)
+    page = signed_in(cast.cora)
+    created = page.post("/club/plans", {"name": "Base block", "total_weeks": "4"})
+    plan = Plan.objects.get(name="Base block")
+    assert created["Location"] == f"/club/plans/{plan.public_id}"
+    page.post(
+        f"/club/plans/{plan.public_id}",
+        {
+            "action": "save",
+            "w1d2_type": "easy",
+            "w1d2_distance": "8",
+            "w1d2_note": "conversational",
+            "w1d7_type": "long",
+            "w1d7_distance": "16.5",
+            "w2d4_type": "tempo",
+            "w2d4_duration": "45:00",
+        },
+    )
+    workouts = {(w.week, w.day): w for w in plan.workouts.all()}
+    assert set(workouts) == {(1, 2), (1, 7), (2, 4)}
+    assert workouts[(1, 2)].distance == 8000 and workouts[(1, 2)].note == "conversational"
+    assert workouts[(1, 7)].distance == 16500
+    assert workouts[(2, 4)].duration == 2700 and workouts[(2, 4)].distance is None
+    page.post(f"/club/plans/{plan.public_id}", {"action": "copy", "name": "Base block B"})
+    assert Plan.objects.get(name="Base block B").workouts.count() == 3
+    page.post(
+        f"/club/plans/{plan.public_id}",
+        {"action": "assign", "start_date": "2026-11-30", "group_id": squad.public_id},
+    )
+    assigned = PlanInstance.objects.filter(plan=plan)
+    assert {i.user for i in assigned} == {cast.alice, cast.bob}
+    assert {str(i.start_date) for i in assigned} == {"2026-11-30"}
+
+
+def test_an_imperial_coach_types_miles(cast):
+    coach = make_user("miles", unit_system="imperial")
+    add_member(cast.riverside, coach, "coach")
+    plan = Plan.objects.create(organization=cast.riverside, name="Miles", total_weeks=1)
+    signed_in(coach).post(
+        f"/club/plans/{plan.public_id}",
+        {"action": "save", "w1d1_type": "easy", "w1d1_distance": "5"},
+    )
+    assert plan.workouts.get().distance == round(5 * 1609.344, 1)
+
+
+def test_a_bad_cell_names_its_day_and_keeps_the_plan(cast):
+    plan = Plan.objects.create(organization=cast.riverside, name="P", total_weeks=1)
+    plan.workouts.create(week=1, day=1, type="easy", distance=5000)
+    response = signed_in(cast.cora).post(
+        f"/club/plans/{plan.public_id}",
+        {"action": "save", "w1d3_type": "easy", "w1d3_distance": "lots"},
+        follow=True,
+    )
+    assert "Week 1, Wed" in response.content.decode()
+    assert plan.workouts.get().distance == 5000
+
+
+def test_other_clubs_and_athletes_cannot_open_a_plan(cast):
+    plan = Plan.objects.create(organization=cast.riverside, name="P", total_weeks=1)
+    assert signed_in(cast.olga).get(f"/club/plans/{plan.public_id}").status_code == 403
+    assert signed_in(cast.alice).get(f"/club/plans/{plan.public_id}").status_code == 403
+    assert signed_in(cast.alice).get("/club/plans").status_code == 403
+
+
+def test_a_coach_sets_an_athlete_s_goal_race(cast):
+    page = signed_in(cast.cora)
+    page.post(
+        f"/athletes/{cast.alice.public_id}/goal",
+        {
+            "race_name": "City Marathon",
+            "race_date": "2027-04-18",
+            "distance": "marathon",
+            "goal_time": "3:29:59",
+        },
+    )
+    goal = Goal.objects.get(user=cast.alice)
+    assert (goal.distance, goal.goal_time) == (42195, 3 * 3600 + 29 * 60 + 59)
+    bad = page.post(
+        f"/athletes/{cast.alice.public_id}/goal",
+        {"race_name": "X", "race_date": "2027-04-18", "distance": "marathon", "goal_time": "soon"},
+        follow=True,
+    )
+    assert "goal time" in bad.content.decode()
+    assert Goal.objects.filter(user=cast.alice).count() == 1
+    assert (
+        signed_in(cast.olga)
+        .post(f"/athletes/{cast.alice.public_id}/goal", {"race_name": "Y"})
+        .status_code
+        == 403
+    )
