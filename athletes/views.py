@@ -165,6 +165,16 @@ def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
     }
 
 
+def local_start(instant: datetime, tz: Any, viewer_tz: Any) -> str:
+    """When an activity started, where the athlete was: "Tue 24 Nov 2026, 07:12", with the
+    zone named when it is not the viewer's."""
+    local = instant.astimezone(tz)
+    text = f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    if str(tz) != str(viewer_tz):
+        text += f" ({tz})"
+    return text
+
+
 def calendar_weeks(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The streak calendar as Monday-to-Sunday columns (padded with None before the first
     day), each named by its month where a month begins."""
@@ -292,7 +302,7 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
             "distance_text": units.distance(a["distance"], 2),
             "pace": units.pace(a["duration"], a["distance"]),
             "duration_text": format_duration(a["duration"]),
-            "local_start": a["start_time"].astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            "local_start": local_start(a["start_time"], tz, request.user.tz),
         }
         for a in profile["recent_activities"]
     ]
@@ -413,10 +423,16 @@ def athlete_upload(request: HttpRequest, user_id: str) -> HttpResponse:
         messages.error(request, f"Not imported: {exc.message}")
     else:
         units = Units(request.user.units)
+        when = local_start(activity.start_time, athlete.tz, request.user.tz)
+        old = (
+            " It is older than the recent list shows."
+            if (local_today(athlete.tz) - local_date(activity.start_time, athlete.tz)).days > 14
+            else ""
+        )
         messages.success(
             request,
-            f"Imported {activity.name}: {units.distance(activity.distance, 2)} "
-            f"in {format_duration(activity.duration)}.",
+            f"Imported {activity.name} of {when}: {units.distance(activity.distance, 2)} "
+            f"in {format_duration(activity.duration)}.{old}",
         )
     return redirect(target)
 

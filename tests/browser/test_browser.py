@@ -115,7 +115,7 @@ def test_coach_switches_dashboard_tabs_and_period_and_drills_into_a_group(
     screenshot(page, "group-sprinters")
     page.get_by_role("link", name="← All groups").click()
     page.wait_for_url(lambda url: "tab=groups" in url)
-    page.get_by_role("link", name="Plans", exact=True).click()
+    page.get_by_label("Dashboard tabs").get_by_role("link", name="Plans", exact=True).click()
     page.wait_for_url(lambda url: "tab=plans" in url)
     assert "Marathon Block A" in page.get_by_test_id("plans-by-group").inner_text()
     assert page.get_by_role("link", name="Alice Andersen").first.is_visible()
