@@ -325,7 +325,7 @@ class PlannedWorkout(models.Model):
     distance = models.FloatField(null=True, blank=True)
     duration = models.FloatField(null=True, blank=True)
     pace_zone = models.PositiveSmallIntegerField(null=True, blank=True)
-    note = models.CharField(max_length=200, blank=True, default="")
+    note = models.CharField(max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["week", "day"]

@@ -389,6 +389,41 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
             {"p50_ms": 150},
             "week",
         ),
+        (
+            "Athlete profile page",
+            f"/athletes/{uid}",
+            {"Cookie": f"sessionid={fx['session']}"},
+            {"p50_ms": 150},
+            "profile",
+        ),
+        (
+            "Club page (members, groups, invitations)",
+            "/club",
+            {"Cookie": f"sessionid={fx['session']}"},
+            {"p50_ms": 150},
+            None,
+        ),
+        (
+            "Plans page",
+            "/club/plans",
+            {"Cookie": f"sessionid={fx['session']}"},
+            {"p50_ms": 150},
+            None,
+        ),
+        (
+            "Plans tab of the Group Dashboard",
+            "/analytics?tab=plans",
+            {"Cookie": f"sessionid={fx['session']}"},
+            {"p50_ms": 150},
+            None,
+        ),
+        (
+            "Settings page",
+            "/settings",
+            {"Cookie": f"sessionid={fx['session']}"},
+            {"p50_ms": 150},
+            None,
+        ),
         ("trivial DRF view (ceiling), last", "/healthz", {}, {}, None),
     ]
     floors = {

@@ -10,7 +10,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,6 +48,10 @@ class InviteForm(forms.Form):
         self.fields["groups"].choices = [(g.public_id, g.name) for g in groups]
 
 
+MEMBERS_PER_PAGE = 50
+GROUP_NAMES_SHOWN = 30
+
+
 def _labels(text: str) -> list[str]:
     return [name.strip()[:64] for name in text.split(",") if name.strip()]
 
@@ -81,19 +86,35 @@ def club(request: HttpRequest) -> HttpResponse:
         else:
             _act(request, organization, owner, action, coaches)
             return _back(request, organization, request.POST.get("anchor", ""))
-    members = (
-        Membership.objects.filter(organization=organization)
-        .select_related("user", "assigned_coach")
+    members = Membership.objects.filter(organization=organization)
+    search = request.GET.get("q", "").strip()[:100]
+    if search:
+        members = members.filter(
+            Q(user__display_name__icontains=search)
+            | Q(user__username__icontains=search)
+            | Q(user__email__icontains=search)
+        )
+    # A page of members at a time: a club of a thousand is not one table.
+    member_page = Paginator(
+        members.select_related("user", "assigned_coach")
         .prefetch_related(Prefetch("labels", queryset=Label.objects.order_by("name")))
-        .order_by("role", "user__display_name", "user__username")
-    )
+        .order_by("role", "user__display_name", "user__username", "pk"),
+        MEMBERS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
     pending = (
         Invitation.objects.filter(organization=organization, status=InvitationStatus.PENDING)
         .select_related("invited_by")
         .order_by("-sent_at")
     )
-    group_members = {g.pk: list(g.members.order_by("display_name", "username")) for g in groups}
-    athletes = [m.user for m in members if m.role == Role.ATHLETE]
+    # The first names of each group, in one query; the count says how many in all.
+    shown: dict[int, list[Any]] = {g.pk: [] for g in groups}
+    for row in (
+        Group.members.through.objects.filter(group__organization=organization)
+        .select_related("user")
+        .order_by("group_id", "user__display_name", "user__username")
+    ):
+        if len(shown[row.group_id]) < GROUP_NAMES_SHOWN:
+            shown[row.group_id].append(row.user)
     return render(
         request,
         "organizations/club.html",
@@ -102,17 +123,11 @@ def club(request: HttpRequest) -> HttpResponse:
             "organization": organization,
             "owner": owner,
             "form": form,
-            "members": members,
+            "members": member_page,
+            "search": search,
             "pending": [{"row": i, "status": invitations.display_status(i)} for i in pending],
             "coaches": coaches,
-            "groups": [
-                {
-                    "group": g,
-                    "members": group_members[g.pk],
-                    "others": [a for a in athletes if a not in group_members[g.pk]],
-                }
-                for g in groups
-            ],
+            "groups": [{"group": g, "members": shown[g.pk]} for g in groups],
             "roles": Role.choices,
             "keys": ApiKey.objects.filter(organization=organization, revoked_at__isnull=True)
             if owner
@@ -169,6 +184,25 @@ def _invite(
         return False
     messages.success(request, f"Invitation sent to {data['email']}.")
     return True
+
+
+def _club_athlete(organization: Organization, post: Any) -> User | None:
+    """An athlete of the club by public id, or by what a coach types: e-mail, username or
+    exact name (a select of a thousand names is no way to pick one)."""
+    athletes = User.objects.filter(
+        memberships__organization=organization, memberships__role=Role.ATHLETE
+    )
+    if post.get("user_id"):
+        return athletes.filter(public_id=post["user_id"]).first()
+    typed = post.get("athlete", "").strip()[:254]
+    if not typed:
+        return None
+    found = list(
+        athletes.filter(
+            Q(email__iexact=typed) | Q(username__iexact=typed) | Q(display_name__iexact=typed)
+        )[:2]
+    )
+    return found[0] if len(found) == 1 else None
 
 
 def _member(organization: Organization, user_id: str) -> Membership:
@@ -258,13 +292,11 @@ def _apply(
     if action == "group_delete":
         services.group_delete(group=found)
         return f"Group {found.name} deleted."
-    athlete = User.objects.filter(
-        public_id=post.get("user_id", ""),
-        memberships__organization=organization,
-        memberships__role=Role.ATHLETE,
-    ).first()
+    athlete = _club_athlete(organization, post)
     if athlete is None:
-        raise ApiError("Choose an athlete of the club.", field="user_id")
+        raise ApiError(
+            "No athlete of the club has that e-mail, username or exact name.", field="athlete"
+        )
     if action == "group_add":
         services.group_members_add(group=found, athletes=[athlete])
         return f"{athlete.display_name or athlete.username} joined {found.name}."

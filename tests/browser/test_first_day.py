@@ -138,9 +138,10 @@ def test_a_club_s_first_day(browser, live_server):
     coach.get_by_label("New group").fill("Marathon squad")
     coach.get_by_role("button", name="Create group").click()
     coach.wait_for_selector("text=Group Marathon squad created.")
-    for _ in range(2):
+    for email in ("ada@harbour.example", "ben"):  # an e-mail or a username
+        coach.get_by_label("Add athlete").fill(email)
         coach.get_by_role("button", name="Add", exact=True).click()
-        coach.wait_for_load_state()
+        coach.wait_for_selector("text=joined Marathon squad")
     group_id = Group.objects.get(name="Marathon squad").public_id
     coach.goto(f"{base}/analytics/groups/{group_id}")
     visit(coach, phone, f"{base}/analytics/groups/{group_id}", "group")
