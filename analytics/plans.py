@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from analytics.metrics.plans import (
     PlannedDay,
-    compliance,
+    compliance_of,
     recent_weeks,
     workout_credits,
     workout_date,
@@ -83,6 +83,9 @@ def plan_instances_data(instances: Iterable[PlanInstance]) -> list[dict[str, Any
         today = todays[instance.user_id]
         plan = instance.plan
         workouts = [PlannedDay(w.week, w.day, w.distance) for w in plan.workouts.all()]
+        credits = workout_credits(
+            instance.start_date, workouts, done.get(instance.user_id, {}), today
+        )
         planned_to_date = sum(
             w.distance or 0
             for w in workouts
@@ -98,14 +101,10 @@ def plan_instances_data(instances: Iterable[PlanInstance]) -> list[dict[str, Any
                 "start_date": instance.start_date,
                 "current_week": instance.current_week,  # type: ignore[attr-defined]
                 "total_weeks": plan.total_weeks,
-                "compliance": compliance(
-                    instance.start_date, workouts, done.get(instance.user_id, {}), today
-                ),
+                "compliance": compliance_of(credits),
                 "recent_weeks": recent_weeks(
                     instance.start_date,
-                    workout_credits(
-                        instance.start_date, workouts, done.get(instance.user_id, {}), today
-                    ),
+                    credits,
                     instance.current_week,  # type: ignore[attr-defined]
                 ),
                 "planned_distance_to_date": planned_to_date,

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -111,7 +112,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             plans["athletes"].sort(
                 key=lambda r: (r["compliance"] is None, r["compliance"] or 0, r["display_name"])
             )
-        context.update(plans=plans, plans_sort=sort)
+        # Fifty athletes a page: a club of a thousand is not one table.
+        athletes = Paginator(plans["athletes"], 50).get_page(request.GET.get("page"))
+        context.update(plans=plans, plans_sort=sort, plan_rows=athletes)
     return render(request, "analytics/dashboard.html", context)
 
 

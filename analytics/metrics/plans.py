@@ -61,7 +61,11 @@ def compliance(
 ) -> float | None:
     """Σ credited ÷ Σ planned over planned days up to today (METRICS.md §7, with a run on the
     day or within a day either side); null before the first planned day."""
-    credits = workout_credits(start_date, workouts, done_by_day, today)
+    return compliance_of(workout_credits(start_date, workouts, done_by_day, today))
+
+
+def compliance_of(credits: Sequence[tuple[date, float, float]]) -> float | None:
+    """Σ credited ÷ Σ planned of `workout_credits`; None before the first planned day."""
     planned = sum(p for _, p, _ in credits)
     if planned <= 0:
         return None
@@ -85,18 +89,18 @@ def recent_weeks(
     """The last `count` plan weeks up to the current one: planned and credited distance
     and how the week went (the current week so far)."""
     first = max(1, current_week - count + 1)
-    out: list[dict[str, object]] = []
-    for week in range(first, current_week + 1):
-        begin = start_date + timedelta(days=7 * (week - 1))
-        inside = [(p, c) for day, p, c in credits if begin <= day < begin + timedelta(days=7)]
-        planned = sum(p for p, _ in inside)
-        credited = sum(c for _, c in inside)
-        out.append(
-            {
-                "week": week,
-                "planned_distance": round(planned, 1),
-                "done_distance": round(credited, 1),
-                "status": week_status(planned, credited),
-            }
-        )
-    return out
+    totals = {week: [0.0, 0.0] for week in range(first, current_week + 1)}
+    for day, planned, credited in credits:  # one pass: each workout into its plan week
+        week = (day - start_date).days // 7 + 1
+        if week in totals:
+            totals[week][0] += planned
+            totals[week][1] += credited
+    return [
+        {
+            "week": week,
+            "planned_distance": round(planned, 1),
+            "done_distance": round(credited, 1),
+            "status": week_status(planned, credited),
+        }
+        for week, (planned, credited) in totals.items()
+    ]

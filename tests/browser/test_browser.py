@@ -142,5 +142,9 @@ def test_pages_fit_a_375_px_phone(browser, live_server, cast, club):
         page.goto(f"{live_server.url}{path}")
         # Wide tables scroll inside their own box; the page itself does not scroll sideways.
         assert page.evaluate("document.documentElement.scrollWidth") <= 376, path
+        if path == "/athletes":  # a phone row shows the name, the flags and the load first
+            for header in ("Athlete", "Attention", "Acute:chronic"):
+                box = page.get_by_role("columnheader", name=header).bounding_box()
+                assert box and box["x"] + box["width"] <= 375, header
     screenshot(page, "phone-profile")
     context.close()

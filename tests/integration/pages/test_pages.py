@@ -283,3 +283,45 @@ def test_dates_read_one_way_in_the_athlete_s_zone_named_when_it_is_not_the_viewe
     assert "Tue 24 Nov 2026, 07:12<" in for_alice
     roster = roster_table(signed_in(cast.cora).get("/athletes", {"all": "1"}))
     assert ">Tue 24 Nov 2026</time>" in roster
+
+
+def _falling_hrv(athlete, today):
+    """A week of 66 ms, then a week of 50 ms: METRICS.md §5 flags an HRV drop."""
+    for back in range(14):
+        make_health(athlete, today - timedelta(days=back), hrv=50 if back < 7 else 66)
+
+
+@time_machine.travel("2026-11-27 15:00:00Z", tick=False)
+def test_a_flag_reads_as_words_with_its_reason_first_on_the_roster_and_the_profile(cast):
+    _falling_hrv(cast.bob, datetime(2026, 11, 27, tzinfo=UTC).date())
+    coach = signed_in(cast.cora)
+    table = roster_table(coach.get("/athletes", {"all": "1"}))
+    assert "HRV dropping" in table and "66 → 50 ms" in table
+    assert table.index("Bob Brown") < table.index("Alice Andersen")  # who needs a call first
+    assert "hrv_drop" not in table
+    profile = coach.get(f"/athletes/{cast.bob.public_id}").content.decode()
+    attention = profile.index("Needs attention")
+    assert attention < profile.index("This week so far") and "HRV dropping" in profile
+    assert "in progress" in profile
+
+
+@time_machine.travel("2026-11-27 15:00:00Z", tick=False)
+def test_a_km_coach_reads_km_in_an_imperial_athlete_s_insights_and_coach_hints(cast):
+    cast.alice.unit_system = "imperial"
+    cast.alice.save()
+    make_activity(cast.alice, datetime(2026, 11, 26, 13, tzinfo=UTC), distance=16093.44)
+    coach_view = signed_in(cast.cora).get(f"/athletes/{cast.alice.public_id}").content.decode()
+    insights = coach_view.split('id="ins-h"')[1].split("</section>")[0]
+    assert "16.1 km" in insights and " mi" not in insights
+    # The checklist speaks to the coach about the athlete, not as if to the athlete.
+    assert "Set your" not in coach_view and "No pace zones" in coach_view
+    own = signed_in(cast.alice).get(f"/athletes/{cast.alice.public_id}").content.decode()
+    assert "10.0 mi" in own.split('id="ins-h"')[1].split("</section>")[0]
+
+
+def test_an_unchanged_hrv_is_not_a_red_minus_zero(cast):
+    today = datetime.now(UTC).date()
+    for back in range(14):
+        make_health(cast.bob, today - timedelta(days=back), hrv=60)
+    table = roster_table(signed_in(cast.cora).get("/athletes", {"all": "1"}))
+    assert "±0%" in table and "-0%" not in table
