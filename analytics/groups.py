@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from analytics.metrics.insights import GroupFacts, write_insight
 from analytics.metrics.rolling import days_between
@@ -18,6 +19,8 @@ from analytics.selectors import (
     period_totals_by_user,
     periods_totals_by_user,
 )
+from astral import cache
+from astral.localtime import quarter_hour
 from athletes.models import PlanInstance, PlanStatus, User
 from organizations.models import Group, Organization, Role
 
@@ -218,6 +221,18 @@ def group_stats(group: Group, *, first: date, last: date) -> dict[str, Any]:
     }
 
 
+def plans_overview_cached(organization: Organization) -> dict[str, Any]:
+    """`plans_overview`, kept until anything in the organization changes (its token) or the
+    next quarter hour (compliance runs to each athlete's today)."""
+    slot = quarter_hour(timezone.now())
+    return cache.cached_value(
+        cache.make_key("plans_overview", organization.pk, slot.strftime("%Y%m%d%H%M")),
+        15 * 60,
+        [cache.org(organization.pk)],
+        lambda: plans_overview(organization),
+    )
+
+
 def plans_overview(organization: Organization) -> dict[str, Any]:
     instances = list(
         with_plan(
@@ -234,10 +249,13 @@ def plans_overview(organization: Organization) -> dict[str, Any]:
     for row in rows:
         row["display_name"] = names[row["plan_instance_id"]]
         row["progress"] = round(row["current_week"] / row["total_weeks"], 3)
-    memberships: dict[str, list[str]] = {}
-    for group in organization.groups.prefetch_related("members").order_by("name"):
-        memberships[group.public_id] = [u.public_id for u in group.members.all()]
-    group_names = dict(organization.groups.values_list("public_id", "name"))
+    # Who is in which group, as plain ids in one query (no user objects for a whole club).
+    group_names = dict(organization.groups.order_by("name").values_list("public_id", "name"))
+    memberships: dict[str, list[str]] = {group_id: [] for group_id in group_names}
+    for group_id, user_id in Group.members.through.objects.filter(
+        group__organization=organization
+    ).values_list("group__public_id", "user__public_id"):
+        memberships[group_id].append(user_id)
     by_group = []
     for group_id, member_ids in memberships.items():
         members = set(member_ids)

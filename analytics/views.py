@@ -106,7 +106,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             },
         )
     else:
-        plans = groups.plans_overview(organization)
+        plans = groups.plans_overview_cached(organization)
         sort = request.GET.get("sort", "compliance")
         if sort == "compliance":  # who is furthest behind first; not started last
             plans["athletes"].sort(

@@ -186,6 +186,17 @@ def _delete_many(names: list[str]) -> None:
         _undeleted.update(names)
 
 
+def cached_value(key: str, ttl: int, deps: Sequence[str], compute: Callable[[], T]) -> T:
+    """A computed value, valid while the tokens `deps` are unchanged (and `ttl` seconds at
+    most); computed again on a miss, or every time when the cache is away."""
+    lookup = fetch(key, deps)
+    if lookup.hit:
+        return lookup.value  # type: ignore[no-any-return]
+    value = compute()
+    store(key, lookup.tokens, value, ttl)
+    return value
+
+
 def cached_body(
     key: str,
     ttl: int,

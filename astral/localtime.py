@@ -43,3 +43,9 @@ def local_date(instant: datetime, tz: tzinfo) -> date:
 def local_midnight(day: date, tz: tzinfo) -> datetime:
     """The instant a local day starts (DST-safe: a local day may last 23 or 25 hours)."""
     return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def quarter_hour(instant: datetime) -> datetime:
+    """The quarter hour an instant falls in: every time zone's midnight is on one (UTC+5:45
+    included), so an answer that follows athletes' days is right until the next."""
+    return instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)

@@ -50,7 +50,7 @@ class InviteForm(forms.Form):
 
 
 MEMBERS_PER_PAGE = 50
-GROUP_NAMES_SHOWN = 30
+GROUP_NAMES_SHOWN = 12
 
 
 def _labels(text: str) -> list[str]:

@@ -25,6 +25,7 @@ from astral.api.params import bool_param, choice_param, date_param, int_param, s
 from astral.api.responses import envelope_bytes, ok
 from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
 from astral.db import analytics_reads
+from astral.localtime import quarter_hour
 from athletes.models import User
 from organizations.access import caller_of, can_coach, default_coach_org, resolve_athlete
 from organizations.models import Group
@@ -364,8 +365,7 @@ class CoachAthletesMetricsView(AnalyticsView):
         no_cache = bool_param(params, "no_cache")
         # Cached by the quarter hour: a row's day, week and plan week follow each athlete's
         # clock, and every time zone's midnight falls on a quarter hour (UTC+5:45 included).
-        now = timezone.now()
-        slot = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+        slot = quarter_hour(timezone.now())
         key = cache.make_key(
             "roster",
             caller.cache_identity(),
@@ -474,4 +474,4 @@ class PlansOverviewView(AnalyticsView):
         organization = default_coach_org(
             caller_of(request), str_param(request.query_params, "org_id", 32)
         )
-        return ok(groups.plans_overview(organization))
+        return ok(groups.plans_overview_cached(organization))

@@ -238,3 +238,33 @@ def test_group_queries_do_not_grow_with_the_club(cast):
             assert response.status_code == 200
             counts.append((path, len(queries.captured_queries)))
     assert counts[:3] == [(path, n) for path, n in counts[3:]]
+
+
+@time_machine.travel(NOW, tick=False)  # 09:00 in Chicago
+def test_the_kept_plans_overview_changes_at_once_with_a_run(cast):
+    """The Plans overview is kept between writes: a run logged on a planned day shows in
+    its compliance at once, to the API and to the page."""
+    from datetime import timedelta
+
+    from athletes.models import Plan, PlanInstance, PlannedWorkout
+
+    today = datetime.now(UTC).astimezone(cast.alice.tz).date()
+    plan = Plan.objects.create(organization=cast.riverside, name="Block", total_weeks=2)
+    PlannedWorkout.objects.create(plan=plan, week=1, day=1, distance=8000)
+    PlanInstance.objects.create(plan=plan, user=cast.alice, start_date=today)
+    api = cast.api(cast.cora)
+
+    def alice_compliance():
+        data = api.get("/api/v1/analytics/plans_overview").json()["data"]
+        [row] = [r for r in data["athletes"] if r["user_id"] == cast.alice.public_id]
+        return row["compliance"]
+
+    assert alice_compliance() == 0.0
+    assert alice_compliance() == 0.0  # now kept
+    started = datetime.now(UTC) - timedelta(minutes=30)
+    response = cast.api(cast.alice).post(
+        "/api/v1/activities",
+        {"start_time": started.isoformat(), "distance": 8000, "duration": 2400},
+    )
+    assert response.status_code == 201
+    assert alice_compliance() == 1.0

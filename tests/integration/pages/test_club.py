@@ -105,7 +105,7 @@ def test_groups_are_created_filled_renamed_and_deleted(cast):
     assert group.name == "Sub-3"
     page.post(
         "/club",
-        {"action": "group_remove", "group_id": group.public_id, "user_id": cast.alice.public_id},
+        {"action": "group_remove", "group_id": group.public_id, "athlete": "alice"},
     )
     assert not group.members.exists()
     page.post("/club", {"action": "group_delete", "group_id": group.public_id})
