@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -66,6 +67,13 @@ class Api:
 
     def delete(self, path: str, **kwargs: Any) -> Any:
         return self._call("delete", path, None, **kwargs)
+
+
+def signed_in(user: User) -> Client:
+    """A browser session of this person (the pages' tests)."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def bearer(user: User) -> dict[str, str]:

@@ -7,15 +7,10 @@ from django.core import mail
 from django.test import Client
 
 from organizations.models import ApiKey, Group, Invitation, Membership
+from tests.conftest import signed_in
 from tests.factories import add_member, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_coach_invites_an_athlete_and_manages_the_invitation(cast):

@@ -13,16 +13,10 @@ import time_machine
 from django.test import Client
 
 from organizations.models import Group
-from tests.conftest import Api, bearer
+from tests.conftest import Api, bearer, signed_in
 from tests.factories import add_member, make_activity, make_health, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture(autouse=True)

@@ -2,19 +2,13 @@
 athlete's goal race. Distances are typed in the coach's units."""
 
 import pytest
-from django.test import Client
 
 from athletes.models import Goal, Plan, PlanInstance
 from organizations.models import Group
+from tests.conftest import signed_in
 from tests.factories import add_member, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_a_coach_builds_copies_and_assigns_a_plan_to_a_group(cast):

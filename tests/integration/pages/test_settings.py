@@ -5,18 +5,12 @@ import io
 import zipfile
 
 import pytest
-from django.test import Client
 
 from athletes.models import User
+from tests.conftest import signed_in
 from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 FORM = {
