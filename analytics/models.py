@@ -34,6 +34,9 @@ class AthleteSnapshot(models.Model):
     last_activity_at = models.DateTimeField(null=True, blank=True)
     attention_warnings = models.PositiveSmallIntegerField(default=0)
     attention_infos = models.PositiveSmallIntegerField(default=0)
+    # The local day the longest-running of its flags began (the roster shows the athlete who
+    # has needed attention longest first, among equals).
+    attention_since = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"snapshot of {self.user_id} ({self.as_of})"

@@ -48,6 +48,7 @@ ORDERINGS = {
     "-attention": [
         F("user__snapshot__attention_warnings").desc(nulls_last=True),
         F("user__snapshot__attention_infos").desc(nulls_last=True),
+        F("user__snapshot__attention_since").asc(nulls_last=True),  # longest first
         F("user__display_name").asc(),
         F("id").asc(),
     ],

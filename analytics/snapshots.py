@@ -238,10 +238,20 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
         .values_list("user_id", "n")
     )
     now = timezone.now()
+    # Since when each flag has been raised: carried from the previous snapshot while the
+    # flag stays, today for a new one.
+    previous_flags = dict(
+        AthleteSnapshot.objects.filter(user__in=users).values_list(
+            "user_id", "summary__attention_signals__flags"
+        )
+    )
     rows = []
     for user in users:
         data = compute(user, series[user.pk], integrations.get(user.pk, 0))
         data["last_updated"] = now.isoformat()
+        since = flags_since(
+            data["attention_signals"]["flags"], previous_flags.get(user.pk), todays[user.pk]
+        )
         warnings, infos = attention_rank(data["attention_signals"]["flags"])
         rows.append(
             AthleteSnapshot(
@@ -255,6 +265,7 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
                 last_activity_at=series[user.pk].last_activity_at,
                 attention_warnings=warnings,
                 attention_infos=infos,
+                attention_since=since,
             )
         )
     AthleteSnapshot.objects.bulk_create(
@@ -271,9 +282,22 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
             "last_activity_at",
             "attention_warnings",
             "attention_infos",
+            "attention_since",
         ],
     )
     return rows
+
+
+def flags_since(
+    flags: list[dict[str, Any]], previous: list[dict[str, Any]] | None, today: date
+) -> date | None:
+    """Gives each flag its `since` (ISO date) and returns the earliest of the most severe
+    flags' days, or None without flags."""
+    before = {f.get("code"): f.get("since") for f in previous or [] if isinstance(f, dict)}
+    for flag in flags:
+        flag["since"] = before.get(flag["code"]) or today.isoformat()
+    severe = [f for f in flags if f["severity"] == "warning"] or flags
+    return min((date.fromisoformat(f["since"]) for f in severe), default=None)
 
 
 def snapshots_refresh(user_ids: Iterable[int]) -> int:

@@ -139,6 +139,18 @@ COACH_HINTS = {
 }
 
 
+def page_flags(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flags as a page shows them: a title in words, the reason, since when."""
+    return [
+        {
+            **flag,
+            "title": FLAG_TITLES.get(flag["code"], flag["code"]),
+            "since_day": date.fromisoformat(flag["since"]) if flag.get("since") else None,
+        }
+        for flag in flags
+    ]
+
+
 def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
     metrics = athlete["metrics"]
     current = metrics["fitness"]["current"]
@@ -155,10 +167,7 @@ def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
         "acr_band": metrics["training"]["acr_band"],
         "hrv": hrv,
         "hrv_trend": trend,
-        "flags": [
-            {**flag, "title": FLAG_TITLES.get(flag["code"], flag["code"])}
-            for flag in metrics["attention_signals"]["flags"]
-        ],
+        "flags": page_flags(metrics["attention_signals"]["flags"]),
         "last_activity_at": metrics.get("last_activity_at"),
         "last_activity_day": _athlete_day(metrics.get("last_activity_at"), athlete["timezone"]),
         "plan": athlete["current_plans"][0] if athlete["current_plans"] else None,
@@ -321,10 +330,7 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
     }
     weeks = calendar_weeks(streak["calendar"])
     viewing_self = athlete.pk == request.user.pk
-    flags = [
-        {**flag, "title": FLAG_TITLES.get(flag["code"], flag["code"])}
-        for flag in profile["attention_signals"]["flags"]
-    ]
+    flags = page_flags(profile["attention_signals"]["flags"])
     checks = [
         {**check, "hint": check["hint"] if viewing_self else COACH_HINTS.get(check["key"], "")}
         for check in profile["data_quality"]["checks"]

@@ -319,3 +319,20 @@ def test_an_unchanged_hrv_is_not_a_red_minus_zero(cast):
         make_health(cast.bob, today - timedelta(days=back), hrv=60)
     table = roster_table(signed_in(cast.cora).get("/athletes", {"all": "1"}))
     assert "±0%" in table and "-0%" not in table
+
+
+def test_among_equal_flags_the_longest_running_comes_first(cast):
+    """Severity first, then how long it has lasted: Bob's HRV has been dropping since
+    Monday, Alice's only since Wednesday; both are flagged, Bob is called first."""
+    from analytics.snapshots import snapshots_refresh
+
+    with time_machine.travel("2026-11-23 15:00:00Z", tick=False):  # Monday
+        _falling_hrv(cast.bob, datetime(2026, 11, 23, tzinfo=UTC).date())
+        snapshots_refresh([cast.bob.pk])
+    with time_machine.travel("2026-11-25 15:00:00Z", tick=False):  # Wednesday
+        _falling_hrv(cast.alice, datetime(2026, 11, 25, tzinfo=UTC).date())
+        for back in range(2):  # Bob's low week goes on
+            make_health(cast.bob, datetime(2026, 11, 25 - back, tzinfo=UTC).date(), hrv=50)
+        table = roster_table(signed_in(cast.cora).get("/athletes", {"all": "1"}))
+    assert table.index("Bob Brown") < table.index("Alice Andersen")
+    assert "since Mon 23 Nov" in table and "since Wed 25 Nov" in table
