@@ -49,3 +49,13 @@ def quarter_hour(instant: datetime) -> datetime:
     """The quarter hour an instant falls in: every time zone's midnight is on one (UTC+5:45
     included), so an answer that follows athletes' days is right until the next."""
     return instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)
+
+
+def local_start(instant: datetime, tz: tzinfo, viewer_tz: tzinfo) -> str:
+    """When an activity started, where the athlete was: "Tue 24 Nov 2026, 07:12", with the
+    zone named when it is not the viewer's."""
+    local = instant.astimezone(tz)
+    text = f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    if str(tz) != str(viewer_tz):
+        text += f" ({tz})"
+    return text

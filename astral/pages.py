@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from analytics import views as analytics_views
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from athletes import account_views as account
-from athletes import settings_views
+from athletes import activity_views, settings_views
 from athletes import views as athlete_views
 from athletes.backends import login_failed, login_locked
 from organizations import club_views, plan_views
@@ -104,6 +104,7 @@ urlpatterns = [
     ),
     path("athletes/<str:user_id>/upload", athlete_views.athlete_upload, name="athlete-upload"),
     path("athletes/<str:user_id>/goal", athlete_views.athlete_goal, name="athlete-goal"),
+    path("activities/<str:activity_id>", activity_views.activity_page, name="activity"),
     path("club", club_views.club, name="club"),
     path("club/keys", club_views.club_keys, name="club-keys"),
     path("club/plans", plan_views.plans, name="plans"),

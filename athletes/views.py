@@ -23,7 +23,7 @@ from analytics.metrics.vdot import predict_race_seconds
 from analytics.series import load_series
 from astral.api.errors import ApiError
 from astral.api.pagination import Page
-from astral.localtime import local_date, local_today
+from astral.localtime import local_date, local_start, local_today
 from athletes import files
 from athletes import services as athlete_services
 from athletes.api import serializers as s
@@ -172,16 +172,6 @@ def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
         "last_activity_day": _athlete_day(metrics.get("last_activity_at"), athlete["timezone"]),
         "plan": athlete["current_plans"][0] if athlete["current_plans"] else None,
     }
-
-
-def local_start(instant: datetime, tz: Any, viewer_tz: Any) -> str:
-    """When an activity started, where the athlete was: "Tue 24 Nov 2026, 07:12", with the
-    zone named when it is not the viewer's."""
-    local = instant.astimezone(tz)
-    text = f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
-    if str(tz) != str(viewer_tz):
-        text += f" ({tz})"
-    return text
 
 
 def calendar_weeks(days: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -555,6 +555,12 @@ PAGES: list[tuple[str, str, Callable[[Any, str], str] | str, dict[str, int]]] = 
         {"alice": 403, "bob": 403, "cora": 200, "olga": 403},
     ),
     (
+        "get",
+        "activities/<str:activity_id>",
+        U("/activities/{activity}"),
+        {"alice": 200, "bob": 403, "cora": 200, "olga": 403},
+    ),
+    (
         "post",
         "athletes/<str:user_id>/goal",
         U("/athletes/{alice}/goal"),

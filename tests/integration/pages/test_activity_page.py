@@ -1,0 +1,57 @@
+"""One run in detail: splits in the viewer's units from the stored samples, the route as an
+SVG line, and the same rules of who may see it as everywhere else."""
+
+import math
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from athletes import services
+from tests.conftest import ACTIVITY_FILES, signed_in
+from tests.factories import make_activity
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(athlete, name="fitparse_garmin-fenix-5-run.fit"):
+    content = (ACTIVITY_FILES / name).read_bytes()
+    return services.activity_import_file(user=athlete, filename=name, content=content)
+
+
+def test_a_real_run_shows_its_splits_route_and_charts(cast):
+    activity = upload(cast.alice)
+    page = signed_in(cast.cora).get(f"/activities/{activity.public_id}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    table = html.split('data-testid="splits"')[1].split("</table>")[0]
+    rows = table.count('<th scope="row">')
+    # One row a full kilometre and one for the rest (the stream's own distance).
+    assert rows == math.floor(activity.distance / 1000) + 1 or rows == math.ceil(
+        activity.distance / 1000
+    )
+    assert re.search(r'<polyline points="[\d., ]+"', html)  # drawn from the GPS track
+    assert 'id="chart-pace"' in html and 'id="chart-hr"' in html
+
+
+def test_an_imperial_viewer_gets_splits_per_mile(cast):
+    activity = upload(cast.alice)
+    cast.cora.unit_system = "imperial"
+    cast.cora.save()
+    html = signed_in(cast.cora).get(f"/activities/{activity.public_id}").content.decode()
+    assert "Splits per mi" in html
+    table = html.split('data-testid="splits"')[1].split("</table>")[0]
+    assert table.count('<th scope="row">') == math.floor(activity.distance / 1609.344) + 1
+
+
+def test_a_run_entered_by_hand_has_no_splits_and_says_why(cast):
+    activity = make_activity(cast.alice, datetime(2026, 11, 20, 7, tzinfo=UTC))
+    html = signed_in(cast.alice).get(f"/activities/{activity.public_id}").content.decode()
+    assert "has no splits" in html and "No GPS track" in html
+
+
+def test_only_the_athlete_and_their_coaches_see_a_run(cast):
+    activity = make_activity(cast.alice, datetime(2026, 11, 20, 7, tzinfo=UTC))
+    assert signed_in(cast.bob).get(f"/activities/{activity.public_id}").status_code == 403
+    assert signed_in(cast.olga).get(f"/activities/{activity.public_id}").status_code == 403
+    assert signed_in(cast.alice).get("/activities/act_nope000000000000").status_code == 404
