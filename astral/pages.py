@@ -105,6 +105,7 @@ urlpatterns = [
     path("athletes/<str:user_id>/upload", athlete_views.athlete_upload, name="athlete-upload"),
     path("athletes/<str:user_id>/goal", athlete_views.athlete_goal, name="athlete-goal"),
     path("activities/<str:activity_id>", activity_views.activity_page, name="activity"),
+    path("activities/<str:activity_id>/edit", activity_views.activity_edit, name="activity-edit"),
     path("club", club_views.club, name="club"),
     path("club/keys", club_views.club_keys, name="club-keys"),
     path("club/plans", plan_views.plans, name="plans"),

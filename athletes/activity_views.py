@@ -7,15 +7,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from analytics.metrics.formatting import METERS_PER_MILE, format_duration
 from analytics.metrics.splits import splits
 from astral.localtime import local_start
-from athletes import streams
+from athletes import services, streams
 from athletes.models import Activity, ActivityStream
 from organizations.access import can_view_athlete
 from organizations.pages import Units, page_caller, sidebar
@@ -44,13 +46,42 @@ def route_path(lats: list[Any], lons: list[Any]) -> dict[str, Any] | None:
     return {"points": coords, "size": ROUTE_BOX}
 
 
-@login_required
-def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
+SPORTS = ["run", "trail_run", "treadmill", "walk", "hike", "ride", "swim", "other"]
+
+
+def _visible(request: HttpRequest, activity_id: str) -> Activity:
     activity = Activity.objects.select_related("user").filter(public_id=activity_id).first()
     if activity is None:
         raise Http404("No such activity.")
     if not can_view_athlete(page_caller(request), activity.user):
         raise PermissionDenied("You may not see this activity.")
+    return activity
+
+
+@login_required
+@require_POST
+def activity_edit(request: HttpRequest, activity_id: str) -> HttpResponse:
+    """The athlete renames a run, changes its type, or deletes it (their own runs only)."""
+    activity = _visible(request, activity_id)
+    if activity.user_id != request.user.pk:
+        raise PermissionDenied("Only the athlete edits their runs.")
+    if request.POST.get("action") == "delete":
+        services.activity_delete(activity=activity)
+        messages.success(request, f"{activity.name or 'The activity'} was deleted.")
+        return redirect("athlete-profile", user_id=activity.user.public_id)
+    name = request.POST.get("name", "").strip()[:200]
+    sport = request.POST.get("sport", activity.sport)
+    if sport not in SPORTS:
+        messages.error(request, "Choose one of the listed types.")
+    else:
+        services.activity_update(activity=activity, fields={"name": name, "sport": sport})
+        messages.success(request, "Saved.")
+    return redirect("activity", activity_id=activity.public_id)
+
+
+@login_required
+def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
+    activity = _visible(request, activity_id)
     units = Units(request.user.units)
     stream = ActivityStream.objects.filter(activity=activity).first()
     columns = streams.unpack(stream.data) if stream else {}
@@ -100,6 +131,8 @@ def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
             "splits": split_rows,
             "chart_payload": payload,
             "route": route_path(track.get("lat", []), track.get("lon", [])),
+            "own": activity.user_id == request.user.pk,
+            "sports": sorted(set(SPORTS) | {activity.sport}),
         },
     )
 

@@ -562,6 +562,12 @@ PAGES: list[tuple[str, str, Callable[[Any, str], str] | str, dict[str, int]]] = 
     ),
     (
         "post",
+        "activities/<str:activity_id>/edit",
+        U("/activities/{activity}/edit"),
+        {"alice": 302, "bob": 403, "cora": 403, "olga": 403},  # the athlete's own runs only
+    ),
+    (
+        "post",
         "athletes/<str:user_id>/goal",
         U("/athletes/{alice}/goal"),
         {"alice": 302, "bob": 403, "cora": 302, "olga": 403},

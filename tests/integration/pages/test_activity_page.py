@@ -55,3 +55,25 @@ def test_only_the_athlete_and_their_coaches_see_a_run(cast):
     assert signed_in(cast.bob).get(f"/activities/{activity.public_id}").status_code == 403
     assert signed_in(cast.olga).get(f"/activities/{activity.public_id}").status_code == 403
     assert signed_in(cast.alice).get("/activities/act_nope000000000000").status_code == 404
+
+
+def test_the_athlete_renames_retypes_and_deletes_a_run_and_every_number_follows(cast):
+    activity = make_activity(cast.alice, datetime.now(UTC), distance=10_000)
+    stats = cast.api(cast.alice).get("/api/v1/analytics/fitness_stats", {"days": 7})
+    assert stats.json()["data"]["total_distance"] == 10_000  # cached from now on
+    page = signed_in(cast.alice)
+    page.post(
+        f"/activities/{activity.public_id}/edit",
+        {"action": "save", "name": "Park run", "sport": "trail_run"},
+    )
+    activity.refresh_from_db()
+    assert (activity.name, activity.sport) == ("Park run", "trail_run")
+    assert (
+        signed_in(cast.cora)
+        .post(f"/activities/{activity.public_id}/edit", {"action": "delete"})
+        .status_code
+        == 403
+    )  # a coach sees it, but it is the athlete's to delete
+    page.post(f"/activities/{activity.public_id}/edit", {"action": "delete"})
+    stats = cast.api(cast.alice).get("/api/v1/analytics/fitness_stats", {"days": 7})
+    assert stats.json()["data"]["total_distance"] == 0
