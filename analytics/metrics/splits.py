@@ -25,6 +25,26 @@ def _at(target: float, d0: float, d1: float, v0: float, v1: float) -> float:
     return v0 + (v1 - v0) * (target - d0) / (d1 - d0)
 
 
+def _split(
+    number: int,
+    distance: float,
+    seconds: float,
+    hr_weighted: float,
+    hr_time: float,
+    start_altitude: float | None,
+    end_altitude: float | None,
+) -> Split:
+    return Split(
+        number=number,
+        distance=distance,
+        seconds=seconds,
+        avg_heart_rate=hr_weighted / hr_time if hr_time > 0 else None,
+        elevation_change=end_altitude - start_altitude
+        if end_altitude is not None and start_altitude is not None
+        else None,
+    )
+
+
 def splits(
     times: Sequence[float],
     distances: Sequence[float | None],
@@ -59,15 +79,7 @@ def splits(
                 hr_time += t_b - t0
                 hr_weighted += h0 * (t_b - t0)
             out.append(
-                Split(
-                    number=len(out) + 1,
-                    distance=length,
-                    seconds=t_b - start_t,
-                    avg_heart_rate=hr_weighted / hr_time if hr_time > 0 else None,
-                    elevation_change=a_b - start_alt
-                    if a_b is not None and start_alt is not None
-                    else None,
-                )
+                _split(len(out) + 1, length, t_b - start_t, hr_weighted, hr_time, start_alt, a_b)
             )
             start_t, start_alt, t0, d0, a0 = t_b, a_b, t_b, boundary, a_b
             hr_time = hr_weighted = 0.0
@@ -79,14 +91,6 @@ def splits(
     rest = last_d - (boundary - length)
     if rest > 1:  # a partial last split, if more than a metre
         out.append(
-            Split(
-                number=len(out) + 1,
-                distance=rest,
-                seconds=last_t - start_t,
-                avg_heart_rate=hr_weighted / hr_time if hr_time > 0 else None,
-                elevation_change=last_alt - start_alt
-                if last_alt is not None and start_alt is not None
-                else None,
-            )
+            _split(len(out) + 1, rest, last_t - start_t, hr_weighted, hr_time, start_alt, last_alt)
         )
     return out

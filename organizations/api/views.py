@@ -340,13 +340,15 @@ class OrgInvitationResendView(APIView):
 
 
 class MyInvitationListView(APIView):
-    api_doc = {"get": ApiDoc(errors=(403,))}
+    api_doc = {"get": ApiDoc(params=PAGINATION, errors=(400, 403))}
 
     def get(self, request: Request) -> Response:
-        """The caller's invitations waiting for an answer."""
+        """The caller's invitations waiting for an answer, paginated like every list."""
         user = require_user(caller_of(request))
+        page = page_from(request.query_params)
         rows = invitations.pending_for(user)
-        return ok({"invitations": [invitation_data(i) for i in rows]})
+        items = [invitation_data(i) for i in rows[page.offset : page.limit]]
+        return ok(paginated(items, len(rows), page, key="invitations"))
 
 
 def my_invitation(user: User, invitation_id: str) -> Invitation:

@@ -100,8 +100,9 @@ def test_the_invited_athlete_accepts_and_joins_with_what_the_coach_chose(cast):
 
     # Before accepting, Cora has no reach over Charlie.
     assert_error(cast.api(cast.cora).get(f"/api/v1/users/{cast.charlie.public_id}"), 403)
-    mine = cast.api(cast.charlie).get("/api/v1/invitations").json()["data"]["invitations"]
-    assert [i["invitation_id"] for i in mine] == [invitation["invitation_id"]]
+    mine = cast.api(cast.charlie).get("/api/v1/invitations").json()["data"]
+    assert [i["invitation_id"] for i in mine["invitations"]] == [invitation["invitation_id"]]
+    assert mine["metadata"]["total"] == 1  # API.md: lists are paginated, with metadata
     assert cast.api(cast.alice).get("/api/v1/invitations").json()["data"]["invitations"] == []
 
     accepted = cast.api(cast.charlie).post(
