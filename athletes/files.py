@@ -56,6 +56,7 @@ class ParsedActivity:
     elevation_gain: float | None
     calories: float | None
     samples: list[dict[str, Any]] = field(default_factory=list)
+    laps: list[dict[str, Any]] = field(default_factory=list)
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -238,12 +239,46 @@ def _xml_bytes(content: bytes) -> bytes:
     return content.lstrip(b"\xef\xbb\xbf").lstrip()
 
 
+def lap_row(
+    *,
+    start: float,
+    distance: Any,
+    seconds: Any,
+    elapsed: Any,
+    avg_heart_rate: Any,
+    max_heart_rate: Any,
+) -> dict[str, Any]:
+    """One lap as the device wrote it; a heart rate of 0 is "none"."""
+
+    def number(value: Any) -> float | None:
+        return float(value) if isinstance(value, int | float) else None
+
+    return {
+        "start": round(start, 3),
+        "distance": number(distance),
+        "seconds": number(seconds),
+        "elapsed": number(elapsed),
+        "avg_heart_rate": number(avg_heart_rate) or None,
+        "max_heart_rate": number(max_heart_rate) or None,
+    }
+
+
 # FIT -----------------------------------------------------------------------------------
+
+
+def _fit_cadence(record: dict[str, Any]) -> float | None:
+    """The device's cadence (rpm: strides per minute for a run), fraction included."""
+    whole = record.get("cadence")
+    if not isinstance(whole, int | float):
+        return None
+    fraction = record.get("fractional_cadence")
+    return float(whole) + (float(fraction) if isinstance(fraction, int | float) else 0.0)
 
 
 def parse_fit(content: bytes) -> ParsedActivity:
     session: dict[str, Any] = {}
     records: list[dict[str, Any]] = []
+    laps: list[dict[str, Any]] = []
     sport = None
     with fitdecode.FitReader(io.BytesIO(content), check_crc=fitdecode.CrcCheck.WARN) as fit:
         for frame in fit:
@@ -253,6 +288,8 @@ def parse_fit(content: bytes) -> ParsedActivity:
                 if len(records) >= MAX_POINTS:
                     raise FileTooLarge(f"the file has more than {MAX_POINTS:,} records")
                 records.append({f.name: f.value for f in frame.fields})
+            elif frame.name == "lap":
+                laps.append({f.name: f.value for f in frame.fields})
             elif frame.name == "session" and not session:
                 session = {f.name: f.value for f in frame.fields}
             elif frame.name == "sport" and sport is None:
@@ -272,11 +309,24 @@ def parse_fit(content: bytes) -> ParsedActivity:
                 "lat": lat * SEMICIRCLE if isinstance(lat, int) else None,
                 "lon": lon * SEMICIRCLE if isinstance(lon, int) else None,
                 "altitude": altitude if isinstance(altitude, int | float) else None,
+                "cadence": _fit_cadence(record),
             }
         )
     gps_total = fill_gps_distance(samples)
     avg_hr, max_hr = time_weighted_hr(samples)
     elapsed = session.get("total_elapsed_time") or samples[-1]["t"]
+    fit_laps = [
+        lap_row(
+            start=(lap["start_time"] - start).total_seconds(),
+            distance=lap.get("total_distance"),
+            seconds=lap.get("total_timer_time"),
+            elapsed=lap.get("total_elapsed_time"),
+            avg_heart_rate=lap.get("avg_heart_rate"),
+            max_heart_rate=lap.get("max_heart_rate"),
+        )
+        for lap in laps
+        if isinstance(lap.get("start_time"), datetime)
+    ]
     return ParsedActivity(
         start_time=start.astimezone(UTC),
         sport=normalise_sport(str(session.get("sport") or sport or "running")),
@@ -292,6 +342,7 @@ def parse_fit(content: bytes) -> ParsedActivity:
         else elevation_gain(samples),
         calories=float(session["total_calories"]) if session.get("total_calories") else None,
         samples=samples,
+        laps=fit_laps,
     )
 
 
@@ -369,6 +420,18 @@ def _tcx_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _tcx_cadence(trackpoint: Any) -> float | None:
+    """`<Cadence>` (a ride's rpm) or Garmin's `<RunCadence>` extension (strides/min)."""
+    for element in trackpoint.iter():
+        tag = element.tag.split("}")[-1] if isinstance(element.tag, str) else ""
+        if tag in {"Cadence", "RunCadence"} and element.text:
+            try:
+                return float(element.text)
+            except ValueError:
+                return None
+    return None
+
+
 def parse_tcx(content: bytes) -> ParsedActivity:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     root = etree.fromstring(_xml_bytes(content), parser)
@@ -389,6 +452,7 @@ def parse_tcx(content: bytes) -> ParsedActivity:
                 "lat": _number(trackpoint, "t:Position/t:LatitudeDegrees"),
                 "lon": _number(trackpoint, "t:Position/t:LongitudeDegrees"),
                 "altitude": _number(trackpoint, "t:AltitudeMeters"),
+                "cadence": _tcx_cadence(trackpoint),
             }
         )
     _require_samples(points)
@@ -401,6 +465,18 @@ def parse_tcx(content: bytes) -> ParsedActivity:
     lap_calories = sum(_number(lap, "t:Calories") or 0 for lap in laps)
     lap_max_hr = [v for lap in laps if (v := _number(lap, "t:MaximumHeartRateBpm/t:Value"))]
     avg_hr, max_hr = time_weighted_hr(samples)
+    tcx_laps = [
+        lap_row(
+            start=(_tcx_time(lap.get("StartTime")) - start).total_seconds(),
+            distance=_number(lap, "t:DistanceMeters"),
+            seconds=_number(lap, "t:TotalTimeSeconds"),
+            elapsed=None,
+            avg_heart_rate=_number(lap, "t:AverageHeartRateBpm/t:Value"),
+            max_heart_rate=_number(lap, "t:MaximumHeartRateBpm/t:Value"),
+        )
+        for lap in laps
+        if lap.get("StartTime")
+    ]
     return ParsedActivity(
         start_time=start.astimezone(UTC),
         sport=normalise_sport(activity.get("Sport")),
@@ -412,4 +488,5 @@ def parse_tcx(content: bytes) -> ParsedActivity:
         elevation_gain=elevation_gain(samples),
         calories=lap_calories or None,
         samples=samples,
+        laps=tcx_laps,
     )

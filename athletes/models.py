@@ -4,6 +4,7 @@ import zoneinfo
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast, Concat, LPad, Mod
@@ -136,6 +137,7 @@ class Activity(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="activities")
     start_time = models.DateTimeField()
     name = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True, default="", db_default="")
     sport = models.CharField(max_length=32, default="run")
     distance = models.FloatField(help_text="meters")
     duration = models.FloatField(help_text="moving seconds")
@@ -212,9 +214,76 @@ class ActivityStream(models.Model):
     activity = models.OneToOneField(Activity, on_delete=models.CASCADE, related_name="stream")
     data = models.BinaryField(help_text="zlib-compressed JSON of column arrays")
     sample_count = models.PositiveIntegerField(default=0)
+    # The laps as the device recorded them: [{"start", "distance", "seconds", "elapsed",
+    # "avg_heart_rate", "max_heart_rate"}], start in seconds from the activity's start.
+    laps = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"stream of {self.activity_id}"
+
+
+RUNNING_SPORTS = ("run", "trail_run", "treadmill")
+
+
+class BestEffort(models.Model):
+    """The fastest window of one standard distance inside one run, found at import
+    (analytics/metrics/efforts.py). Rebuilt whenever the run's distance or samples change."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="best_efforts")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="best_efforts")
+    distance_key = models.CharField(max_length=16)
+    seconds = models.FloatField()
+    start_offset = models.FloatField(default=0)
+    start_time = models.DateTimeField(help_text="the activity's start, for date ranges")
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["user", "distance_key", "seconds"],
+                name="best_effort_rank",
+                include=["start_time", "activity"],
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "distance_key"], name="best_effort_one_per_distance"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.distance_key} in {self.seconds:.0f} s"
+
+
+class PaceCurve(models.Model):
+    """One run's mean-maximal speeds (m/s) at the durations of `efforts.CURVE_SECONDS`, so
+    an athlete's curve is one aggregate over these rows, never a rescan of streams."""
+
+    activity = models.OneToOneField(Activity, on_delete=models.CASCADE, related_name="pace_curve")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="pace_curves")
+    start_time = models.DateTimeField()
+    speeds = ArrayField(models.FloatField(null=True))
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "start_time"], name="pace_curve_user_start")]
+
+    def __str__(self) -> str:
+        return f"pace curve of {self.activity_id}"
+
+
+class ActivityComment(models.Model):
+    """A short thread under a run: the athlete and their coaches, newest last."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["activity", "created_at"], name="comment_activity_at")]
+
+    def __str__(self) -> str:
+        return self.text[:40]
 
 
 class HealthMetric(models.Model):

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from analytics.metrics import efforts
 from analytics.metrics.load import calories_estimate, training_load
 from analytics.metrics.zones import Sample, zone_times
 from astral import cache
@@ -20,12 +21,16 @@ from astral.api.errors import ApiError
 from astral.celery import enqueue
 from athletes import files, streams
 from athletes.models import (
+    RUNNING_SPORTS,
     Activity,
+    ActivityComment,
     ActivityStream,
+    BestEffort,
     EmailVerification,
     Goal,
     HealthMetric,
     Integration,
+    PaceCurve,
     Plan,
     PlanInstance,
     PlannedWorkout,
@@ -191,6 +196,7 @@ def activity_create(
     fields: dict[str, Any],
     samples: list[dict[str, Any]] | None = None,
     allow_overlap: bool = False,
+    laps: list[dict[str, Any]] | None = None,
 ) -> Activity:
     """Stores one activity with server-computed zone times, load and calories.
 
@@ -203,7 +209,12 @@ def activity_create(
     ]
     try:
         return _activity_insert(
-            user=user, fields=fields, samples=samples, parsed=parsed, allow_overlap=allow_overlap
+            user=user,
+            fields=fields,
+            samples=samples,
+            parsed=parsed,
+            allow_overlap=allow_overlap,
+            laps=laps,
         )
     except IntegrityError:
         # A concurrent request stored the same external id or file a moment before us: the
@@ -226,6 +237,7 @@ def _activity_insert(
     samples: list[dict[str, Any]] | None,
     parsed: list[Sample],
     allow_overlap: bool,
+    laps: list[dict[str, Any]] | None,
 ) -> Activity:
     with transaction.atomic():
         lock_athlete(user)
@@ -255,10 +267,52 @@ def _activity_insert(
         activity.save()
         if samples:
             ActivityStream.objects.create(
-                activity=activity, data=streams.pack(samples), sample_count=len(samples)
+                activity=activity,
+                data=streams.pack(samples),
+                sample_count=len(samples),
+                laps=laps or [],
             )
+        efforts_store(
+            activity=activity,
+            times=[s.get("t") for s in samples or []],
+            distances=[s.get("distance") for s in samples or []],
+        )
         athlete_data_changed([user.pk])
     return activity
+
+
+def efforts_store(
+    *, activity: Activity, times: list[Any], distances: list[Any], replace: bool = False
+) -> None:
+    """The run's best efforts and pace curve (analytics/metrics/efforts.py), stored with
+    it; nothing for rides, swims and walks, whose speeds are not running records."""
+    if replace:
+        BestEffort.objects.filter(activity=activity).delete()
+        PaceCurve.objects.filter(activity=activity).delete()
+    if activity.sport not in RUNNING_SPORTS:
+        return
+    found = efforts.best_efforts(
+        times, distances, whole_distance=activity.distance, whole_seconds=activity.duration
+    )
+    BestEffort.objects.bulk_create(
+        BestEffort(
+            activity=activity,
+            user_id=activity.user_id,
+            distance_key=effort.key,
+            seconds=round(effort.seconds, 2),
+            start_offset=round(effort.start_offset, 2),
+            start_time=activity.start_time,
+        )
+        for effort in found
+    )
+    speeds = efforts.pace_curve(times, distances) if times else []
+    if any(speed is not None for speed in speeds):
+        PaceCurve.objects.create(
+            activity=activity,
+            user_id=activity.user_id,
+            start_time=activity.start_time,
+            speeds=speeds,
+        )
 
 
 def activity_update(
@@ -282,7 +336,8 @@ def activity_update(
             if duplicate:
                 raise duplicate
         stream = ActivityStream.objects.filter(activity=activity).first()
-        parsed = streams.to_samples(streams.unpack(stream.data)) if stream else []
+        columns = streams.unpack(stream.data) if stream else {}
+        parsed = streams.to_samples(columns)
         context = training_context(activity.user, timezone.localdate(timezone=activity.user.tz))
         for name, value in derived_fields(
             context=context,
@@ -293,8 +348,19 @@ def activity_update(
         ).items():
             setattr(activity, name, value)
         activity.save()
+        if EFFORT_INPUTS & fields.keys():
+            efforts_store(
+                activity=activity,
+                times=columns.get("t", []),
+                distances=columns.get("distance") or [],
+                replace=True,
+            )
         athlete_data_changed([activity.user_id])
     return activity
+
+
+# What a run's best efforts and pace curve depend on: editing any of these rebuilds them.
+EFFORT_INPUTS = {"sport", "distance", "duration", "start_time"}
 
 
 def activity_delete(*, activity: Activity) -> None:
@@ -378,7 +444,11 @@ def activity_import_file(
     fields["content_hash"] = files.content_hash(raw)
     fields["name"] = activity_name(parsed.sport, parsed.start_time, user.tz)
     return activity_create(
-        user=user, fields=fields, samples=parsed.samples, allow_overlap=allow_overlap
+        user=user,
+        fields=fields,
+        samples=parsed.samples,
+        allow_overlap=allow_overlap,
+        laps=parsed.laps,
     )
 
 
@@ -598,3 +668,18 @@ def plan_copy(*, plan: Plan, name: str, created_by: User | None) -> Plan:
         ],
     )
     return copied
+
+
+def comment_create(*, activity: Activity, author: User, text: str) -> ActivityComment:
+    """A comment under a run; the athlete's data changes (the comment count is shown)."""
+    with transaction.atomic():
+        comment = ActivityComment.objects.create(activity=activity, author=author, text=text)
+        athlete_data_changed([activity.user_id])
+    return comment
+
+
+def comment_delete(*, comment: ActivityComment) -> None:
+    with transaction.atomic():
+        user_id = comment.activity.user_id
+        comment.delete()
+        athlete_data_changed([user_id])

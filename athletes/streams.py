@@ -9,7 +9,7 @@ import orjson
 
 from analytics.metrics.zones import Sample
 
-COLUMNS = ("t", "distance", "heart_rate", "lat", "lon", "altitude")
+COLUMNS = ("t", "distance", "heart_rate", "lat", "lon", "altitude", "cadence")
 
 
 def pack(samples: list[dict[str, Any]]) -> bytes:

@@ -8,6 +8,8 @@ urlpatterns = [
     path("activity_stats", views.ActivityStatsView.as_view()),
     path("health_metrics", views.HealthMetricsView.as_view()),
     path("running_streaks", views.RunningStreaksView.as_view()),
+    path("personal_records", views.PersonalRecordsView.as_view()),
+    path("pace_curve", views.PaceCurveView.as_view()),
     path("user_metrics_charts", views.ChartsView.as_view()),
     path("user_metrics_summary", views.SummaryView.as_view()),
 ]

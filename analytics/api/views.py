@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import groups, roster, services
+from analytics import groups, records, roster, services
 from analytics.metrics.rolling import iso_week_start
 from analytics.series import load_series
 from analytics.timeparams import athlete_tz, date_range, local_today, tz_label, unix_param
@@ -245,6 +245,27 @@ class HealthMetricsView(AnalyticsView):
             request=request,
             deps=[cache.athlete(athlete.pk)],
         )
+
+
+class PersonalRecordsView(AnalyticsView):
+    api_doc = {"get": ApiDoc(params=[USER_ID])}
+
+    def get(self, request: Request) -> Response:
+        athlete = athlete_for(request)
+        return ok(records.cached_personal_records(athlete, today=local_today(athlete.tz)))
+
+
+class PaceCurveView(AnalyticsView):
+    api_doc = {
+        "get": ApiDoc(
+            params=[USER_ID, query("days", OpenApiTypes.INT, description="1..3650, default 90")]
+        )
+    }
+
+    def get(self, request: Request) -> Response:
+        athlete = athlete_for(request)
+        days = int_param(request.query_params, "days", default=90, minimum=1, maximum=3650)
+        return ok(records.cached_pace_curve(athlete, days=days or 90, now=timezone.now()))
 
 
 class RunningStreaksView(AnalyticsView):

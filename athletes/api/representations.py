@@ -57,6 +57,7 @@ def activity_data(activity: Activity) -> dict[str, Any]:
         "user_id": activity.user.public_id,
         "start_time": activity.start_time,
         "name": activity.name,
+        "notes": activity.notes,
         "sport": activity.sport,
         "distance": activity.distance,
         "duration": activity.duration,

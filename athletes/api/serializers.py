@@ -147,6 +147,11 @@ class SampleSerializer(StrictSerializer):
     altitude = serializers.FloatField(
         min_value=-500, max_value=9000, required=False, allow_null=True
     )
+    cadence = serializers.FloatField(min_value=0, max_value=300, required=False, allow_null=True)
+
+
+class CommentSerializer(StrictSerializer):
+    text = serializers.CharField(max_length=2000, allow_blank=False, trim_whitespace=True)
 
 
 class ActivityWriteSerializer(StrictSerializer):
@@ -158,6 +163,7 @@ class ActivityWriteSerializer(StrictSerializer):
         min_value=0, max_value=30 * 24 * 3600, required=False, allow_null=True
     )
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     sport = serializers.RegexField(r"^[a-z_]{2,32}$", required=False)
     avg_heart_rate = serializers.FloatField(
         min_value=20, max_value=260, required=False, allow_null=True

@@ -21,6 +21,11 @@ urlpatterns = [
     path("activities", views.ActivityListView.as_view()),
     path("activities/upload", views.ActivityUploadView.as_view()),
     path("activities/<str:activity_id>", views.ActivityDetailView.as_view()),
+    path("activities/<str:activity_id>/comments", views.ActivityCommentsView.as_view()),
+    path(
+        "activities/<str:activity_id>/comments/<int:comment_id>",
+        views.ActivityCommentDetailView.as_view(),
+    ),
     path("health_metrics", views.HealthMetricsView.as_view()),
     path("goals", views.GoalListView.as_view()),
     path("goals/<str:goal_id>", views.GoalDetailView.as_view()),

@@ -13,14 +13,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics import activities as detail
 from analytics.plans import plan_instances_data, with_plan
+from analytics.records import marks_for
 from astral.api.errors import ApiError, first_error
 from astral.api.pagination import page_from, paginated
 from astral.api.params import bool_param, date_param
 from astral.api.requests import fetch_visible, require_user, validated
 from astral.api.responses import ok
 from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
-from astral.localtime import local_midnight
+from astral.localtime import local_midnight, local_today
 from athletes import files, services, streams
 from athletes.api import serializers as s
 from athletes.api.export import export_zip
@@ -34,12 +36,13 @@ from athletes.api.representations import (
 )
 from athletes.models import (
     Activity,
-    ActivityStream,
+    ActivityComment,
     Goal,
     Plan,
     PlanInstance,
     User,
 )
+from athletes.selectors import training_context
 from organizations.access import (
     Caller,
     caller_of,
@@ -185,7 +188,15 @@ class ActivityListView(APIView):
         rows = list(
             queryset.select_related("user").order_by("-start_time")[page.offset : page.limit]
         )
-        return ok(paginated([activity_data(a) for a in rows], total, page, key="activities"))
+        marks = marks_for([athlete.pk], [a.pk for a in rows])
+        return ok(
+            paginated(
+                [{**activity_data(a), "marks": marks.get(a.pk, [])} for a in rows],
+                total,
+                page,
+                key="activities",
+            )
+        )
 
     def post(self, request: Request) -> Response:
         caller = caller_of(request)
@@ -200,6 +211,44 @@ class ActivityListView(APIView):
             user=athlete, fields=data, samples=samples, allow_overlap=allow_overlap
         )
         return ok(activity_data(activity), status=201)
+
+
+class ActivityCommentsView(APIView):
+    api_doc = {
+        "get": ApiDoc(),
+        "post": ApiDoc(request=s.CommentSerializer, status=201, errors=(400, 403, 404)),
+    }
+
+    def get(self, request: Request, activity_id: str) -> Response:
+        activity = visible_activity(caller_of(request), activity_id)
+        return ok({"activity_id": activity.public_id, "comments": detail.comment_rows(activity)})
+
+    def post(self, request: Request, activity_id: str) -> Response:
+        caller = caller_of(request)
+        author = require_user(caller)
+        activity = visible_activity(caller, activity_id)
+        data = validated(s.CommentSerializer, body(request))
+        comment = services.comment_create(activity=activity, author=author, text=data["text"])
+        return ok(
+            next(c for c in detail.comment_rows(activity) if c["comment_id"] == comment.pk),
+            status=201,
+        )
+
+
+class ActivityCommentDetailView(APIView):
+    api_doc = {"delete": ApiDoc(errors=(403, 404))}
+
+    def delete(self, request: Request, activity_id: str, comment_id: int) -> Response:
+        caller = caller_of(request)
+        author = require_user(caller)
+        activity = visible_activity(caller, activity_id)
+        comment = ActivityComment.objects.filter(activity=activity, pk=comment_id).first()
+        if comment is None:
+            raise ApiError("No such comment.", "NOT_FOUND", status=404)
+        if comment.author_id != author.pk:
+            raise ApiError("Only the comment's author deletes it.", "PERMISSION_DENIED", status=403)
+        services.comment_delete(comment=comment)
+        return ok({"comment_id": comment_id, "deleted": True})
 
 
 class ActivityUploadView(APIView):
@@ -269,20 +318,54 @@ def visible_activity(caller: Caller, activity_id: str) -> Activity:
 
 class ActivityDetailView(APIView):
     api_doc = {
-        "get": ApiDoc(params=[query("include", enum=["samples"])]),
+        "get": ApiDoc(
+            params=[
+                query(
+                    "include",
+                    description="Comma-separated heavy parts: " + ", ".join(detail.INCLUDES),
+                )
+            ]
+        ),
         "patch": ApiDoc(request=s.ActivityPatchSerializer, errors=(400, 403, 404, 409)),
         "delete": ApiDoc(),
     }
 
     def get(self, request: Request, activity_id: str) -> Response:
-        activity = visible_activity(caller_of(request), activity_id)
+        caller = caller_of(request)
+        activity = visible_activity(caller, activity_id)
+        include = [part for part in (request.query_params.get("include") or "").split(",") if part]
+        unknown = sorted(set(include) - set(detail.INCLUDES))
+        if unknown:
+            raise ApiError(
+                f"include accepts {', '.join(detail.INCLUDES)}; not {', '.join(unknown)}.",
+                field="include",
+            )
         data = activity_data(activity)
-        include = (request.query_params.get("include") or "").split(",")
-        if "samples" in include:
-            stream = ActivityStream.objects.filter(activity=activity).first()
-            columns = streams.unpack(stream.data) if stream else {}
-            data["samples"] = streams.downsample(columns, 1000) if columns else None
+        data["marks"] = marks_for([activity.user_id], [activity.pk]).get(activity.pk, [])
+        if {"samples", "series", "laps", "splits"} & set(include):
+            columns, stream = detail.stream_of(activity)
             data["sample_count"] = stream.sample_count if stream else 0
+            if "samples" in include:
+                data["samples"] = streams.downsample(columns, 1000) if columns else None
+            if "series" in include:
+                data["series"] = detail.series(columns, activity.sport)
+            if "laps" in include:
+                data["laps"] = detail.lap_rows(stream)
+            if "splits" in include:
+                units = caller.user.units if caller.user else "metric"
+                data["splits"] = {
+                    "unit": "mi" if units == "imperial" else "km",
+                    "rows": detail.split_rows(columns, units),
+                }
+        if "zones" in include:
+            athlete = activity.user
+            data["zones"] = detail.zone_rows(
+                activity, training_context(athlete, local_today(athlete.tz))
+            )
+        if "best_efforts" in include:
+            data["best_efforts"] = detail.effort_rows(activity)
+        if "comments" in include:
+            data["comments"] = detail.comment_rows(activity)
         return ok(data)
 
     def patch(self, request: Request, activity_id: str) -> Response:
