@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from analytics import views as analytics_views
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from athletes import account_views as account
-from athletes import activity_views, settings_views
+from athletes import activity_views, calendar_views, settings_views
 from athletes import views as athlete_views
 from athletes.backends import login_failed, login_locked
 from organizations import club_views, plan_views
@@ -104,8 +104,19 @@ urlpatterns = [
     ),
     path("athletes/<str:user_id>/upload", athlete_views.athlete_upload, name="athlete-upload"),
     path("athletes/<str:user_id>/goal", athlete_views.athlete_goal, name="athlete-goal"),
+    path("athletes/<str:user_id>/calendar", calendar_views.calendar_page, name="athlete-calendar"),
+    path(
+        "athletes/<str:user_id>/calendar/workouts",
+        calendar_views.calendar_workout,
+        name="athlete-calendar-workout",
+    ),
     path("activities/<str:activity_id>", activity_views.activity_page, name="activity"),
     path("activities/<str:activity_id>/edit", activity_views.activity_edit, name="activity-edit"),
+    path(
+        "activities/<str:activity_id>/comments",
+        activity_views.activity_comment,
+        name="activity-comment",
+    ),
     path("club", club_views.club, name="club"),
     path("club/keys", club_views.club_keys, name="club-keys"),
     path("club/plans", plan_views.plans, name="plans"),

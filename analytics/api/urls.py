@@ -10,6 +10,7 @@ urlpatterns = [
     path("running_streaks", views.RunningStreaksView.as_view()),
     path("personal_records", views.PersonalRecordsView.as_view()),
     path("pace_curve", views.PaceCurveView.as_view()),
+    path("calendar", views.CalendarView.as_view()),
     path("user_metrics_charts", views.ChartsView.as_view()),
     path("user_metrics_summary", views.SummaryView.as_view()),
 ]

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import groups, records, roster, services
+from analytics import calendar, groups, records, roster, services
 from analytics.metrics.rolling import iso_week_start
 from analytics.series import load_series
 from analytics.timeparams import athlete_tz, date_range, local_today, tz_label, unix_param
@@ -266,6 +266,36 @@ class PaceCurveView(AnalyticsView):
         athlete = athlete_for(request)
         days = int_param(request.query_params, "days", default=90, minimum=1, maximum=3650)
         return ok(records.cached_pace_curve(athlete, days=days or 90, now=timezone.now()))
+
+
+class CalendarView(AnalyticsView):
+    api_doc = {
+        "get": ApiDoc(
+            params=[
+                USER_ID,
+                query("from", OpenApiTypes.DATE, description="Default: this month's grid"),
+                query("to", OpenApiTypes.DATE),
+            ]
+        )
+    }
+
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        athlete = athlete_for(request)
+        today = local_today(athlete.tz)
+        if params.get("from") or params.get("to"):
+            first, last = date_range(params)
+        else:
+            first, last = calendar.month_grid(today)
+        key = cache.make_key("calendar", athlete.public_id, first, last, today)
+        return ok(
+            cache.cached_value(
+                key,
+                cache.ANALYTICS_TTL,
+                [cache.athlete(athlete.pk)],
+                lambda: calendar.training_calendar(athlete, first=first, last=last, today=today),
+            )
+        )
 
 
 class RunningStreaksView(AnalyticsView):

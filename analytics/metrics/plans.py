@@ -32,6 +32,26 @@ def workout_credits(
 ) -> list[tuple[date, float, float]]:
     """(day, planned, credited) for each planned workout with a distance up to today, in day
     order; the distance run on a day, the day before or the day after is credited once."""
+    return _credit(start_date, workouts, done_by_day, today)[0]
+
+
+def uncredited(
+    start_date: date,
+    workouts: Sequence[PlannedDay],
+    done_by_day: Mapping[date, float],
+    today: date,
+) -> dict[date, float]:
+    """The distance of each day that no planned workout took: a day whose whole distance is
+    left was run outside the plan."""
+    return _credit(start_date, workouts, done_by_day, today)[1]
+
+
+def _credit(
+    start_date: date,
+    workouts: Sequence[PlannedDay],
+    done_by_day: Mapping[date, float],
+    today: date,
+) -> tuple[list[tuple[date, float, float]], dict[date, float]]:
     available = dict(done_by_day)
     dated = sorted(
         (workout_date(start_date, w.week, w.day), float(w.distance)) for w in workouts if w.distance
@@ -50,7 +70,17 @@ def workout_credits(
                 credited += take
                 available[other] -= take
         out.append((day, planned, credited))
-    return out
+    return out, available
+
+
+def day_status(day: date, planned: float, credited: float, today: date) -> str:
+    """How one planned workout went: `done` (90 % of its distance or more), `partial`,
+    `missed` once its day has passed with nothing run, `planned` until then."""
+    if planned > 0 and credited / planned >= 0.9:
+        return "done"
+    if credited > 0:
+        return "partial"
+    return "missed" if day < today else "planned"
 
 
 def compliance(

@@ -250,6 +250,10 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Astral <no-reply@astral.localhost>")
 # Where links in e-mails point (e.g. https://astral.example.com); default: the request's host.
 ASTRAL_BASE_URL = env.str("ASTRAL_BASE_URL", default="")
+# A tile server for the map under an activity's route, e.g.
+# "https://tile.openstreetmap.org/{z}/{x}/{y}.png"; unset, the route is drawn on its own
+# (works offline, sends nobody the athlete's whereabouts).
+ASTRAL_MAP_TILES = env.str("ASTRAL_MAP_TILES", default="")
 
 ASTRAL_UPLOAD_MAX_BYTES = 25 * 1024 * 1024
 # A JSON body: 100,000 samples of an activity fit in 16 MB; anything larger is refused by

@@ -107,7 +107,8 @@ def test_records_keep_their_history_and_this_year(cast):
     assert record["efforts"] == 4
     # PR, 2nd, 3rd on each run, by place among all the athlete's efforts.
     listed = {
-        a["activity_id"]: a["marks"] for a in api.get("/api/v1/activities").json()["data"]["activities"]
+        a["activity_id"]: a["marks"]
+        for a in api.get("/api/v1/activities").json()["data"]["activities"]
     }
     # The 400 m inside each run ranks like its kilometre (the same even pace).
     assert listed[better.public_id] == ["PR 400 m", "PR 1 km"]
@@ -171,7 +172,9 @@ def test_the_pace_curve_takes_the_best_of_every_run(cast):
     assert points[60]["all_time_speed"] == pytest.approx(1000 / 240, abs=0.001)
     assert points[60]["all_time_pace"] == pytest.approx(240, abs=0.1)
     assert points[600]["recent_speed"] == pytest.approx(1000 / 300, abs=0.001)
-    assert points[600]["all_time_speed"] == pytest.approx(1000 / 300, abs=0.001)  # 4:00 run is 240 s
+    assert points[600]["all_time_speed"] == pytest.approx(
+        1000 / 300, abs=0.001
+    )  # 4:00 run is 240 s
     assert points[900]["recent_speed"] is None  # no run lasted 15 minutes
 
 
@@ -187,6 +190,8 @@ def test_records_and_curves_cost_one_statement(cast, django_assert_max_num_queri
 
 def test_nobody_else_reads_an_athletes_records(cast):
     assert_error(
-        cast.api(cast.olga).get(RECORDS, {"user_id": cast.alice.public_id}), 403, "PERMISSION_DENIED"
+        cast.api(cast.olga).get(RECORDS, {"user_id": cast.alice.public_id}),
+        403,
+        "PERMISSION_DENIED",
     )
     assert_error(cast.api(cast.alice).get(CURVE, {"days": 0}), 400, field="days")
