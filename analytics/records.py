@@ -16,7 +16,7 @@ from analytics.metrics.formatting import format_duration
 from analytics.metrics.vdot import vdot_from_race
 from astral import cache
 from astral.localtime import local_date, local_midnight
-from athletes.models import BestEffort, PaceCurve, User
+from athletes.models import Activity, BestEffort, PaceCurve, User
 
 MARKS = {1: "PR", 2: "2nd", 3: "3rd"}
 VDOT_WINDOW = timedelta(days=90)
@@ -173,3 +173,13 @@ def cached_pace_curve(athlete: User, *, days: int, now: datetime) -> dict[str, A
         [cache.athlete(athlete.pk)],
         lambda: pace_curve(athlete, days=days, now=hour),
     )
+
+
+def marks_by_public_id(athlete: User, public_ids: Iterable[str]) -> dict[str, list[str]]:
+    """`marks_for` keyed by the activities' public ids (what pages and lists carry)."""
+    pks = dict(
+        Activity.objects.filter(user=athlete, public_id__in=list(public_ids)).values_list(
+            "pk", "public_id"
+        )
+    )
+    return {pks[pk]: marks for pk, marks in marks_for([athlete.pk], pks).items()}

@@ -16,10 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from analytics import records
 from analytics.metrics.formatting import format_pace, parse_duration
 from analytics.metrics.vdot import vdot_from_race
 from analytics.metrics.zones import default_hr_zones, effective_max_hr, effective_pace_zones
 from astral.api.errors import ApiError
+from astral.localtime import local_today
 from athletes import services
 from athletes.api import serializers as s
 from athletes.api.export import export_zip
@@ -100,7 +102,7 @@ def _changes(post: Any) -> dict[str, Any]:
     changes: dict[str, Any] = {name: post.get(name, "").strip() for name in FIELDS}
     for name in ("max_hr", "resting_hr"):
         changes[name] = changes[name] or None
-    changes["vdot"] = post.get("vdot", "").strip() or None
+    changes["vdot"] = post.get("use_estimate", "").strip() or post.get("vdot", "").strip() or None
     race_time = post.get("race_time", "").strip()
     if race_time:
         try:
@@ -143,6 +145,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "hr_zones_text": _zones_text(user.hr_zones, pace=False),
         "derived_pace": _zones_text(effective_pace_zones(None, user.vdot), pace=True),
         "derived_hr": _zones_text(default_hr_zones(max_hr), pace=False),
+        "vdot_estimate": records.cached_personal_records(user, today=local_today(user.tz))[
+            "vdot_estimate"
+        ],
     }
     return render(request, "athletes/settings.html", context)
 

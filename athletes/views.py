@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from analytics import roster, services
-from analytics.metrics.formatting import format_duration
+from analytics import records, roster, services
+from analytics.metrics.formatting import METERS_PER_MILE, format_duration
 from analytics.metrics.vdot import predict_race_seconds
 from analytics.series import load_series
 from astral.api.errors import ApiError
@@ -295,9 +295,16 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
                 "predicted": format_duration(predicted) if predicted else None,
             }
         )
+    marks = records.marks_by_public_id(
+        athlete, [a["activity_id"] for a in profile["recent_activities"]]
+    )
+    personal = records.cached_personal_records(athlete, today=today)
+    curve = records.cached_pace_curve(athlete, days=90, now=timezone.now())
+    per = METERS_PER_MILE if units.system == "imperial" else 1000.0
     recent = [
         {
             **a,
+            "marks": marks.get(a["activity_id"], []),
             "distance_text": units.distance(a["distance"], 2),
             "pace": units.pace(a["duration"], a["distance"]),
             "duration_text": format_duration(a["duration"]),
@@ -317,6 +324,20 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
         "health_view": health_view,
         "fitness_fatigue": chart_data["fitness_fatigue"],
         "health": health["series"],
+        "pace_curve": [
+            {
+                "seconds": p["seconds"],
+                "recent": round(p["recent_pace"] * per / 1000 / 60, 2)
+                if p["recent_pace"]
+                else None,
+                "all_time": round(p["all_time_pace"] * per / 1000 / 60, 2)
+                if p["all_time_pace"]
+                else None,
+            }
+            for p in curve["points"]
+        ]
+        if any(p["all_time_speed"] for p in curve["points"])
+        else [],
     }
     weeks = calendar_weeks(streak["calendar"])
     viewing_self = athlete.pk == request.user.pk
@@ -338,6 +359,16 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
             "units": units,
             "goals": goals,
             "recent": recent,
+            "records": [
+                {
+                    **r,
+                    "all_time_pace": units.pace(r["all_time"]["seconds"], r["meters"])
+                    if r["all_time"]
+                    else None,
+                }
+                for r in personal["records"]
+                if r["all_time"]
+            ],
             "chart_payload": chart_payload,
             "health_view": health_view,
             "streak": streak,

@@ -50,4 +50,16 @@
     options: { scales: { x: C.timeAxis(data.health_view === "day" ? "Day" : data.health_view === "week" ? "Week starting" : "Month"),
       y: C.valueAxis("VO2max (ml/kg/min)"),
       y1: C.valueAxis("Recovery (0-100)", { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } }) } } });
+
+  if (data.pace_curve && data.pace_curve.length) {
+    const clock = (s) => (s < 3600 ? Math.round(s / 60) + " min" : (s / 3600).toFixed(s % 3600 ? 1 : 0) + " h");
+    const curve = (key) => data.pace_curve.map((r) => ({ x: r.seconds, y: r[key] }));
+    C.draw("chart-pace-curve", { type: "line", data: { datasets: [
+      line("Last 90 days", curve("recent"), p.blue, { parsing: false, tension: 0 }),
+      line("All time", curve("all_time"), p.grey, { parsing: false, tension: 0, borderDash: [4, 3] }) ] },
+      options: { scales: {
+        x: { type: "logarithmic", min: 30, max: 10800, title: { display: true, text: "Duration" },
+             ticks: { callback: (v) => ([30, 60, 300, 600, 1800, 3600, 7200, 10800].includes(v) ? (v < 60 ? "30 s" : clock(v)) : "") } },
+        y: C.valueAxis("Pace (min/" + data.unit + ")", { reverse: true }) } } });
+  }
 })();

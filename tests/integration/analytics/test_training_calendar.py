@@ -15,7 +15,6 @@ import time_machine
 from athletes import services
 from athletes.models import PlanInstance, PlannedWorkout
 from tests.conftest import assert_error, signed_in
-from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
-from athletes.models import Goal, Plan, PlanInstance
+from athletes.models import ActivityComment, Goal, Plan, PlanInstance
 from organizations.models import ApiKey, Group
 from tests.conftest import ACTIVITY_FILES, Api, bearer
 from tests.factories import make_activity, make_api_key, make_user
@@ -84,6 +84,14 @@ def fresh_activity(w: Any, caller: str) -> str:
         w["alice_obj"], datetime.now(UTC) - timedelta(days=50, hours=len(caller))
     )
     return f"/api/v1/activities/{activity.public_id}"
+
+
+def own_comment(w: Any, caller: str) -> str:
+    """A comment under Alice's run written by the caller (by Alice for a key or a stranger)."""
+    activity = w["activity_obj"]
+    author = w["people"].get(caller, w["alice_obj"])
+    comment = ActivityComment.objects.create(activity=activity, author=author, text="hi")
+    return f"/api/v1/activities/{activity.public_id}/comments/{comment.pk}"
 
 
 def fresh_goal(w: Any, caller: str) -> str:
@@ -229,6 +237,26 @@ ROWS: list[Row] = [
         {"name": "Renamed"},
     ),
     Row("delete", "api/v1/activities/<str:activity_id>", fresh_activity, alice_visible()),
+    Row(
+        "get",
+        "api/v1/activities/<str:activity_id>/comments",
+        U(A + "activities/{activity}/comments"),
+        alice_visible(),
+    ),
+    # A comment has a person for its author: an API key may read the thread, not write in it.
+    Row(
+        "post",
+        "api/v1/activities/<str:activity_id>/comments",
+        U(A + "activities/{activity}/comments"),
+        only({"alice": 201, "cora": 201}, 403),
+        {"text": "Nice run"},
+    ),
+    Row(
+        "delete",
+        "api/v1/activities/<str:activity_id>/comments/<int:comment_id>",
+        own_comment,
+        only({"alice": 200, "cora": 200}, 403),
+    ),
     # Health metrics
     Row(
         "post",
@@ -438,6 +466,9 @@ ROWS: list[Row] = [
             ("user_metrics_charts", ""),
             ("user_metrics_summary", ""),
             ("athlete_profile", ""),
+            ("personal_records", ""),
+            ("pace_curve", "&days=30"),
+            ("calendar", "&from=2026-11-02&to=2026-11-29"),
         ]
     ],
     Row(
@@ -568,6 +599,25 @@ PAGES: list[tuple[str, str, Callable[[Any, str], str] | str, dict[str, int]]] = 
     ),
     (
         "post",
+        "activities/<str:activity_id>/comments",
+        U("/activities/{activity}/comments"),
+        {"alice": 302, "bob": 403, "cora": 302, "olga": 403},
+    ),
+    (
+        "get",
+        "athletes/<str:user_id>/calendar",
+        U("/athletes/{alice}/calendar"),
+        {"alice": 200, "bob": 403, "cora": 200, "olga": 403},
+    ),
+    # Only the athlete's coaches change their planned days.
+    (
+        "post",
+        "athletes/<str:user_id>/calendar/workouts",
+        U("/athletes/{alice}/calendar/workouts"),
+        {"alice": 403, "bob": 403, "cora": 302, "olga": 403},
+    ),
+    (
+        "post",
         "athletes/<str:user_id>/goal",
         U("/athletes/{alice}/goal"),
         {"alice": 302, "bob": 403, "cora": 302, "olga": 403},
@@ -632,6 +682,7 @@ def world(cast):
         "plan": plan.public_id,
         "instance": instance.public_id,
         "alice_obj": cast.alice,
+        "activity_obj": activity,
         "bob_obj": cast.bob,
         "riverside_obj": cast.riverside,
         "group_obj": group,

@@ -77,3 +77,56 @@ def test_the_athlete_renames_retypes_and_deletes_a_run_and_every_number_follows(
     page.post(f"/activities/{activity.public_id}/edit", {"action": "delete"})
     stats = cast.api(cast.alice).get("/api/v1/analytics/fitness_stats", {"days": 7})
     assert stats.json()["data"]["total_distance"] == 0
+
+
+def test_the_page_shows_laps_efforts_zones_and_a_comment_thread(cast):
+    activity = upload(cast.alice, "run_intervals_16laps_fr945.tcx")
+    coach = signed_in(cast.cora)
+    html = coach.get(f"/activities/{activity.public_id}").content.decode()
+    laps = html.split('data-testid="laps"')[1].split("</table>")[0]
+    assert laps.count('<th scope="row">') == 16  # the watch's 16 interval laps
+    efforts = html.split('data-testid="efforts"')[1].split("</table>")[0]
+    assert "10 km" in efforts and "Half marathon" not in efforts  # a 12.9 km run
+    assert "PR 10 km" in html  # her first run: every effort is a record
+    assert 'data-testid="zones-hr"' in html
+    response = coach.post(f"/activities/{activity.public_id}/comments", {"text": "Great reps!"})
+    assert response.status_code == 302
+    thread = signed_in(cast.alice).get(f"/activities/{activity.public_id}").content.decode()
+    assert "Great reps!" in thread.split('data-testid="comments"')[1]
+
+
+def test_the_athlete_writes_notes_and_an_outsider_cannot_comment(cast):
+    activity = upload(cast.alice)
+    me = signed_in(cast.alice)
+    me.post(
+        f"/activities/{activity.public_id}/edit",
+        {"action": "save", "name": "Sunday loop", "sport": "run", "notes": "Windy on the hill"},
+    )
+    html = me.get(f"/activities/{activity.public_id}").content.decode()
+    assert "Windy on the hill" in html and "Sunday loop" in html
+    response = signed_in(cast.olga).post(
+        f"/activities/{activity.public_id}/comments", {"text": "x"}
+    )
+    assert response.status_code == 403
+
+
+def test_the_profile_lists_records_marks_and_the_pace_curve(cast):
+    activity = upload(cast.alice, "tcxparser_test_run.tcx")
+    html = signed_in(cast.cora).get(f"/athletes/{cast.alice.public_id}").content.decode()
+    records = html.split('data-testid="records"')[1].split("</table>")[0]
+    assert "1 mile" in records and f"/activities/{activity.public_id}" in records
+    assert "PR 1 km" in html  # the mark beside the run in recent activities
+    assert 'id="chart-pace-curve"' in html
+
+
+def test_settings_offer_the_vdot_of_the_best_recent_effort(cast):
+    now = datetime.now(UTC)
+    samples = [{"t": i * 12.0, "distance": i * 50.0} for i in range(101)]  # 5 km in 20:00
+    services.activity_create(
+        user=cast.alice,
+        fields={"start_time": now, "distance": 5000, "duration": 1200},
+        samples=samples,
+    )
+    me = signed_in(cast.alice)
+    html = me.get("/settings").content.decode()
+    assert "says VDOT 49.8" in html  # Daniels' table: 5 km in 20:00 is 49.8
