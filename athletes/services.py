@@ -289,12 +289,18 @@ def efforts_store(
     if replace:
         BestEffort.objects.filter(activity=activity).delete()
         PaceCurve.objects.filter(activity=activity).delete()
+    found, curve = _efforts_of(activity, times, distances)
+    BestEffort.objects.bulk_create(found)
+    if curve is not None:
+        curve.save()
+
+
+def _efforts_of(
+    activity: Activity, times: list[Any], distances: list[Any]
+) -> tuple[list[BestEffort], PaceCurve | None]:
     if activity.sport not in RUNNING_SPORTS:
-        return
-    found = efforts.best_efforts(
-        times, distances, whole_distance=activity.distance, whole_seconds=activity.duration
-    )
-    BestEffort.objects.bulk_create(
+        return [], None
+    found = [
         BestEffort(
             activity=activity,
             user_id=activity.user_id,
@@ -303,16 +309,16 @@ def efforts_store(
             start_offset=round(effort.start_offset, 2),
             start_time=activity.start_time,
         )
-        for effort in found
-    )
-    speeds = efforts.pace_curve(times, distances) if times else []
-    if any(speed is not None for speed in speeds):
-        PaceCurve.objects.create(
-            activity=activity,
-            user_id=activity.user_id,
-            start_time=activity.start_time,
-            speeds=speeds,
+        for effort in efforts.best_efforts(
+            times, distances, whole_distance=activity.distance, whole_seconds=activity.duration
         )
+    ]
+    speeds = efforts.pace_curve(times, distances) if times else []
+    if not any(speed is not None for speed in speeds):
+        return found, None
+    return found, PaceCurve(
+        activity=activity, user_id=activity.user_id, start_time=activity.start_time, speeds=speeds
+    )
 
 
 def activity_update(
@@ -357,6 +363,33 @@ def activity_update(
             )
         athlete_data_changed([activity.user_id])
     return activity
+
+
+def efforts_rebuild(*, activities: list[Activity], batch: int = 500) -> int:
+    """Finds again the best efforts and pace curves of stored runs (for runs stored before
+    they existed, or after their rules changed), a batch at a time; returns the count."""
+    for first in range(0, len(activities), batch):
+        chunk = activities[first : first + batch]
+        ids = [a.pk for a in chunk]
+        stored = dict(
+            ActivityStream.objects.filter(activity_id__in=ids).values_list("activity_id", "data")
+        )
+        rows: list[BestEffort] = []
+        curves: list[PaceCurve] = []
+        for activity in chunk:
+            columns = streams.unpack(stored[activity.pk]) if activity.pk in stored else {}
+            found, curve = _efforts_of(
+                activity, columns.get("t", []), columns.get("distance") or []
+            )
+            rows += found
+            curves += [curve] if curve is not None else []
+        with transaction.atomic():
+            BestEffort.objects.filter(activity_id__in=ids).delete()
+            PaceCurve.objects.filter(activity_id__in=ids).delete()
+            BestEffort.objects.bulk_create(rows)
+            PaceCurve.objects.bulk_create(curves)
+            athlete_data_changed({a.user_id for a in chunk})
+    return len(activities)
 
 
 # What a run's best efforts and pace curve depend on: editing any of these rebuilds them.

@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from analytics.metrics.load import calories_estimate
 from analytics.metrics.zones import default_hr_zones, effective_pace_zones
+from athletes import services
 from athletes.models import (
+    RUNNING_SPORTS,
     Activity,
     Goal,
     HealthMetric,
@@ -237,6 +239,8 @@ class Command(BaseCommand):
                 )
         Activity.objects.bulk_create(activities, batch_size=2000)
         HealthMetric.objects.bulk_create(health, batch_size=2000)
+        # Hand-entered runs of a standard distance are efforts too (races, parkruns).
+        services.efforts_rebuild(activities=[a for a in activities if a.sport in RUNNING_SPORTS])
         self.invitations(org, maria, joined)
         self.plans(rng, org, maria, today)
 

@@ -195,3 +195,19 @@ def test_nobody_else_reads_an_athletes_records(cast):
         "PERMISSION_DENIED",
     )
     assert_error(cast.api(cast.alice).get(CURVE, {"days": 0}), 400, field="days")
+
+
+def test_rebuild_efforts_finds_the_records_of_runs_stored_before_them(cast):
+    from django.core.management import call_command
+
+    from tests.factories import make_activity
+
+    # Written straight to the table, as before best efforts existed: a 5 km and a 7 km.
+    make_activity(cast.alice, datetime(2026, 5, 1, 8, tzinfo=UTC), distance=5000, duration=1500)
+    make_activity(cast.alice, datetime(2026, 5, 8, 8, tzinfo=UTC), distance=7000, duration=2100)
+    assert not BestEffort.objects.exists()
+    call_command("rebuild_efforts")
+    five = next(
+        r for r in cast.api(cast.alice).get(RECORDS).json()["data"]["records"] if r["distance"] == "5k"
+    )
+    assert five["all_time"]["time"] == "25:00" and five["efforts"] == 1
