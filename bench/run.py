@@ -300,11 +300,90 @@ def fixtures() -> dict[str, Any]:
     session["_auth_user_backend"] = "athletes.backends.EmailOrUsernameBackend"
     session["_auth_user_hash"] = coach.get_session_auth_hash()
     session.create()
+    athlete_session = SessionStore()
+    athlete_session["_auth_user_id"] = str(athlete.pk)
+    athlete_session["_auth_user_backend"] = "athletes.backends.EmailOrUsernameBackend"
+    athlete_session["_auth_user_hash"] = athlete.get_session_auth_hash()
+    athlete_session.create()
     return {
         "athlete": athlete,
         "group": Group.objects.order_by("name").first(),
         "session": session.session_key,
+        "athlete_session": athlete_session.session_key,
+        **run_in_detail(athlete),
     }
+
+
+def ultra_samples(count: int, seconds: float) -> list[dict[str, Any]]:
+    """A hilly run at a wandering pace, one sample every `seconds / count` s."""
+    import math
+
+    step = seconds / count
+    samples, distance = [], 0.0
+    for i in range(count):
+        speed = 2.6 + 0.5 * math.sin(i / 300) + 0.2 * math.sin(i / 17)
+        samples.append(
+            {
+                "t": round(i * step, 1),
+                "distance": round(distance, 1),
+                "heart_rate": round(140 + 15 * math.sin(i / 500)),
+                "altitude": round(400 + 150 * math.sin(i / 900), 1),
+                "lat": 46.5 + 0.05 * math.sin(i / 2000),
+                "lon": 7.5 + 0.05 * math.cos(i / 2000),
+                "cadence": 84,
+            }
+        )
+        distance += speed * step
+    return samples
+
+
+def run_in_detail(athlete: Any) -> dict[str, Any]:
+    """A 6-hour run of 20,000 samples stored through the import path; the athlete's year of
+    runs given best efforts and pace curves as the import finds them; and the import cost of
+    best efforts per 10,000 samples."""
+    from analytics.metrics import efforts
+    from athletes import services
+    from athletes.models import RUNNING_SPORTS, Activity
+
+    samples = ultra_samples(20_000, 6 * 3600)
+    ultra = services.activity_create(
+        user=athlete,
+        fields={
+            "start_time": datetime.now(UTC) - timedelta(days=2, hours=8),
+            "distance": samples[-1]["distance"],
+            "duration": 6 * 3600,
+            "sport": "trail_run",
+            "name": "Six-hour trail",
+        },
+        samples=samples,
+        allow_overlap=True,
+    )
+    # The year of runs: streams at a steady pace per run, so each has efforts and a curve.
+    runs = list(
+        Activity.objects.filter(user=athlete, sport__in=RUNNING_SPORTS).exclude(pk=ultra.pk)
+    )
+    started = time.perf_counter()
+    for run in runs:
+        n = max(2, int(run.duration // 5))
+        times = [run.duration * i / (n - 1) for i in range(n)]
+        distances = [run.distance * i / (n - 1) for i in range(n)]
+        services.efforts_store(activity=run, times=times, distances=distances, replace=True)
+    backfill = time.perf_counter() - started
+    ten_k = ultra_samples(10_000, 3 * 3600)
+    t = [s["t"] for s in ten_k]
+    d = [s["distance"] for s in ten_k]
+    timings = []
+    for _ in range(7):
+        started = time.perf_counter()
+        efforts.best_efforts(t, d, whole_distance=d[-1], whole_seconds=t[-1])
+        efforts.pace_curve(t, d)
+        timings.append((time.perf_counter() - started) * 1000)
+    cost = sorted(timings)[len(timings) // 2]
+    log(
+        f"run in detail: 6-hour run of 20,000 samples stored; efforts of {len(runs)} runs in "
+        f"{backfill:.1f} s; best efforts and pace curve cost {cost:.1f} ms per 10,000 samples"
+    )
+    return {"ultra": ultra, "efforts_ms_per_10k": cost, "runs_with_efforts": len(runs)}
 
 
 def measure(port: int, quick: bool) -> dict[str, Any]:
@@ -418,6 +497,48 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
             None,
         ),
         (
+            "Activity page, 6-hour run of 20,000 samples",
+            f"/activities/{fx['ultra'].public_id}",
+            {"Cookie": f"sessionid={fx['session']}"},
+            {"p50_ms": 150},
+            None,
+        ),
+        (
+            "Activity API with series, splits, laps, zones and efforts",
+            f"/api/v1/activities/{fx['ultra'].public_id}?include=series,splits,laps,zones,best_efforts",
+            key,
+            {"p50_ms": 150},
+            None,
+        ),
+        (
+            "Calendar month page",
+            f"/athletes/{uid}/calendar",
+            {"Cookie": f"sessionid={fx['session']}"},
+            {"p50_ms": 50},
+            None,
+        ),
+        (
+            "calendar month API",
+            f"/api/v1/analytics/calendar?user_id={uid}",
+            key,
+            {"p50_ms": 50},
+            None,
+        ),
+        (
+            "personal_records",
+            f"/api/v1/analytics/personal_records?user_id={uid}",
+            key,
+            {"p50_ms": 20},
+            "records",
+        ),
+        (
+            "pace_curve",
+            f"/api/v1/analytics/pace_curve?user_id={uid}&days=90",
+            key,
+            {"p50_ms": 20},
+            "curve",
+        ),
+        (
             "Settings page",
             "/settings",
             {"Cookie": f"sessionid={fx['session']}"},
@@ -454,6 +575,16 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
             "SELECT a.user_id, (a.start_time AT TIME ZONE 'UTC')::date, sum(distance), count(*)"
             " FROM athletes_activity a WHERE a.start_time >= now() - interval '14 days' GROUP BY 1, 2",
             [],
+        ),
+        "records": (
+            "SELECT distance_key, seconds, start_time FROM athletes_besteffort WHERE user_id = %s"
+            " ORDER BY distance_key, start_time",
+            [fx["athlete"].pk],
+        ),
+        "curve": (
+            "SELECT n, max(v) FROM athletes_pacecurve c CROSS JOIN LATERAL unnest(c.speeds)"
+            " WITH ORDINALITY AS u(v, n) WHERE c.user_id = %s GROUP BY n",
+            [fx["athlete"].pk],
         ),
         "period": (
             "SELECT a.user_id, sum(distance), count(*)"
@@ -500,6 +631,8 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
         row["met_at_speed"] = all(checks) if checks else None
     return {
         "endpoints": results,
+        "efforts_ms_per_10k_samples": fx["efforts_ms_per_10k"],
+        "runs_with_efforts": fx["runs_with_efforts"],
         "sql_floor_ms": floor_ms,
         "ceiling_rps": ceiling,
         "speed_vs_reference": speed,
@@ -573,6 +706,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"{'yes' if snap['queries_batch_50'] == snap['queries_batch_200'] else '**no**'}).",
         f"- Gunicorn worker memory after the run: {', '.join(f'{m:.0f} MB' for m in result['worker_rss_mb'])} "
         f"(budget ≤ 150 MB: {'yes' if all(m <= 150 for m in result['worker_rss_mb']) else '**no**'}).",
+        f"- Import cost of best efforts and the pace curve: {result['efforts_ms_per_10k_samples']:.1f} ms "
+        f"per 10,000 samples (median of 7, numpy); {result['runs_with_efforts']} runs of the benched "
+        "athlete carry efforts and curves, so personal_records and pace_curve read a real year.",
         f"- Data build: {result['data']['load_s']:.1f} s (set-based SQL); whole run {result['total_s']:.0f} s.",
     ]
     return "\n".join(lines) + "\n"

@@ -208,6 +208,8 @@ def test_rebuild_efforts_finds_the_records_of_runs_stored_before_them(cast):
     assert not BestEffort.objects.exists()
     call_command("rebuild_efforts")
     five = next(
-        r for r in cast.api(cast.alice).get(RECORDS).json()["data"]["records"] if r["distance"] == "5k"
+        r
+        for r in cast.api(cast.alice).get(RECORDS).json()["data"]["records"]
+        if r["distance"] == "5k"
     )
     assert five["all_time"]["time"] == "25:00" and five["efforts"] == 1
