@@ -7,101 +7,37 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from analytics.metrics.efforts import BY_KEY, lttb
-from analytics.metrics.formatting import METERS_PER_MILE
-from analytics.metrics.splits import splits
+from analytics.metrics.efforts import BY_KEY
+from analytics.metrics.streams import stream_views
 from analytics.records import MARKS
 from athletes import streams
-from athletes.models import RUNNING_SPORTS, Activity, ActivityComment, ActivityStream, BestEffort
+from athletes.models import Activity, ActivityComment, ActivityStream, BestEffort
 from athletes.selectors import TrainingContext
+from athletes.streams import cadence_factor
 
-SERIES_POINTS = 1000
-SPEED_WINDOW_S = 10.0  # pace from the distance covered over 10 s around each sample
-STOPPED_SPEED_M_S = 0.5
 INCLUDES = ("samples", "series", "laps", "splits", "zones", "best_efforts", "comments")
 
 
-def stream_of(activity: Activity) -> tuple[dict[str, list[Any]], ActivityStream | None]:
-    stream = ActivityStream.objects.filter(activity=activity).first()
-    return (streams.unpack(stream.data) if stream else {}), stream
+def stream_of(
+    activity: Activity, *, samples: bool = True
+) -> tuple[dict[str, list[Any]], ActivityStream | None]:
+    """The stream row and, when `samples`, its unpacked columns (the views alone are small)."""
+    rows = ActivityStream.objects.filter(activity=activity)
+    stream = (rows if samples else rows.defer("data")).first()
+    return (streams.unpack(stream.data) if stream and samples else {}), stream
 
 
-def _speeds(times: np.ndarray, distances: np.ndarray) -> np.ndarray:
-    """m/s at each sample: distance over the `SPEED_WINDOW_S` around it (interpolated)."""
-    half = SPEED_WINDOW_S / 2
-    low = np.clip(times - half, times[0], times[-1])
-    high = np.clip(times + half, times[0], times[-1])
-    span = np.where(high > low, high - low, np.nan)
-    return (np.interp(high, times, distances) - np.interp(low, times, distances)) / span
-
-
-def series(columns: dict[str, list[Any]], sport: str) -> dict[str, Any]:
-    """Pace (s/km), heart rate, elevation and cadence over distance and time, each reduced
-    to at most `SERIES_POINTS` points that keep its shape. Cadence is steps per minute for a
-    run (devices store strides, one foot), revolutions for anything else."""
-    times = columns.get("t") or []
-    distances = columns.get("distance") or []
-    out: dict[str, Any] = {}
-    if len(times) < 2:
-        return out
-    t = np.array(times, dtype=np.float64)
-    d = np.array([np.nan if v is None else v for v in distances] or [np.nan] * len(t))
-    has_d = ~np.isnan(d)
-    values: dict[str, np.ndarray] = {}
-    if has_d.sum() >= 2:
-        filled = np.interp(t, t[has_d], np.maximum.accumulate(d[has_d]))
-        speed = _speeds(t, filled)
-        values["pace"] = np.where(speed >= STOPPED_SPEED_M_S, 1000.0 / speed, np.nan)
-        d = filled
-    doubling = 2.0 if sport in RUNNING_SPORTS else 1.0
-    for name, factor in (("heart_rate", 1.0), ("altitude", 1.0), ("cadence", doubling)):
-        column = columns.get(name)
-        if column and any(v is not None for v in column):
-            raw = np.array([np.nan if v is None else float(v) * factor for v in column])
-            if name == "heart_rate":
-                raw[raw <= 0] = np.nan  # a 0 from a strap is "no reading"
-            values[name] = raw
-    x_axis = d if not np.isnan(d).all() else t
-    for name, column in values.items():
-        keep = np.flatnonzero(~np.isnan(column))
-        if keep.size < 2:
-            continue
-        chosen = keep[lttb(x_axis[keep].tolist(), column[keep].tolist(), SERIES_POINTS)]
-        out[name] = {
-            "t": [round(float(v), 1) for v in t[chosen]],
-            "distance": [round(float(v), 1) for v in d[chosen]] if has_d.any() else None,
-            "value": [round(float(v), 1) for v in column[chosen]],
-        }
-    return out
-
-
-def split_rows(columns: dict[str, list[Any]], unit_system: str) -> list[dict[str, Any]]:
-    """Splits per km, or per mile for an imperial viewer; pace in seconds per that unit."""
-    length = METERS_PER_MILE if unit_system == "imperial" else 1000.0
-    rows = splits(
-        columns.get("t", []),
-        columns.get("distance") or [],
-        columns.get("heart_rate"),
-        columns.get("altitude"),
-        length=length,
-    )
-    return [
-        {
-            "number": s.number,
-            "distance": round(s.distance, 1),
-            "seconds": round(s.seconds, 1),
-            "pace": round(s.seconds / (s.distance / length), 1) if s.distance else None,
-            "avg_heart_rate": round(s.avg_heart_rate, 1) if s.avg_heart_rate else None,
-            "elevation_change": round(s.elevation_change, 1)
-            if s.elevation_change is not None
-            else None,
-        }
-        for s in rows
-    ]
+def views_of(activity: Activity, stream: ActivityStream | None) -> dict[str, Any]:
+    """The stored page views of the run's samples, computed now for a run stored before they
+    existed (`manage.py rebuild_efforts` stores them)."""
+    if stream is None:
+        return {"series": {}, "splits": {"km": [], "mi": []}, "route": {"lat": [], "lon": []}}
+    if stream.views:
+        return stream.views
+    return stream_views(streams.unpack(stream.data), cadence_factor=cadence_factor(activity.sport))
 
 
 def lap_rows(stream: ActivityStream | None) -> list[dict[str, Any]]:

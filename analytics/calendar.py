@@ -20,6 +20,7 @@ from analytics.metrics.plans import (
 )
 from analytics.records import marks_for
 from analytics.selectors import daily_totals_by_user
+from astral import cache
 from astral.localtime import local_date, local_midnight
 from athletes.models import Activity, PlanInstance, PlannedWorkout, PlanStatus, User
 
@@ -171,3 +172,14 @@ def _week_total(week: list[dict[str, Any]], totals: dict[date, dict[str, float]]
         "planned_distance": round(sum(w["distance"] or 0 for w in plan), 1),
         "planned_duration": round(sum(w["duration"] or 0 for w in plan), 1),
     }
+
+
+def cached_calendar(athlete: User, *, first: date, last: date, today: date) -> dict[str, Any]:
+    """The calendar as the API and the page read it, valid until the athlete's data changes
+    (a run, a plan edit) or their day does."""
+    return cache.cached_value(
+        cache.make_key("calendar", athlete.public_id, first, last, today),
+        cache.ANALYTICS_TTL,
+        [cache.athlete(athlete.pk)],
+        lambda: training_calendar(athlete, first=first, last=last, today=today),
+    )

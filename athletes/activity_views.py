@@ -19,13 +19,12 @@ from django.views.decorators.http import require_POST
 from analytics import activities as detail
 from analytics.metrics.formatting import METERS_PER_MILE, format_duration
 from astral.localtime import local_start, local_today
-from athletes import services, streams
+from athletes import services
 from athletes.models import Activity, ActivityComment
 from athletes.selectors import training_context
 from organizations.access import can_view_athlete
 from organizations.pages import Units, page_caller, sidebar
 
-ROUTE_POINTS = 800
 MAX_COMMENT = 2000
 ROUTE_BOX = 320  # the SVG's user units
 
@@ -143,12 +142,12 @@ def activity_comment(request: HttpRequest, activity_id: str) -> HttpResponse:
     return redirect(f"{reverse('activity', args=[activity.public_id])}#comments-h")
 
 
-def _chart_payload(columns: dict[str, list[Any]], sport: str, units: Units) -> dict[str, Any]:
+def _chart_payload(series: dict[str, Any], units: Units) -> dict[str, Any]:
     """The server-reduced series in the viewer's units: distance in km or mi, pace in
     minutes per km or mi, time in minutes."""
     per = METERS_PER_MILE if units.system == "imperial" else 1000.0
     out: dict[str, Any] = {"unit": units.label, "series": {}}
-    for name, line in detail.series(columns, sport).items():
+    for name, line in series.items():
         values = line["value"]
         if name == "pace":
             values = [round(v * per / 1000 / 60, 2) if v < 30 * 60 else None for v in values]
@@ -165,7 +164,9 @@ def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
     activity = _visible(request, activity_id)
     units = Units(request.user.units)
     athlete = activity.user
-    columns, stream = detail.stream_of(activity)
+    _, stream = detail.stream_of(activity, samples=False)
+    views = detail.views_of(activity, stream)
+    unit = "mi" if units.system == "imperial" else "km"
     split_rows = [
         {
             **row,
@@ -173,7 +174,7 @@ def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
             "time": format_duration(row["seconds"]),
             "pace_text": units.pace(row["seconds"], row["distance"]),
         }
-        for row in detail.split_rows(columns, units.system)
+        for row in views["splits"][unit]
     ]
     laps = [
         {
@@ -185,9 +186,7 @@ def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
         for lap in detail.lap_rows(stream)
     ]
     context = training_context(athlete, local_today(athlete.tz))
-    track = streams.downsample(
-        {k: columns[k] for k in ("t", "lat", "lon") if k in columns}, ROUTE_POINTS
-    )
+    track = views["route"]
     own = activity.user_id == request.user.pk
     return render(
         request,
@@ -212,7 +211,7 @@ def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
                 for effort in detail.effort_rows(activity)
             ],
             "comments": detail.comment_rows(activity),
-            "chart_payload": _chart_payload(columns, activity.sport, units),
+            "chart_payload": _chart_payload(views["series"], units),
             "route": route_on_tiles(track.get("lat", []), track.get("lon", []), tiles)
             if (tiles := settings.ASTRAL_MAP_TILES)
             else route_path(track.get("lat", []), track.get("lon", [])),

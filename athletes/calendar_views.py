@@ -65,7 +65,7 @@ def calendar_page(request: HttpRequest, user_id: str) -> HttpResponse:
     today = local_today(athlete.tz)
     month = _month(request.GET.get("month"), today)
     first, last = calendar.month_grid(month)
-    data = calendar.training_calendar(athlete, first=first, last=last, today=today)
+    data = calendar.cached_calendar(athlete, first=first, last=last, today=today)
     weeks = []
     for index, total in enumerate(data["weeks"]):
         days = data["days"][index * 7 : index * 7 + 7]

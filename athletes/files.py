@@ -12,7 +12,7 @@ import hashlib
 import io
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -34,6 +34,10 @@ SEMICIRCLE = 180.0 / 2**31
 
 class InvalidActivityFile(ValueError):
     """The file cannot be read as an activity."""
+
+
+class NotAnActivity(InvalidActivityFile):
+    """A course or route (a plan of where to go), not a recording of an activity."""
 
 
 class FileTooLarge(InvalidActivityFile):
@@ -114,7 +118,20 @@ def _check_point_count(kind: str, content: bytes) -> None:
         raise FileTooLarge(f"the file has {points:,} points; at most {MAX_POINTS:,} are read")
 
 
-def parse(kind: str, content: bytes) -> ParsedActivity:
+@dataclass
+class ParsedFile:
+    """What one file holds: one activity per session (several for a multisport or chained
+    file, in time order), and what was wrong with the file if part of it was unreadable."""
+
+    legs: list[ParsedActivity]
+    warning: str | None = None
+
+    @property
+    def first(self) -> ParsedActivity:
+        return self.legs[0]
+
+
+def parse(kind: str, content: bytes) -> ParsedFile:
     parsers = {".fit": parse_fit, ".gpx": parse_gpx, ".tcx": parse_tcx}
     _check_point_count(kind, content)
     try:
@@ -123,9 +140,10 @@ def parse(kind: str, content: bytes) -> ParsedActivity:
         raise
     except Exception as exc:  # a parser's own error on a damaged file
         raise InvalidActivityFile(f"the {kind[1:].upper()} file cannot be read: {exc}") from None
-    if parsed.duration <= 0:
+    legs = [leg for leg in parsed.legs if leg.duration > 0]
+    if not legs:
         raise InvalidActivityFile("the file has no moving time")
-    return parsed
+    return ParsedFile(legs=legs, warning=parsed.warning)
 
 
 # helpers -------------------------------------------------------------------------------
@@ -216,22 +234,34 @@ def elevation_gain(samples: list[dict[str, Any]], hysteresis: float = 2.0) -> fl
     return gain
 
 
-def normalise_sport(raw: str | None) -> str:
+# Strava's GPX exports write the activity type as a number.
+STRAVA_TYPES = {"1": "ride", "9": "run", "10": "walk", "4": "hike", "2": "ride"}
+
+
+def normalise_sport(raw: str | None, sub_sport: str | None = None) -> str:
+    """Astral's sport from a file's sport (and sub-sport); `other` when the file names none,
+    never a guess."""
     text = (raw or "").strip().lower()
-    if not text or "run" in text or text in {"9", "generic"}:
-        return "run"
+    sub = (sub_sport or "").strip().lower()
+    if text in STRAVA_TYPES:
+        return STRAVA_TYPES[text]
+    if not text or text in {"generic", "other", "all", "0"}:
+        return "other"
+    if "run" in text:
+        if "treadmill" in sub or "indoor" in sub or "virtual" in sub:
+            return "treadmill"
+        return "trail_run" if "trail" in sub else "run"
+    if "transition" in text:
+        return "transition"
     if "bik" in text or "cycl" in text or text == "ride":
         return "ride"
-    if "walk" in text or "hik" in text:
+    if "walk" in text:
         return "walk"
+    if "hik" in text:
+        return "hike"
     if "swim" in text:
         return "swim"
     return "".join(ch for ch in text if ch.isalpha() or ch == "_")[:32] or "other"
-
-
-def _require_samples(samples: list[dict[str, Any]]) -> None:
-    if len(samples) < 2:
-        raise InvalidActivityFile("the file has no track points")
 
 
 def _xml_bytes(content: bytes) -> bytes:
@@ -275,75 +305,215 @@ def _fit_cadence(record: dict[str, Any]) -> float | None:
     return float(whole) + (float(fraction) if isinstance(fraction, int | float) else 0.0)
 
 
-def parse_fit(content: bytes) -> ParsedActivity:
-    session: dict[str, Any] = {}
-    records: list[dict[str, Any]] = []
-    laps: list[dict[str, Any]] = []
-    sport = None
-    with fitdecode.FitReader(io.BytesIO(content), check_crc=fitdecode.CrcCheck.WARN) as fit:
-        for frame in fit:
-            if frame.frame_type != fitdecode.FIT_FRAME_DATA:
-                continue
-            if frame.name == "record":
-                if len(records) >= MAX_POINTS:
+@dataclass
+class FitContent:
+    file_type: Any = None
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    laps: list[dict[str, Any]] = field(default_factory=list)
+    sports: list[dict[str, Any]] = field(default_factory=list)
+    heart_rates: list[dict[str, Any]] = field(default_factory=list)
+    warning: str | None = None
+
+
+def _read_fit(content: bytes) -> FitContent:
+    """Every message the activity needs. A file that breaks mid-way keeps what came before
+    the break (a device that lost power writes no end): the caller decides if it is enough."""
+    found = FitContent()
+    wanted = {
+        "record": found.records,
+        "lap": found.laps,
+        "session": found.sessions,
+        "sport": found.sports,
+        "hr": found.heart_rates,
+    }
+    try:
+        with fitdecode.FitReader(io.BytesIO(content), check_crc=fitdecode.CrcCheck.WARN) as fit:
+            for frame in fit:
+                if frame.frame_type != fitdecode.FIT_FRAME_DATA:
+                    continue
+                if frame.name == "file_id" and found.file_type is None:
+                    found.file_type = frame.get_value("type", fallback=None)
+                target = wanted.get(frame.name)
+                if target is None:
+                    continue
+                if frame.name == "record" and len(found.records) >= MAX_POINTS:
                     raise FileTooLarge(f"the file has more than {MAX_POINTS:,} records")
-                records.append({f.name: f.value for f in frame.fields})
-            elif frame.name == "lap":
-                laps.append({f.name: f.value for f in frame.fields})
-            elif frame.name == "session" and not session:
-                session = {f.name: f.value for f in frame.fields}
-            elif frame.name == "sport" and sport is None:
-                sport = frame.get_value("sport", fallback=None)
-    timed = [r for r in records if isinstance(r.get("timestamp"), datetime)]
-    _require_samples(timed)
-    start = session.get("start_time") or timed[0]["timestamp"]
+                target.append({f.name: f.value for f in frame.fields})
+    except FileTooLarge:
+        raise
+    except Exception as exc:  # fitdecode's errors on a truncated or corrupt file
+        found.warning = (
+            f"the file is damaged after {len(found.records):,} records ({exc}); "
+            "what was read before the damage was kept"
+        )
+    return found
+
+
+def _hr_events(messages: list[dict[str, Any]]) -> list[tuple[float, float]]:
+    """(POSIX seconds, bpm) from FIT `hr` messages, where chest straps that record
+    underwater (swims) keep heart rate: the first message anchors `event_timestamp` (s,
+    1/1024 resolution) to the clock, later ones pack each beat's time in 12 bits
+    (`event_timestamp_12`, rolling over every 4 s), as Garmin's SDK expands them."""
+    events: list[tuple[float, float]] = []
+    anchor: float | None = None  # clock seconds minus event seconds
+    last = 0  # the previous event time, in 1/1024 s
+    for message in messages:
+        bpms = message.get("filtered_bpm")
+        if bpms is None:
+            continue
+        bpms = bpms if isinstance(bpms, tuple) else (bpms,)
+        stamp, event = message.get("timestamp"), message.get("event_timestamp")
+        if isinstance(stamp, datetime) and isinstance(event, int | float):
+            clock = stamp.timestamp() + float(message.get("fractional_timestamp") or 0)
+            anchor = clock - float(event)
+            last = round(float(event) * 1024)
+            events.append((clock, float(bpms[0])))
+            continue
+        packed = message.get("event_timestamp_12")
+        if anchor is None or not isinstance(packed, tuple):
+            continue
+        bits = int.from_bytes(bytes(packed), "little")
+        for index, bpm in enumerate(bpms):
+            low = (bits >> (12 * index)) & 0xFFF
+            now = (last & ~0xFFF) | low
+            if now < last:
+                now += 0x1000
+            last = now
+            events.append((anchor + now / 1024, float(bpm)))
+    return events
+
+
+def _merge_heart_rates(records: list[dict[str, Any]], events: list[tuple[float, float]]) -> None:
+    """Each record without heart rate takes the last beat at or before it (within 5 s)."""
+    if not events:
+        return
+    times = [t for t, _ in events]
+    for record in records:
+        if record.get("heart_rate"):
+            continue
+        at = record["timestamp"].timestamp()
+        index = bisect.bisect_right(times, at) - 1
+        if index >= 0 and at - times[index] <= 5:
+            record["heart_rate"] = events[index][1]
+
+
+def _positive(value: Any) -> float | None:
+    """A device total, or None where it wrote none or an impossible 0."""
+    return float(value) if isinstance(value, int | float) and value > 0 else None
+
+
+def _fit_samples(records: list[dict[str, Any]], start: datetime) -> list[dict[str, Any]]:
     samples = []
-    for record in timed:
+    for record in records:
         lat, lon = record.get("position_lat"), record.get("position_long")
         altitude = record.get("enhanced_altitude", record.get("altitude"))
+        distance = record.get("distance")
         samples.append(
             {
                 "t": (record["timestamp"] - start).total_seconds(),
-                "distance": record.get("distance"),
-                "heart_rate": record.get("heart_rate"),
+                "distance": float(distance) if isinstance(distance, int | float) else None,
+                "heart_rate": _positive(record.get("heart_rate")),  # 0 is "no reading"
                 "lat": lat * SEMICIRCLE if isinstance(lat, int) else None,
                 "lon": lon * SEMICIRCLE if isinstance(lon, int) else None,
                 "altitude": altitude if isinstance(altitude, int | float) else None,
                 "cadence": _fit_cadence(record),
             }
         )
-    gps_total = fill_gps_distance(samples)
+    return samples
+
+
+def _fit_leg(
+    session: dict[str, Any],
+    records: list[dict[str, Any]],
+    laps: list[dict[str, Any]],
+    fallback_sport: str,
+) -> ParsedActivity:
+    """One session as the device summarised it; streams fill in only what it left out."""
+    start = session.get("start_time") or records[0]["timestamp"]
+    samples = _fit_samples(records, start)
+    gps_total = fill_gps_distance(samples) if samples else 0.0
     avg_hr, max_hr = time_weighted_hr(samples)
-    elapsed = session.get("total_elapsed_time") or samples[-1]["t"]
-    fit_laps = [
-        lap_row(
-            start=(lap["start_time"] - start).total_seconds(),
-            distance=lap.get("total_distance"),
-            seconds=lap.get("total_timer_time"),
-            elapsed=lap.get("total_elapsed_time"),
-            avg_heart_rate=lap.get("avg_heart_rate"),
-            max_heart_rate=lap.get("max_heart_rate"),
-        )
-        for lap in laps
-        if isinstance(lap.get("start_time"), datetime)
-    ]
+    last = samples[-1] if samples else {"t": 0.0, "distance": None}
+    stream_distance = last["distance"] or gps_total
+    sport = session.get("sport")
     return ParsedActivity(
         start_time=start.astimezone(UTC),
-        sport=normalise_sport(str(session.get("sport") or sport or "running")),
-        distance=float(session.get("total_distance") or samples[-1]["distance"] or gps_total),
-        duration=float(session.get("total_timer_time") or moving_seconds(samples)),
-        elapsed_time=float(elapsed),
-        avg_heart_rate=avg_hr,
-        max_heart_rate=float(session["max_heart_rate"])
-        if session.get("max_heart_rate")
-        else max_hr,
+        sport=normalise_sport(str(sport), str(session.get("sub_sport") or ""))
+        if sport is not None
+        else fallback_sport,
+        distance=_positive(session.get("total_distance")) or float(stream_distance or 0.0),
+        duration=_positive(session.get("total_timer_time")) or moving_seconds(samples),
+        elapsed_time=_positive(session.get("total_elapsed_time")) or float(last["t"]),
+        avg_heart_rate=_positive(session.get("avg_heart_rate")) or avg_hr,
+        max_heart_rate=_positive(session.get("max_heart_rate")) or max_hr,
         elevation_gain=float(session["total_ascent"])
-        if session.get("total_ascent") is not None
+        if isinstance(session.get("total_ascent"), int | float)
         else elevation_gain(samples),
-        calories=float(session["total_calories"]) if session.get("total_calories") else None,
+        calories=_positive(session.get("total_calories")),
         samples=samples,
-        laps=fit_laps,
+        laps=[
+            lap_row(
+                start=(lap["start_time"] - start).total_seconds(),
+                distance=lap.get("total_distance"),
+                seconds=lap.get("total_timer_time"),
+                elapsed=lap.get("total_elapsed_time"),
+                avg_heart_rate=lap.get("avg_heart_rate"),
+                max_heart_rate=lap.get("max_heart_rate"),
+            )
+            for lap in laps
+        ],
     )
+
+
+# A damaged file without a session is kept when at least this many records came first.
+MIN_RECORDS_OF_DAMAGED = 10
+
+
+def _within(stamp: datetime, begin: datetime, end: datetime | None) -> bool:
+    return stamp >= begin and (end is None or stamp < end)
+
+
+def parse_fit(content: bytes) -> ParsedFile:
+    found = _read_fit(content)
+    if str(found.file_type) == "course":
+        raise NotAnActivity(
+            "it is a course (a planned route), not a recorded activity: load it on a device "
+            "to follow it, and upload the activity it records"
+        )
+    records = [r for r in found.records if isinstance(r.get("timestamp"), datetime)]
+    if found.warning and not found.sessions and len(records) < MIN_RECORDS_OF_DAMAGED:
+        raise InvalidActivityFile(
+            f"the FIT file is damaged before enough of it could be read ({found.warning})"
+        )
+    _merge_heart_rates(records, _hr_events(found.heart_rates))
+    laps = [lap for lap in found.laps if isinstance(lap.get("start_time"), datetime)]
+    sport_of_file = next(
+        (str(m["sport"]) for m in [*found.sports, *laps] if m.get("sport") is not None), None
+    )
+    fallback = normalise_sport(sport_of_file, None) if sport_of_file else "other"
+    sessions = sorted(
+        (s for s in found.sessions if isinstance(s.get("start_time"), datetime)),
+        key=lambda s: s["start_time"],
+    )
+    if not sessions:  # no summary: the records are the activity
+        if len(records) < 2:
+            raise InvalidActivityFile("the file has no session and no track points")
+        pseudo = {"start_time": records[0]["timestamp"]}
+        return ParsedFile([_fit_leg(pseudo, records, laps, fallback)], found.warning)
+    legs = []
+    for index, session in enumerate(sessions):
+        begin = session["start_time"]
+        # A leg runs until the next one starts; the last keeps every record after it.
+        end = sessions[index + 1]["start_time"] if index + 1 < len(sessions) else None
+        inside = [r for r in records if _within(r["timestamp"], begin, end)]
+        if not inside and not _positive(session.get("total_timer_time")):
+            continue
+        own_laps = [lap for lap in laps if _within(lap["start_time"], begin, end)]
+        legs.append(_fit_leg(session, inside, own_laps, fallback))
+    if not legs:
+        raise InvalidActivityFile("the file has no track points and no session time")
+    return ParsedFile(legs, found.warning)
 
 
 # GPX -----------------------------------------------------------------------------------
@@ -361,35 +531,56 @@ def _gpx_hr(point: gpxpy.gpx.GPXTrackPoint) -> float | None:
     return None
 
 
-def parse_gpx(content: bytes) -> ParsedActivity:
-    gpx = gpxpy.parse(_xml_bytes(content).decode("utf-8", errors="replace"))
-    points = [
-        p
-        for track in gpx.tracks
-        for seg in track.segments
-        for p in seg.points
-        if p.time is not None
-    ]
-    _require_samples(points)
-    start = points[0].time
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# Tracks recorded this long after the previous one ended are another activity of the file.
+GPX_TRACK_GAP = timedelta(hours=1)
+
+
+def _gpx_track(track: Any) -> tuple[list[dict[str, Any]], float, int]:
+    """(samples of the timed points, the track's length, untimed points). Every point counts
+    in the length, timed or not; segments are not joined (a gap is not distance)."""
+    samples: list[dict[str, Any]] = []
+    length = 0.0
+    untimed = 0
+    for segment in track.segments:
+        previous = None
+        for point in segment.points:
+            if previous is not None:
+                length += haversine(previous.latitude, previous.longitude, point.latitude,
+                                    point.longitude)  # fmt: skip
+            previous = point
+            if point.time is None:
+                untimed += 1
+                continue
+            samples.append(
+                {
+                    "time": _utc(point.time),
+                    "distance": round(length, 2),
+                    "heart_rate": _positive(_gpx_hr(point)),
+                    "lat": point.latitude,
+                    "lon": point.longitude,
+                    "altitude": point.elevation,
+                }
+            )
+    return samples, length, untimed
+
+
+def _gpx_leg(points: list[dict[str, Any]], length: float, sport: str) -> ParsedActivity:
+    start = points[0]["time"]
+    base = points[0]["distance"]
     samples = [
-        {
-            "t": (p.time - start).total_seconds(),
-            "distance": None,
-            "heart_rate": _gpx_hr(p),
-            "lat": p.latitude,
-            "lon": p.longitude,
-            "altitude": p.elevation,
-        }
+        {**{k: v for k, v in p.items() if k != "time"}, "t": (p["time"] - start).total_seconds(),
+         "distance": p["distance"] - base}
         for p in points
-    ]
-    total = fill_gps_distance(samples)
+    ]  # fmt: skip
     avg_hr, max_hr = time_weighted_hr(samples)
-    sport = gpx.tracks[0].type if gpx.tracks else None
     return ParsedActivity(
-        start_time=start.astimezone(UTC) if start.tzinfo else start.replace(tzinfo=UTC),
-        sport=normalise_sport(sport),
-        distance=total,
+        start_time=start,
+        sport=sport,
+        distance=length,
         duration=moving_seconds(samples),
         elapsed_time=samples[-1]["t"],
         avg_heart_rate=avg_hr,
@@ -398,6 +589,47 @@ def parse_gpx(content: bytes) -> ParsedActivity:
         calories=None,
         samples=samples,
     )
+
+
+def parse_gpx(content: bytes) -> ParsedFile:
+    """Each track with times is read; tracks closer than an hour are one activity, later
+    ones another. A track without any time cannot be placed in time and is left out, said
+    in the warning; a file of routes only is not an activity."""
+    gpx = gpxpy.parse(_xml_bytes(content).decode("utf-8", errors="replace"))
+    tracks = [t for t in gpx.tracks if any(seg.points for seg in t.segments)]
+    if not tracks:
+        if gpx.routes or gpx.waypoints:
+            raise NotAnActivity(
+                "it holds routes or waypoints (a plan of where to go), not a recorded track"
+            )
+        raise InvalidActivityFile("the file has no track points")
+    groups: list[tuple[list[dict[str, Any]], float, str]] = []
+    left_out = 0.0
+    skipped = 0
+    for track in tracks:
+        samples, length, _ = _gpx_track(track)
+        if not samples:
+            left_out += length
+            skipped += 1
+            continue
+        sport = normalise_sport(track.type)
+        if groups and samples[0]["time"] - groups[-1][0][-1]["time"] <= GPX_TRACK_GAP:
+            points, total, first_sport = groups[-1]
+            offset = points[-1]["distance"]
+            points += [{**p, "distance": p["distance"] + offset} for p in samples]
+            groups[-1] = (points, total + length, first_sport)
+        else:
+            groups.append((samples, length, sport))
+    if not groups:
+        raise InvalidActivityFile("no point of the file has a time, so it is not a recording")
+    legs = [_gpx_leg(points, length, sport) for points, length, sport in groups]
+    warning = (
+        f"{skipped} track{'s' if skipped > 1 else ''} without times ({left_out / 1000:.1f} km) "
+        f"could not be placed in time and {'were' if skipped > 1 else 'was'} left out"
+        if skipped
+        else None
+    )
+    return ParsedFile(legs, warning)
 
 
 # TCX -----------------------------------------------------------------------------------
@@ -432,15 +664,9 @@ def _tcx_cadence(trackpoint: Any) -> float | None:
     return None
 
 
-def parse_tcx(content: bytes) -> ParsedActivity:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    root = etree.fromstring(_xml_bytes(content), parser)
-    activity = root.find(".//t:Activities/t:Activity", TCX_NS)
-    if activity is None:
-        raise InvalidActivityFile("the TCX file has no activity")
-    laps = activity.findall("t:Lap", TCX_NS)
+def _tcx_points(container: Any) -> list[dict[str, Any]]:
     points = []
-    for trackpoint in activity.iterfind(".//t:Trackpoint", TCX_NS):
+    for trackpoint in container.iterfind(".//t:Trackpoint", TCX_NS):
         time_text = _text(trackpoint, "t:Time")
         if not time_text:
             continue
@@ -448,45 +674,97 @@ def parse_tcx(content: bytes) -> ParsedActivity:
             {
                 "time": _tcx_time(time_text),
                 "distance": _number(trackpoint, "t:DistanceMeters"),
-                "heart_rate": _number(trackpoint, "t:HeartRateBpm/t:Value"),
+                "heart_rate": _positive(_number(trackpoint, "t:HeartRateBpm/t:Value")),
                 "lat": _number(trackpoint, "t:Position/t:LatitudeDegrees"),
                 "lon": _number(trackpoint, "t:Position/t:LongitudeDegrees"),
                 "altitude": _number(trackpoint, "t:AltitudeMeters"),
                 "cadence": _tcx_cadence(trackpoint),
             }
         )
-    _require_samples(points)
-    start_text = _text(activity, "t:Id") or (laps[0].get("StartTime") if laps else None)
-    start = _tcx_time(start_text) if start_text else points[0]["time"]
+    return points
+
+
+def _laps_heart_rate(laps: list[Any]) -> tuple[float | None, float | None]:
+    """(mean, max) heart rate as the device shows it: lap averages weighted by lap time."""
+    weighted = seconds = 0.0
+    for lap in laps:
+        average = _positive(_number(lap, "t:AverageHeartRateBpm/t:Value"))
+        lap_time = _number(lap, "t:TotalTimeSeconds") or 0.0
+        if average and lap_time > 0:
+            weighted += average * lap_time
+            seconds += lap_time
+    peaks = [v for lap in laps if (v := _positive(_number(lap, "t:MaximumHeartRateBpm/t:Value")))]
+    return (weighted / seconds if seconds else None), (max(peaks) if peaks else None)
+
+
+def _tcx_leg(container: Any, laps: list[Any], sport: str, start_text: str | None) -> ParsedActivity:
+    """One activity (or a multisport transition) from its laps, the device's own totals, and
+    its trackpoints for the streams and what the laps leave out."""
+    points = _tcx_points(container)
+    first_lap = laps[0].get("StartTime") if laps else None
+    start_from = start_text or first_lap
+    if start_from:
+        start = _tcx_time(start_from)
+    elif points:
+        start = points[0]["time"]
+    else:
+        raise InvalidActivityFile("the TCX activity has no time")
     samples = [{"t": (p.pop("time") - start).total_seconds(), **p} for p in points]
-    gps_total = fill_gps_distance(samples)
+    gps_total = fill_gps_distance(samples) if samples else 0.0
     lap_distance = sum(_number(lap, "t:DistanceMeters") or 0 for lap in laps)
     lap_time = sum(_number(lap, "t:TotalTimeSeconds") or 0 for lap in laps)
     lap_calories = sum(_number(lap, "t:Calories") or 0 for lap in laps)
-    lap_max_hr = [v for lap in laps if (v := _number(lap, "t:MaximumHeartRateBpm/t:Value"))]
+    lap_avg, lap_max = _laps_heart_rate(laps)
     avg_hr, max_hr = time_weighted_hr(samples)
-    tcx_laps = [
-        lap_row(
-            start=(_tcx_time(lap.get("StartTime")) - start).total_seconds(),
-            distance=_number(lap, "t:DistanceMeters"),
-            seconds=_number(lap, "t:TotalTimeSeconds"),
-            elapsed=None,
-            avg_heart_rate=_number(lap, "t:AverageHeartRateBpm/t:Value"),
-            max_heart_rate=_number(lap, "t:MaximumHeartRateBpm/t:Value"),
-        )
-        for lap in laps
-        if lap.get("StartTime")
-    ]
+    span = samples[-1]["t"] if samples else 0.0
     return ParsedActivity(
         start_time=start.astimezone(UTC),
-        sport=normalise_sport(activity.get("Sport")),
-        distance=lap_distance or samples[-1]["distance"] or gps_total,
+        sport=sport,
+        distance=lap_distance or (samples[-1]["distance"] if samples else 0.0) or gps_total,
         duration=lap_time or moving_seconds(samples),
-        elapsed_time=max(samples[-1]["t"], lap_time),
-        avg_heart_rate=avg_hr,
-        max_heart_rate=max(lap_max_hr) if lap_max_hr else max_hr,
+        elapsed_time=max(span, lap_time),
+        avg_heart_rate=lap_avg or avg_hr,
+        max_heart_rate=lap_max or max_hr,
         elevation_gain=elevation_gain(samples),
         calories=lap_calories or None,
         samples=samples,
-        laps=tcx_laps,
+        laps=[
+            lap_row(
+                start=(_tcx_time(lap.get("StartTime")) - start).total_seconds(),
+                distance=_number(lap, "t:DistanceMeters"),
+                seconds=_number(lap, "t:TotalTimeSeconds"),
+                elapsed=None,
+                avg_heart_rate=_number(lap, "t:AverageHeartRateBpm/t:Value"),
+                max_heart_rate=_number(lap, "t:MaximumHeartRateBpm/t:Value"),
+            )
+            for lap in laps
+            if lap.get("StartTime")
+        ],
     )
+
+
+def parse_tcx(content: bytes) -> ParsedFile:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    root = etree.fromstring(_xml_bytes(content), parser)
+    activities = root.find("t:Activities", TCX_NS)
+    if activities is None or not len(activities):
+        if root.find("t:Courses", TCX_NS) is not None:
+            raise NotAnActivity(
+                "it is a course (a planned route), not a recorded activity: load it on a "
+                "device to follow it, and upload the activity it records"
+            )
+        raise InvalidActivityFile("the TCX file has no activity")
+    legs = []
+    # A multisport session's legs (FirstSport, then each NextSport's transition and
+    # activity) in document order, or the plain activities of the file.
+    for element in activities.iter(f"{{{TCX_NS['t']}}}Activity", f"{{{TCX_NS['t']}}}Transition"):
+        if element.tag.endswith("Transition"):  # a transition is one lap of its own
+            legs.append(_tcx_leg(element, [element], "transition", element.get("StartTime")))
+            continue
+        laps = element.findall("t:Lap", TCX_NS)
+        sport = normalise_sport(element.get("Sport"))
+        legs.append(_tcx_leg(element, laps, sport, _text(element, "t:Id")))
+    legs = [leg for leg in legs if leg.samples or leg.duration > 0]
+    if not legs:
+        raise InvalidActivityFile("the file has no track points")
+    return ParsedFile(sorted(legs, key=lambda leg: leg.start_time))

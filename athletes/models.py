@@ -10,6 +10,9 @@ from django.db.models import Q
 from django.db.models.functions import Cast, Concat, LPad, Mod
 
 from astral.ids import new_public_id
+from athletes.streams import RUNNING_SPORTS
+
+__all__ = ["RUNNING_SPORTS"]  # re-exported: the sports whose speeds are running records
 
 
 def new_user_id() -> str:
@@ -18,6 +21,10 @@ def new_user_id() -> str:
 
 def new_activity_id() -> str:
     return new_public_id("act_")
+
+
+def new_event_id() -> str:
+    return new_public_id("evt_")
 
 
 def new_goal_id() -> str:
@@ -147,6 +154,10 @@ class Activity(models.Model):
     calories = models.FloatField(null=True, blank=True)
     elevation_gain = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    # The legs of one multisport file (swim, transition, ride, transition, run) share an
+    # event id; `leg` is each one's place in it, from 1.
+    multisport_id = models.CharField(max_length=24, null=True, blank=True, db_index=True)
+    leg = models.PositiveSmallIntegerField(null=True, blank=True)
     external_id = models.CharField(max_length=128, null=True, blank=True)
     content_hash = models.CharField(max_length=64, null=True, blank=True)
     training_load = models.FloatField(default=0)
@@ -217,12 +228,12 @@ class ActivityStream(models.Model):
     # The laps as the device recorded them: [{"start", "distance", "seconds", "elapsed",
     # "avg_heart_rate", "max_heart_rate"}], start in seconds from the activity's start.
     laps = models.JSONField(default=list, blank=True)
+    # What the activity page reads, computed once from the samples (analytics/metrics/
+    # streams.py): chart series reduced by LTTB, splits per km and mile, the route's points.
+    views = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"stream of {self.activity_id}"
-
-
-RUNNING_SPORTS = ("run", "trail_run", "treadmill")
 
 
 class BestEffort(models.Model):

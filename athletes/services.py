@@ -6,6 +6,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from analytics.metrics import efforts
 from analytics.metrics.load import calories_estimate, training_load
+from analytics.metrics.streams import stream_views
 from analytics.metrics.zones import Sample, zone_times
 from astral import cache
 from astral.api.errors import ApiError
@@ -35,6 +37,7 @@ from athletes.models import (
     PlanInstance,
     PlannedWorkout,
     User,
+    new_event_id,
 )
 from athletes.plausibility import activity_problem
 from athletes.selectors import TrainingContext, training_context
@@ -151,6 +154,17 @@ def _duplicate(existing: Activity, message: str) -> ApiError:
     )
 
 
+SPORT_WORDS = {
+    "run": "run",
+    "trail_run": "run",
+    "treadmill": "run",
+    "ride": "ride",
+    "swim": "swim",
+    "walk": "walk",
+    "hike": "hike",
+}
+
+
 def find_duplicate(
     *,
     user: User,
@@ -161,10 +175,14 @@ def find_duplicate(
     content_hash: str | None,
     allow_overlap: bool,
     exclude_pk: int | None = None,
+    multisport_id: str | None = None,
+    sport: str = "run",
 ) -> ApiError | None:
     others = Activity.objects.filter(user=user)
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
+    if multisport_id:  # the legs of one event follow each other closely by nature
+        others = others.exclude(multisport_id=multisport_id)
     if external_id:
         existing = others.filter(source=source, external_id=external_id).first()
         if existing:
@@ -184,8 +202,9 @@ def find_duplicate(
             ):
                 return _duplicate(
                     existing,
-                    "The same run is already stored (starts within 2 minutes, distance within"
-                    " 3%). Pass allow_overlap=true to store it anyway.",
+                    f"The same {SPORT_WORDS.get(sport, 'activity')} is already stored (starts"
+                    " within 2 minutes, distance within 3%). Pass allow_overlap=true to store"
+                    " it anyway.",
                 )
     return None
 
@@ -249,6 +268,8 @@ def _activity_insert(
             external_id=fields.get("external_id"),
             content_hash=fields.get("content_hash"),
             allow_overlap=allow_overlap,
+            multisport_id=fields.get("multisport_id"),
+            sport=fields.get("sport", "run"),
         )
         if duplicate:
             raise duplicate
@@ -266,11 +287,13 @@ def _activity_insert(
             setattr(activity, name, value)
         activity.save()
         if samples:
+            columns = streams.columns_of(samples)
             ActivityStream.objects.create(
                 activity=activity,
                 data=streams.pack(samples),
                 sample_count=len(samples),
                 laps=laps or [],
+                views=stream_views(columns, cadence_factor=streams.cadence_factor(activity.sport)),
             )
         efforts_store(
             activity=activity,
@@ -338,6 +361,8 @@ def activity_update(
                 content_hash=None,
                 allow_overlap=False,
                 exclude_pk=activity.pk,
+                multisport_id=activity.multisport_id,
+                sport=activity.sport,
             )
             if duplicate:
                 raise duplicate
@@ -354,6 +379,11 @@ def activity_update(
         ).items():
             setattr(activity, name, value)
         activity.save()
+        if stream is not None and "sport" in fields:  # cadence is read per sport
+            stream.views = stream_views(
+                columns, cadence_factor=streams.cadence_factor(activity.sport)
+            )
+            stream.save(update_fields=["views"])
         if EFFORT_INPUTS & fields.keys():
             efforts_store(
                 activity=activity,
@@ -371,13 +401,16 @@ def efforts_rebuild(*, activities: list[Activity], batch: int = 500) -> int:
     for first in range(0, len(activities), batch):
         chunk = activities[first : first + batch]
         ids = [a.pk for a in chunk]
-        stored = dict(
-            ActivityStream.objects.filter(activity_id__in=ids).values_list("activity_id", "data")
-        )
+        stored = {s.activity_id: s for s in ActivityStream.objects.filter(activity_id__in=ids)}
         rows: list[BestEffort] = []
         curves: list[PaceCurve] = []
         for activity in chunk:
-            columns = streams.unpack(stored[activity.pk]) if activity.pk in stored else {}
+            stream = stored.get(activity.pk)
+            columns = streams.unpack(stream.data) if stream else {}
+            if stream is not None:
+                stream.views = stream_views(
+                    columns, cadence_factor=streams.cadence_factor(activity.sport)
+                )
             found, curve = _efforts_of(
                 activity, columns.get("t", []), columns.get("distance") or []
             )
@@ -388,6 +421,7 @@ def efforts_rebuild(*, activities: list[Activity], batch: int = 500) -> int:
             PaceCurve.objects.filter(activity_id__in=ids).delete()
             BestEffort.objects.bulk_create(rows)
             PaceCurve.objects.bulk_create(curves)
+            ActivityStream.objects.bulk_update(stored.values(), ["views"])
             athlete_data_changed({a.user_id for a in chunk})
     return len(activities)
 
@@ -449,6 +483,19 @@ def activity_name(sport: str, start_time: datetime, tz: Any) -> str:
     return f"{part} {sport.replace('_', ' ').title()}"
 
 
+@dataclass
+class Imported:
+    """The activities one file held (one per leg of a multisport file) and, when part of the
+    file could not be read or was left out, what."""
+
+    activities: list[Activity]
+    warning: str | None = None
+
+    @property
+    def first(self) -> Activity:
+        return self.activities[0]
+
+
 def activity_import_file(
     *,
     user: User,
@@ -456,33 +503,48 @@ def activity_import_file(
     content: bytes,
     allow_overlap: bool = False,
     source: str = "file",
-) -> Activity:
-    """Parses a FIT, GPX or TCX file (optionally gzip-compressed) and stores it.
+) -> Imported:
+    """Parses a FIT, GPX or TCX file (optionally gzip-compressed) and stores each of its
+    activities; the legs of a multisport file share an event id, all stored or none.
 
     Raises UnsupportedFileType, InvalidActivityFile, or ApiError 409 for a duplicate.
     """
     kind, raw = files.file_kind(filename, content)
     parsed = files.parse(kind, raw)
-    fields = parsed.fields()
-    problem = activity_problem(
-        start_time=parsed.start_time,
-        distance=fields["distance"],
-        duration=fields["duration"],
-        avg_heart_rate=fields["avg_heart_rate"],
-        max_heart_rate=fields["max_heart_rate"],
-    )
-    if problem is not None:  # the same rule as the JSON endpoint's
-        raise files.InvalidActivityFile(problem[1])
-    fields["source"] = source
-    fields["content_hash"] = files.content_hash(raw)
-    fields["name"] = activity_name(parsed.sport, parsed.start_time, user.tz)
-    return activity_create(
-        user=user,
-        fields=fields,
-        samples=parsed.samples,
-        allow_overlap=allow_overlap,
-        laps=parsed.laps,
-    )
+    multisport = len(parsed.legs) > 1
+    event = new_event_id() if multisport else None
+    stored = []
+    with transaction.atomic():
+        for index, leg in enumerate(parsed.legs):
+            fields = leg.fields()
+            problem = activity_problem(
+                start_time=leg.start_time,
+                distance=fields["distance"],
+                duration=fields["duration"],
+                avg_heart_rate=fields["avg_heart_rate"],
+                max_heart_rate=fields["max_heart_rate"],
+            )
+            if problem is not None:  # the same rule as the JSON endpoint's
+                where = f"leg {index + 1} ({leg.sport}): " if multisport else ""
+                raise files.InvalidActivityFile(where + problem[1])
+            fields["source"] = source
+            # The first leg carries the file's own hash, so the same file is a duplicate;
+            # the others a hash of their own (one hash per athlete and activity).
+            suffix = b"" if index == 0 else f"#leg{index + 1}".encode()
+            fields["content_hash"] = files.content_hash(raw + suffix)
+            fields["name"] = activity_name(leg.sport, leg.start_time, user.tz)
+            if event:
+                fields["multisport_id"], fields["leg"] = event, index + 1
+            stored.append(
+                activity_create(
+                    user=user,
+                    fields=fields,
+                    samples=leg.samples,
+                    allow_overlap=allow_overlap,
+                    laps=leg.laps,
+                )
+            )
+    return Imported(stored, parsed.warning)
 
 
 def user_delete(*, user: User) -> None:

@@ -12,12 +12,22 @@ from analytics.metrics.zones import Sample
 COLUMNS = ("t", "distance", "heart_rate", "lat", "lon", "altitude", "cadence")
 
 
-def pack(samples: list[dict[str, Any]]) -> bytes:
+RUNNING_SPORTS = ("run", "trail_run", "treadmill")
+
+
+def columns_of(samples: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Samples as column arrays, without the columns the device never filled."""
     columns = {name: [s.get(name) for s in samples] for name in COLUMNS}
-    columns = {
-        name: values for name, values in columns.items() if any(v is not None for v in values)
-    }
-    return zlib.compress(orjson.dumps(columns), level=6)
+    return {name: values for name, values in columns.items() if any(v is not None for v in values)}
+
+
+def pack(samples: list[dict[str, Any]]) -> bytes:
+    return zlib.compress(orjson.dumps(columns_of(samples)), level=6)
+
+
+def cadence_factor(sport: str) -> float:
+    """Devices store a run's cadence in strides (one foot): twice that is steps per minute."""
+    return 2.0 if sport in RUNNING_SPORTS else 1.0
 
 
 def unpack(blob: bytes) -> dict[str, list[Any]]:

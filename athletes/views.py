@@ -437,7 +437,7 @@ def athlete_upload(request: HttpRequest, user_id: str) -> HttpResponse:
         messages.error(request, "That file is larger than 25 MB.")
         return redirect(target)
     try:
-        activity = athlete_services.activity_import_file(
+        imported = athlete_services.activity_import_file(
             user=athlete, filename=upload.name or "", content=upload.read()
         )
     except files.UnsupportedFileType:
@@ -449,6 +449,7 @@ def athlete_upload(request: HttpRequest, user_id: str) -> HttpResponse:
     except ApiError as exc:
         messages.error(request, f"Not imported: {exc.message}")
     else:
+        activity = imported.first
         units = Units(request.user.units)
         when = local_start(activity.start_time, athlete.tz, request.user.tz)
         old = (
@@ -456,11 +457,19 @@ def athlete_upload(request: HttpRequest, user_id: str) -> HttpResponse:
             if (local_today(athlete.tz) - local_date(activity.start_time, athlete.tz)).days > 14
             else ""
         )
-        messages.success(
-            request,
-            f"Imported {activity.name} of {when}: {units.distance(activity.distance, 2)} "
-            f"in {format_duration(activity.duration)}.{old}",
+        legs = imported.activities
+        what = (
+            f"a multisport event of {len(legs)} legs ("
+            + ", ".join(leg.sport.replace("_", " ") for leg in legs)
+            + f") of {when}: {units.distance(sum(leg.distance for leg in legs), 2)} "
+            f"in {format_duration(sum(leg.duration for leg in legs))}"
+            if len(legs) > 1
+            else f"{activity.name} of {when}: {units.distance(activity.distance, 2)} "
+            f"in {format_duration(activity.duration)}"
         )
+        messages.success(request, f"Imported {what}.{old}")
+        if imported.warning:
+            messages.warning(request, f"Part of the file was not read: {imported.warning}.")
     return redirect(target)
 
 

@@ -287,15 +287,7 @@ class CalendarView(AnalyticsView):
             first, last = date_range(params)
         else:
             first, last = calendar.month_grid(today)
-        key = cache.make_key("calendar", athlete.public_id, first, last, today)
-        return ok(
-            cache.cached_value(
-                key,
-                cache.ANALYTICS_TTL,
-                [cache.athlete(athlete.pk)],
-                lambda: calendar.training_calendar(athlete, first=first, last=last, today=today),
-            )
-        )
+        return ok(calendar.cached_calendar(athlete, first=first, last=last, today=today))
 
 
 class RunningStreaksView(AnalyticsView):

@@ -285,7 +285,7 @@ class ActivityUploadView(APIView):
             request.query_params, "allow_overlap"
         )
         try:
-            activity = services.activity_import_file(
+            imported = services.activity_import_file(
                 user=athlete,
                 filename=upload.name or "",
                 content=upload.read(),
@@ -304,7 +304,11 @@ class ActivityUploadView(APIView):
             ) from None
         except files.InvalidActivityFile as exc:
             raise ApiError(f"Invalid activity file: {exc}.", "INVALID_FILE", field="file") from None
-        return ok(activity_data(activity), status=201)
+        data = activity_data(imported.first)
+        if len(imported.activities) > 1:
+            data["legs"] = [activity_data(leg) for leg in imported.activities]
+        data["file_warning"] = imported.warning
+        return ok(data, status=201)
 
 
 def visible_activity(caller: Caller, activity_id: str) -> Activity:
@@ -343,20 +347,18 @@ class ActivityDetailView(APIView):
         data = activity_data(activity)
         data["marks"] = marks_for([activity.user_id], [activity.pk]).get(activity.pk, [])
         if {"samples", "series", "laps", "splits"} & set(include):
-            columns, stream = detail.stream_of(activity)
+            columns, stream = detail.stream_of(activity, samples="samples" in include)
+            views = detail.views_of(activity, stream)
             data["sample_count"] = stream.sample_count if stream else 0
             if "samples" in include:
                 data["samples"] = streams.downsample(columns, 1000) if columns else None
             if "series" in include:
-                data["series"] = detail.series(columns, activity.sport)
+                data["series"] = views["series"]
             if "laps" in include:
                 data["laps"] = detail.lap_rows(stream)
             if "splits" in include:
-                units = caller.user.units if caller.user else "metric"
-                data["splits"] = {
-                    "unit": "mi" if units == "imperial" else "km",
-                    "rows": detail.split_rows(columns, units),
-                }
+                unit = "mi" if caller.user and caller.user.units == "imperial" else "km"
+                data["splits"] = {"unit": unit, "rows": views["splits"][unit]}
         if "zones" in include:
             athlete = activity.user
             data["zones"] = detail.zone_rows(

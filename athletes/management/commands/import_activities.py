@@ -60,10 +60,12 @@ class Command(BaseCommand):
         rejected: list[str] = []
         for name, read in tqdm(candidates, desc="Importing", unit="file", file=self.stderr._out):
             try:
-                services.activity_import_file(
+                imported = services.activity_import_file(
                     user=user, filename=name, content=read(), allow_overlap=options["allow_overlap"]
                 )
                 counts["imported"] += 1
+                if imported.warning:
+                    rejected.append(f"{name}: imported, but {imported.warning}")
             except ApiError as exc:
                 if exc.code != "DUPLICATE_ACTIVITY":
                     raise

@@ -27,7 +27,7 @@ WALK_LAPS = [
 
 def upload(athlete, name):
     content = (ACTIVITY_FILES / name).read_bytes()
-    return services.activity_import_file(user=athlete, filename=name, content=content)
+    return services.activity_import_file(user=athlete, filename=name, content=content).first
 
 
 def test_laps_are_the_devices_and_splits_agree_with_them(cast):

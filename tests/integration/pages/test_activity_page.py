@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def upload(athlete, name="fitparse_garmin-fenix-5-run.fit"):
     content = (ACTIVITY_FILES / name).read_bytes()
-    return services.activity_import_file(user=athlete, filename=name, content=content)
+    return services.activity_import_file(user=athlete, filename=name, content=content).first
 
 
 def test_a_real_run_shows_its_splits_route_and_charts(cast):
