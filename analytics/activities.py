@@ -101,3 +101,14 @@ def comment_rows(activity: Activity) -> list[dict[str, Any]]:
         }
         for comment in ActivityComment.objects.filter(activity=activity).select_related("author")
     ]
+
+
+def event_legs(activity: Activity) -> list[dict[str, Any]]:
+    """Every leg of the multisport event the run belongs to, in order (empty otherwise)."""
+    if not activity.multisport_id:
+        return []
+    return list(
+        Activity.objects.filter(user_id=activity.user_id, multisport_id=activity.multisport_id)
+        .order_by("leg")
+        .values("public_id", "leg", "sport", "name", "distance", "duration", "start_time")
+    )

@@ -211,6 +211,15 @@ def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
                 for effort in detail.effort_rows(activity)
             ],
             "comments": detail.comment_rows(activity),
+            "legs": [
+                {
+                    **leg,
+                    "distance_text": units.distance(leg["distance"], 2),
+                    "time": format_duration(leg["duration"]),
+                    "current": leg["public_id"] == activity.public_id,
+                }
+                for leg in detail.event_legs(activity)
+            ],
             "chart_payload": _chart_payload(views["series"], units),
             "route": route_on_tiles(track.get("lat", []), track.get("lon", []), tiles)
             if (tiles := settings.ASTRAL_MAP_TILES)

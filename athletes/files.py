@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -539,7 +540,27 @@ def _utc(moment: datetime) -> datetime:
 GPX_TRACK_GAP = timedelta(hours=1)
 
 
-def _gpx_track(track: Any) -> tuple[list[dict[str, Any]], float, int]:
+def _gpx10_heart_rates(content: bytes) -> Iterator[float | None]:
+    """Heart rate of each track point in document order, read from any child element named
+    `hr` or `heartrate`: GPX 1.0 has no <extensions> wrapper and gpxpy drops such elements."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    root = etree.fromstring(_xml_bytes(content), parser)
+    for point in root.iter("{*}trkpt"):
+        found = None
+        for element in point.iter():
+            tag = element.tag.split("}")[-1].lower() if isinstance(element.tag, str) else ""
+            if tag in {"hr", "heartrate"} and element.text:
+                try:
+                    found = float(element.text)
+                except ValueError:
+                    found = None
+                break
+        yield found
+
+
+def _gpx_track(
+    track: Any, heart_rates: Iterator[float | None] | None = None
+) -> tuple[list[dict[str, Any]], float, int]:
     """(samples of the timed points, the track's length, untimed points). Every point counts
     in the length, timed or not; segments are not joined (a gap is not distance)."""
     samples: list[dict[str, Any]] = []
@@ -552,6 +573,7 @@ def _gpx_track(track: Any) -> tuple[list[dict[str, Any]], float, int]:
                 length += haversine(previous.latitude, previous.longitude, point.latitude,
                                     point.longitude)  # fmt: skip
             previous = point
+            heart_rate = next(heart_rates, None) if heart_rates is not None else _gpx_hr(point)
             if point.time is None:
                 untimed += 1
                 continue
@@ -559,7 +581,7 @@ def _gpx_track(track: Any) -> tuple[list[dict[str, Any]], float, int]:
                 {
                     "time": _utc(point.time),
                     "distance": round(length, 2),
-                    "heart_rate": _positive(_gpx_hr(point)),
+                    "heart_rate": _positive(heart_rate),
                     "lat": point.latitude,
                     "lon": point.longitude,
                     "altitude": point.elevation,
@@ -603,11 +625,12 @@ def parse_gpx(content: bytes) -> ParsedFile:
                 "it holds routes or waypoints (a plan of where to go), not a recorded track"
             )
         raise InvalidActivityFile("the file has no track points")
+    heart_rates = _gpx10_heart_rates(content) if gpx.version == "1.0" else None
     groups: list[tuple[list[dict[str, Any]], float, str]] = []
     left_out = 0.0
     skipped = 0
     for track in tracks:
-        samples, length, _ = _gpx_track(track)
+        samples, length, _ = _gpx_track(track, heart_rates)
         if not samples:
             left_out += length
             skipped += 1

@@ -67,6 +67,8 @@ def activity_data(activity: Activity) -> dict[str, Any]:
         "calories": activity.calories,
         "elevation_gain": activity.elevation_gain,
         "source": activity.source,
+        "multisport_id": activity.multisport_id,
+        "leg": activity.leg,
         "external_id": activity.external_id,
         "training_load": activity.training_load,
         "nexrex_training_load": activity.training_load,

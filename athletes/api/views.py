@@ -346,6 +346,21 @@ class ActivityDetailView(APIView):
             )
         data = activity_data(activity)
         data["marks"] = marks_for([activity.user_id], [activity.pk]).get(activity.pk, [])
+        if activity.multisport_id:
+            data["multisport"] = {
+                "event_id": activity.multisport_id,
+                "legs": [
+                    {
+                        "activity_id": leg["public_id"],
+                        "leg": leg["leg"],
+                        "sport": leg["sport"],
+                        "distance": leg["distance"],
+                        "duration": leg["duration"],
+                        "start_time": leg["start_time"],
+                    }
+                    for leg in detail.event_legs(activity)
+                ],
+            }
         if {"samples", "series", "laps", "splits"} & set(include):
             columns, stream = detail.stream_of(activity, samples="samples" in include)
             views = detail.views_of(activity, stream)
