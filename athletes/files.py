@@ -126,6 +126,9 @@ class ParsedFile:
 
     legs: list[ParsedActivity]
     warning: str | None = None
+    # The legs of one event (a multisport or chained FIT, a TCX MultiSportSession), or
+    # separate activities (GPX tracks hours apart).
+    linked: bool = True
 
     @property
     def first(self) -> ParsedActivity:
@@ -144,7 +147,7 @@ def parse(kind: str, content: bytes) -> ParsedFile:
     legs = [leg for leg in parsed.legs if leg.duration > 0]
     if not legs:
         raise InvalidActivityFile("the file has no moving time")
-    return ParsedFile(legs=legs, warning=parsed.warning)
+    return ParsedFile(legs=legs, warning=parsed.warning, linked=parsed.linked)
 
 
 # helpers -------------------------------------------------------------------------------
@@ -652,7 +655,7 @@ def parse_gpx(content: bytes) -> ParsedFile:
         if skipped
         else None
     )
-    return ParsedFile(legs, warning)
+    return ParsedFile(legs, warning, linked=False)
 
 
 # TCX -----------------------------------------------------------------------------------

@@ -512,7 +512,7 @@ def activity_import_file(
     kind, raw = files.file_kind(filename, content)
     parsed = files.parse(kind, raw)
     multisport = len(parsed.legs) > 1
-    event = new_event_id() if multisport else None
+    event = new_event_id() if multisport and parsed.linked else None
     stored = []
     with transaction.atomic():
         for index, leg in enumerate(parsed.legs):

@@ -321,3 +321,13 @@ def test_the_api_and_the_page_show_the_legs_together(cast):
     listed = html.split('data-testid="legs"')[1].split("</ol>")[0]
     assert listed.count("<li>") == 5 and 'aria-current="page">3. ride' in listed
     assert f'href="/activities/{legs[0]["activity_id"]}"' in listed
+
+
+def test_gpx_tracks_hours_apart_are_two_activities_not_one_event(cast):
+    morning = point(46.0, "2024-05-01T08:00:00Z") + point(46.01, "2024-05-01T08:06:00Z")
+    evening = point(46.0, "2024-05-01T18:00:00Z") + point(46.02, "2024-05-01T18:12:00Z")
+    content = GPX.format(version="1.1", ns="1/1", segments=f"<trkseg>{morning}</trkseg>")
+    content = content.replace("</trk>", f"</trk><trk><trkseg>{evening}</trkseg></trk>").encode()
+    legs = legs_of(upload(cast.api(cast.bob), "two-runs.gpx", content))
+    assert [leg["start_time"] for leg in legs] == ["2024-05-01T08:00:00Z", "2024-05-01T18:00:00Z"]
+    assert [leg["multisport_id"] for leg in legs] == [None, None]
