@@ -464,3 +464,25 @@ class FailedSignIn(models.Model):
 
     def __str__(self) -> str:
         return f"failed sign-in at {self.at:%Y-%m-%d %H:%M}"
+
+
+def new_import_id() -> str:
+    return new_public_id("imp_")
+
+
+class ImportBatch(models.Model):
+    """A bulk import (a folder or a zip of a Strava or Garmin export): its files go to every
+    worker process, each counted here as it ends, so anyone can follow the progress."""
+
+    public_id = models.CharField(max_length=24, unique=True, default=new_import_id, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="import_batches")
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    duplicate = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"import {self.public_id}: {self.done} of {self.total}"

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+import orjson
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -31,6 +32,7 @@ from athletes.models import (
     EmailVerification,
     Goal,
     HealthMetric,
+    ImportBatch,
     Integration,
     PaceCurve,
     Plan,
@@ -876,3 +878,45 @@ def _copied(instance: PlanInstance, workout: PlannedWorkout, by: User | None) ->
     if same is None:  # pragma: no cover - the copy holds every workout
         raise ApiError("The workout is no longer in the plan.", "NOT_FOUND", status=404)
     return same
+
+
+# Bulk import ------------------------------------------------------------------------------
+
+OUTCOMES = ("imported", "duplicate", "rejected")
+
+
+def import_batch_create(*, user: User, total: int) -> ImportBatch:
+    return ImportBatch.objects.create(user=user, total=total)
+
+
+def import_batch_file(
+    *, batch_id: int, filename: str, content: bytes, allow_overlap: bool = False
+) -> str:
+    """Imports one file of a batch and counts how it ended (`imported`, `duplicate` or
+    `rejected`) in one UPDATE, so any number of worker processes count together. Never
+    raises: a file that fails is a rejected file, with the reason kept."""
+    batch = ImportBatch.objects.select_related("user").get(pk=batch_id)
+    note = None
+    try:
+        result = activity_import_file(
+            user=batch.user, filename=filename, content=content, allow_overlap=allow_overlap
+        )
+        outcome = "imported"
+        if result.warning:
+            note = f"{filename}: imported, but {result.warning}"
+    except ApiError as exc:
+        outcome = "duplicate" if exc.code == "DUPLICATE_ACTIVITY" else "rejected"
+        note = None if outcome == "duplicate" else f"{filename}: {exc.message}"
+    except (files.InvalidActivityFile, files.UnsupportedFileType) as exc:
+        outcome, note = "rejected", f"{filename}: {exc}"
+    except Exception:  # one bad file must not stop the others; the log has the trace
+        logger.exception("importing %s failed", filename)
+        outcome, note = "rejected", f"{filename}: could not be imported (an error was logged)"
+    column = OUTCOMES[OUTCOMES.index(outcome)]  # one of three fixed names
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE athletes_importbatch SET done = done + 1, {column} = {column} + 1, "  # noqa: S608
+            "problems = problems || %s::jsonb WHERE id = %s",
+            [orjson.dumps([note] if note else []).decode(), batch_id],
+        )
+    return outcome

@@ -7,6 +7,7 @@ Run through scripts/bench.sh, which starts the database and cache and stops them
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -122,29 +123,9 @@ def refresh_through_worker(total: int) -> float:
     Celery worker with one process per core computes them. Seconds until all are done."""
     from analytics.models import AthleteSnapshot
     from analytics.tasks import refresh_all_snapshots
-    from astral.celery import app
 
-    OUT.mkdir(exist_ok=True)
-    log_file = (OUT / "celery-worker.log").open("w")
-    worker = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "celery", "-A", "astral", "worker", "--concurrency=2"),
-            *("--loglevel=INFO", "--without-gossip", "--without-mingle"),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_DEBUG": "0"},
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    worker = start_worker(2, "celery-worker.log")
     try:
-        for _ in range(120):
-            if app.control.ping(timeout=0.5):
-                break
-        else:
-            raise RuntimeError(
-                "the Celery worker did not start (see bench-output/celery-worker.log)"
-            )
         started_at = datetime.now(UTC)
         started = time.perf_counter()
         refresh_all_snapshots.delay(batch_size=200)
@@ -156,7 +137,114 @@ def refresh_through_worker(total: int) -> float:
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
-        log_file.close()
+
+
+# Bulk import ----------------------------------------------------------------------------
+
+IMPORT_FILES = 1000
+IMPORT_SOURCE = ROOT.parent / "shared" / "data" / "activities" / "run_intervals_16laps_fr945.tcx"
+
+
+def import_files() -> list[tuple[str, bytes]]:
+    """1,000 real-sized files: a Forerunner 945's 16-lap run (1,042 trackpoints, 12.9 km),
+    each copy moved one day earlier so none is a duplicate of another."""
+    from datetime import date
+
+    text = IMPORT_SOURCE.read_text()
+    day = date(2025, 9, 24)
+    return [
+        (
+            f"run-{i:04d}.tcx",
+            text.replace(day.isoformat(), (day - timedelta(days=i)).isoformat()).encode(),
+        )
+        for i in range(IMPORT_FILES)
+    ]
+
+
+def start_worker(processes: int, log_name: str) -> subprocess.Popen[bytes]:
+    from astral.celery import app
+
+    OUT.mkdir(exist_ok=True)
+    log_file = (OUT / log_name).open("w")
+    worker = subprocess.Popen(
+        [
+            *(
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "astral",
+                "worker",
+                f"--concurrency={processes}",
+            ),
+            *("--loglevel=INFO", "--without-gossip", "--without-mingle"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_DEBUG": "0"},
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    for _ in range(120):
+        if app.control.ping(timeout=0.5):
+            return worker
+    raise RuntimeError(f"the Celery worker did not start (see bench-output/{log_name})")
+
+
+def process_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (the worker's pool), in MB."""
+    out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(pid), "-p", str(pid)],
+                         capture_output=True, text=True, check=False).stdout  # fmt: skip
+    return max((int(v) / 1024 for v in out.split()), default=0.0)
+
+
+def bulk_import() -> dict[str, Any]:
+    """Files per second of `import_activities` on a 2-process worker against the bare
+    parser's rate on the same files in one process, and the worker's memory meanwhile."""
+    from astral.celery import enqueue
+    from athletes import files, services
+    from athletes.models import ImportBatch, User
+
+    batch_files = import_files()
+    started = time.perf_counter()
+    for name, content in batch_files:
+        files.parse(*files.file_kind(name, content))
+    parse_rate = len(batch_files) / (time.perf_counter() - started)
+    user = User.objects.create_user("bench-import", "bench-import@example.com", "x")
+    worker = start_worker(2, "import-worker.log")
+    peak = 0.0
+    try:
+        batch = services.import_batch_create(user=user, total=len(batch_files))
+        started = time.perf_counter()
+        for name, content in batch_files:
+            enqueue(
+                "athletes.tasks.import_file",
+                (batch.pk, name, base64.b64encode(content).decode(), False),
+            )
+        while ImportBatch.objects.get(pk=batch.pk).done < batch.total:
+            peak = max(peak, process_rss_mb(worker.pid))
+            if time.perf_counter() - started > 600:
+                raise RuntimeError("the worker did not import 1,000 files in 10 minutes")
+            time.sleep(0.25)
+        import_rate = len(batch_files) / (time.perf_counter() - started)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+    batch.refresh_from_db()
+    log(
+        f"bulk import: {import_rate:.1f} files/s on a 2-process worker, bare parser "
+        f"{parse_rate:.1f} files/s in one process ({import_rate / parse_rate:.0%}); "
+        f"{batch.imported} imported, {batch.rejected} rejected; worker peak {peak:.0f} MB"
+    )
+    return {
+        "files": len(batch_files),
+        "parse_rate": parse_rate,
+        "import_rate": import_rate,
+        "ratio": import_rate / parse_rate,
+        "imported": batch.imported,
+        "rejected": batch.rejected,
+        "worker_peak_mb": peak,
+    }
 
 
 # Serving --------------------------------------------------------------------------------
@@ -709,6 +797,14 @@ def markdown(result: dict[str, Any]) -> str:
         f"- Import cost of best efforts and the pace curve: {result['efforts_ms_per_10k_samples']:.1f} ms "
         f"per 10,000 samples (median of 7, numpy); {result['runs_with_efforts']} runs of the benched "
         "athlete carry efforts and curves, so personal_records and pace_curve read a real year.",
+        f"- Bulk import of {result['bulk_import']['files']:,} real-sized files (a 16-lap TCX run of "
+        f"1,042 trackpoints, moved a day per copy) through `import_activities`' tasks on a Celery "
+        f"worker with 2 processes: {result['bulk_import']['import_rate']:.1f} files/s, against the bare "
+        f"parser's {result['bulk_import']['parse_rate']:.1f} files/s in one process on the same files: "
+        f"{result['bulk_import']['ratio']:.0%} (target ≥ 70 %: "
+        f"{'yes' if result['bulk_import']['ratio'] >= 0.7 else '**no**'}); "
+        f"{result['bulk_import']['imported']:,} imported, {result['bulk_import']['rejected']} rejected; "
+        f"worker peak memory {result['bulk_import']['worker_peak_mb']:.0f} MB per process.",
         f"- Data build: {result['data']['load_s']:.1f} s (set-based SQL); whole run {result['total_s']:.0f} s.",
     ]
     return "\n".join(lines) + "\n"
@@ -728,6 +824,7 @@ def main() -> int:
     started = time.perf_counter()
     data = build()
     snapshots = refresh_snapshots()
+    imports = bulk_import()
     port = free_port()
     server = start_gunicorn(port, args.workers)
     try:
@@ -744,6 +841,7 @@ def main() -> int:
         "workers": args.workers,
         "data": data,
         "snapshots": snapshots,
+        "bulk_import": imports,
         "worker_rss_mb": rss,
         **measured,
         "total_s": time.perf_counter() - started,

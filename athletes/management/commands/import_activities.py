@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +12,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from astral.api.errors import ApiError
+from astral.celery import enqueue
 from athletes import files, services
 from athletes.models import User
+
+STALL_SECONDS = 300
 
 SUFFIXES = tuple(s for ext in files.SUPPORTED for s in (ext, ext + ".gz"))
 MAX_MEMBER_BYTES = 100 * 1024 * 1024
@@ -56,25 +60,47 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"{path} does not exist")
         candidates = list(_candidates(path))
-        counts = {"imported": 0, "duplicate": 0, "rejected": 0}
-        rejected: list[str] = []
-        for name, read in tqdm(candidates, desc="Importing", unit="file", file=self.stderr._out):
-            try:
-                imported = services.activity_import_file(
-                    user=user, filename=name, content=read(), allow_overlap=options["allow_overlap"]
+        batch = services.import_batch_create(user=user, total=len(candidates))
+        progress = tqdm(total=len(candidates), desc="Importing", unit="file", file=self.stderr._out)
+        # Every file is a task: with a broker, every worker process on every machine takes
+        # files as it frees up; without one (or with the broker away) they run here.
+        for name, read in candidates:
+            content = read()
+            sent = enqueue(
+                "athletes.tasks.import_file",
+                (batch.pk, name, base64.b64encode(content).decode(), options["allow_overlap"]),
+            )
+            if not sent:
+                services.import_batch_file(
+                    batch_id=batch.pk,
+                    filename=name,
+                    content=content,
+                    allow_overlap=options["allow_overlap"],
                 )
-                counts["imported"] += 1
-                if imported.warning:
-                    rejected.append(f"{name}: imported, but {imported.warning}")
-            except ApiError as exc:
-                if exc.code != "DUPLICATE_ACTIVITY":
-                    raise
-                counts["duplicate"] += 1
-            except (files.InvalidActivityFile, files.UnsupportedFileType) as exc:
-                counts["rejected"] += 1
-                rejected.append(f"{name}: {exc}")
-        for line in rejected:
-            self.stderr.write(f"rejected {line}")
+            self._advance(progress, batch)
+        self._wait(progress, batch)
+        progress.close()
+        batch.refresh_from_db()
+        for line in batch.problems:
+            self.stderr.write(f"rejected {line}" if ": imported, but" not in line else line)
         self.stdout.write(
-            f"{counts['imported']} imported, {counts['duplicate']} duplicate, {counts['rejected']} rejected"
+            f"{batch.imported} imported, {batch.duplicate} duplicate, {batch.rejected} rejected"
         )
+
+    def _advance(self, progress: Any, batch: Any) -> int:
+        done = type(batch).objects.filter(pk=batch.pk).values_list("done", flat=True).get()
+        progress.update(done - progress.n)
+        return done
+
+    def _wait(self, progress: Any, batch: Any) -> None:
+        """Until every file has ended, or nothing has moved for `STALL_SECONDS`."""
+        last, since = -1, time.monotonic()
+        while (done := self._advance(progress, batch)) < batch.total:
+            if done != last:
+                last, since = done, time.monotonic()
+            elif time.monotonic() - since > STALL_SECONDS:
+                raise CommandError(
+                    f"{batch.total - done} files are still queued with no worker taking them "
+                    f"(import {batch.public_id}); start a worker (`make worker`) and they go on"
+                )
+            time.sleep(0.2)

@@ -3,21 +3,18 @@ the broker is gone (API.md §4, issue: cached athlete metrics)."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import kombu.pools
 import pytest
-from django.db import connection
 
 from analytics.models import AthleteSnapshot
 from astral.celery import app as celery_app
 from tests.conftest import Api, bearer
+from tests.workers import celery_worker
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -48,51 +45,13 @@ def wait_for(predicate, timeout: float = 60.0) -> bool:
 @pytest.fixture
 def worker(transactional_db):
     """A real `celery worker` process on the test Redis broker and the test database."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        # The test settings, so the worker shares the test cache's key prefix.
-        "DJANGO_SETTINGS_MODULE": "astral.test_settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-    }
-    artifacts = Path(os.environ.get("ASTRAL_TEST_ARTIFACTS", ROOT / "test-output"))
-    artifacts.mkdir(parents=True, exist_ok=True)
-    log = (artifacts / "celery-worker.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "astral",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = False
-    try:
-        yield process
-    finally:
-        celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    with celery_worker():
+        yield True
 
 
 @pytest.mark.worker
 def test_a_real_worker_refreshes_the_snapshot_after_a_write(cast, worker):
-    assert worker.poll() is None, "the Celery worker did not start"
+    assert worker
     start = datetime.now(UTC) - timedelta(hours=2)
     response = Api(bearer(cast.bob)).post(
         "/api/v1/activities", {"start_time": start.isoformat(), "distance": 7777, "duration": 2400}
@@ -200,7 +159,7 @@ def test_every_endpoint_answers_with_redis_down(cast, settings):
 
 @pytest.mark.worker
 def test_the_hourly_refresh_hands_every_athlete_to_the_worker_in_batches(cast, worker):
-    assert worker.poll() is None, "the Celery worker did not start"
+    assert worker
     from analytics.tasks import refresh_all_snapshots
 
     started = datetime.now(UTC)
@@ -220,7 +179,7 @@ def test_the_hourly_refresh_hands_every_athlete_to_the_worker_in_batches(cast, w
 def test_with_a_replica_answers_are_invalidated_again_once_it_has_replayed(cast, worker, settings):
     """A reader of a lagging replica may store old rows under a token minted just after
     the commit; the worker forgets the tokens again once the replica has caught up."""
-    assert worker.poll() is None, "the Celery worker did not start"
+    assert worker
     from django.core.cache import cache as django_cache
     from django.db import transaction
 

@@ -1,0 +1,20 @@
+"""Tasks of the athletes app: each takes plain values and calls one service."""
+
+from __future__ import annotations
+
+import base64
+
+from celery import shared_task
+
+
+@shared_task(name="athletes.tasks.import_file", ignore_result=True)
+def import_file(batch_id: int, filename: str, content_b64: str, allow_overlap: bool) -> str:
+    """One file of a bulk import, on whichever worker process is free."""
+    from athletes.services import import_batch_file
+
+    return import_batch_file(
+        batch_id=batch_id,
+        filename=filename,
+        content=base64.b64decode(content_b64),
+        allow_overlap=allow_overlap,
+    )
