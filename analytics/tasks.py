@@ -10,22 +10,23 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="analytics.tasks.refresh_snapshot", ignore_result=True)
-def refresh_snapshot(user_ids: list[int]) -> int:
+def refresh_snapshot(user_ids: list[int], force: bool = False) -> int:
     from analytics.snapshots import snapshots_refresh
 
-    return snapshots_refresh(user_ids)
+    return snapshots_refresh(user_ids, force=force)
 
 
 @shared_task(name="analytics.tasks.refresh_all_snapshots", ignore_result=True)
-def refresh_all_snapshots(batch_size: int = 200) -> int:
+def refresh_all_snapshots(batch_size: int = 200, force: bool = False) -> int:
     """The hourly refresh fans out: one task per batch, so every worker process, on every
     machine, takes a share (on 2 cores, 1,000 athletes in about half the time of one
-    process). Without a broker (tasks run eagerly) the batches run here in turn."""
+    process). Only athletes whose data or local day changed since their snapshot are in the
+    batches (`force`: everyone). Without a broker the batches run here in turn."""
     from analytics.snapshots import snapshot_batches
 
-    batches = snapshot_batches(batch_size)
+    batches = snapshot_batches(batch_size, only_stale=not force)
     for batch in batches:
-        refresh_snapshot.delay(batch)
+        refresh_snapshot.delay(batch, force)
     return sum(len(batch) for batch in batches)
 
 

@@ -11,7 +11,8 @@ import gzip
 import hashlib
 import io
 import math
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -88,6 +89,10 @@ def file_kind(filename: str, content: bytes) -> tuple[str, bytes]:
     if name.endswith(".gz"):
         name = name[:-3]
     kind = next((ext for ext in SUPPORTED if name.endswith(ext)), None)
+    if kind is None and name.endswith(".zip"):
+        raise UnsupportedFileType(
+            f"{filename} is a zip: send a whole export to POST /api/v1/activities/import"
+        )
     if kind is None:
         raise UnsupportedFileType(f"{filename or 'the file'} is not a .fit, .gpx or .tcx file")
     if compressed:
@@ -103,6 +108,23 @@ def file_kind(filename: str, content: bytes) -> tuple[str, bytes]:
     if not content.strip():
         raise InvalidActivityFile("the file is empty")
     return kind, content
+
+
+# A member of an export bigger than this is refused unread (no real activity file comes near).
+MAX_MEMBER_BYTES = 100 * 1024 * 1024
+SUFFIXES = tuple(s for ext in SUPPORTED for s in (ext, ext + ".gz"))
+
+
+def zip_members(archive: zipfile.ZipFile) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    """(name, a callable returning the bytes) for each activity file of a zip, in name order
+    (a Strava or Garmin export keeps its files in `activities/`)."""
+    for info in sorted(archive.infolist(), key=lambda i: i.filename):
+        if info.is_dir() or not info.filename.lower().endswith(SUFFIXES):
+            continue
+        if info.file_size > MAX_MEMBER_BYTES:
+            yield info.filename, lambda: b""  # rejected as empty, never read
+        else:
+            yield info.filename, lambda info=info: archive.read(info)
 
 
 def content_hash(content: bytes) -> str:
@@ -690,23 +712,57 @@ def _tcx_cadence(trackpoint: Any) -> float | None:
     return None
 
 
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def _tcx_point(trackpoint: Any) -> dict[str, Any] | None:
+    """One trackpoint, reading each child once by its name (a find per field is 4× slower
+    on a 1,000-point file)."""
+    point: dict[str, Any] = {
+        "distance": None, "heart_rate": None, "lat": None, "lon": None, "altitude": None,
+        "cadence": None,
+    }  # fmt: skip
+    when = None
+    for child in trackpoint:
+        tag = _local(child.tag)
+        if tag == "Time" and child.text:
+            when = _tcx_time(child.text.strip())
+        elif tag == "DistanceMeters":
+            point["distance"] = _float(child.text)
+        elif tag == "AltitudeMeters":
+            point["altitude"] = _float(child.text)
+        elif tag == "HeartRateBpm":
+            point["heart_rate"] = _positive(_float(child[0].text if len(child) else child.text))
+        elif tag == "Position":
+            for part in child:
+                if _local(part.tag) == "LatitudeDegrees":
+                    point["lat"] = _float(part.text)
+                elif _local(part.tag) == "LongitudeDegrees":
+                    point["lon"] = _float(part.text)
+        elif tag == "Cadence":
+            point["cadence"] = _float(child.text)
+        elif tag == "Extensions" and point["cadence"] is None:
+            point["cadence"] = _tcx_cadence(child)
+    if when is None:
+        return None
+    point["time"] = when
+    return point
+
+
 def _tcx_points(container: Any) -> list[dict[str, Any]]:
     points = []
     for trackpoint in container.iterfind(".//t:Trackpoint", TCX_NS):
-        time_text = _text(trackpoint, "t:Time")
-        if not time_text:
-            continue
-        points.append(
-            {
-                "time": _tcx_time(time_text),
-                "distance": _number(trackpoint, "t:DistanceMeters"),
-                "heart_rate": _positive(_number(trackpoint, "t:HeartRateBpm/t:Value")),
-                "lat": _number(trackpoint, "t:Position/t:LatitudeDegrees"),
-                "lon": _number(trackpoint, "t:Position/t:LongitudeDegrees"),
-                "altitude": _number(trackpoint, "t:AltitudeMeters"),
-                "cadence": _tcx_cadence(trackpoint),
-            }
-        )
+        point = _tcx_point(trackpoint)
+        if point is not None:
+            points.append(point)
     return points
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -49,6 +50,10 @@ logger = logging.getLogger(__name__)
 OVERLAP_WINDOW = timedelta(minutes=2)
 OVERLAP_DISTANCE_RATIO = 0.03
 
+# A refresh waits this long after the write, so a burst of writes (a sync of a week of runs)
+# is computed once: the first refresh to run finds the snapshot stale, the others fresh.
+SNAPSHOT_REFRESH_DELAY_S = 2.0
+
 HEALTH_FIELDS = ("resting_hr", "hrv", "vo2_max", "recovery_score", "sleep_seconds")
 
 
@@ -66,7 +71,11 @@ def athlete_data_changed(user_ids: Iterable[int]) -> None:
     org_ids = organizations_of(ids)
     User.objects.filter(pk__in=ids).update(data_version=F("data_version") + 1)
     cache.invalidate([cache.athlete(pk) for pk in ids] + [cache.org(pk) for pk in org_ids])
-    transaction.on_commit(lambda: enqueue("analytics.tasks.refresh_snapshot", (ids,)))
+    transaction.on_commit(
+        lambda: enqueue(
+            "analytics.tasks.refresh_snapshot", (ids,), countdown=SNAPSHOT_REFRESH_DELAY_S
+        )
+    )
 
 
 def user_register(
@@ -887,6 +896,32 @@ OUTCOMES = ("imported", "duplicate", "rejected")
 
 def import_batch_create(*, user: User, total: int) -> ImportBatch:
     return ImportBatch.objects.create(user=user, total=total)
+
+
+def import_batch_start(
+    *,
+    user: User,
+    members: list[tuple[str, Callable[[], bytes]]],
+    allow_overlap: bool = False,
+    sent: Callable[[ImportBatch], Any] | None = None,
+) -> ImportBatch:
+    """A batch of files, each a task: with a broker every worker process (on every machine)
+    takes files as it frees up; without one, or with the broker away, they run here.
+    `sent` is called after each file (the command's progress bar)."""
+    batch = import_batch_create(user=user, total=len(members))
+    for name, read in members:
+        content = read()
+        queued = enqueue(
+            "athletes.tasks.import_file",
+            (batch.pk, name, base64.b64encode(content).decode(), allow_overlap),
+        )
+        if not queued:
+            import_batch_file(
+                batch_id=batch.pk, filename=name, content=content, allow_overlap=allow_overlap
+            )
+        if sent is not None:
+            sent(batch)
+    return batch
 
 
 def import_batch_file(

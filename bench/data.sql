@@ -62,7 +62,7 @@ SELECT 'act_' || substr(md5(m.user_id || ':' || d), 1, 16), m.user_id,
 FROM bench_params p
 CROSS JOIN organizations_membership m
 CROSS JOIN generate_series(0, (SELECT days FROM bench_params) - 1) AS d
-CROSS JOIN LATERAL (SELECT hashtext(m.user_id || '/' || d) AS h) hh
+CROSS JOIN LATERAL (SELECT hashtext(m.user_id || '/' || d)::bigint AS h) hh
 CROSS JOIN LATERAL (SELECT 4000 + abs(h) % 16000 AS dist) dd
 CROSS JOIN LATERAL (SELECT dist * (270 + abs(h) % 120) / 1000.0 AS dur) uu
 WHERE m.role = 'athlete' AND abs(h) % 1000 < 700;
@@ -76,7 +76,7 @@ SELECT m.user_id, p.today - d,
 FROM bench_params p
 CROSS JOIN organizations_membership m
 CROSS JOIN generate_series(0, (SELECT days FROM bench_params) - 1) AS d
-CROSS JOIN LATERAL (SELECT hashtext('h' || m.user_id || '/' || d) AS h) hh
+CROSS JOIN LATERAL (SELECT hashtext('h' || m.user_id || '/' || d)::bigint AS h) hh
 WHERE m.role = 'athlete';
 
 INSERT INTO athletes_goal (public_id, user_id, race_name, race_date, distance, goal_time, created_at)

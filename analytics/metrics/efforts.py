@@ -158,25 +158,35 @@ def pace_curve(
 
 def lttb(x: Sequence[float], y: Sequence[float], threshold: int) -> list[int]:
     """Largest-Triangle-Three-Buckets (Steinarsson, 2013): the indices of at most `threshold`
-    points that keep a line's visible shape (peaks and dips survive, unlike every n-th)."""
+    points that keep a line's visible shape (peaks and dips survive, unlike every n-th).
+
+    The first and last points are kept; the others fall into `threshold - 2` buckets, and
+    each bucket keeps the point making the largest triangle with the point kept before it
+    and the average of the next bucket (averages computed at once from cumulative sums)."""
     n = len(x)
     if threshold >= n or threshold < 3:
         return list(range(n))
     xs = np.asarray(x, dtype=np.float64)
     ys = np.asarray(y, dtype=np.float64)
-    edges = np.linspace(1, n - 1, threshold - 1).astype(int)  # buckets between first and last
+    edges = np.linspace(1, n - 1, threshold - 1).astype(int)
+    lo, hi = edges[:-1], edges[1:]
+    next_lo = np.append(lo[1:], n - 1)
+    next_hi = np.append(hi[1:], n)
+    cum_x = np.concatenate(([0.0], np.cumsum(xs)))
+    cum_y = np.concatenate(([0.0], np.cumsum(ys)))
+    count = next_hi - next_lo
+    avg_x = ((cum_x[next_hi] - cum_x[next_lo]) / count).tolist()
+    avg_y = ((cum_y[next_hi] - cum_y[next_lo]) / count).tolist()
+    x_list, y_list = xs.tolist(), ys.tolist()
     chosen = [0]
     a = 0
-    for b in range(threshold - 2):
-        lo, hi = edges[b], edges[b + 1]
-        if hi <= lo:
-            continue
-        nxt_lo, nxt_hi = hi, edges[b + 2] if b + 2 < len(edges) else n
-        if nxt_hi <= nxt_lo:
-            nxt_lo, nxt_hi = n - 1, n
-        cx, cy = xs[nxt_lo:nxt_hi].mean(), ys[nxt_lo:nxt_hi].mean()
-        area = np.abs((xs[a] - cx) * (ys[lo:hi] - ys[a]) - (xs[a] - xs[lo:hi]) * (cy - ys[a]))
-        a = lo + int(np.argmax(area))
+    for b, (start, stop) in enumerate(zip(lo.tolist(), hi.tolist(), strict=True)):
+        if stop - start == 1:  # one point: nothing to choose
+            a = start
+        else:
+            ax, ay, cx, cy = x_list[a], y_list[a], avg_x[b], avg_y[b]
+            area = np.abs((ax - cx) * (ys[start:stop] - ay) - (ax - xs[start:stop]) * (cy - ay))
+            a = start + int(area.argmax())
         chosen.append(a)
     chosen.append(n - 1)
     return chosen

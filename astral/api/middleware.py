@@ -50,6 +50,7 @@ def refuse_nul_characters(request: HttpRequest) -> HttpResponse | None:
 
 
 MAX_URL_LENGTH = 8192
+IMPORT_PATH = "/api/v1/activities/import"
 
 
 def refuse_oversized(request: HttpRequest) -> HttpResponse | None:
@@ -64,8 +65,14 @@ def refuse_oversized(request: HttpRequest) -> HttpResponse | None:
     except ValueError:
         return json_error("Content-Length must be a number.", "VALIDATION_ERROR", 400)
     if request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
-        if length > settings.ASTRAL_UPLOAD_MAX_BYTES + 1024 * 1024:  # the file and its form
-            limit = settings.ASTRAL_UPLOAD_MAX_BYTES // 2**20
+        # A whole export (a zip, streamed to a temporary file) may be larger than one file.
+        most = (
+            settings.ASTRAL_IMPORT_MAX_BYTES
+            if request.META.get("PATH_INFO", "") == IMPORT_PATH
+            else settings.ASTRAL_UPLOAD_MAX_BYTES
+        )
+        if length > most + 1024 * 1024:  # the file and its form
+            limit = most // 2**20
             return json_error(f"The file is larger than {limit} MB.", "FILE_TOO_LARGE", 413)
     elif length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20

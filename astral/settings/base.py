@@ -256,6 +256,8 @@ ASTRAL_BASE_URL = env.str("ASTRAL_BASE_URL", default="")
 ASTRAL_MAP_TILES = env.str("ASTRAL_MAP_TILES", default="")
 
 ASTRAL_UPLOAD_MAX_BYTES = 25 * 1024 * 1024
+# A zip of a whole Strava or Garmin export (POST /api/v1/activities/import).
+ASTRAL_IMPORT_MAX_BYTES = env.int("ASTRAL_IMPORT_MAX_BYTES", default=1024 * 1024 * 1024)
 # A JSON body: 100,000 samples of an activity fit in 16 MB; anything larger is refused by
 # its Content-Length before it is read (astral/api/middleware.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024

@@ -20,6 +20,8 @@ urlpatterns = [
     path("users/<str:user_id>", views.UserDetailView.as_view()),
     path("activities", views.ActivityListView.as_view()),
     path("activities/upload", views.ActivityUploadView.as_view()),
+    path("activities/import", views.ActivityImportView.as_view()),
+    path("imports/<str:import_id>", views.ImportDetailView.as_view()),
     path("activities/<str:activity_id>", views.ActivityDetailView.as_view()),
     path("activities/<str:activity_id>/comments", views.ActivityCommentsView.as_view()),
     path(

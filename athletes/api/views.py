@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +39,7 @@ from athletes.models import (
     Activity,
     ActivityComment,
     Goal,
+    ImportBatch,
     Plan,
     PlanInstance,
     User,
@@ -309,6 +311,84 @@ class ActivityUploadView(APIView):
             data["legs"] = [activity_data(leg) for leg in imported.activities]
         data["file_warning"] = imported.warning
         return ok(data, status=201)
+
+
+def import_data(batch: ImportBatch) -> dict[str, Any]:
+    return {
+        "import_id": batch.public_id,
+        "user_id": batch.user.public_id,
+        "total": batch.total,
+        "done": batch.done,
+        "imported": batch.imported,
+        "duplicate": batch.duplicate,
+        "rejected": batch.rejected,
+        "problems": batch.problems,
+        "finished": batch.done >= batch.total,
+        "created_at": batch.created_at,
+    }
+
+
+class ActivityImportView(APIView):
+    """A zip of a whole export: every file a task on the workers; 202 with the batch."""
+
+    parser_classes = [MultiPartParser]
+    api_doc = {
+        "post": ApiDoc(
+            request={
+                "multipart/form-data": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "user_id": {"type": "string"},
+                        "allow_overlap": {"type": "boolean"},
+                    },
+                }
+            },
+            status=202,
+            errors=(400, 403, 404, 413),
+        )
+    }
+
+    def post(self, request: Request) -> Response:
+        caller = caller_of(request)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ApiError("Attach the export's zip as the multipart field 'file'.", field="file")
+        athlete = writable_athlete(caller, request.data.get("user_id"))
+        if not zipfile.is_zipfile(upload):
+            raise ApiError(
+                "The file is not a zip: upload a single activity to /api/v1/activities/upload.",
+                "INVALID_FILE",
+                field="file",
+            )
+        upload.seek(0)
+        members = list(files.zip_members(zipfile.ZipFile(upload)))
+        if not members:
+            raise ApiError(
+                "The zip holds no .fit, .gpx or .tcx file.", "INVALID_FILE", field="file"
+            )
+        batch = services.import_batch_start(
+            user=athlete,
+            members=members,
+            allow_overlap=bool_param(request.data, "allow_overlap"),
+        )
+        batch.refresh_from_db()
+        return ok(import_data(batch), status=202)
+
+
+class ImportDetailView(APIView):
+    api_doc = {"get": ApiDoc(errors=(403, 404))}
+
+    def get(self, request: Request, import_id: str) -> Response:
+        caller = caller_of(request)
+        batch = fetch_visible(
+            ImportBatch.objects.select_related("user"),
+            import_id,
+            "import",
+            lambda found: can_view_athlete(caller, found.user),
+        )
+        return ok(import_data(batch))
 
 
 def visible_activity(caller: Caller, activity_id: str) -> Activity:

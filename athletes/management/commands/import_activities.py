@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import time
 import zipfile
 from collections.abc import Iterator
@@ -12,31 +11,21 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from astral.celery import enqueue
 from athletes import files, services
 from athletes.models import User
 
 STALL_SECONDS = 300
-
-SUFFIXES = tuple(s for ext in files.SUPPORTED for s in (ext, ext + ".gz"))
-MAX_MEMBER_BYTES = 100 * 1024 * 1024
 
 
 def _candidates(path: Path) -> Iterator[tuple[str, Any]]:
     """(name, a callable returning the bytes) for each activity file in a folder or zip."""
     if path.is_dir():
         for item in sorted(path.rglob("*")):
-            if item.is_file() and item.name.lower().endswith(SUFFIXES):
+            if item.is_file() and item.name.lower().endswith(files.SUFFIXES):
                 yield item.name, item.read_bytes
         return
     if zipfile.is_zipfile(path):
-        archive = zipfile.ZipFile(path)
-        for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            if not info.is_dir() and info.filename.lower().endswith(SUFFIXES):
-                if info.file_size > MAX_MEMBER_BYTES:
-                    yield info.filename, lambda: b""  # rejected as empty, not read
-                else:
-                    yield info.filename, lambda info=info: archive.read(info)
+        yield from files.zip_members(zipfile.ZipFile(path))
         return
     if path.is_file():
         yield path.name, path.read_bytes
@@ -60,24 +49,13 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"{path} does not exist")
         candidates = list(_candidates(path))
-        batch = services.import_batch_create(user=user, total=len(candidates))
         progress = tqdm(total=len(candidates), desc="Importing", unit="file", file=self.stderr._out)
-        # Every file is a task: with a broker, every worker process on every machine takes
-        # files as it frees up; without one (or with the broker away) they run here.
-        for name, read in candidates:
-            content = read()
-            sent = enqueue(
-                "athletes.tasks.import_file",
-                (batch.pk, name, base64.b64encode(content).decode(), options["allow_overlap"]),
-            )
-            if not sent:
-                services.import_batch_file(
-                    batch_id=batch.pk,
-                    filename=name,
-                    content=content,
-                    allow_overlap=options["allow_overlap"],
-                )
-            self._advance(progress, batch)
+        batch = services.import_batch_start(
+            user=user,
+            members=candidates,
+            allow_overlap=options["allow_overlap"],
+            sent=lambda batch: self._advance(progress, batch),
+        )
         self._wait(progress, batch)
         progress.close()
         batch.refresh_from_db()

@@ -3,6 +3,7 @@ the broker is gone (API.md §4, issue: cached athlete metrics)."""
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ import pytest
 from analytics.models import AthleteSnapshot
 from astral.celery import app as celery_app
 from tests.conftest import Api, bearer
-from tests.workers import celery_worker
+from tests.workers import ARTIFACTS, celery_worker
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -194,3 +195,23 @@ def test_with_a_replica_answers_are_invalidated_again_once_it_has_replayed(cast,
     time.sleep(0.3)  # the commit's own invalidation is long done
     django_cache.set(name, "minted by a reader of the lagging replica")
     assert wait_for(lambda: django_cache.get(name) is None, timeout=30)
+
+
+@pytest.mark.worker
+def test_a_burst_of_writes_refreshes_the_snapshot_once(cast, worker):
+    """Five runs synced at once: five refreshes are enqueued, two seconds after their write;
+    the first computes the snapshot, the other four find it fresh (the task returns how many
+    it computed, and the worker logs it)."""
+    api = Api(bearer(cast.bob))
+    now = datetime.now(UTC)
+    for back in range(5):
+        start = (now - timedelta(days=back + 1)).isoformat()
+        api.post("/api/v1/activities", {"start_time": start, "distance": 5000, "duration": 1500})
+    log = ARTIFACTS / "celery-worker.log"
+
+    def all_ran() -> bool:
+        return log.read_text().count("refresh_snapshot") >= 10  # received and succeeded
+
+    assert wait_for(all_ran), log.read_text()[-2000:]
+    results = re.findall(r"refresh_snapshot\[[^\]]+\] succeeded in [\d.]+s: (\d+)", log.read_text())
+    assert sorted(results) == ["0", "0", "0", "0", "1"], results

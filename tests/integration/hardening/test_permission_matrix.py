@@ -7,6 +7,7 @@ A route (and, for the API, each of its methods) that has no row here fails
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
-from athletes.models import ActivityComment, Goal, Plan, PlanInstance
+from athletes.models import ActivityComment, Goal, ImportBatch, Plan, PlanInstance
 from organizations.models import ApiKey, Group
 from tests.conftest import ACTIVITY_FILES, Api, bearer
 from tests.factories import make_activity, make_api_key, make_user
@@ -84,6 +85,18 @@ def fresh_activity(w: Any, caller: str) -> str:
         w["alice_obj"], datetime.now(UTC) - timedelta(days=50, hours=len(caller))
     )
     return f"/api/v1/activities/{activity.public_id}"
+
+
+def import_body(w: Any, caller: str) -> dict[str, Any]:
+    """A zip of one activity, for Alice (each caller's run a day apart: none a duplicate)."""
+    content = (ACTIVITY_FILES / "tcxparser_test_run.tcx").read_text()
+    moved = content.replace("2012-12-26", f"2012-12-{1 + API_CALLERS.index(caller):02d}")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("activities/run.tcx", moved)
+    buffer.seek(0)
+    buffer.name = "export.zip"
+    return {"file": buffer, "user_id": w["alice"]}
 
 
 def own_comment(w: Any, caller: str) -> str:
@@ -229,6 +242,15 @@ ROWS: list[Row] = [
         U(A + "activities/{activity}"),
         alice_visible(),
     ),
+    Row(
+        "post",
+        "api/v1/activities/import",
+        A + "activities/import",
+        alice_visible(202),
+        import_body,
+        multipart=True,
+    ),
+    Row("get", "api/v1/imports/<str:import_id>", U(A + "imports/{import}"), alice_visible()),
     Row(
         "patch",
         "api/v1/activities/<str:activity_id>",
@@ -681,6 +703,7 @@ def world(cast):
         "goal": goal.public_id,
         "plan": plan.public_id,
         "instance": instance.public_id,
+        "import": ImportBatch.objects.create(user=cast.alice, total=0).public_id,
         "alice_obj": cast.alice,
         "activity_obj": activity,
         "bob_obj": cast.bob,
@@ -804,6 +827,7 @@ def invited_world(world, cast):
         "instance": PlanInstance.objects.create(
             plan=plan, user=ivy, start_date="2026-11-02"
         ).public_id,
+        "import": ImportBatch.objects.create(user=ivy, total=0).public_id,
     }
 
 
