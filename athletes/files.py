@@ -1,4 +1,4 @@
-"""Reading activity files from real devices: FIT (fitdecode), GPX (gpxpy), TCX (lxml).
+"""Reading activity files from real devices: FIT (Garmin's FIT SDK), GPX (gpxpy), TCX (lxml).
 
 Every parser returns a `ParsedActivity`: the summary the device recorded (its own totals
 when it has them) and the sample streams. Anything unreadable raises `InvalidActivityFile`.
@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-import fitdecode
 import gpxpy
 import gpxpy.gpx
+from garmin_fit_sdk import Decoder, Stream
 from lxml import etree
 
 SUPPORTED = (".fit", ".gpx", ".tcx")
@@ -32,6 +32,7 @@ MAX_POINTS = 200_000
 EARTH_RADIUS_M = 6_371_008.8
 STOPPED_SPEED_M_S = 0.5
 SEMICIRCLE = 180.0 / 2**31
+RECORD_MESG_NUM = 20  # the FIT profile's `record` message
 
 
 class InvalidActivityFile(ValueError):
@@ -338,90 +339,43 @@ class FitContent:
     records: list[dict[str, Any]] = field(default_factory=list)
     laps: list[dict[str, Any]] = field(default_factory=list)
     sports: list[dict[str, Any]] = field(default_factory=list)
-    heart_rates: list[dict[str, Any]] = field(default_factory=list)
     warning: str | None = None
 
 
 def _read_fit(content: bytes) -> FitContent:
-    """Every message the activity needs. A file that breaks mid-way keeps what came before
-    the break (a device that lost power writes no end): the caller decides if it is enough."""
-    found = FitContent()
-    wanted = {
-        "record": found.records,
-        "lap": found.laps,
-        "session": found.sessions,
-        "sport": found.sports,
-        "hr": found.heart_rates,
-    }
-    try:
-        with fitdecode.FitReader(io.BytesIO(content), check_crc=fitdecode.CrcCheck.WARN) as fit:
-            for frame in fit:
-                if frame.frame_type != fitdecode.FIT_FRAME_DATA:
-                    continue
-                if frame.name == "file_id" and found.file_type is None:
-                    found.file_type = frame.get_value("type", fallback=None)
-                target = wanted.get(frame.name)
-                if target is None:
-                    continue
-                if frame.name == "record" and len(found.records) >= MAX_POINTS:
-                    raise FileTooLarge(f"the file has more than {MAX_POINTS:,} records")
-                target.append({f.name: f.value for f in frame.fields})
-    except FileTooLarge:
-        raise
-    except Exception as exc:  # fitdecode's errors on a truncated or corrupt file
+    """Every message the activity needs, by Garmin's own FIT SDK (which also expands the
+    `hr` messages chest straps record underwater onto the records). A file that breaks
+    mid-way keeps what came before the break (a device that lost power writes no end): the
+    caller decides if it is enough."""
+    records = 0
+
+    def count(mesg_num: int, message: dict[str, Any]) -> None:
+        nonlocal records
+        if mesg_num == RECORD_MESG_NUM:
+            records += 1
+            if records > MAX_POINTS:
+                raise FileTooLarge(f"the file has more than {MAX_POINTS:,} records")
+
+    stream = Stream.from_byte_array(bytearray(content))
+    if not Decoder(stream).is_fit():
+        raise InvalidActivityFile("it is not a FIT file")
+    stream.reset()
+    messages, errors = Decoder(stream).read(enable_crc_check=False, mesg_listener=count)
+    if any(isinstance(error, FileTooLarge) for error in errors):
+        raise next(error for error in errors if isinstance(error, FileTooLarge))
+    found = FitContent(
+        file_type=next(iter(messages.get("file_id_mesgs", [])), {}).get("type"),
+        sessions=messages.get("session_mesgs", []),
+        records=messages.get("record_mesgs", []),
+        laps=messages.get("lap_mesgs", []),
+        sports=messages.get("sport_mesgs", []),
+    )
+    if errors:
         found.warning = (
-            f"the file is damaged after {len(found.records):,} records ({exc}); "
+            f"the file is damaged after {len(found.records):,} records ({errors[0]}); "
             "what was read before the damage was kept"
         )
     return found
-
-
-def _hr_events(messages: list[dict[str, Any]]) -> list[tuple[float, float]]:
-    """(POSIX seconds, bpm) from FIT `hr` messages, where chest straps that record
-    underwater (swims) keep heart rate: the first message anchors `event_timestamp` (s,
-    1/1024 resolution) to the clock, later ones pack each beat's time in 12 bits
-    (`event_timestamp_12`, rolling over every 4 s), as Garmin's SDK expands them."""
-    events: list[tuple[float, float]] = []
-    anchor: float | None = None  # clock seconds minus event seconds
-    last = 0  # the previous event time, in 1/1024 s
-    for message in messages:
-        bpms = message.get("filtered_bpm")
-        if bpms is None:
-            continue
-        bpms = bpms if isinstance(bpms, tuple) else (bpms,)
-        stamp, event = message.get("timestamp"), message.get("event_timestamp")
-        if isinstance(stamp, datetime) and isinstance(event, int | float):
-            clock = stamp.timestamp() + float(message.get("fractional_timestamp") or 0)
-            anchor = clock - float(event)
-            last = round(float(event) * 1024)
-            events.append((clock, float(bpms[0])))
-            continue
-        packed = message.get("event_timestamp_12")
-        if anchor is None or not isinstance(packed, tuple):
-            continue
-        bits = int.from_bytes(bytes(packed), "little")
-        for index, bpm in enumerate(bpms):
-            low = (bits >> (12 * index)) & 0xFFF
-            now = (last & ~0xFFF) | low
-            if now < last:
-                now += 0x1000
-            last = now
-            events.append((anchor + now / 1024, float(bpm)))
-    return events
-
-
-def _merge_heart_rates(records: list[dict[str, Any]], events: list[tuple[float, float]]) -> None:
-    """Each record without heart rate takes the last beat at or before it (within 5 s)."""
-    if not events:
-        return
-    times = [t for t, _ in events]
-    for record in records:
-        if record.get("heart_rate"):
-            continue
-        at = record["timestamp"].timestamp()
-        index = bisect.bisect_right(times, at) - 1
-        if index >= 0 and at - times[index] <= 5:
-            record["heart_rate"] = events[index][1]
 
 
 def _positive(value: Any) -> float | None:
@@ -512,7 +466,6 @@ def parse_fit(content: bytes) -> ParsedFile:
         raise InvalidActivityFile(
             f"the FIT file is damaged before enough of it could be read ({found.warning})"
         )
-    _merge_heart_rates(records, _hr_events(found.heart_rates))
     laps = [lap for lap in found.laps if isinstance(lap.get("start_time"), datetime)]
     sport_of_file = next(
         (str(m["sport"]) for m in [*found.sports, *laps] if m.get("sport") is not None), None

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -71,11 +72,16 @@ def athlete_data_changed(user_ids: Iterable[int]) -> None:
     org_ids = organizations_of(ids)
     User.objects.filter(pk__in=ids).update(data_version=F("data_version") + 1)
     cache.invalidate([cache.athlete(pk) for pk in ids] + [cache.org(pk) for pk in org_ids])
-    transaction.on_commit(
-        lambda: enqueue(
-            "analytics.tasks.refresh_snapshot", (ids,), countdown=SNAPSHOT_REFRESH_DELAY_S
+    if not _refresh_deferred.get():
+        transaction.on_commit(
+            lambda: enqueue(
+                "analytics.tasks.refresh_snapshot", (ids,), countdown=SNAPSHOT_REFRESH_DELAY_S
+            )
         )
-    )
+
+
+# Inside a bulk import, the snapshot is refreshed once when its last file ends, not per file.
+_refresh_deferred: ContextVar[bool] = ContextVar("refresh_deferred", default=False)
 
 
 def user_register(
@@ -932,6 +938,7 @@ def import_batch_file(
     raises: a file that fails is a rejected file, with the reason kept."""
     batch = ImportBatch.objects.select_related("user").get(pk=batch_id)
     note = None
+    deferred = _refresh_deferred.set(True)
     try:
         result = activity_import_file(
             user=batch.user, filename=filename, content=content, allow_overlap=allow_overlap
@@ -947,11 +954,16 @@ def import_batch_file(
     except Exception:  # one bad file must not stop the others; the log has the trace
         logger.exception("importing %s failed", filename)
         outcome, note = "rejected", f"{filename}: could not be imported (an error was logged)"
+    finally:
+        _refresh_deferred.reset(deferred)
     column = OUTCOMES[OUTCOMES.index(outcome)]  # one of three fixed names
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE athletes_importbatch SET done = done + 1, {column} = {column} + 1, "  # noqa: S608
-            "problems = problems || %s::jsonb WHERE id = %s",
+            "problems = problems || %s::jsonb WHERE id = %s RETURNING done, total",
             [orjson.dumps([note] if note else []).decode(), batch_id],
         )
+        done, total = cursor.fetchone()
+    if done >= total:  # the last file of the batch, on whichever process
+        enqueue("analytics.tasks.refresh_snapshot", ([batch.user_id],))
     return outcome

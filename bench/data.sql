@@ -53,9 +53,9 @@ INSERT INTO athletes_activity (public_id, user_id, start_time, name, sport, dist
     content_hash, training_load, pace_z1_time, pace_z2_time, pace_z3_time, pace_z4_time,
     pace_z5_time, hr_z1_time, hr_z2_time, hr_z3_time, hr_z4_time, hr_z5_time, created_at, updated_at)
 SELECT 'act_' || substr(md5(m.user_id || ':' || d), 1, 16), m.user_id,
-       (p.today - d) + make_interval(hours => 5 + abs(h) % 14, mins => abs(h) % 60),
+       (p.today - d) + make_interval(hours => (5 + abs(h) % 14)::int, mins => (abs(h) % 60)::int),
        'Run', 'run', dist, dur, dur * 1.03, 130 + abs(h) % 40, 160 + abs(h) % 30, dist * 0.07,
-       abs(h) % 200, (ARRAY['garmin','strava','manual'])[1 + abs(h) % 3], NULL, NULL,
+       abs(h) % 200, (ARRAY['garmin','strava','manual'])[(1 + abs(h) % 3)::int], NULL, NULL,
        round((dur / 60.0 * (0.8 + (abs(h) % 80) / 100.0))::numeric, 1),
        dur * 0.5, dur * 0.3, dur * 0.1, dur * 0.07, dur * 0.03,
        dur * 0.2, dur * 0.4, dur * 0.3, dur * 0.08, dur * 0.02, now(), now()

@@ -1,9 +1,10 @@
-"""fitdecode (what Astral reads FIT with) against Garmin's official garmin-fit-sdk on the real
-FIT files of ../shared/data/activities/: does each read the file, the sessions it finds, and
-the time to decode (median of 5). Not part of the suite; run with the SDK on the path:
+"""The evidence behind Astral's FIT decoder: fitdecode against Garmin's official
+garmin-fit-sdk (what Astral reads FIT with since) on the real FIT files of
+../shared/data/activities/: does each read the file, the sessions and records it finds, and
+the time to decode (median of 5). Not part of the suite; run with fitdecode on the path:
 
-    pip install --target /tmp/gfs garmin-fit-sdk
-    PYTHONPATH=/tmp/gfs .venv/bin/python scripts/compare_fit_decoders.py
+    pip install --target /tmp/fitdecode fitdecode==0.11.0
+    PYTHONPATH=/tmp/fitdecode .venv/bin/python scripts/compare_fit_decoders.py
 """
 
 from __future__ import annotations

@@ -70,6 +70,12 @@ def test_a_whole_export_is_imported_through_the_api_and_followed(cast):
     # No broker here: the files ran in place, so the batch is already finished.
     assert (data["total"], data["imported"], data["rejected"], data["finished"]) == (7, 6, 1, True)
     assert "course_route.tcx" in data["problems"][0]
+    # Her snapshot is computed once, when the last file ends, from all six activities.
+    from analytics.models import AthleteSnapshot
+
+    cast.alice.refresh_from_db()
+    snapshot = AthleteSnapshot.objects.get(user=cast.alice)
+    assert snapshot.source_version == cast.alice.data_version
     progress = cast.api(cast.alice).get(f"/api/v1/imports/{data['import_id']}").json()["data"]
     assert progress["done"] == 7
     assert_error(cast.api(cast.olga).get(f"/api/v1/imports/{data['import_id']}"), 403)
