@@ -130,3 +130,35 @@ def test_settings_offer_the_vdot_of_the_best_recent_effort(cast):
     me = signed_in(cast.alice)
     html = me.get("/settings").content.decode()
     assert "says VDOT 49.8" in html  # Daniels' table: 5 km in 20:00 is 49.8
+
+
+def test_the_route_lies_on_map_tiles_only_when_a_tile_server_is_set(cast, settings):
+    activity = upload(cast.alice, "fitparse_2013-02-06-12-11-14_run.fit")
+    offline = signed_in(cast.alice).get(f"/activities/{activity.public_id}").content.decode()
+    assert "<polyline" in offline and "<image" not in offline  # no request leaves the page
+    settings.ASTRAL_MAP_TILES = "https://tiles.example/{z}/{x}/{y}.png"
+    html = signed_in(cast.alice).get(f"/activities/{activity.public_id}").content.decode()
+    tiles = re.findall(r'<image href="https://tiles.example/(\d+)/(\d+)/(\d+).png"', html)
+    # A 4.8 km loop fits 2 x 2 tiles at its zoom: at most 3 x 3 are drawn, all at one zoom.
+    assert 1 <= len(tiles) <= 9 and len({z for z, _, _ in tiles}) == 1
+    assert "<polyline" in html
+
+
+def test_the_vdot_estimate_is_used_when_the_athlete_ticks_it(cast):
+    now = datetime.now(UTC)
+    samples = [{"t": i * 12.0, "distance": i * 50.0} for i in range(101)]  # 5 km in 20:00
+    services.activity_create(
+        user=cast.alice, fields={"start_time": now, "distance": 5000, "duration": 1200},
+        samples=samples,
+    )  # fmt: skip
+    me = signed_in(cast.alice)
+    form = {
+        "display_name": "Alice Andersen",
+        "timezone": "America/Chicago",
+        "unit_system": "metric",
+        "vdot": "",
+        "use_estimate": "49.8",
+    }
+    assert me.post("/settings", form).status_code == 302
+    cast.alice.refresh_from_db()
+    assert cast.alice.vdot == 49.8
