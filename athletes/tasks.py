@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-
 from celery import shared_task
 
 
 @shared_task(name="athletes.tasks.import_file", ignore_result=True)
-def import_file(batch_id: int, filename: str, content_b64: str, allow_overlap: bool) -> str:
+def import_file(batch_id: int, filename: str, payload: str, allow_overlap: bool) -> str:
     """One file of a bulk import, on whichever worker process is free."""
-    from athletes.services import import_batch_file
+    from athletes.services import import_batch_file, import_content
 
     return import_batch_file(
         batch_id=batch_id,
         filename=filename,
-        content=base64.b64decode(content_b64),
+        content=import_content(payload),
         allow_overlap=allow_overlap,
     )
