@@ -35,8 +35,9 @@ def views_of(activity: Activity, stream: ActivityStream | None) -> dict[str, Any
     existed (`manage.py rebuild_efforts` stores them)."""
     if stream is None:
         return {"series": {}, "splits": {"km": [], "mi": []}, "route": {"lat": [], "lon": []}}
-    if stream.views:
-        return stream.views
+    stored = streams.unpack_views(stream.views)
+    if stored is not None:
+        return stored
     return stream_views(streams.unpack(stream.data), cadence_factor=cadence_factor(activity.sport))
 
 

@@ -311,7 +311,9 @@ def _activity_insert(
                 data=streams.pack(samples),
                 sample_count=len(samples),
                 laps=laps or [],
-                views=stream_views(columns, cadence_factor=streams.cadence_factor(activity.sport)),
+                views=streams.pack_views(
+                    stream_views(columns, cadence_factor=streams.cadence_factor(activity.sport))
+                ),
             )
         efforts_store(
             activity=activity,
@@ -398,8 +400,8 @@ def activity_update(
             setattr(activity, name, value)
         activity.save()
         if stream is not None and "sport" in fields:  # cadence is read per sport
-            stream.views = stream_views(
-                columns, cadence_factor=streams.cadence_factor(activity.sport)
+            stream.views = streams.pack_views(
+                stream_views(columns, cadence_factor=streams.cadence_factor(activity.sport))
             )
             stream.save(update_fields=["views"])
         if EFFORT_INPUTS & fields.keys():
@@ -426,8 +428,8 @@ def efforts_rebuild(*, activities: list[Activity], batch: int = 500) -> int:
             stream = stored.get(activity.pk)
             columns = streams.unpack(stream.data) if stream else {}
             if stream is not None:
-                stream.views = stream_views(
-                    columns, cadence_factor=streams.cadence_factor(activity.sport)
+                stream.views = streams.pack_views(
+                    stream_views(columns, cadence_factor=streams.cadence_factor(activity.sport))
                 )
             found, curve = _efforts_of(
                 activity, columns.get("t", []), columns.get("distance") or []

@@ -34,6 +34,14 @@ def unpack(blob: bytes) -> dict[str, list[Any]]:
     return orjson.loads(zlib.decompress(bytes(blob)))
 
 
+def pack_views(views: dict[str, Any]) -> bytes:
+    return zlib.compress(orjson.dumps(views), level=1)
+
+
+def unpack_views(blob: bytes | memoryview | None) -> dict[str, Any] | None:
+    return orjson.loads(zlib.decompress(bytes(blob))) if blob else None
+
+
 def to_samples(columns: dict[str, list[Any]]) -> list[Sample]:
     times = columns.get("t", [])
     distances = columns.get("distance") or [None] * len(times)

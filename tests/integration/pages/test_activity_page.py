@@ -162,3 +162,13 @@ def test_the_vdot_estimate_is_used_when_the_athlete_ticks_it(cast):
     assert me.post("/settings", form).status_code == 302
     cast.alice.refresh_from_db()
     assert cast.alice.vdot == 49.8
+
+
+def test_a_run_stored_before_its_page_views_existed_still_shows_them(cast):
+    from athletes.models import ActivityStream
+
+    activity = upload(cast.alice)
+    ActivityStream.objects.filter(activity=activity).update(views=b"")  # as stored earlier
+    html = signed_in(cast.alice).get(f"/activities/{activity.public_id}").content.decode()
+    assert html.split('data-testid="splits"')[1].count('<th scope="row">') >= 1
+    assert 'id="chart-pace"' in html
