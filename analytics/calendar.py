@@ -105,7 +105,7 @@ def training_calendar(athlete: User, *, first: date, last: date, today: date) ->
         .values("pk", "public_id", "name", "sport", "distance", "duration", "training_load",
                 "start_time")
     )  # fmt: skip
-    marks = marks_for([athlete.pk], [a["pk"] for a in activities])
+    marks = marks_for([a["pk"] for a in activities])
     done: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for row in activities:
         day = local_date(row["start_time"], tz)

@@ -190,7 +190,7 @@ class ActivityListView(APIView):
         rows = list(
             queryset.select_related("user").order_by("-start_time")[page.offset : page.limit]
         )
-        marks = marks_for([athlete.pk], [a.pk for a in rows])
+        marks = marks_for([a.pk for a in rows])
         return ok(
             paginated(
                 [{**activity_data(a), "marks": marks.get(a.pk, [])} for a in rows],
@@ -425,7 +425,7 @@ class ActivityDetailView(APIView):
                 field="include",
             )
         data = activity_data(activity)
-        data["marks"] = marks_for([activity.user_id], [activity.pk]).get(activity.pk, [])
+        data["marks"] = marks_for([activity.pk]).get(activity.pk, [])
         if activity.multisport_id:
             data["multisport"] = {
                 "event_id": activity.multisport_id,
