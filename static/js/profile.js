@@ -59,7 +59,9 @@
       line("All time", curve("all_time"), p.grey, { parsing: false, tension: 0, borderDash: [4, 3] }) ] },
       options: { scales: {
         x: { type: "logarithmic", min: 30, max: 10800, title: { display: true, text: "Duration" },
-             ticks: { callback: (v) => ([30, 60, 300, 600, 1800, 3600, 7200, 10800].includes(v) ? (v < 60 ? "30 s" : clock(v)) : "") } },
+             // Ticks where runners think: 30 s, 1, 5, 10 and 30 min, 1 and 3 h.
+             afterBuildTicks: (axis) => { axis.ticks = [30, 60, 300, 600, 1800, 3600, 10800].map((v) => ({ value: v })); },
+             ticks: { maxRotation: 0, autoSkip: false, callback: (v) => (v < 60 ? "30 s" : clock(v)) } },
         y: C.valueAxis("Pace (min/" + data.unit + ")", { reverse: true }) } } });
   }
 })();

@@ -57,6 +57,16 @@ def test_splits_agree_with_the_watch_laps_and_the_calendar_plans_a_week(browser,
     phone = new_page(browser, 375)
     sign_in(phone, live_server, "alice")
     visit(athlete, phone, athlete.url, "activity-walk")
+    # A run of intervals gives her records and a pace curve on her profile.
+    athlete.goto(f"{base}/athletes/{cast.alice.public_id}")
+    athlete.set_input_files(
+        "input[type=file]", str(ACTIVITY_FILES / "run_intervals_16laps_fr945.tcx")
+    )
+    athlete.get_by_role("button", name="Upload").click()
+    athlete.wait_for_selector("#chart-pace-curve[data-drawn='true']")
+    records = athlete.get_by_test_id("records").inner_text()
+    assert "10 km" in records and "PR" in athlete.locator("table").last.inner_text()
+    visit(athlete, phone, athlete.url, "profile-with-records")
     athlete.context.close()
     phone.context.close()
 
