@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -534,7 +535,9 @@ def activity_import_file(
     multisport = len(parsed.legs) > 1
     event = new_event_id() if multisport and parsed.linked else None
     stored = []
-    with transaction.atomic():
+    # The legs of a multisport file are stored together or not at all; one activity needs
+    # no transaction around its own (a savepoint and its release, saved on every import).
+    with transaction.atomic() if multisport else contextlib.nullcontext():
         for index, leg in enumerate(parsed.legs):
             fields = leg.fields()
             problem = activity_problem(
