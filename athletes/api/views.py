@@ -260,21 +260,25 @@ class ActivityCommentDetailView(APIView):
         return ok({"comment_id": comment_id, "deleted": True})
 
 
+# One activity file, or a whole export's zip: the multipart form both endpoints read.
+FILE_FORM = {
+    "multipart/form-data": {
+        "type": "object",
+        "required": ["file"],
+        "properties": {
+            "file": {"type": "string", "format": "binary"},
+            "user_id": {"type": "string"},
+            "allow_overlap": {"type": "boolean"},
+        },
+    }
+}
+
+
 class ActivityUploadView(APIView):
     parser_classes = [MultiPartParser]
     api_doc = {
         "post": ApiDoc(
-            request={
-                "multipart/form-data": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "user_id": {"type": "string"},
-                        "allow_overlap": {"type": "boolean"},
-                    },
-                }
-            },
+            request=FILE_FORM,
             status=201,
             errors=(400, 403, 404, 409, 413, 415),
         )
@@ -341,17 +345,7 @@ class ActivityImportView(APIView):
     parser_classes = [MultiPartParser]
     api_doc = {
         "post": ApiDoc(
-            request={
-                "multipart/form-data": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "user_id": {"type": "string"},
-                        "allow_overlap": {"type": "boolean"},
-                    },
-                }
-            },
+            request=FILE_FORM,
             status=202,
             errors=(400, 403, 404, 413),
         )
