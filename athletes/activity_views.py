@@ -159,6 +159,19 @@ def _chart_payload(series: dict[str, Any], units: Units) -> dict[str, Any]:
     return out
 
 
+def _in_units(rows: list[dict[str, Any]], units: Units) -> list[dict[str, Any]]:
+    """Splits or laps with their distance, time and pace as the viewer reads them."""
+    return [
+        {
+            **row,
+            "distance_text": units.distance(row["distance"], 2),
+            "time": format_duration(row["seconds"]),
+            "pace_text": units.pace(row["seconds"], row["distance"]),
+        }
+        for row in rows
+    ]
+
+
 @login_required
 def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
     activity = _visible(request, activity_id)
@@ -167,24 +180,8 @@ def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
     _, stream = detail.stream_of(activity, samples=False)
     views = detail.views_of(activity, stream)
     unit = "mi" if units.system == "imperial" else "km"
-    split_rows = [
-        {
-            **row,
-            "distance_text": units.distance(row["distance"], 2),
-            "time": format_duration(row["seconds"]),
-            "pace_text": units.pace(row["seconds"], row["distance"]),
-        }
-        for row in views["splits"][unit]
-    ]
-    laps = [
-        {
-            **lap,
-            "distance_text": units.distance(lap["distance"], 2),
-            "time": format_duration(lap["seconds"]),
-            "pace_text": units.pace(lap["seconds"], lap["distance"]),
-        }
-        for lap in detail.lap_rows(stream)
-    ]
+    split_rows = _in_units(views["splits"][unit], units)
+    laps = _in_units(detail.lap_rows(stream), units)
     context = training_context(athlete, local_today(athlete.tz))
     track = views["route"]
     own = activity.user_id == request.user.pk
