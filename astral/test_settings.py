@@ -26,3 +26,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 # A second alias for the replica router's test; it mirrors the primary test database.
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 ASTRAL_ANALYTICS_DB = None  # switched on by the router test only
+# The real streaming replica `make test` starts (scripts/services.sh replica-start): its tests
+# point this alias at it. Declared a mirror so the runner neither creates nor flushes a
+# database on a hot standby, which refuses writes.
+DATABASES["standby"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}

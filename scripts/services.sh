@@ -2,6 +2,9 @@
 # Starts or stops a PostgreSQL 15 and a Redis on free loopback ports, in a state folder.
 #   scripts/services.sh start DIR   # installs them with apt when missing; writes DIR/env
 #   scripts/services.sh stop DIR
+#   scripts/services.sh replica-start DIR   # a hot-standby streaming replica of that PostgreSQL
+#   scripts/services.sh replica-stop DIR    # (pg_basebackup on first start; a slot keeps its WAL)
+# PG_DURABLE=1 keeps PostgreSQL's crash safety (fsync, synchronous commit): `make cluster`.
 # Fails loudly when they cannot start: nothing is ever silently skipped.
 set -euo pipefail
 
@@ -64,8 +67,10 @@ start() {
     as_pg_user "$bin/initdb" -D "$dir/pg/data" -U astral --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/pg/initdb.log" 2>&1 \
       || { cat "$dir/pg/initdb.log" >&2; die "initdb failed"; }
   fi
+  local fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${PG_DURABLE:-0}" = 1 ] && fast=""
   as_pg_user "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 60 \
-    -o "-h 127.0.0.1 -p $pgport -k $dir/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c jit=off -c max_connections=200" start >/dev/null \
+    -o "-h 127.0.0.1 -p $pgport -k $dir/pg $fast -c jit=off -c max_connections=200" start >/dev/null \
     || { cat "$dir/pg/server.log" >&2; die "PostgreSQL did not start"; }
   redis-server --port "$redisport" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
     --dir "$dir/redis" --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" \
@@ -83,13 +88,53 @@ export CELERY_BROKER_URL=redis://127.0.0.1:$redisport/1
 export ASTRAL_PG_BIN=$bin
 export ASTRAL_PG_PORT=$pgport
 export ASTRAL_REDIS_PORT=$redisport
+export ASTRAL_SERVICES_DIR=$dir
 ENV
   echo "PostgreSQL on 127.0.0.1:$pgport, Redis on 127.0.0.1:$redisport (env in $dir/env)"
+}
+
+replica_start() {
+  [ -f "$dir/env" ] || die "no services in $dir: start them first"
+  dir=$(cd "$dir" && pwd)
+  # shellcheck disable=SC1091
+  . "$dir/env"
+  local bin port data="$dir/replica/data"
+  bin=$(pg_bin)
+  if [ -f "$dir/replica/port" ]; then
+    port=$(cat "$dir/replica/port")
+  else
+    port=$(free_port)
+  fi
+  mkdir -p "$dir/replica"
+  [ "$(id -u)" = 0 ] && chown postgres "$dir/replica"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    as_pg_user "$bin/pg_basebackup" -h 127.0.0.1 -p "$ASTRAL_PG_PORT" -U astral -D "$data" \
+      -R -X stream -c fast -C -S astral_replica >"$dir/replica/basebackup.log" 2>&1 \
+      || { cat "$dir/replica/basebackup.log" >&2; die "pg_basebackup failed"; }
+  fi
+  [ -f "$data/postmaster.pid" ] && return 0
+  as_pg_user "$bin/pg_ctl" -D "$data" -l "$dir/replica/server.log" -w -t 60 \
+    -o "-h 127.0.0.1 -p $port -k $dir/replica -c hot_standby=on -c hot_standby_feedback=on -c jit=off -c max_connections=200" start >/dev/null \
+    || { cat "$dir/replica/server.log" >&2; die "the replica did not start"; }
+  echo "$port" >"$dir/replica/port"
+  grep -q ASTRAL_REPLICA_PORT "$dir/env" || cat >>"$dir/env" <<ENV
+export ASTRAL_REPLICA_PORT=$port
+export ASTRAL_REPLICA_URL=postgres://astral@127.0.0.1:$port/astral
+ENV
+  echo "streaming replica on 127.0.0.1:$port"
+}
+
+replica_stop() {
+  local bin
+  bin=$(pg_bin) || return 0
+  [ -f "$dir/replica/data/postmaster.pid" ] || return 0
+  as_pg_user "$bin/pg_ctl" -D "$dir/replica/data" -m "${MODE:-fast}" -w stop >/dev/null
 }
 
 stop() {
   [ -d "$dir" ] || return 0
   local bin
+  MODE=immediate replica_stop || true
   if [ -f "$dir/redis/redis.pid" ]; then
     kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null || true
   fi
@@ -101,5 +146,7 @@ stop() {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  replica-start) replica_start ;;
+  replica-stop) replica_stop ;;
   *) die "unknown command $cmd" ;;
 esac

@@ -6,6 +6,8 @@ state=$(mktemp -d /tmp/astral-test.XXXXXX)
 cleanup() { scripts/services.sh stop "$state"; rm -rf "$state"; }
 trap cleanup EXIT
 scripts/services.sh start "$state"
+# A hot-standby replica of it, for the tests of analytics reads on a real replica.
+scripts/services.sh replica-start "$state"
 # shellcheck disable=SC1091
 . "$state/env"
 export ASTRAL_TEST_ARTIFACTS=${ASTRAL_TEST_ARTIFACTS:-$PWD/test-output}

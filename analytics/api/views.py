@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +25,13 @@ from astral.api.pagination import page_from
 from astral.api.params import bool_param, choice_param, date_param, int_param, str_param
 from astral.api.responses import envelope_bytes, ok
 from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
-from astral.db import analytics_reads
+from astral.db import (
+    analytics_reads,
+    configured_alias,
+    primary_reads,
+    reading_from_replica_configured,
+    replica_failed,
+)
 from astral.localtime import quarter_hour
 from athletes.models import User
 from organizations.access import caller_of, can_coach, default_coach_org, resolve_athlete
@@ -56,14 +63,29 @@ class RunningStreaksSerializer(serializers.Serializer):
 MAX_FUTURE = timedelta(days=7)
 
 
+class ReplicaReadFailedError(Exception):
+    """A GET's read on the replica failed; the view answers it again from the primary."""
+
+
 class AnalyticsView(APIView):
-    """GET requests read from the analytics replica when one is configured."""
+    """GET requests read from the analytics replica when one is configured and healthy
+    (astral/db.py); a read the replica fails mid-request is answered from the primary."""
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if request.method == "GET":
+        if request.method != "GET":
+            return super().dispatch(request, *args, **kwargs)
+        try:
             with analytics_reads():
                 return super().dispatch(request, *args, **kwargs)
-        return super().dispatch(request, *args, **kwargs)
+        except ReplicaReadFailedError as failed:
+            replica_failed(str(configured_alias()), failed.__cause__ or failed)
+        with primary_reads():
+            return super().dispatch(request, *args, **kwargs)
+
+    def handle_exception(self, exc: Exception) -> Any:
+        if isinstance(exc, OperationalError | InterfaceError) and reading_from_replica_configured():
+            raise ReplicaReadFailedError from exc
+        return super().handle_exception(exc)
 
 
 def athlete_for(request: Request, params: Any = None) -> User:
