@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SERVICES_DIR ?= .services
 
-.PHONY: run install test lint format services services-stop worker beat bench loadtest fuzz clean browser-deps
+.PHONY: run install test lint format services services-stop worker beat bench loadtest fuzz clean browser-deps cluster cluster-stop soak
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,20 @@ loadtest: install
 
 fuzz: install
 	ASTRAL_FUZZ_EXAMPLES=50 scripts/test.sh tests/integration/hardening/test_fuzz.py
+
+# Several machines on one: PostgreSQL primary + streaming replica, Redis, two gunicorn behind
+# HAProxy, two Celery workers and beat, on loopback (state in .cluster/).
+cluster: install
+	scripts/cluster.sh start .cluster
+
+cluster-stop:
+	scripts/cluster.sh stop .cluster
+
+# Five minutes of mixed load through the balancer while drills break things; writes
+# docs/soak.md. Not part of `make test`.
+soak: install
+	$(PY) -m pip install --quiet -e ".[soak]"
+	scripts/soak.sh
 
 clean:
 	rm -rf $(VENV) test-output bench-output   # the demo database in .embedded-pg/ stays

@@ -9,7 +9,14 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="analytics.tasks.refresh_snapshot", ignore_result=True)
+# Idempotent: a worker process lost mid-refresh (killed, out of memory) hands its batch back
+# to the queue instead of dropping it.
+@shared_task(
+    name="analytics.tasks.refresh_snapshot",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def refresh_snapshot(user_ids: list[int], force: bool = False) -> int:
     from analytics.snapshots import snapshots_refresh
 

@@ -150,10 +150,13 @@ def reading_from_replica_configured() -> bool:
 
 
 class AnalyticsReplicaRouter:
-    def db_for_read(self, model: Any, **hints: Any) -> str | None:
+    def db_for_read(self, model: Any, **hints: Any) -> str:
+        # Never None: Django would then read related rows from wherever the instance came
+        # from, and an instance read from the replica (or unpickled from the cache) would
+        # keep sending reads to a replica that has stopped.
         if _analytics_reads.get():
-            return analytics_alias()
-        return None
+            return analytics_alias() or "default"
+        return "default"
 
     def db_for_write(self, model: Any, **hints: Any) -> str | None:
         return "default"

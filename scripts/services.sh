@@ -4,6 +4,7 @@
 #   scripts/services.sh stop DIR
 #   scripts/services.sh replica-start DIR   # a hot-standby streaming replica of that PostgreSQL
 #   scripts/services.sh replica-stop DIR    # (pg_basebackup on first start; a slot keeps its WAL)
+#   scripts/services.sh redis-restart DIR   # Redis stopped and started again, empty
 # PG_DURABLE=1 keeps PostgreSQL's crash safety (fsync, synchronous commit): `make cluster`.
 # Fails loudly when they cannot start: nothing is ever silently skipped.
 set -euo pipefail
@@ -49,15 +50,41 @@ as_pg_user() {
   fi
 }
 
+redis_start() {  # PORT
+  redis-server --port "$1" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
+    --dir "$dir/redis" --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" \
+    || die "Redis did not start"
+  for _ in $(seq 50); do
+    redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  die "Redis does not answer on port $1"
+}
+
+redis_restart() {  # a restart as after a crash: what it held (cache, queued tasks) is gone
+  dir=$(cd "$dir" && pwd)
+  local port
+  port=$(cat "$dir/redis/port")
+  redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+  for _ in $(seq 50); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 || break
+    sleep 0.1
+  done
+  redis_start "$port"
+}
+
 start() {
   ensure_installed
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   local bin pgport redisport
   bin=$(pg_bin)
-  pgport=$(free_port)
-  redisport=$(free_port)
   mkdir -p "$dir/pg" "$dir/redis"
+  # The same ports on a restart of the same folder: a replica's primary_conninfo names it.
+  [ -f "$dir/pg/port" ] || free_port >"$dir/pg/port"
+  [ -f "$dir/redis/port" ] || free_port >"$dir/redis/port"
+  pgport=$(cat "$dir/pg/port")
+  redisport=$(cat "$dir/redis/port")
   if [ "$(id -u)" = 0 ]; then
     id -u postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
     chown -R postgres "$dir/pg"
@@ -72,14 +99,7 @@ start() {
   as_pg_user "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 60 \
     -o "-h 127.0.0.1 -p $pgport -k $dir/pg $fast -c jit=off -c max_connections=200" start >/dev/null \
     || { cat "$dir/pg/server.log" >&2; die "PostgreSQL did not start"; }
-  redis-server --port "$redisport" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
-    --dir "$dir/redis" --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" \
-    || die "Redis did not start"
-  for _ in $(seq 50); do
-    redis-cli -p "$redisport" ping >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  redis-cli -p "$redisport" ping >/dev/null 2>&1 || die "Redis does not answer on port $redisport"
+  redis_start "$redisport"
   "$bin/createdb" -h 127.0.0.1 -p "$pgport" -U astral astral 2>/dev/null || true
   cat >"$dir/env" <<ENV
 export DATABASE_URL=postgres://astral@127.0.0.1:$pgport/astral
@@ -148,5 +168,6 @@ case "$cmd" in
   stop) stop ;;
   replica-start) replica_start ;;
   replica-stop) replica_stop ;;
+  redis-restart) redis_restart ;;
   *) die "unknown command $cmd" ;;
 esac

@@ -20,6 +20,7 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
 from astral import db
+from athletes.models import User
 from tests.conftest import ROOT, Api, bearer
 from tests.factories import make_activity
 
@@ -169,3 +170,18 @@ def test_a_replica_read_failing_mid_request_is_answered_from_the_primary(cast, s
     assert db.replica_health("standby").usable
     assert distance(api) == 4200
     assert not db.replica_health("standby").usable
+
+
+def test_rows_read_from_a_replica_that_stopped_do_not_pull_reads_back_to_it(cast, standby):
+    """An athlete read from the replica (or unpickled from the cache, which keeps where it
+    was read) must not route the reads of its related rows to a replica that has stopped."""
+    make_activity(cast.alice, datetime(2026, 11, 3, 7, tzinfo=UTC), distance=5000)
+    assert wait_for(replayed_everything)
+    alice = User.objects.using("standby").get(pk=cast.alice.pk)
+    assert alice._state.db == "standby"
+    services("replica-stop")
+    connections["standby"].close()
+    time.sleep(db.REPLICA_PROBE_SECONDS)  # the next read probes the replica again
+    with db.analytics_reads():
+        assert not db.replica_health("standby").usable
+        assert [a.distance for a in alice.activities.all()] == [5000]
