@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -99,14 +100,15 @@ def _after_commit(names: list[str]) -> None:
     _delete_many(names)
     if settings.ASTRAL_ANALYTICS_DB is None:
         return
+    # Past the bound, reads have left the replica within a probe (astral/db.py).
+    delay = settings.ASTRAL_REPLICA_LAG_SECONDS + 1
     # By name: the task (analytics.tasks.forget_cache_tokens) calls `forget` below. A lost
-    # broker never fails a write; the answers' TTL bounds the rest.
-    enqueue(
-        "analytics.tasks.forget_cache_tokens",
-        (names,),
-        # Past the bound, reads have left the replica within a probe (astral/db.py).
-        countdown=settings.ASTRAL_REPLICA_LAG_SECONDS + 1,
-    )
+    # broker never fails a write: this process forgets them itself after the same delay
+    # (only a process that dies within those seconds leaves it to the answers' TTL).
+    if not enqueue("analytics.tasks.forget_cache_tokens", (names,), countdown=delay):
+        timer = threading.Timer(delay, forget, (names,))
+        timer.daemon = True
+        timer.start()
 
 
 def forget(names: list[str]) -> None:

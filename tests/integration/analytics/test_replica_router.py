@@ -80,3 +80,32 @@ def test_a_replica_from_the_environment_gets_the_primary_s_connection_settings()
     )
     # Set by the connection itself ("client"), whatever the server's own configuration.
     assert out.stdout.split() == ["off", "client", "60"]
+
+
+def test_without_a_broker_the_process_itself_invalidates_again_after_the_bound(cast, settings):
+    """The second invalidation (after the replica's bound) is a Celery task; with the broker
+    known to be down, the web process does it itself, so an answer a reader of the lagging
+    replica stored just after the commit is still forgotten."""
+    import time
+
+    from django.core.cache import cache as django_cache
+    from django.db import transaction
+
+    from astral import cache
+    from astral import celery as astral_celery
+
+    settings.ASTRAL_ANALYTICS_DB = "replica"
+    settings.ASTRAL_REPLICA_LAG_SECONDS = 0  # forgotten again one second after the commit
+    name = cache.athlete(cast.alice.pk)
+    astral_celery._broker_down_until = time.monotonic() + 60  # as after a failed enqueue
+    try:
+        with transaction.atomic():
+            cache.invalidate([name])
+        django_cache.set(name, "minted by a reader of the lagging replica")
+        assert django_cache.get(name) is not None
+        deadline = time.monotonic() + 5
+        while django_cache.get(name) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert django_cache.get(name) is None
+    finally:
+        astral_celery._broker_down_until = 0.0
