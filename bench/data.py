@@ -1,26 +1,88 @@
-"""The benchmark's club, built set-based by `data.sql` (no row-by-row inserts)."""
+"""The benchmark's club, built set-based (no row-by-row inserts).
+
+`data.sql` builds the organization, its people, groups, goals, plans and key; `bulk.sql`
+the two big tables (runs and wellness rows), in shards on parallel connections, with those
+tables' secondary indexes and foreign keys dropped during the load and built once after it
+(a bulk load's usual shape: one sorted pass per index, one join per foreign key, instead of
+millions of index insertions and per-row checks).
+"""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from django.db import connection
 
 SQL = Path(__file__).with_name("data.sql")
+BULK = Path(__file__).with_name("bulk.sql")
+BIG_TABLES = ["athletes_activity", "athletes_healthmetric"]
+
+# Foreign keys and unique constraints of the big tables (their primary keys stay: other
+# tables' foreign keys point at them), as (drop, create) statements.
+CONSTRAINTS_SQL = """
+SELECT format('ALTER TABLE %%s DROP CONSTRAINT %%I', c.conrelid::regclass, c.conname),
+       format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s', c.conrelid::regclass, c.conname,
+              pg_get_constraintdef(c.oid))
+FROM pg_constraint c
+WHERE c.conrelid::regclass::text = ANY(%s) AND c.contype IN ('f', 'u')
+ORDER BY c.contype DESC  -- unique constraints back before the foreign keys
+"""
+# Their other indexes.
+INDEXES_SQL = """
+SELECT format('DROP INDEX %%s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
+FROM pg_index i
+WHERE i.indrelid::regclass::text = ANY(%s)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+"""
 
 
-def load_club(*, today: date, athletes: int, days: int, api_key: str) -> None:
+def _settings(cursor: Any, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+
+
+def _load_shard(dsn: str, values: dict[str, str]) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn, conn.cursor() as cursor:
+        _settings(cursor, values)
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute(BULK.read_text())
+
+
+def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: int = 2) -> None:
     """One organization with `athletes` athletes, two coaches, `days` days of runs and
     health rows ending `today`, groups, goals, plans and an API key `api_key`, into an
     empty database."""
-    settings = {
+    values = {
         "astral.today": today.isoformat(),
         "astral.athletes": str(athletes),
         "astral.days": str(days),
         "astral.api_key": api_key,
     }
     with connection.cursor() as cursor:
-        for name, value in settings.items():
-            cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+        _settings(cursor, values)
         cursor.execute(SQL.read_text())
+        cursor.execute(CONSTRAINTS_SQL, [BIG_TABLES])
+        constraints = cursor.fetchall()
+        cursor.execute(INDEXES_SQL, [BIG_TABLES])
+        indexes = cursor.fetchall()
+        for drop, _ in [*reversed(constraints), *indexes]:
+            cursor.execute(drop)
+    params = connection.get_connection_params()
+    dsn = psycopg.conninfo.make_conninfo(
+        **{k: v for k, v in params.items() if k in ("host", "port", "dbname", "user", "password")}
+    )
+    with ThreadPoolExecutor(shards) as pool:
+        shard_values = [
+            {**values, "astral.shard": str(n), "astral.shards": str(shards)} for n in range(shards)
+        ]
+        list(pool.map(lambda v: _load_shard(dsn, v), shard_values))
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        cursor.execute("SET max_parallel_maintenance_workers = 2")
+        for _, create in [*indexes, *constraints]:
+            cursor.execute(create)
+        cursor.execute("ANALYZE")

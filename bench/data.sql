@@ -47,37 +47,7 @@ FROM organizations_membership m
 JOIN organizations_group gr ON gr.name = 'Group ' || lpad((1 + m.user_id % 20)::text, 2, '0')
 WHERE m.role = 'athlete' AND m.user_id % 10 <> 0;
 
--- About 0.7 runs a day for two years.
-INSERT INTO athletes_activity (public_id, user_id, start_time, name, sport, distance, duration,
-    elapsed_time, avg_heart_rate, max_heart_rate, calories, elevation_gain, source, external_id,
-    content_hash, training_load, pace_z1_time, pace_z2_time, pace_z3_time, pace_z4_time,
-    pace_z5_time, hr_z1_time, hr_z2_time, hr_z3_time, hr_z4_time, hr_z5_time, created_at, updated_at)
-SELECT 'act_' || substr(md5(m.user_id || ':' || d), 1, 16), m.user_id,
-       (p.today - d) + make_interval(hours => (5 + abs(h) % 14)::int, mins => (abs(h) % 60)::int),
-       'Run', 'run', dist, dur, dur * 1.03, 130 + abs(h) % 40, 160 + abs(h) % 30, dist * 0.07,
-       abs(h) % 200, (ARRAY['garmin','strava','manual'])[(1 + abs(h) % 3)::int], NULL, NULL,
-       round((dur / 60.0 * (0.8 + (abs(h) % 80) / 100.0))::numeric, 1),
-       dur * 0.5, dur * 0.3, dur * 0.1, dur * 0.07, dur * 0.03,
-       dur * 0.2, dur * 0.4, dur * 0.3, dur * 0.08, dur * 0.02, now(), now()
-FROM bench_params p
-CROSS JOIN organizations_membership m
-CROSS JOIN generate_series(0, (SELECT days FROM bench_params) - 1) AS d
-CROSS JOIN LATERAL (SELECT hashtext(m.user_id || '/' || d)::bigint AS h) hh
-CROSS JOIN LATERAL (SELECT 4000 + abs(h) % 16000 AS dist) dd
-CROSS JOIN LATERAL (SELECT dist * (270 + abs(h) % 120) / 1000.0 AS dur) uu
-WHERE m.role = 'athlete' AND abs(h) % 1000 < 700;
-
--- One wellness row per athlete-day.
-INSERT INTO athletes_healthmetric (user_id, date, resting_hr, hrv, vo2_max, recovery_score,
-    sleep_seconds, updated_at)
-SELECT m.user_id, p.today - d,
-       45 + abs(h) % 12, 50 + abs(h) % 40, 40 + (m.user_id % 15) + (abs(h) % 10) / 10.0,
-       40 + abs(h) % 60, 21600 + abs(h) % 10000, now()
-FROM bench_params p
-CROSS JOIN organizations_membership m
-CROSS JOIN generate_series(0, (SELECT days FROM bench_params) - 1) AS d
-CROSS JOIN LATERAL (SELECT hashtext('h' || m.user_id || '/' || d)::bigint AS h) hh
-WHERE m.role = 'athlete';
+-- The runs and the wellness rows: bench/bulk.sql, loaded in parallel shards.
 
 INSERT INTO athletes_goal (public_id, user_id, race_name, race_date, distance, goal_time, created_at)
 SELECT 'gol_' || substr(md5('goal' || m.user_id), 1, 16), m.user_id,
@@ -107,4 +77,3 @@ SELECT 'key_bench00000000000', o.id, 'benchmark', 'ak_bench_k',
        encode(sha256(convert_to(current_setting('astral.api_key'), 'UTF8')), 'hex'), NULL, now(), NULL, NULL
 FROM organizations_organization o;
 
-ANALYZE;

@@ -846,7 +846,11 @@ def main() -> int:
         "--loadtest", action="store_true", help="60 s at 16 connections, zero errors"
     )
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--build-only", action="store_true", help="build the club, time it, stop")
     args = parser.parse_args()
+    if args.build_only:
+        build()
+        return 0
     if shutil.which("wrk") is None:
         print("wrk is not installed (scripts/bench.sh installs it)", file=sys.stderr)
         return 1

@@ -1,0 +1,42 @@
+-- The two big tables of the benchmark's club, for one shard of its athletes (user_id % shards
+-- = shard): bench/data.py runs the shards on parallel connections, with the big tables'
+-- secondary indexes and foreign keys dropped, and builds those once at the end.
+-- Parameters as psql-style settings: astral.today, astral.days, astral.shard, astral.shards.
+CREATE TEMP TABLE IF NOT EXISTS bench_params AS
+SELECT current_setting('astral.today')::date AS today,
+       current_setting('astral.days')::int AS days,
+       current_setting('astral.shard')::int AS shard,
+       current_setting('astral.shards')::int AS shards;
+
+-- About 0.7 runs a day for two years.
+INSERT INTO athletes_activity (public_id, user_id, start_time, name, sport, distance, duration,
+    elapsed_time, avg_heart_rate, max_heart_rate, calories, elevation_gain, source, external_id,
+    content_hash, training_load, pace_z1_time, pace_z2_time, pace_z3_time, pace_z4_time,
+    pace_z5_time, hr_z1_time, hr_z2_time, hr_z3_time, hr_z4_time, hr_z5_time, created_at, updated_at)
+SELECT 'act_' || substr(md5(m.user_id || ':' || d), 1, 16), m.user_id,
+       (p.today - d) + make_interval(hours => (5 + abs(h) % 14)::int, mins => (abs(h) % 60)::int),
+       'Run', 'run', dist, dur, dur * 1.03, 130 + abs(h) % 40, 160 + abs(h) % 30, dist * 0.07,
+       abs(h) % 200, (ARRAY['garmin','strava','manual'])[(1 + abs(h) % 3)::int], NULL, NULL,
+       round((dur / 60.0 * (0.8 + (abs(h) % 80) / 100.0))::numeric, 1),
+       dur * 0.5, dur * 0.3, dur * 0.1, dur * 0.07, dur * 0.03,
+       dur * 0.2, dur * 0.4, dur * 0.3, dur * 0.08, dur * 0.02, now(), now()
+FROM bench_params p
+CROSS JOIN organizations_membership m
+CROSS JOIN generate_series(0, p.days - 1) AS d
+CROSS JOIN LATERAL (SELECT hashtext(m.user_id || '/' || d)::bigint AS h) hh
+CROSS JOIN LATERAL (SELECT 4000 + abs(h) % 16000 AS dist) dd
+CROSS JOIN LATERAL (SELECT dist * (270 + abs(h) % 120) / 1000.0 AS dur) uu
+WHERE m.role = 'athlete' AND abs(h) % 1000 < 700
+  AND m.user_id % p.shards = p.shard;
+
+-- One wellness row per athlete-day.
+INSERT INTO athletes_healthmetric (user_id, date, resting_hr, hrv, vo2_max, recovery_score,
+    sleep_seconds, updated_at)
+SELECT m.user_id, p.today - d,
+       45 + abs(h) % 12, 50 + abs(h) % 40, 40 + (m.user_id % 15) + (abs(h) % 10) / 10.0,
+       40 + abs(h) % 60, 21600 + abs(h) % 10000, now()
+FROM bench_params p
+CROSS JOIN organizations_membership m
+CROSS JOIN generate_series(0, p.days - 1) AS d
+CROSS JOIN LATERAL (SELECT hashtext('h' || m.user_id || '/' || d)::bigint AS h) hh
+WHERE m.role = 'athlete' AND m.user_id % p.shards = p.shard;
