@@ -1,6 +1,7 @@
 -- A large club, built set-based (no row-by-row inserts), deterministic: every "random"
 -- number is a hash of the row's coordinates. Parameters arrive as psql-style settings:
 -- astral.today (YYYY-MM-DD), astral.athletes, astral.days.
+DROP TABLE IF EXISTS bench_params;
 CREATE TEMP TABLE bench_params AS
 SELECT current_setting('astral.today')::date AS today,
        current_setting('astral.athletes')::int AS athletes,
