@@ -105,6 +105,15 @@ def refresh_snapshots() -> dict[str, Any]:
     changed = ids[:: max(1, len(ids) // max(1, len(ids) // 100))][: max(1, len(ids) // 100)]
     User.objects.filter(pk__in=changed).update(data_version=F("data_version") + 1)
     usual = refresh_through_worker(len(changed), force=False)
+    # The hour when midnight passes in one of the club's time zones: every athlete there has
+    # a new local day (a fifth of the bench club is in Europe/Berlin).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE analytics_athletesnapshot s SET as_of = s.as_of - 1 FROM athletes_user u "
+            "WHERE u.id = s.user_id AND u.timezone = 'Europe/Berlin'"
+        )
+        new_day = cursor.rowcount
+    midnight = refresh_through_worker(new_day, force=False)
     per_batch = {}
     for size in (50, 200):
         with CaptureQueriesContext(connection) as queries:
@@ -113,6 +122,7 @@ def refresh_snapshots() -> dict[str, Any]:
     log(
         f"{total} snapshots in {elapsed:.2f} s by a 2-process worker ({sequential:.2f} s in one process); "
         f"a usual hour ({len(changed)} athletes changed) {usual:.2f} s; "
+        f"midnight in Europe/Berlin ({new_day} athletes) {midnight:.2f} s; "
         f"queries per batch of 50: {per_batch[50]}, of 200: {per_batch[200]}"
     )
     return {
@@ -121,6 +131,8 @@ def refresh_snapshots() -> dict[str, Any]:
         "seconds_one_process": sequential,
         "changed": len(changed),
         "seconds_usual_hour": usual,
+        "midnight_athletes": new_day,
+        "seconds_midnight_hour": midnight,
         "queries_batch_50": per_batch[50],
         "queries_batch_200": per_batch[200],
     }
@@ -756,7 +768,9 @@ def unmet(result: dict[str, Any], column: str = "met") -> list[str]:
     """The budgets this run missed (`column` "met_at_speed": scaled to the run's speed)."""
     missed = [row["endpoint"] for row in result["endpoints"] if row[column] is False]
     snap = result["snapshots"]
-    if snap["seconds"] > 5:
+    # Issue 18: the hourly refresh (only athletes whose data or local day changed) within
+    # 10 s on two worker processes, in a usual hour and in a time zone's midnight hour.
+    if max(snap["seconds_usual_hour"], snap.get("seconds_midnight_hour", 0)) > 10:
         missed.append("hourly refresh")
     if snap["queries_batch_50"] != snap["queries_batch_200"]:
         missed.append("refresh queries flat in the batch size")
@@ -811,10 +825,14 @@ def markdown(result: dict[str, Any]) -> str:
     snap = result["snapshots"]
     lines += [
         "",
-        f"- Hourly refresh of all {snap['athletes']:,} snapshots: {snap['seconds']:.2f} s by the beat task fanned "
-        f"out to a Celery worker with 2 processes (budget ≤ 5 s: {'yes' if snap['seconds'] <= 5 else '**no**'}); "
-        f"{snap['seconds_one_process']:.2f} s batch after batch in one process; a usual hour, when "
-        f"{snap['changed']} athletes wrote something, recomputes only them: {snap['seconds_usual_hour']:.2f} s; "
+        f"- Every one of the {snap['athletes']:,} snapshots recomputed: {snap['seconds']:.2f} s by the beat task "
+        f"fanned out to a Celery worker with 2 processes; "
+        f"{snap['seconds_one_process']:.2f} s batch after batch in one process. The hourly refresh recomputes "
+        f"only athletes whose data or local day changed: a usual hour, when {snap['changed']} athletes "
+        f"wrote something, {snap['seconds_usual_hour']:.2f} s; the hour midnight passes in Europe/Berlin "
+        f"({snap.get('midnight_athletes', 0):,} athletes with a new day), "
+        f"{snap.get('seconds_midnight_hour', 0):.2f} s (budget ≤ 10 s: "
+        f"{'**no**' if 'hourly refresh' in unmet(result) else 'yes'}); "
         f"queries per batch: {snap['queries_batch_50']} for 50 "
         f"athletes, {snap['queries_batch_200']} for 200 (flat: "
         f"{'yes' if snap['queries_batch_50'] == snap['queries_batch_200'] else '**no**'}).",
@@ -986,7 +1004,10 @@ def growth_markdown(results: list[dict[str, Any]]) -> str:
     builds = " / ".join(f"{r['data']['load_s']:.0f} s" for r in results)
     lines += [
         "",
-        f"- Every snapshot refreshed (2 worker processes): {snaps}; a usual hour: {hours}.",
+        f"- Every snapshot refreshed (2 worker processes): {snaps}; a usual hour: {hours}; the "
+        "hour of midnight in Europe/Berlin (a fifth of the club): "
+        + " / ".join(f"{r['snapshots']['seconds_midnight_hour']:.2f} s" for r in results)
+        + ".",
         f"- Data build: {builds}; activities: "
         + " / ".join(f"{r['data']['rows_athletes_activity']:,}" for r in results)
         + ".",
