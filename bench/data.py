@@ -56,6 +56,9 @@ def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: in
     """One organization with `athletes` athletes, two coaches, `days` days of runs and
     health rows ending `today`, groups, goals, plans and an API key `api_key`, into an
     empty database."""
+    if connection.in_atomic_block:
+        # The shards' connections would wait forever on this transaction's locks.
+        raise RuntimeError("load_club commits as it goes: call it outside a transaction")
     values = {
         "astral.today": today.isoformat(),
         "astral.athletes": str(athletes),

@@ -10,17 +10,39 @@ from tests.conftest import Api
 KEY = "ak_bench_test_" + "1" * 30
 
 
-def test_the_benchmark_club_loads_on_the_current_schema_and_is_served(db):
+def structure() -> set[str]:
+    """The definitions of the big tables' indexes and constraints."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT indexdef FROM pg_indexes
+               WHERE tablename IN ('athletes_activity', 'athletes_healthmetric')
+               UNION ALL
+               SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+               WHERE conrelid::regclass::text IN ('athletes_activity', 'athletes_healthmetric')"""
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_the_benchmark_club_loads_on_the_current_schema_and_is_served(transactional_db):
+    """Committed as `make bench` commits it: the big tables are loaded by parallel
+    connections, with their indexes and foreign keys dropped and built again after."""
     from athletes.models import Activity, HealthMetric
     from organizations.models import Group
 
     today = datetime.now(UTC).date()
+    before = structure()
+    assert len(before) > 5
     load_club(today=today, athletes=6, days=28, api_key=KEY)
 
     # The issue's shape: a daily health row per athlete-day, about 0.7 runs a day, 20 groups.
     assert HealthMetric.objects.count() == 6 * 28
     assert 0.5 < Activity.objects.count() / (6 * 28) < 0.9
     assert Group.objects.count() == 20
+    # Every index and constraint of the big tables is back (the activity list, the roster
+    # and the duplicate checks rely on them).
+    assert structure() == before
 
     api = Api({"X-API-Key": KEY})
     roster = api.get("/api/v1/analytics/coach_athletes_metrics")
