@@ -57,7 +57,8 @@ FRESHNESS_BOUND = LAG_BOUND + 1.0
 SOAK_ATHLETES = 8
 GPX = ROOT.parent / "shared" / "data" / "activities" / "fitparse_2013-02-06-12-11-14_run.gpx"
 OUT = ROOT / "docs"
-ACKS = CLUSTER / "soak-acks.jsonl"
+# What the client logged: every acknowledged write, and every request (kept after the run).
+LOGS = ROOT / "soak-output"
 
 
 # The drills: (second, name, what is done, seconds until it is undone) ------------------
@@ -717,6 +718,15 @@ def report(log: Log, totals: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"| latency p50 / p99 (all requests) | {totals['p50']:.1f} / {totals['p99']:.1f} ms |",
         "",
     ]
+    failed = sorted((x for x in log.samples if x.error), key=lambda x: x.t)
+    lines += [
+        "Every failed request (the client's log of all requests and acknowledged writes is in",
+        "`soak-output/`):",
+        "",
+        *[f"- {x.t:.1f} s: {x.kind} `{x.name}`, {x.error[:120]}" for x in failed[:50]],
+        *([] if failed else ["- none"]),
+        "",
+    ]
     if log.stale:
         lines += ["Stale answers:", "", *[f"- {s}" for s in log.stale[:20]], ""]
     return "\n".join(lines)
@@ -766,7 +776,15 @@ def main() -> int:
     settle = time.monotonic() - settled
     acked, lost, duplicated = verify_writes(ledger, c)
     differ = verify_cached(c)
-    ACKS.write_text("".join(json.dumps(a) + "\n" for a in ledger.acks))
+    LOGS.mkdir(exist_ok=True)
+    (LOGS / "acks.jsonl").write_text("".join(json.dumps(a) + "\n" for a in ledger.acks))
+    (LOGS / "requests.csv").write_text(
+        "t_s,ms,kind,name,status,error\n"
+        + "".join(
+            f"{x.t:.3f},{x.ms:.1f},{x.kind},{x.name},{x.status},{x.error[:80]!r}\n"
+            for x in log.samples
+        )
+    )
 
     rows = drill_rows(log)
     windows = [window(d) for d in DRILLS]
