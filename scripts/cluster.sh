@@ -94,13 +94,15 @@ defaults
     timeout http-keep-alive 30s
     retries 3
     option redispatch 1
-    # A GET that found a dead server is sent to the other one; writes never are, so an
+    # A read that found a dead server is sent to the other one; writes never are, so an
     # acknowledged write happened exactly once (the client retries it, and sees 409).
     retry-on conn-failure empty-response response-timeout 502 503 504
 
 frontend astral
     bind 127.0.0.1:$port
-    http-request disable-l7-retry unless METH_GET
+    acl read_only method GET HEAD
+    acl read_only path /api/v1/analytics/running_streaks
+    http-request disable-l7-retry unless read_only
     default_backend web
 
 backend web
