@@ -483,7 +483,6 @@ def prober(c: Cast, log: Log, ledger: Ledger, stop: threading.Event) -> None:
         asked = now()
         with ledger.lock:
             must = sum(m for at, m in ledger.acked_at[uid] if at < asked - FRESHNESS_BOUND)
-            may = ledger.attempted[uid]
         params = urlencode({"user_id": uid, "from": today - timedelta(days=40), "to": today})
         status, data = timed(
             log,
@@ -496,6 +495,8 @@ def prober(c: Cast, log: Log, ledger: Ledger, stop: threading.Event) -> None:
         )
         if status != 200:
             continue
+        with ledger.lock:  # what was sent until the answer came back may be in it
+            may = ledger.attempted[uid]
         seen = json.loads(data)["data"]["totals"]["distance"]
         if not (must - 0.5 <= seen <= may + 0.5):
             log.stale.append(
