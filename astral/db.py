@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -60,22 +60,22 @@ _health_lock = threading.Lock()
 
 
 @contextmanager
-def analytics_reads() -> Iterator[None]:
-    token = _analytics_reads.set(True)
+def _reads_may_use_replica(allowed: bool) -> Iterator[None]:
+    token = _analytics_reads.set(allowed)
     try:
         yield
     finally:
         _analytics_reads.reset(token)
 
 
-@contextmanager
-def primary_reads() -> Iterator[None]:
+def analytics_reads() -> AbstractContextManager[None]:
+    """Reads inside go to the replica while it is healthy."""
+    return _reads_may_use_replica(True)
+
+
+def primary_reads() -> AbstractContextManager[None]:
     """Reads inside stay on the primary (the retry of a read the replica failed)."""
-    token = _analytics_reads.set(False)
-    try:
-        yield
-    finally:
-        _analytics_reads.reset(token)
+    return _reads_may_use_replica(False)
 
 
 def configured_alias() -> str | None:

@@ -361,6 +361,14 @@ def send_write(
     return None
 
 
+def send_json(
+    log: Log, client: Client, name: str, path: str, headers: dict[str, str], body: dict[str, Any]
+) -> dict[str, Any] | None:
+    return send_write(
+        log, client, name, path, headers, json.dumps(body).encode(), "application/json"
+    )
+
+
 def gpx_at(template: str, start: datetime) -> bytes:
     first = datetime(2013, 2, 6, 12, 11, 14, tzinfo=UTC)
 
@@ -415,15 +423,7 @@ def writer(c: Cast, log: Log, ledger: Ledger, stop: threading.Event) -> None:
             }
             with ledger.lock:
                 ledger.attempted[uid] += metres
-            data = send_write(
-                log,
-                client,
-                "activity",
-                "/api/v1/activities",
-                headers,
-                json.dumps(body).encode(),
-                "application/json",
-            )
+            data = send_json(log, client, "activity", "/api/v1/activities", headers, body)
             if data:
                 with ledger.lock:
                     ledger.acks.append(
@@ -442,15 +442,7 @@ def writer(c: Cast, log: Log, ledger: Ledger, stop: threading.Event) -> None:
             day = datetime.now(UTC).date() - timedelta(days=n)
             hr = rnd.randint(40, 70)
             body = {"date": day.isoformat(), "resting_hr": hr}
-            data = send_write(
-                log,
-                client,
-                "health",
-                "/api/v1/health_metrics",
-                headers,
-                json.dumps(body).encode(),
-                "application/json",
-            )
+            data = send_json(log, client, "health", "/api/v1/health_metrics", headers, body)
             if data:
                 with ledger.lock:
                     ledger.acks.append(
