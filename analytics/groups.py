@@ -3,22 +3,19 @@ plans across the organization. Each athlete's runs count on their own local days
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
+import orjson
+from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from analytics.metrics.insights import GroupFacts, write_insight
 from analytics.metrics.rolling import days_between
-from analytics.models import AthleteSnapshot
 from analytics.plans import plan_instances_data, with_plan
-from analytics.selectors import (
-    daily_totals_by_user,
-    period_totals_by_user,
-    periods_totals_by_user,
-)
+from analytics.rollups import months_touched, span_sums_sql
+from analytics.selectors import _read_alias
 from astral import cache
 from astral.localtime import quarter_hour
 from athletes.models import PlanInstance, PlanStatus, User
@@ -28,8 +25,8 @@ MATRIX_SIZE = 20
 
 
 class Athlete(NamedTuple):
-    """What the dashboards need of an athlete: a club's thousand of them as plain tuples,
-    not model instances (building those was a tenth of the overview's time)."""
+    """What the dashboards need of an athlete: a group's members as plain tuples, not model
+    instances."""
 
     pk: int
     public_id: str
@@ -47,24 +44,47 @@ def athletes_of(users: QuerySet[User]) -> list[Athlete]:
     ]
 
 
-def org_athletes(organization: Organization) -> list[Athlete]:
-    return athletes_of(
-        User.objects.filter(
-            memberships__organization=organization, memberships__role=Role.ATHLETE, is_active=True
-        )
-    )
+# The athletes a club-wide answer counts, as SQL: the organization's active athlete members,
+# or a group's active members.
+ORG_MEMBERS_SQL = (
+    "SELECT m.user_id FROM organizations_membership m JOIN athletes_user u ON u.id = m.user_id "
+    "WHERE m.organization_id = %s AND m.role = 'athlete' AND u.is_active"
+)
+GROUP_MEMBERS_SQL = (
+    "SELECT gm.user_id FROM organizations_group_members gm "
+    "JOIN athletes_user u ON u.id = gm.user_id WHERE gm.group_id = %s AND u.is_active"
+)
+# Those of a group who are also the organization's athletes (group_stats, group_comparison).
+GROUP_ATHLETES_SQL = GROUP_MEMBERS_SQL + (  # noqa: S608 - fixed text
+    " AND EXISTS (SELECT 1 FROM organizations_membership m WHERE m.user_id = gm.user_id "
+    "AND m.organization_id = %s AND m.role = 'athlete')"
+)
+
+# Per member, the sums of each period from the month totals (analytics/rollups.py): one row
+# per member with any activity in the months the periods touch.
+TOTALS_SQL = """
+WITH members AS ({members}),
+totals AS (
+  SELECT t.user_id, {sums}
+  FROM (SELECT t.user_id, {spans} FROM analytics_monthtotals t
+        WHERE t.month BETWEEN %s AND %s OFFSET 0) t  -- the spans computed before the join
+  JOIN members m ON m.user_id = t.user_id
+  GROUP BY t.user_id
+)
+"""
 
 
-def _rollup(user_ids: Sequence[int], per_user: dict[int, tuple[float, int]]) -> dict[str, Any]:
-    distance = 0.0
-    activities = 0
-    active = 0
-    for user_id in user_ids:
-        user_distance, runs = per_user.get(user_id, (0.0, 0))
-        distance += user_distance
-        activities += runs
-        active += 1 if runs else 0
-    count = len(user_ids)
+def _totals_cte(
+    members_sql: str, members_params: list[Any], periods: list[tuple[date, date]]
+) -> tuple[str, list[Any]]:
+    spans, span_params = span_sums_sql(periods)
+    sums = ", ".join(f"sum(d{i}) AS d{i}, sum(r{i}) AS r{i}" for i in range(len(periods)))
+    first_month, last_month = months_touched(periods)
+    sql = TOTALS_SQL.format(members=members_sql, spans=spans, sums=sums)
+    return sql, [*members_params, *span_params, first_month, last_month]
+
+
+def _rollup(count: int, distance: float, activities: int, active: int) -> dict[str, Any]:
     return {
         "athlete_count": count,
         "total_distance": round(distance, 1),
@@ -75,59 +95,85 @@ def _rollup(user_ids: Sequence[int], per_user: dict[int, tuple[float, int]]) -> 
     }
 
 
-def needs_attention(users: Sequence[Athlete]) -> list[str]:
-    names = dict(
-        AthleteSnapshot.objects.filter(user_id__in=[u.pk for u in users], attention_warnings__gt=0)
-        .order_by("-attention_warnings", "user__display_name")
-        .values_list("user_id", "user__display_name")
-    )
-    return list(names.values())
+OVERVIEW_SQL = """
+SELECT (SELECT count(*) FROM members),
+       COALESCE(sum(d0), 0), COALESCE(sum(r0), 0)::int, count(*) FILTER (WHERE r0 > 0),
+       COALESCE(sum(d1), 0), COALESCE(sum(r1), 0)::int, count(*) FILTER (WHERE r1 > 0),
+       (SELECT COALESCE(json_agg(json_build_object('id', x.user_id, 'public_id', x.public_id,
+                                                  'name', x.name, 'distance', x.distance)
+                                ORDER BY x.distance DESC, x.name), '[]')::text
+        FROM (
+          SELECT m.user_id, u.public_id,
+                 COALESCE(NULLIF(u.display_name, ''), u.username) COLLATE "C" AS name,
+                 COALESCE(t.d0, 0) AS distance
+          FROM members m JOIN athletes_user u ON u.id = m.user_id
+          LEFT JOIN totals t ON t.user_id = m.user_id
+          ORDER BY distance DESC, name LIMIT %s
+        ) x),
+       (SELECT count(*) FROM analytics_athletesnapshot s JOIN members m USING (user_id)
+        WHERE s.attention_warnings > 0),
+       (SELECT COALESCE(array_agg(y.name), '{}') FROM (
+          SELECT COALESCE(NULLIF(u.display_name, ''), u.username) AS name
+          FROM analytics_athletesnapshot s JOIN members m USING (user_id)
+          JOIN athletes_user u ON u.id = s.user_id
+          WHERE s.attention_warnings > 0
+          ORDER BY s.attention_warnings DESC, u.display_name LIMIT %s) y)
+FROM totals
+"""
+
+# The matrix's days for its athletes: each day is the running total there minus the day before.
+MATRIX_DAYS_SQL = """
+SELECT t.user_id, day::date,
+       t.distance[extract(day FROM day)::int] - COALESCE(t.distance[extract(day FROM day)::int - 1], 0),
+       t.runs[extract(day FROM day)::int] - COALESCE(t.runs[extract(day FROM day)::int - 1], 0)
+FROM generate_series(%s::date, %s::date, interval '1 day') AS day
+JOIN analytics_monthtotals t ON t.month = date_trunc('month', day)::date
+WHERE t.user_id = ANY(%s)
+"""
+NAMED_IN_INSIGHT = 5
 
 
 def group_overview(
     organization: Organization, *, week_start: date, group: Group | None, units: str, today: date
 ) -> dict[str, Any]:
     """A week of the club or a group. While the week runs (it holds the viewer's `today`),
-    it is compared with the same days of last week, never with a whole week (METRICS.md §8)."""
-    users = (
-        athletes_of(group.members.filter(is_active=True)) if group else org_athletes(organization)
-    )
-    ids = [u.pk for u in users]
+    it is compared with the same days of last week, never with a whole week (METRICS.md §8).
+    Sums come from the month totals, in two statements whatever the club's size."""
+    members = (GROUP_MEMBERS_SQL, [group.pk]) if group else (ORG_MEMBERS_SQL, [organization.pk])
     last_week = week_start - timedelta(days=7)
     week_end = week_start + timedelta(days=6)
     in_progress = week_start <= today <= week_end
     compared_through = (today if in_progress else week_end) - timedelta(days=7)
-    # Per athlete, two sums (this week, last week); per day only for the matrix's twenty.
-    this_week, last_weeks = periods_totals_by_user(
-        users, [(week_start, week_end), (last_week, compared_through)]
-    )
-    this = _rollup(ids, this_week)
-    previous = _rollup(ids, last_weeks)
-    week_days = days_between(week_start, week_end)
-    top = sorted(users, key=lambda u: (-this_week.get(u.pk, (0.0, 0))[0], u.name))[:MATRIX_SIZE]
-    totals = (
-        daily_totals_by_user(top, first=week_start, last=week_end, fields=("distance",))
-        if top
-        else {}
-    )
-    matrix = []
-    for user in top:
-        days = totals.get(user.pk, {})
-        matrix.append(
-            {
-                "user_id": user.public_id,
-                "display_name": user.name,
-                "total_distance": round(this_week.get(user.pk, (0.0, 0))[0], 1),
-                "days": [
-                    {
-                        "date": day,
-                        "distance": round(days[day]["distance"], 1) if day in days else 0.0,
-                        "runs": int(days[day]["runs"]) if day in days else 0,
-                    }
-                    for day in week_days
-                ],
-            }
-        )
+    periods = [(week_start, week_end), (last_week, compared_through)]
+    totals_sql, params = _totals_cte(*members, periods)
+    with connections[_read_alias()].cursor() as cursor:
+        cursor.execute(totals_sql + OVERVIEW_SQL, [*params, MATRIX_SIZE, NAMED_IN_INSIGHT])
+        row = cursor.fetchone()
+        count, *sums, top_json, attention_count, attention_names = row
+        top = orjson.loads(top_json)
+        days: dict[int, dict[date, tuple[float, int]]] = {t["id"]: {} for t in top}
+        if top:
+            cursor.execute(MATRIX_DAYS_SQL, [week_start, week_end, list(days)])
+            for user_id, day, distance, runs in cursor.fetchall():
+                days[user_id][day] = (distance, runs)
+    this = _rollup(count, sums[0], sums[1], sums[2])
+    previous = _rollup(count, sums[3], sums[4], sums[5])
+    matrix = [
+        {
+            "user_id": athlete["public_id"],
+            "display_name": athlete["name"],
+            "total_distance": round(athlete["distance"], 1),
+            "days": [
+                {
+                    "date": day,
+                    "distance": round(days[athlete["id"]].get(day, (0.0, 0))[0], 1),
+                    "runs": days[athlete["id"]].get(day, (0.0, 0))[1],
+                }
+                for day in days_between(week_start, week_end)
+            ],
+        }
+        for athlete in top
+    ]
     insight = write_insight(
         "group",
         GroupFacts(
@@ -137,7 +183,8 @@ def group_overview(
             activities=this["total_activities"],
             active_athletes=this["active_athletes"],
             athlete_count=this["athlete_count"],
-            needs_attention=needs_attention(users),
+            needs_attention=attention_names,
+            needs_attention_count=attention_count,
             in_progress=in_progress,
         ),
         units,
@@ -164,59 +211,82 @@ def group_overview(
     }
 
 
+# Per group of the organization (and for its athletes in no group): its athletes, their
+# distance and activities over the period and how many were active.
+COMPARISON_SQL = """
+, grouped AS (
+  SELECT gm.group_id, gm.user_id FROM organizations_group_members gm
+  JOIN organizations_group g ON g.id = gm.group_id AND g.organization_id = %s
+  JOIN members m ON m.user_id = gm.user_id
+)
+SELECT x.group_id, count(*), COALESCE(sum(t.d0), 0), COALESCE(sum(t.r0), 0)::int,
+       count(*) FILTER (WHERE t.r0 > 0)
+FROM (
+  SELECT group_id, user_id FROM grouped
+  UNION ALL
+  SELECT NULL, m.user_id FROM members m
+  WHERE NOT EXISTS (SELECT 1 FROM grouped WHERE grouped.user_id = m.user_id)
+) x LEFT JOIN totals t ON t.user_id = x.user_id
+GROUP BY x.group_id
+"""
+
+
 def group_comparison(organization: Organization, *, first: date, last: date) -> dict[str, Any]:
-    groups = list(organization.groups.order_by("name"))
-    athletes = org_athletes(organization)
-    athlete_ids = {u.pk for u in athletes}
-    members: dict[int, list[int]] = {g.pk: [] for g in groups}
-    for group_id, user_id in Group.members.through.objects.filter(
-        group__organization=organization
-    ).values_list("group_id", "user_id"):
-        if user_id in athlete_ids:
-            members[group_id].append(user_id)
-    grouped = {uid for ids in members.values() for uid in ids}
-    per_user = period_totals_by_user(athletes, first=first, last=last)
-    rows = [
-        {"group_id": g.public_id, "name": g.name, **_rollup(members[g.pk], per_user)}
-        for g in groups
-    ]
+    groups = list(organization.groups.order_by("name").values_list("pk", "public_id", "name"))
+    totals_sql, params = _totals_cte(ORG_MEMBERS_SQL, [organization.pk], [(first, last)])
+    with connections[_read_alias()].cursor() as cursor:
+        cursor.execute(totals_sql + COMPARISON_SQL, [*params, organization.pk])
+        by_group = {group_id: _rollup(*values) for group_id, *values in cursor.fetchall()}
+    empty = _rollup(0, 0.0, 0, 0)
     return {
         "org_id": organization.public_id,
         "from": first,
         "to": last,
-        "groups": rows,
-        "unassigned": _rollup([u.pk for u in athletes if u.pk not in grouped], per_user),
+        "groups": [
+            {"group_id": public_id, "name": name, **by_group.get(pk, empty)}
+            for pk, public_id, name in groups
+        ],
+        "unassigned": by_group.get(None, empty),
     }
 
 
+GROUP_STATS_SQL = """
+SELECT u.public_id, COALESCE(NULLIF(u.display_name, ''), u.username),
+       COALESCE(t.d0, 0), COALESCE(t.r0, 0)::int
+FROM members m JOIN athletes_user u ON u.id = m.user_id
+LEFT JOIN totals t ON t.user_id = m.user_id
+"""
+
+
 def group_stats(group: Group, *, first: date, last: date) -> dict[str, Any]:
-    members = athletes_of(
-        group.members.filter(
-            is_active=True,
-            memberships__organization=group.organization,
-            memberships__role=Role.ATHLETE,
-        )
+    totals_sql, params = _totals_cte(
+        GROUP_ATHLETES_SQL, [group.pk, group.organization_id], [(first, last)]
     )
-    per_user = period_totals_by_user(members, first=first, last=last)
-    member_rows = []
-    for user in members:
-        distance, runs = per_user.get(user.pk, (0.0, 0))
-        member_rows.append(
+    with connections[_read_alias()].cursor() as cursor:
+        cursor.execute(totals_sql + GROUP_STATS_SQL, params)
+        rows = cursor.fetchall()
+    member_rows = sorted(
+        (
             {
-                "user_id": user.public_id,
-                "display_name": user.name,
+                "user_id": public_id,
+                "display_name": name,
                 "total_distance": round(distance, 1),
                 "total_activities": runs,
                 "active": runs > 0,
             }
-        )
-    member_rows.sort(key=lambda row: (-row["total_distance"], row["display_name"]))
+            for public_id, name, distance, runs in rows
+        ),
+        key=lambda row: (-row["total_distance"], row["display_name"]),
+    )
+    distance = sum(distance for _, _, distance, _ in rows)
+    activities = sum(runs for *_, runs in rows)
+    active = sum(1 for *_, runs in rows if runs)
     return {
         "group_id": group.public_id,
         "name": group.name,
         "from": first,
         "to": last,
-        **_rollup([u.pk for u in members], per_user),
+        **_rollup(len(rows), distance, activities, active),
         "members": member_rows,
     }
 

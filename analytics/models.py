@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -40,3 +41,35 @@ class AthleteSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"snapshot of {self.user_id} ({self.as_of})"
+
+
+class MonthTotals(models.Model):
+    """One athlete's activities in one local month, kept by PostgreSQL in the transaction of
+    every write to the activities (triggers in migration 0006): `distance[d]` and `runs[d]`
+    are the running totals from the 1st to day d (index 31 holds the month whatever its
+    length), so any span of local days costs at most one row per month it touches. Days are
+    the athlete's own (their time zone; a change of zone rebuilds their rows)."""
+
+    # No Django foreign key: the rows follow the activities by trigger, and PostgreSQL
+    # removes them with the athlete (ON DELETE CASCADE, in the migration).
+    user_id = models.BigIntegerField()
+    month = models.DateField()  # the 1st of the local month
+    distance = ArrayField(models.FloatField(), size=31)  # meters, cumulative
+    runs = ArrayField(models.IntegerField(), size=31)  # activities, cumulative
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "month"], name="monthtotals_user_month")
+        ]
+        # A club's month answered from the index alone (the rows of one month are spread
+        # over as many pages as athletes in the table).
+        indexes = [
+            models.Index(
+                fields=["month", "user_id"],
+                include=["distance", "runs"],
+                name="monthtotals_month_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"totals of {self.user_id} for {self.month:%Y-%m}"

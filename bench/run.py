@@ -74,6 +74,7 @@ def build() -> dict[str, float]:
         # What autovacuum does soon after any bulk load: the visibility map lets the
         # covering activity index answer without visiting the table.
         cursor.execute("VACUUM (ANALYZE) athletes_activity")
+        cursor.execute("VACUUM (ANALYZE) analytics_monthtotals")
         counts = {}
         for table in (
             "athletes_user",

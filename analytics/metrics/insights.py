@@ -51,7 +51,8 @@ class GroupFacts:
     activities: int
     active_athletes: int
     athlete_count: int
-    needs_attention: Sequence[str]
+    needs_attention: Sequence[str]  # the first names, most warnings first
+    needs_attention_count: int = 0  # all of them
     in_progress: bool = False
 
 
@@ -123,7 +124,7 @@ def group_insight(facts: GroupFacts, units: str) -> str:
     ]
     if facts.needs_attention:
         names = ", ".join(facts.needs_attention[:5])
-        more = len(facts.needs_attention) - 5
+        more = max(facts.needs_attention_count, len(facts.needs_attention)) - 5
         sentences.append(f"Needs attention: {names}{f' and {more} more' if more > 0 else ''}.")
     return " ".join(sentences)
 
