@@ -103,12 +103,22 @@ SELECT (SELECT count(*) FROM members),
                                                   'name', x.name, 'distance', x.distance)
                                 ORDER BY x.distance DESC, x.name), '[]')::text
         FROM (
-          SELECT m.user_id, u.public_id,
-                 COALESCE(NULLIF(u.display_name, ''), u.username) COLLATE "C" AS name,
-                 COALESCE(t.d0, 0) AS distance
-          FROM members m JOIN athletes_user u ON u.id = m.user_id
-          LEFT JOIN totals t ON t.user_id = m.user_id
-          ORDER BY distance DESC, name LIMIT %s
+          SELECT x.user_id, u.public_id, x.distance,
+                 COALESCE(NULLIF(u.display_name, ''), u.username) COLLATE "C" AS name
+          FROM (
+            -- Those who ran at least as far as the matrix's last place (names only for them)…
+            SELECT t.user_id, t.d0 AS distance FROM totals t
+            WHERE t.r0 > 0 AND t.d0 >= COALESCE((
+              SELECT min(c.d0) FROM (
+                SELECT d0 FROM totals WHERE r0 > 0 ORDER BY d0 DESC LIMIT %s) c
+              HAVING count(*) = %s), '-Infinity')
+            UNION ALL
+            -- …and, while fewer ran than it has places, those who did not, by name.
+            SELECT m.user_id, 0 FROM members m
+            WHERE (SELECT count(*) FROM totals WHERE r0 > 0) < %s
+              AND NOT EXISTS (SELECT 1 FROM totals t WHERE t.user_id = m.user_id AND t.r0 > 0)
+          ) x JOIN athletes_user u ON u.id = x.user_id
+          ORDER BY x.distance DESC, name LIMIT %s
         ) x),
        (SELECT count(*) FROM analytics_athletesnapshot s JOIN members m USING (user_id)
         WHERE s.attention_warnings > 0),
@@ -147,7 +157,7 @@ def group_overview(
     periods = [(week_start, week_end), (last_week, compared_through)]
     totals_sql, params = _totals_cte(*members, periods)
     with connections[_read_alias()].cursor() as cursor:
-        cursor.execute(totals_sql + OVERVIEW_SQL, [*params, MATRIX_SIZE, NAMED_IN_INSIGHT])
+        cursor.execute(totals_sql + OVERVIEW_SQL, [*params, *[MATRIX_SIZE] * 4, NAMED_IN_INSIGHT])
         row = cursor.fetchone()
         count, *sums, top_json, attention_count, attention_names = row
         top = orjson.loads(top_json)

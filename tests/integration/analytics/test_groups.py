@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from athletes.models import User
 from organizations.models import Group
 from tests.conftest import assert_error
 from tests.factories import make_activity
@@ -268,3 +269,44 @@ def test_the_kept_plans_overview_changes_at_once_with_a_run(cast):
     )
     assert response.status_code == 201
     assert alice_compliance() == 1.0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_matrix_holds_the_twenty_who_ran_furthest_then_the_rest_by_name(cast):
+    """API.md §4: `member_matrix` is the top 20 members by distance. With 24 who ran, the
+    four shortest are left out and equal distances are in name order; in a group where
+    only two ran, the others fill the places by name with nothing run."""
+    from tests.factories import add_member, make_user
+
+    big = Group.objects.create(organization=cast.riverside, name="Big")
+    small = Group.objects.create(organization=cast.riverside, name="Small")
+    runners = []
+    for index in range(24):
+        user = make_user(f"m{index:02d}", display_name=f"Runner {index:02d}")
+        add_member(cast.riverside, user)
+        big.members.add(user)
+        # 1 km for 00, 2 km for 01 … except 10 and 11, who both ran 30 km.
+        distance = 30_000 if index in (10, 11) else 1000 * (index + 1)
+        make_activity(user, datetime(2026, 11, 17, 7, tzinfo=UTC), distance=distance)
+        runners.append((distance, f"Runner {index:02d}"))
+    small.members.add(cast.alice, cast.bob, *User.objects.filter(username__in=["m00", "m05"]))
+    api = cast.api(cast.cora)
+
+    matrix = api.get(
+        "/api/v1/analytics/group_overview", {"week": "2026-11-18", "group_id": big.public_id}
+    ).json()["data"]["member_matrix"]
+    expected = sorted(runners, key=lambda r: (-r[0], r[1]))[:20]
+    assert [(m["total_distance"], m["display_name"]) for m in matrix] == expected
+    assert matrix[0]["display_name"] == "Runner 10"  # before Runner 11, at the same 30 km
+    assert "Runner 03" not in {m["display_name"] for m in matrix}  # 4 km: 21st place
+
+    matrix = api.get(
+        "/api/v1/analytics/group_overview", {"week": "2026-11-18", "group_id": small.public_id}
+    ).json()["data"]["member_matrix"]
+    assert [(m["display_name"], m["total_distance"]) for m in matrix] == [
+        ("Runner 05", 6000.0),
+        ("Runner 00", 1000.0),
+        ("Alice Andersen", 0.0),
+        ("Bob Brown", 0.0),
+    ]
+    assert matrix[0]["days"][1] == {"date": "2026-11-17", "distance": 6000.0, "runs": 1}
