@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import F, Q
 
 
 class SnapshotJSONField(models.JSONField):
@@ -73,3 +74,79 @@ class MonthTotals(models.Model):
 
     def __str__(self) -> str:
         return f"totals of {self.user_id} for {self.month:%Y-%m}"
+
+
+class RosterRow(models.Model):
+    """What the roster orders and filters by, for each athlete membership, kept by PostgreSQL
+    in the transaction of every change to the membership, the athlete or their snapshot
+    (triggers in migration 0007): a page of the roster is an index range, not a ranking of
+    the whole club. The snapshot is fresh from `fresh_from` until `fresh_until` (the
+    athlete's local day it was computed for; an empty span once their data changed)."""
+
+    membership = models.OneToOneField(
+        "organizations.Membership",
+        on_delete=models.DO_NOTHING,  # PostgreSQL cascades (migration 0007)
+        db_constraint=False,
+        primary_key=True,
+        related_name="roster_row",
+    )
+    organization_id = models.BigIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    active = models.BooleanField()  # the athlete's account is active
+    name = models.CharField(max_length=150)  # their display name
+    username = models.CharField(max_length=150)
+    last_activity_at = models.DateTimeField(null=True)
+    weekly_distance = models.FloatField(null=True)
+    attention_warnings = models.PositiveSmallIntegerField(null=True)
+    attention_infos = models.PositiveSmallIntegerField(null=True)
+    attention_since = models.DateField(null=True)
+    fresh_from = models.DateTimeField()
+    fresh_until = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                F("organization_id"),
+                F("name"),
+                F("username"),
+                F("membership_id"),
+                name="rosterrow_by_name",
+                condition=Q(active=True),
+            ),
+            models.Index(
+                F("organization_id"),
+                F("last_activity_at").desc(nulls_last=True),
+                F("name"),
+                F("membership_id"),
+                name="rosterrow_by_last_activity",
+                condition=Q(active=True),
+            ),
+            models.Index(
+                F("organization_id"),
+                F("weekly_distance").desc(nulls_last=True),
+                F("name"),
+                F("membership_id"),
+                name="rosterrow_by_distance",
+                condition=Q(active=True),
+            ),
+            models.Index(
+                F("organization_id"),
+                F("attention_warnings").desc(nulls_last=True),
+                F("attention_infos").desc(nulls_last=True),
+                F("attention_since").asc(nulls_last=True),
+                F("name"),
+                F("membership_id"),
+                name="rosterrow_by_attention",
+                condition=Q(active=True),
+            ),
+            models.Index(fields=["organization_id", "fresh_until"], name="rosterrow_fresh_until"),
+            models.Index(fields=["organization_id", "fresh_from"], name="rosterrow_fresh_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"roster row of membership {self.membership_id}"

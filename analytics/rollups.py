@@ -203,3 +203,108 @@ def months_touched(periods: Sequence[tuple[date, date]]) -> tuple[date, date]:
         min(first for first, _ in periods).replace(day=1),
         max(last for _, last in periods).replace(day=1),
     )
+
+
+# The roster's rows (analytics.models.RosterRow): each athlete membership with its athlete's
+# name, whether their account is active, the snapshot's ordering columns and when the
+# snapshot is fresh, refreshed from the three tables by `astral_roster_sync`.
+ROSTER_FUNCTIONS_SQL = """
+CREATE OR REPLACE FUNCTION astral_roster_sync(membership_ids bigint[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM analytics_rosterrow r
+  WHERE r.membership_id = ANY(membership_ids)
+    AND NOT EXISTS (SELECT 1 FROM organizations_membership m
+                    WHERE m.id = r.membership_id AND m.role = 'athlete');
+  INSERT INTO analytics_rosterrow AS r (
+      membership_id, organization_id, user_id, active, name, username, last_activity_at,
+      weekly_distance, attention_warnings, attention_infos, attention_since, fresh_from,
+      fresh_until)
+  SELECT m.id, m.organization_id, m.user_id, u.is_active, u.display_name, u.username,
+         s.last_activity_at, s.weekly_distance, s.attention_warnings, s.attention_infos,
+         s.attention_since,
+         CASE WHEN s.source_version = u.data_version
+              THEN s.as_of::timestamp AT TIME ZONE COALESCE(NULLIF(u.timezone, ''), 'UTC')
+              ELSE '2200-01-01 00:00+00' END,
+         CASE WHEN s.source_version = u.data_version
+              THEN (s.as_of + 1)::timestamp AT TIME ZONE COALESCE(NULLIF(u.timezone, ''), 'UTC')
+              ELSE '1900-01-01 00:00+00' END
+  FROM organizations_membership m
+  JOIN athletes_user u ON u.id = m.user_id
+  LEFT JOIN analytics_athletesnapshot s ON s.user_id = m.user_id
+  WHERE m.id = ANY(membership_ids) AND m.role = 'athlete'
+  ORDER BY m.id
+  ON CONFLICT (membership_id) DO UPDATE SET
+    organization_id = EXCLUDED.organization_id, user_id = EXCLUDED.user_id,
+    active = EXCLUDED.active, name = EXCLUDED.name, username = EXCLUDED.username,
+    last_activity_at = EXCLUDED.last_activity_at, weekly_distance = EXCLUDED.weekly_distance,
+    attention_warnings = EXCLUDED.attention_warnings,
+    attention_infos = EXCLUDED.attention_infos, attention_since = EXCLUDED.attention_since,
+    fresh_from = EXCLUDED.fresh_from, fresh_until = EXCLUDED.fresh_until;
+END $$;
+
+CREATE OR REPLACE FUNCTION astral_roster_on_membership() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM astral_roster_sync(ARRAY[NEW.id]);
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION astral_roster_on_user() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM astral_roster_sync(ARRAY(
+    SELECT id FROM organizations_membership WHERE user_id = NEW.id AND role = 'athlete'));
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION astral_roster_on_snapshots() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    PERFORM astral_roster_sync(ARRAY(
+      SELECT m.id FROM organizations_membership m JOIN old_rows o ON o.user_id = m.user_id
+      WHERE m.role = 'athlete'));
+  ELSE
+    PERFORM astral_roster_sync(ARRAY(
+      SELECT m.id FROM organizations_membership m JOIN new_rows n ON n.user_id = m.user_id
+      WHERE m.role = 'athlete'));
+  END IF;
+  RETURN NULL;
+END $$;
+"""
+
+ROSTER_TRIGGERS_SQL = """
+ALTER TABLE analytics_rosterrow ADD CONSTRAINT rosterrow_membership_fk
+  FOREIGN KEY (membership_id) REFERENCES organizations_membership (id) ON DELETE CASCADE;
+CREATE TRIGGER roster_membership AFTER INSERT OR UPDATE OF role, user_id, organization_id
+  ON organizations_membership FOR EACH ROW EXECUTE FUNCTION astral_roster_on_membership();
+CREATE TRIGGER roster_user AFTER UPDATE OF display_name, username, is_active, data_version,
+  timezone ON athletes_user FOR EACH ROW
+  WHEN ((OLD.display_name, OLD.username, OLD.is_active, OLD.data_version, OLD.timezone)
+        IS DISTINCT FROM
+        (NEW.display_name, NEW.username, NEW.is_active, NEW.data_version, NEW.timezone))
+  EXECUTE FUNCTION astral_roster_on_user();
+CREATE TRIGGER roster_snapshot_insert AFTER INSERT ON analytics_athletesnapshot
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION astral_roster_on_snapshots();
+CREATE TRIGGER roster_snapshot_update AFTER UPDATE ON analytics_athletesnapshot
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION astral_roster_on_snapshots();
+CREATE TRIGGER roster_snapshot_delete AFTER DELETE ON analytics_athletesnapshot
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION astral_roster_on_snapshots();
+SELECT astral_roster_sync(ARRAY(SELECT id FROM organizations_membership WHERE role = 'athlete'));
+"""
+
+ROSTER_DROP_SQL = """
+DROP TRIGGER IF EXISTS roster_membership ON organizations_membership;
+DROP TRIGGER IF EXISTS roster_user ON athletes_user;
+DROP TRIGGER IF EXISTS roster_snapshot_insert ON analytics_athletesnapshot;
+DROP TRIGGER IF EXISTS roster_snapshot_update ON analytics_athletesnapshot;
+DROP TRIGGER IF EXISTS roster_snapshot_delete ON analytics_athletesnapshot;
+DROP FUNCTION IF EXISTS astral_roster_on_snapshots();
+DROP FUNCTION IF EXISTS astral_roster_on_user();
+DROP FUNCTION IF EXISTS astral_roster_on_membership();
+DROP FUNCTION IF EXISTS astral_roster_sync(bigint[]);
+"""

@@ -8,21 +8,11 @@ from typing import Any
 
 import orjson
 from django.db import connections
-from django.db.models import (
-    BooleanField,
-    DateField,
-    DateTimeField,
-    ExpressionWrapper,
-    F,
-    Func,
-    Q,
-    QuerySet,
-    Value,
-    Window,
-)
-from django.db.models.functions import Coalesce, NullIf, RowNumber
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from analytics.models import RosterRow
 from analytics.plans import PLAN_WEEK_SQL, plan_instances_data, with_plan
 from analytics.snapshots import fresh_snapshots, snapshots_refresh
 from astral.api.errors import ApiError
@@ -30,27 +20,28 @@ from astral.api.pagination import Page
 from astral.localtime import local_today
 from athletes.models import Goal, PlanInstance, PlanStatus, User
 from organizations.access import organization_coach
-from organizations.models import Group, Membership, Organization, Role
+from organizations.models import Group, Organization
 
-# Each ends with the membership id, so equal names never make pages overlap.
+# Each ends with the membership id, so equal names never make pages overlap; each is one of
+# RosterRow's indexes, so a page is read in order from it.
 ORDERINGS = {
-    "display_name": [F("user__display_name").asc(), F("user__username").asc(), F("id").asc()],
+    "display_name": [F("name").asc(), F("username").asc(), F("membership_id").asc()],
     "-last_activity": [
-        F("user__snapshot__last_activity_at").desc(nulls_last=True),
-        F("user__display_name").asc(),
-        F("id").asc(),
+        F("last_activity_at").desc(nulls_last=True),
+        F("name").asc(),
+        F("membership_id").asc(),
     ],
     "-weekly_distance": [
-        F("user__snapshot__weekly_distance").desc(nulls_last=True),
-        F("user__display_name").asc(),
-        F("id").asc(),
+        F("weekly_distance").desc(nulls_last=True),
+        F("name").asc(),
+        F("membership_id").asc(),
     ],
     "-attention": [
-        F("user__snapshot__attention_warnings").desc(nulls_last=True),
-        F("user__snapshot__attention_infos").desc(nulls_last=True),
-        F("user__snapshot__attention_since").asc(nulls_last=True),  # longest first
-        F("user__display_name").asc(),
-        F("id").asc(),
+        F("attention_warnings").desc(nulls_last=True),
+        F("attention_infos").desc(nulls_last=True),
+        F("attention_since").asc(nulls_last=True),  # longest first
+        F("name").asc(),
+        F("membership_id").asc(),
     ],
 }
 
@@ -65,12 +56,11 @@ class RosterFilters:
     ordering: str = "display_name"
 
 
-def roster_memberships(organization: Organization, filters: RosterFilters) -> QuerySet[Membership]:
-    queryset = Membership.objects.filter(
-        organization=organization, role=Role.ATHLETE, user__is_active=True
-    )
+def roster_rows(organization: Organization, filters: RosterFilters) -> QuerySet[RosterRow]:
+    """The roster's athletes (kept rows, analytics.models.RosterRow), filtered."""
+    queryset = RosterRow.objects.filter(organization_id=organization.pk, active=True)
     if filters.coach is not None:
-        queryset = queryset.filter(assigned_coach=filters.coach)
+        queryset = queryset.filter(membership__assigned_coach=filters.coach)
     if filters.group is not None:
         queryset = queryset.filter(user__athlete_groups=filters.group)
     if filters.unassigned_only:
@@ -78,15 +68,12 @@ def roster_memberships(organization: Organization, filters: RosterFilters) -> Qu
     if filters.search:
         term = filters.search
         queryset = queryset.filter(
-            Q(user__username__icontains=term)
-            | Q(user__email__icontains=term)
-            | Q(user__display_name__icontains=term)
+            Q(username__icontains=term) | Q(user__email__icontains=term) | Q(name__icontains=term)
         )
     if filters.label:
-        queryset = queryset.filter(labels__name=filters.label)
+        queryset = queryset.filter(membership__labels__name=filters.label)
     # No DISTINCT: each join above matches at most one row per membership (one group, one
-    # label name, unique per organization), and sorting 1,000 rows to dedupe them cost more
-    # than the query.
+    # label name, unique per organization).
     return queryset
 
 
@@ -96,14 +83,14 @@ def roster_page(
     """One page of the roster. With `raw_metrics`, each row's `metrics` is the stored JSON
     itself (an `orjson.Fragment`), spliced into the response without being decoded and
     encoded again: for the API, where that was a third of the time of 200 rows."""
-    memberships = roster_memberships(organization, filters)
+    rows = roster_rows(organization, filters)
     ordering = ORDERINGS[filters.ordering]
     # Freshness and the page in one statement; when some snapshot was stale, refreshed and
     # read again, so ordering by the snapshot columns is exact and a write shows at once.
-    total, stale_ids, text = _page_json(organization, memberships, ordering, page)
+    total, stale_ids, text = _page_json(organization, rows, ordering, page)
     if stale_ids:
         snapshots_refresh(stale_ids)
-        total, _, text = _page_json(organization, memberships, ordering, page)
+        total, _, text = _page_json(organization, rows, ordering, page)
     metadata = page.metadata(total)
     return {
         "athletes": orjson.Fragment(text) if raw_metrics else orjson.loads(text),
@@ -117,13 +104,12 @@ def roster_page(
 # plans and goals in one statement, returned as one JSON text. Python used to spend more
 # time building and re-encoding the 200 rows than the database spent finding them. Groups,
 # labels, plans and goals are each gathered for the whole page in one join (a correlated
-# subquery per row and list was 10% slower), and the club's freshness comes with them.
+# subquery per row and list was 10% slower). The page is read in order from an index of the
+# kept roster rows; the club's count and its stale snapshots (two index ranges) come with it.
 PAGE_JSON = """
-WITH members AS ({members}),
-page AS (SELECT id, user_id, ord FROM members WHERE ord > %s AND ord <= %s),
+WITH page(id, user_id, ord) AS ({page}),
 freshness AS (
-  SELECT count(*) AS total, COALESCE(array_agg(user_id) FILTER (WHERE stale), '{{}}') AS stale
-  FROM members
+  SELECT (SELECT count(*) FROM ({count}) c) AS total, ARRAY({stale}) AS stale
 )
 SELECT f.total, f.stale, (SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::json)::text FROM (
   SELECT p.ord, json_build_object(
@@ -198,24 +184,28 @@ FROM freshness f
 
 def _page_json(
     organization: Organization,
-    memberships: QuerySet[Membership],
+    rows: QuerySet[RosterRow],
     ordering: list[Any],
     page: Page,
 ) -> tuple[int, list[int], str]:
     """(how many athletes in all, ids of those whose snapshot is stale, the page's rows as
-    one JSON array in the roster's order), in one PostgreSQL statement over one scan of the
-    club: every athlete's place in the order and freshness, then the page's rows."""
-    members = (
-        memberships.annotate(ord=Window(RowNumber(), order_by=ordering))
-        .order_by()
-        .values("id", "user_id", "ord", stale=_stale())
-    )
-    members_sql, members_params = members.query.sql_with_params()
+    one JSON array in the roster's order), in one PostgreSQL statement."""
     now = timezone.now()
+    page_rows = (
+        rows.order_by(*ordering)
+        .annotate(ord=Window(RowNumber(), order_by=ordering))
+        .values_list("membership_id", "user_id", "ord")[page.offset : page.limit]
+    )
+    stale = rows.filter(Q(fresh_until__lte=now) | Q(fresh_from__gt=now)).values_list(
+        "user_id", flat=True
+    )
+    page_sql, page_params = page_rows.query.sql_with_params()
+    count_sql, count_params = rows.values("pk").query.sql_with_params()
+    stale_sql, stale_params = stale.query.sql_with_params()
     params = [
-        *members_params,
-        page.offset,
-        page.limit,
+        *page_params,
+        *count_params,
+        *stale_params,
         organization.pk,  # groups
         now,  # each athlete's local today, for the plan week
         organization.pk,  # plans
@@ -224,33 +214,17 @@ def _page_json(
     plan_week = PLAN_WEEK_SQL.format(
         now="%s::timestamptz", tz="pu.timezone", start="pi.start_date", total="pl.total_weeks"
     )
-    sql = PAGE_JSON.format(members=members_sql, plan_week=plan_week)
+    sql = PAGE_JSON.format(
+        page=page_sql,
+        count=count_sql,
+        stale=stale_sql,
+        plan_week=plan_week,
+    )
     # Through the router, like every analytics read (the replica inside analytics_reads()).
-    with connections[memberships.db].cursor() as cursor:
+    with connections[rows.db].cursor() as cursor:
         cursor.execute(sql, params)
         total, stale_ids, text = cursor.fetchone()
     return total, stale_ids, text
-
-
-class LocalDateAt(Func):
-    """The calendar date of an instant in a time-zone column (PostgreSQL `AT TIME ZONE`)."""
-
-    template = "((%(expressions)s)::date)"
-    arg_joiner = " AT TIME ZONE "
-    output_field = DateField()
-
-
-def _stale() -> ExpressionWrapper:
-    """Whether a membership's athlete has a snapshot that is missing, older than their data
-    or from an earlier local day (PostgreSQL)."""
-    tz_name = Coalesce(NullIf(F("user__timezone"), Value("")), Value("UTC"))
-    local = LocalDateAt(Value(timezone.now(), output_field=DateTimeField()), tz_name)
-    stale = (
-        Q(user__snapshot__isnull=True)
-        | ~Q(user__snapshot__source_version=F("user__data_version"))
-        | ~Q(user__snapshot__as_of=local)
-    )
-    return ExpressionWrapper(stale, output_field=BooleanField())
 
 
 def roster_filters(
