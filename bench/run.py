@@ -145,7 +145,11 @@ def refresh_through_worker(total: int, *, force: bool) -> float:
     are new (`force`: every athlete's, else only the stale ones)."""
     from analytics.models import AthleteSnapshot
     from analytics.tasks import refresh_all_snapshots
+    from astral.celery import app
 
+    # Refreshes the writes of an earlier step enqueued are not this step's work: a worker
+    # that ran them first made this one wait for snapshots it had already computed.
+    app.control.purge()
     worker = start_worker(2, "celery-worker.log")
     try:
         started_at = datetime.now(UTC)
