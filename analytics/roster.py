@@ -131,25 +131,31 @@ SELECT f.total, f.stale, (SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::
     'metrics', s.summary
   ) AS row
   FROM page p
-  JOIN organizations_membership m ON m.id = p.id
-  JOIN athletes_user u ON u.id = p.user_id
+  -- Looked up by key for the page's rows (LIMIT 1 keeps the planner from hashing the whole
+  -- club's memberships and accounts to join 200 of them).
+  CROSS JOIN LATERAL (
+    SELECT assigned_coach_id FROM organizations_membership WHERE id = p.id LIMIT 1) m
+  CROSS JOIN LATERAL (
+    SELECT public_id, username, display_name, profile_image_url, email, timezone, unit_system,
+           push_token
+    FROM athletes_user WHERE id = p.user_id LIMIT 1) u
   LEFT JOIN athletes_user c ON c.id = m.assigned_coach_id
   LEFT JOIN analytics_athletesnapshot s ON s.user_id = p.user_id
-  LEFT JOIN (
-    SELECT gm.user_id, json_agg(g.name ORDER BY g.name, g.id) AS names,
+  -- Each list gathered per page row from its indexes (a join over the whole club's group
+  -- members, plans or goals grew with the club).
+  LEFT JOIN LATERAL (
+    SELECT json_agg(g.name ORDER BY g.name, g.id) AS names,
            json_agg(g.public_id ORDER BY g.name, g.id) AS ids
-    FROM organizations_group g JOIN organizations_group_members gm ON gm.group_id = g.id
-    WHERE gm.user_id IN (SELECT user_id FROM page) AND g.organization_id = %s
-    GROUP BY gm.user_id
-  ) gr ON gr.user_id = p.user_id
-  LEFT JOIN (
-    SELECT ml.membership_id, json_agg(l.name ORDER BY l.name) AS names
-    FROM organizations_label l JOIN organizations_membership_labels ml ON ml.label_id = l.id
-    WHERE ml.membership_id IN (SELECT id FROM page)
-    GROUP BY ml.membership_id
-  ) lb ON lb.membership_id = p.id
-  LEFT JOIN (
-    SELECT pi.user_id, json_agg(json_build_object(
+    FROM organizations_group_members gm JOIN organizations_group g ON g.id = gm.group_id
+    WHERE gm.user_id = p.user_id AND g.organization_id = %s
+  ) gr ON true
+  LEFT JOIN LATERAL (
+    SELECT json_agg(l.name ORDER BY l.name) AS names
+    FROM organizations_membership_labels ml JOIN organizations_label l ON l.id = ml.label_id
+    WHERE ml.membership_id = p.id
+  ) lb ON true
+  LEFT JOIN LATERAL (
+    SELECT json_agg(json_build_object(
         'plan_instance_id', pi.public_id,
         'name', pl.name,
         'status', pi.status,
@@ -158,25 +164,22 @@ SELECT f.total, f.stale, (SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::
         'total_weeks', pl.total_weeks) ORDER BY pi.start_date DESC) AS plans
     FROM athletes_planinstance pi
     JOIN athletes_plan pl ON pl.id = pi.plan_id
-    JOIN athletes_user pu ON pu.id = pi.user_id
-    WHERE pi.user_id IN (SELECT user_id FROM page) AND pi.status IN ('active', 'scheduled')
+    CROSS JOIN (SELECT u.timezone) pu
+    WHERE pi.user_id = p.user_id AND pi.status IN ('active', 'scheduled')
       AND pl.organization_id = %s
-    GROUP BY pi.user_id
-  ) pn ON pn.user_id = p.user_id
-  LEFT JOIN (
-    SELECT gl.user_id, json_agg(json_build_object(
+  ) pn ON true
+  LEFT JOIN LATERAL (
+    SELECT json_agg(json_build_object(
         'goal_id', gl.public_id,
         'race_name', gl.race_name,
         'race_date', gl.race_date,
         'distance', gl.distance,
         'goal_time', gl.goal_time_text) ORDER BY gl.race_date) AS races
     FROM athletes_goal gl
-    JOIN athletes_user gu ON gu.id = gl.user_id
     -- upcoming until the race day ends where the athlete is
-    WHERE gl.user_id IN (SELECT user_id FROM page)
-      AND gl.race_date >= (%s::timestamptz AT TIME ZONE COALESCE(NULLIF(gu.timezone, ''), 'UTC'))::date
-    GROUP BY gl.user_id
-  ) gs ON gs.user_id = p.user_id
+    WHERE gl.user_id = p.user_id
+      AND gl.race_date >= (%s::timestamptz AT TIME ZONE COALESCE(NULLIF(u.timezone, ''), 'UTC'))::date
+  ) gs ON true
 ) x)
 FROM freshness f
 """
