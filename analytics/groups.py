@@ -46,10 +46,9 @@ def athletes_of(users: QuerySet[User]) -> list[Athlete]:
 
 # The athletes a club-wide answer counts, as SQL: the organization's active athlete members,
 # or a group's active members.
-ORG_MEMBERS_SQL = (
-    "SELECT m.user_id FROM organizations_membership m JOIN athletes_user u ON u.id = m.user_id "
-    "WHERE m.organization_id = %s AND m.role = 'athlete' AND u.is_active"
-)
+# (The organization's from its kept roster rows, analytics.models.RosterRow: one table, no
+# join of the club's memberships with their accounts.)
+ORG_MEMBERS_SQL = "SELECT user_id FROM analytics_rosterrow WHERE organization_id = %s AND active"
 GROUP_MEMBERS_SQL = (
     "SELECT gm.user_id FROM organizations_group_members gm "
     "JOIN athletes_user u ON u.id = gm.user_id WHERE gm.group_id = %s AND u.is_active"

@@ -243,10 +243,17 @@ BEGIN
     fresh_from = EXCLUDED.fresh_from, fresh_until = EXCLUDED.fresh_until;
 END $$;
 
-CREATE OR REPLACE FUNCTION astral_roster_on_membership() RETURNS trigger
+CREATE OR REPLACE FUNCTION astral_roster_on_memberships() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM astral_roster_sync(ARRAY[NEW.id]);
+  IF TG_OP = 'INSERT' THEN
+    PERFORM astral_roster_sync(ARRAY(SELECT id FROM new_rows));
+  ELSE
+    PERFORM astral_roster_sync(ARRAY(
+      SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+      WHERE (n.role, n.user_id, n.organization_id) IS DISTINCT FROM
+            (o.role, o.user_id, o.organization_id)));
+  END IF;
   RETURN NULL;
 END $$;
 
@@ -277,8 +284,12 @@ END $$;
 ROSTER_TRIGGERS_SQL = """
 ALTER TABLE analytics_rosterrow ADD CONSTRAINT rosterrow_membership_fk
   FOREIGN KEY (membership_id) REFERENCES organizations_membership (id) ON DELETE CASCADE;
-CREATE TRIGGER roster_membership AFTER INSERT OR UPDATE OF role, user_id, organization_id
-  ON organizations_membership FOR EACH ROW EXECUTE FUNCTION astral_roster_on_membership();
+CREATE TRIGGER roster_membership_insert AFTER INSERT ON organizations_membership
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION astral_roster_on_memberships();
+CREATE TRIGGER roster_membership_update AFTER UPDATE ON organizations_membership
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION astral_roster_on_memberships();
 CREATE TRIGGER roster_user AFTER UPDATE OF display_name, username, is_active, data_version,
   timezone ON athletes_user FOR EACH ROW
   WHEN ((OLD.display_name, OLD.username, OLD.is_active, OLD.data_version, OLD.timezone)
@@ -298,13 +309,14 @@ SELECT astral_roster_sync(ARRAY(SELECT id FROM organizations_membership WHERE ro
 """
 
 ROSTER_DROP_SQL = """
-DROP TRIGGER IF EXISTS roster_membership ON organizations_membership;
+DROP TRIGGER IF EXISTS roster_membership_insert ON organizations_membership;
+DROP TRIGGER IF EXISTS roster_membership_update ON organizations_membership;
 DROP TRIGGER IF EXISTS roster_user ON athletes_user;
 DROP TRIGGER IF EXISTS roster_snapshot_insert ON analytics_athletesnapshot;
 DROP TRIGGER IF EXISTS roster_snapshot_update ON analytics_athletesnapshot;
 DROP TRIGGER IF EXISTS roster_snapshot_delete ON analytics_athletesnapshot;
 DROP FUNCTION IF EXISTS astral_roster_on_snapshots();
 DROP FUNCTION IF EXISTS astral_roster_on_user();
-DROP FUNCTION IF EXISTS astral_roster_on_membership();
+DROP FUNCTION IF EXISTS astral_roster_on_memberships();
 DROP FUNCTION IF EXISTS astral_roster_sync(bigint[]);
 """

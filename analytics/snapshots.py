@@ -301,6 +301,9 @@ def flags_since(
     return min((date.fromisoformat(f["since"]) for f in severe), default=None)
 
 
+REFRESH_BATCH = 200
+
+
 def snapshots_refresh(user_ids: Iterable[int], *, force: bool = False) -> int:
     """Recomputes the snapshots of these athletes that are stale (all with `force`): a burst
     of writes enqueues a refresh per write, and the first to run leaves the others nothing
@@ -313,7 +316,12 @@ def snapshots_refresh(user_ids: Iterable[int], *, force: bool = False) -> int:
         )
     }
     stale = [u for u in users if force or not is_fresh(known.get(u.pk), u)]
-    return len(snapshots_compute(stale)) if stale else 0
+    # In batches the size the hourly task hands out: a whole club read stale at once (a
+    # roster of 10,000 after a restore) stays within PostgreSQL's 65,535 parameters.
+    return sum(
+        len(snapshots_compute(stale[start : start + REFRESH_BATCH]))
+        for start in range(0, len(stale), REFRESH_BATCH)
+    )
 
 
 # Athletes whose snapshot is missing, older than their data, or of another local day: the

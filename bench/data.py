@@ -1,15 +1,15 @@
 """The benchmark's club, built set-based (no row-by-row inserts).
 
 `data.sql` builds the organization, its people, groups, goals, plans and key; `bulk.sql`
-the two big tables (runs and wellness rows) and the runs' month totals, in shards on
-parallel connections, with those
-tables' secondary indexes and foreign keys dropped during the load and built once after it
-(a bulk load's usual shape: one sorted pass per index, one join per foreign key, instead of
+the two big tables (runs and wellness rows), and `analytics.rollups.REBUILD_SQL` the runs'
+month totals, in shards on parallel connections, with those three tables' secondary indexes
+and foreign keys dropped during the load and built once after it (a bulk load's usual shape: one sorted pass per index, one join per foreign key, instead of
 millions of index insertions and per-row checks).
 """
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -22,7 +22,7 @@ from analytics.rollups import REBUILD_SQL
 
 SQL = Path(__file__).with_name("data.sql")
 BULK = Path(__file__).with_name("bulk.sql")
-BIG_TABLES = ["athletes_activity", "athletes_healthmetric"]
+BIG_TABLES = ["athletes_activity", "athletes_healthmetric", "analytics_monthtotals"]
 
 # Foreign keys and unique constraints of the big tables (their primary keys stay: other
 # tables' foreign keys point at them), as (drop, create) statements.
@@ -48,14 +48,24 @@ def _settings(cursor: Any, values: dict[str, str]) -> None:
         cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
 
 
+def _phase(name: str, started: float) -> float:
+    print(f"[bench data] {name}: {time.perf_counter() - started:.1f} s", flush=True)
+    return time.perf_counter()
+
+
 def _load_shard(dsn: str, values: dict[str, str]) -> None:
+    started = time.perf_counter()
     with psycopg.connect(dsn, autocommit=True) as conn, conn.cursor() as cursor:
         _settings(cursor, values)
         cursor.execute("SET synchronous_commit = off")
+        # Room to sort and group a shard's runs by athlete and day in memory.
+        cursor.execute("SET work_mem = '256MB'")
         cursor.execute(BULK.read_text())
+        started = _phase(f"shard {values['astral.shard']}: runs and health rows", started)
         # The shard's month totals, set-based (the triggers that keep them are off).
         shard = f"WHERE user_id % {int(values['astral.shards'])} = {int(values['astral.shard'])}"
         cursor.execute(REBUILD_SQL.replace("{where}", shard))
+        _phase(f"shard {values['astral.shard']}: month totals", started)
 
 
 def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: int = 2) -> None:
@@ -71,9 +81,11 @@ def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: in
         "astral.days": str(days),
         "astral.api_key": api_key,
     }
+    started = time.perf_counter()
     with connection.cursor() as cursor:
         _settings(cursor, values)
         cursor.execute(SQL.read_text())
+        started = _phase("club, people, groups, plans", started)
         cursor.execute(CONSTRAINTS_SQL, [BIG_TABLES])
         constraints = cursor.fetchall()
         cursor.execute(INDEXES_SQL, [BIG_TABLES])
@@ -87,6 +99,7 @@ def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: in
     dsn = psycopg.conninfo.make_conninfo(
         **{k: v for k, v in params.items() if k in ("host", "port", "dbname", "user", "password")}
     )
+    started = time.perf_counter()
     try:
         with ThreadPoolExecutor(shards) as pool:
             shard_values = [
@@ -97,9 +110,12 @@ def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: in
     finally:
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE athletes_activity ENABLE TRIGGER USER")
+    started = _phase("shards", started)
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '512MB'")
         cursor.execute("SET max_parallel_maintenance_workers = 2")
         for _, create in [*indexes, *constraints]:
             cursor.execute(create)
+        started = _phase("indexes and foreign keys", started)
         cursor.execute("ANALYZE")
+        _phase("analyze", started)

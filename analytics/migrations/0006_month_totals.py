@@ -35,4 +35,6 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(FOREIGN_KEY_SQL, migrations.RunSQL.noop),
         migrations.RunSQL(APPLY_FUNCTION_SQL + TRIGGERS_SQL, DROP_SQL),
+        # The months of every athlete who already has activities.
+        migrations.RunSQL(REBUILD_SQL.replace("{where}", ""), migrations.RunSQL.noop),
     ]

@@ -12,16 +12,18 @@ KEY = "ak_bench_test_" + "1" * 30
 
 
 def structure() -> set[str]:
-    """The definitions of the big tables' indexes and constraints."""
+    """The definitions of the big tables' indexes and constraints (the month totals' too)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT indexdef FROM pg_indexes
-               WHERE tablename IN ('athletes_activity', 'athletes_healthmetric')
+               WHERE tablename IN ('athletes_activity', 'athletes_healthmetric',
+                                   'analytics_monthtotals')
                UNION ALL
                SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
-               WHERE conrelid::regclass::text IN ('athletes_activity', 'athletes_healthmetric')"""
+               WHERE conrelid::regclass::text IN ('athletes_activity', 'athletes_healthmetric',
+                                                  'analytics_monthtotals')"""
         )
         return {row[0] for row in cursor.fetchall()}
 
