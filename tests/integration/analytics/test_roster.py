@@ -525,3 +525,25 @@ def test_a_cached_roster_does_not_outlive_an_athlete_s_midnight(cast):
     with time_machine.travel("2026-11-22 18:16:00Z", tick=False):  # Monday 00:01 there
         assert weekly_distance(coach) == 0
         assert weekly_distance(key) == 0
+
+
+def test_a_club_read_with_every_snapshot_stale_is_refreshed_in_batches(cast, monkeypatch):
+    """After a restore, every snapshot of a club may be stale when a coach opens the roster:
+    they are recomputed batch by batch (one batch of 10,000 passed PostgreSQL's 65,535
+    parameters), and the page lists every athlete with their numbers."""
+    from analytics import snapshots
+
+    monkeypatch.setattr(snapshots, "REFRESH_BATCH", 2)
+    for index in range(5):
+        athlete = make_user(f"stale{index}")
+        add_member(cast.riverside, athlete)
+        make_activity(athlete, datetime.now(UTC) - timedelta(days=index + 1), distance=5000)
+    AthleteSnapshot.objects.all().delete()
+    response = cast.api(cast.cora).get(
+        "/api/v1/analytics/coach_athletes_metrics", {"no_cache": "1"}
+    )
+    assert response.status_code == 200, response.content
+    rows = response.json()["data"]["athletes"]
+    assert len(rows) == 7  # alice, bob and the five
+    assert all(row["metrics"] for row in rows)
+    assert AthleteSnapshot.objects.count() == 7
