@@ -4,50 +4,28 @@ plans across the organization. Each athlete's runs count on their own local days
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 from django.db import connections
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from analytics.metrics.insights import GroupFacts, write_insight
 from analytics.metrics.rolling import days_between
 from analytics.plans import plan_instances_data, with_plan
 from analytics.rollups import months_touched, span_sums_sql
-from analytics.selectors import _read_alias
+from analytics.selectors import read_alias
 from astral import cache
 from astral.localtime import quarter_hour
-from athletes.models import PlanInstance, PlanStatus, User
+from athletes.models import PlanInstance, PlanStatus
 from organizations.models import Group, Organization, Role
 
 MATRIX_SIZE = 20
 
 
-class Athlete(NamedTuple):
-    """What the dashboards need of an athlete: a group's members as plain tuples, not model
-    instances."""
-
-    pk: int
-    public_id: str
-    name: str
-    tz_name: str
-
-
-def athletes_of(users: QuerySet[User]) -> list[Athlete]:
-    rows = users.order_by("display_name", "username").values_list(
-        "pk", "public_id", "display_name", "username", "timezone"
-    )
-    return [
-        Athlete(pk, public_id, shown or username, tz or "UTC")
-        for pk, public_id, shown, username, tz in rows
-    ]
-
-
 # The athletes a club-wide answer counts, as SQL: the organization's active athlete members,
-# or a group's active members.
-# (The organization's from its kept roster rows, analytics.models.RosterRow: one table, no
-# join of the club's memberships with their accounts.)
+# or a group's active members (the organization's from its kept roster rows,
+# analytics.models.RosterRow: one table, no join of memberships with accounts).
 ORG_MEMBERS_SQL = "SELECT user_id FROM analytics_rosterrow WHERE organization_id = %s AND active"
 GROUP_MEMBERS_SQL = (
     "SELECT gm.user_id FROM organizations_group_members gm "
@@ -155,7 +133,7 @@ def group_overview(
     compared_through = (today if in_progress else week_end) - timedelta(days=7)
     periods = [(week_start, week_end), (last_week, compared_through)]
     totals_sql, params = _totals_cte(*members, periods)
-    with connections[_read_alias()].cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(totals_sql + OVERVIEW_SQL, [*params, *[MATRIX_SIZE] * 4, NAMED_IN_INSIGHT])
         row = cursor.fetchone()
         count, *sums, top_json, attention_count, attention_names = row
@@ -243,7 +221,7 @@ GROUP BY x.group_id
 def group_comparison(organization: Organization, *, first: date, last: date) -> dict[str, Any]:
     groups = list(organization.groups.order_by("name").values_list("pk", "public_id", "name"))
     totals_sql, params = _totals_cte(ORG_MEMBERS_SQL, [organization.pk], [(first, last)])
-    with connections[_read_alias()].cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(totals_sql + COMPARISON_SQL, [*params, organization.pk])
         by_group = {group_id: _rollup(*values) for group_id, *values in cursor.fetchall()}
     empty = _rollup(0, 0.0, 0, 0)
@@ -271,7 +249,7 @@ def group_stats(group: Group, *, first: date, last: date) -> dict[str, Any]:
     totals_sql, params = _totals_cte(
         GROUP_ATHLETES_SQL, [group.pk, group.organization_id], [(first, last)]
     )
-    with connections[_read_alias()].cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(totals_sql + GROUP_STATS_SQL, params)
         rows = cursor.fetchall()
     member_rows = sorted(

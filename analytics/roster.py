@@ -164,7 +164,6 @@ SELECT f.total, f.stale, (SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::
         'total_weeks', pl.total_weeks) ORDER BY pi.start_date DESC) AS plans
     FROM athletes_planinstance pi
     JOIN athletes_plan pl ON pl.id = pi.plan_id
-    CROSS JOIN (SELECT u.timezone) pu
     WHERE pi.user_id = p.user_id AND pi.status IN ('active', 'scheduled')
       AND pl.organization_id = %s
   ) pn ON true
@@ -215,7 +214,7 @@ def _page_json(
         now,  # each athlete's local today, for upcoming goals
     ]
     plan_week = PLAN_WEEK_SQL.format(
-        now="%s::timestamptz", tz="pu.timezone", start="pi.start_date", total="pl.total_weeks"
+        now="%s::timestamptz", tz="u.timezone", start="pi.start_date", total="pl.total_weeks"
     )
     sql = PAGE_JSON.format(
         page=page_sql,

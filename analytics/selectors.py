@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from django.db import connections
@@ -21,7 +21,7 @@ PACE_ZONES = [f"pace_z{i}_time" for i in range(1, 6)]
 SUM_FIELDS = ["distance", "duration", "training_load", "calories", "elevation_gain", *PACE_ZONES]
 
 
-def _read_alias() -> str:
+def read_alias() -> str:
     """The connection analytics reads use: the replica inside `analytics_reads()` when one
     is configured (astral/db.py), else the primary."""
     return Activity.objects.db
@@ -90,7 +90,7 @@ def _activity_buckets_sql(
         + " GROUP BY 1"
     )
     params: list[Any] = [zone_param, user.pk, start, end, *([sport] if sport else [])]
-    with connections[_read_alias()].cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -166,7 +166,7 @@ def activity_bounds(user: User) -> tuple[datetime | None, datetime | None]:
 
 
 class Timezoned(Protocol):
-    """A user model instance, or any lighter record of one (analytics.groups.Athlete)."""
+    """A user model instance, or any lighter record of one."""
 
     @property
     def pk(self) -> Any: ...
@@ -204,7 +204,7 @@ def daily_totals_by_user(
     )
     names = [*fields, "runs"]
     out: dict[int, dict[date, dict[str, float]]] = defaultdict(dict)
-    with connections[_read_alias()].cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         for tz_name, ids in users_by_timezone(users).items():
             tz = zoneinfo.ZoneInfo(tz_name)
             start = local_midnight(first, tz)
@@ -260,65 +260,4 @@ def recent_activities_by_user(
     )
     for user_id, public_id, start_time, distance, duration, *zones in rows:
         out[user_id].append(RecentActivity(public_id, start_time, distance, duration, tuple(zones)))
-    return out
-
-
-def period_totals_by_user(
-    users: Iterable[Timezoned], *, first: date, last: date
-) -> dict[int, tuple[float, int]]:
-    """(distance, runs) per user over local days first..last: one row per user, one query
-    per distinct time zone."""
-    return periods_totals_by_user(users, [(first, last)])[0]
-
-
-def periods_totals_by_user(
-    users: Iterable[Timezoned], periods: Sequence[tuple[date, date]]
-) -> list[dict[int, tuple[float, int]]]:
-    """The same for several periods of local days at once (this week and last), each summed
-    with a FILTER: one row per user, one query whatever the time zones (each athlete's local
-    bounds computed once per athlete)."""
-    return _periods_totals_sql(list(users), periods)
-
-
-def _periods_totals_sql(
-    users: list[Timezoned], periods: Sequence[tuple[date, date]]
-) -> list[dict[int, tuple[float, int]]]:
-    """One scan of the activities in the widest window for a whole club (it was one scan
-    per time zone, four for the benchmark's club), bounded per athlete by local midnights."""
-    out: list[dict[int, tuple[float, int]]] = [{} for _ in periods]
-    if not users:
-        return out
-    bounds = ", ".join(
-        f"(%s::timestamp AT TIME ZONE t.tz) AS lo{i}, (%s::timestamp AT TIME ZONE t.tz) AS hi{i}"
-        for i in range(len(periods))
-    )
-    inside = "a.start_time >= b.lo{0} AND a.start_time < b.hi{0}"
-    sums = ", ".join(
-        f"COALESCE(SUM(a.distance) FILTER (WHERE {inside.format(i)}), 0), "
-        f"COUNT(*) FILTER (WHERE {inside.format(i)})"
-        for i in range(len(periods))
-    )
-    sql = (
-        f"WITH b AS (SELECT t.id, {bounds} FROM unnest(%s::bigint[], %s::text[]) AS t(id, tz)) "  # noqa: S608
-        f"SELECT a.user_id, {sums} FROM athletes_activity a JOIN b ON b.id = a.user_id "
-        "WHERE a.start_time >= %s AND a.start_time < %s GROUP BY a.user_id"
-    )
-    params: list[Any] = []
-    for first, last in periods:
-        params += [
-            datetime.combine(first, time.min),
-            datetime.combine(last + timedelta(days=1), time.min),
-        ]
-    params += [[u.pk for u in users], [u.tz_name for u in users]]
-    # Wide enough for every time zone (UTC-12 to UTC+14); the FILTERs are exact.
-    earliest = min(first for first, _ in periods) - timedelta(days=1)
-    latest = max(last for _, last in periods) + timedelta(days=2)
-    params += [local_midnight(earliest, UTC), local_midnight(latest, UTC)]
-    with connections[_read_alias()].cursor() as cursor:
-        cursor.execute(sql, params)
-        for user_id, *values in cursor.fetchall():
-            for index, totals in enumerate(out):
-                distance, runs = values[2 * index], values[2 * index + 1]
-                if runs:
-                    totals[user_id] = (distance, runs)
     return out
