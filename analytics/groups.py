@@ -10,6 +10,7 @@ import orjson
 from django.db import connections
 from django.utils import timezone
 
+from analytics.club_totals import GAP_LIMIT
 from analytics.metrics.insights import GroupFacts, write_insight
 from analytics.metrics.rolling import days_between
 from analytics.plans import plan_instances_data, with_plan
@@ -23,19 +24,15 @@ from organizations.models import Group, Organization, Role
 MATRIX_SIZE = 20
 
 
-# The athletes a club-wide answer counts, as SQL: the organization's active athlete members,
-# or a group's active members (the organization's from its kept roster rows,
-# analytics.models.RosterRow: one table, no join of memberships with accounts).
-ORG_MEMBERS_SQL = "SELECT user_id FROM analytics_rosterrow WHERE organization_id = %s AND active"
-GROUP_MEMBERS_SQL = (
-    "SELECT gm.user_id FROM organizations_group_members gm "
-    "JOIN athletes_user u ON u.id = gm.user_id WHERE gm.group_id = %s AND u.is_active"
-)
-# Those of a group who are also the organization's athletes (group_stats, group_comparison).
-GROUP_ATHLETES_SQL = GROUP_MEMBERS_SQL + (  # noqa: S608 - fixed text
-    " AND EXISTS (SELECT 1 FROM organizations_membership m WHERE m.user_id = gm.user_id "
-    "AND m.organization_id = %s AND m.role = 'athlete')"
-)
+# A group's athletes, as SQL: its members who are active athletes of its organization (the
+# same athletes as its kept club rows, analytics/club_totals.py).
+GROUP_ATHLETES_SQL = """
+SELECT gm.user_id FROM organizations_group_members gm
+JOIN athletes_user u ON u.id = gm.user_id
+WHERE gm.group_id = %s AND u.is_active
+  AND EXISTS (SELECT 1 FROM organizations_membership m WHERE m.user_id = gm.user_id
+              AND m.organization_id = %s AND m.role = 'athlete')
+"""
 
 # Per member, the sums of each period from the month totals (analytics/rollups.py): one row
 # per member with any activity in the months the periods touch.
@@ -72,41 +69,72 @@ def _rollup(count: int, distance: float, activities: int, active: int) -> dict[s
     }
 
 
+# A club's week from its kept days (analytics/club_totals.py): its athlete count, and for
+# each of two spans the distance, activities and athletes active. An athlete is active once
+# in a span [a, b], on the run-day whose gap reaches back before a: `active[day - a + 1]`.
 OVERVIEW_SQL = """
-SELECT (SELECT count(*) FROM members),
-       COALESCE(sum(d0), 0), COALESCE(sum(r0), 0)::int, count(*) FILTER (WHERE r0 > 0),
-       COALESCE(sum(d1), 0), COALESCE(sum(r1), 0)::int, count(*) FILTER (WHERE r1 > 0),
-       (SELECT COALESCE(json_agg(json_build_object('id', x.user_id, 'public_id', x.public_id,
-                                                  'name', x.name, 'distance', x.distance)
-                                ORDER BY x.distance DESC, x.name), '[]')::text
-        FROM (
-          SELECT x.user_id, u.public_id, x.distance,
-                 COALESCE(NULLIF(u.display_name, ''), u.username) COLLATE "C" AS name
-          FROM (
-            -- Those who ran at least as far as the matrix's last place (names only for them)…
-            SELECT t.user_id, t.d0 AS distance FROM totals t
-            WHERE t.r0 > 0 AND t.d0 >= COALESCE((
-              SELECT min(c.d0) FROM (
-                SELECT d0 FROM totals WHERE r0 > 0 ORDER BY d0 DESC LIMIT %s) c
-              HAVING count(*) = %s), '-Infinity')
-            UNION ALL
-            -- …and, while fewer ran than it has places, those who did not, by name.
-            SELECT m.user_id, 0 FROM members m
-            WHERE (SELECT count(*) FROM totals WHERE r0 > 0) < %s
-              AND NOT EXISTS (SELECT 1 FROM totals t WHERE t.user_id = m.user_id AND t.r0 > 0)
-          ) x JOIN athletes_user u ON u.id = x.user_id
-          ORDER BY x.distance DESC, name LIMIT %s
-        ) x),
-       (SELECT count(*) FROM analytics_athletesnapshot s JOIN members m USING (user_id)
-        WHERE s.attention_warnings > 0),
-       (SELECT COALESCE(array_agg(y.name), '{}') FROM (
-          SELECT COALESCE(NULLIF(u.display_name, ''), u.username) AS name
-          FROM analytics_athletesnapshot s JOIN members m USING (user_id)
-          JOIN athletes_user u ON u.id = s.user_id
-          WHERE s.attention_warnings > 0
-          ORDER BY s.attention_warnings DESC, u.display_name LIMIT %s) y)
-FROM totals
+WITH club AS (SELECT id, athletes FROM analytics_club WHERE kind = %(kind)s AND ref = %(ref)s),
+spans AS (
+  SELECT COALESCE(sum(d.distance) FILTER (WHERE d.day BETWEEN %(a0)s AND %(b0)s), 0) AS d0,
+         COALESCE(sum(d.runs) FILTER (WHERE d.day BETWEEN %(a0)s AND %(b0)s), 0)::int AS r0,
+         COALESCE(sum(d.active[d.day - %(a0)s + 1])
+                  FILTER (WHERE d.day BETWEEN %(a0)s AND %(b0)s), 0)::int AS n0,
+         COALESCE(sum(d.distance) FILTER (WHERE d.day BETWEEN %(a1)s AND %(b1)s), 0) AS d1,
+         COALESCE(sum(d.runs) FILTER (WHERE d.day BETWEEN %(a1)s AND %(b1)s), 0)::int AS r1,
+         COALESCE(sum(d.active[d.day - %(a1)s + 1])
+                  FILTER (WHERE d.day BETWEEN %(a1)s AND %(b1)s), 0)::int AS n1
+  FROM analytics_clubday d
+  WHERE d.club_id = (SELECT id FROM club) AND d.day BETWEEN %(a1)s AND %(b0)s
+),
+-- The club's athletes who ran furthest this week, from the weeks' index (those tied with
+-- the matrix's last place too: the tie is then broken by name).
+runners AS (
+  SELECT w.user_id, w.distance FROM analytics_athleteweek w
+  WHERE w.week = %(a0)s AND EXISTS (
+    SELECT 1 FROM analytics_clubmember m
+    WHERE m.user_id = w.user_id AND m.club_id = (SELECT id FROM club))
+  ORDER BY w.distance DESC FETCH FIRST %(size)s ROWS WITH TIES
+),
+top AS (
+  SELECT x.user_id, u.public_id, x.distance,
+         COALESCE(NULLIF(u.display_name, ''), u.username) COLLATE "C" AS name
+  FROM runners x JOIN athletes_user u ON u.id = x.user_id
+  ORDER BY x.distance DESC, name LIMIT %(size)s
+)
+SELECT COALESCE((SELECT athletes FROM club), 0), s.d0, s.r0, s.n0, s.d1, s.r1, s.n1,
+       (SELECT COALESCE(json_agg(json_build_object('id', t.user_id, 'public_id', t.public_id,
+                                                  'name', t.name, 'distance', t.distance)
+                                ORDER BY t.distance DESC, t.name), '[]')::text FROM top t)
+FROM spans s
 """
+
+# While fewer ran than the matrix has places, those of the club who did not, by name.
+RESTING_SQL = """
+SELECT m.user_id, u.public_id, 0.0, COALESCE(NULLIF(u.display_name, ''), u.username) COLLATE "C"
+FROM analytics_clubmember m JOIN analytics_club c ON c.id = m.club_id
+JOIN athletes_user u ON u.id = m.user_id
+WHERE c.kind = %(kind)s AND c.ref = %(ref)s
+  AND NOT EXISTS (SELECT 1 FROM analytics_athleteweek w
+                  WHERE w.user_id = m.user_id AND w.week = %(a0)s)
+ORDER BY 4 LIMIT %(size)s
+"""
+
+# Who needs attention (their snapshot's warnings), most warnings first as on the roster:
+# how many, and the first names. The organization's from the roster rows' index; a group's
+# from its members.
+ATTENTION_SQL = """
+SELECT (SELECT count(*) FROM analytics_rosterrow r
+        WHERE r.organization_id = %(org)s AND r.active AND r.attention_warnings > 0 {members}),
+       ARRAY(SELECT r.name FROM analytics_rosterrow r
+             WHERE r.organization_id = %(org)s AND r.active AND r.attention_warnings > 0 {members}
+             ORDER BY r.attention_warnings DESC NULLS LAST, r.attention_infos DESC NULLS LAST,
+                      r.attention_since NULLS LAST, r.name, r.membership_id
+             LIMIT %(named)s)
+"""
+IN_GROUP = (
+    "AND EXISTS (SELECT 1 FROM organizations_group_members gm "
+    "WHERE gm.group_id = %(group)s AND gm.user_id = r.user_id)"
+)
 
 # The matrix's days for its athletes: each day is the running total there minus the day before.
 MATRIX_DAYS_SQL = """
@@ -125,19 +153,36 @@ def group_overview(
 ) -> dict[str, Any]:
     """A week of the club or a group. While the week runs (it holds the viewer's `today`),
     it is compared with the same days of last week, never with a whole week (METRICS.md §8).
-    Sums come from the month totals, in two statements whatever the club's size."""
-    members = (GROUP_MEMBERS_SQL, [group.pk]) if group else (ORG_MEMBERS_SQL, [organization.pk])
+    Its sums, counts and top twenty come from the club's kept days and its athletes' weeks
+    (analytics/club_totals.py): a few rows per day, whatever the club's size."""
     last_week = week_start - timedelta(days=7)
     week_end = week_start + timedelta(days=6)
     in_progress = week_start <= today <= week_end
     compared_through = (today if in_progress else week_end) - timedelta(days=7)
-    periods = [(week_start, week_end), (last_week, compared_through)]
-    totals_sql, params = _totals_cte(*members, periods)
+    params = {
+        "kind": "group" if group else "org",
+        "ref": group.pk if group else organization.pk,
+        "a0": week_start,
+        "b0": week_end,
+        "a1": last_week,
+        "b1": compared_through,
+        "size": MATRIX_SIZE,
+        "org": organization.pk,
+        "group": group.pk if group else None,
+        "named": NAMED_IN_INSIGHT,
+    }
     with connections[read_alias()].cursor() as cursor:
-        cursor.execute(totals_sql + OVERVIEW_SQL, [*params, *[MATRIX_SIZE] * 4, NAMED_IN_INSIGHT])
-        row = cursor.fetchone()
-        count, *sums, top_json, attention_count, attention_names = row
+        cursor.execute(OVERVIEW_SQL, params)
+        count, *sums, top_json = cursor.fetchone()
+        cursor.execute(ATTENTION_SQL.replace("{members}", IN_GROUP if group else ""), params)
+        attention_count, attention_names = cursor.fetchone()
         top = orjson.loads(top_json)
+        if len(top) < MATRIX_SIZE:
+            cursor.execute(RESTING_SQL, {**params, "size": MATRIX_SIZE - len(top)})
+            top += [
+                {"id": pk, "public_id": public_id, "name": name, "distance": distance}
+                for pk, public_id, distance, name in cursor.fetchall()
+            ]
         days: dict[int, dict[date, tuple[float, int]]] = {t["id"]: {} for t in top}
         if top:
             cursor.execute(MATRIX_DAYS_SQL, [week_start, week_end, list(days)])
@@ -198,32 +243,30 @@ def group_overview(
     }
 
 
-# Per group of the organization (and for its athletes in no group): its athletes, their
-# distance and activities over the period and how many were active.
+# Per group of the organization, and for its athletes in no group: their count, distance,
+# activities and how many were active over the period, from the clubs' kept days.
 COMPARISON_SQL = """
-, grouped AS (
-  SELECT gm.group_id, gm.user_id FROM organizations_group_members gm
-  JOIN organizations_group g ON g.id = gm.group_id AND g.organization_id = %s
-  JOIN members m ON m.user_id = gm.user_id
-)
-SELECT x.group_id, count(*), COALESCE(sum(t.d0), 0), COALESCE(sum(t.r0), 0)::int,
-       count(*) FILTER (WHERE t.r0 > 0)
-FROM (
-  SELECT group_id, user_id FROM grouped
-  UNION ALL
-  SELECT NULL, m.user_id FROM members m
-  WHERE NOT EXISTS (SELECT 1 FROM grouped WHERE grouped.user_id = m.user_id)
-) x LEFT JOIN totals t ON t.user_id = x.user_id
-GROUP BY x.group_id
+SELECT c.kind, c.ref, c.athletes, COALESCE(sum(d.distance), 0), COALESCE(sum(d.runs), 0)::int,
+       COALESCE(sum(d.active[d.day - %(first)s + 1]), 0)::int
+FROM analytics_club c
+LEFT JOIN analytics_clubday d ON d.club_id = c.id AND d.day BETWEEN %(first)s AND %(last)s
+WHERE (c.kind = 'group' AND c.ref IN (SELECT id FROM organizations_group
+                                      WHERE organization_id = %(org)s))
+   OR (c.kind = 'none' AND c.ref = %(org)s)
+GROUP BY c.id
 """
 
 
 def group_comparison(organization: Organization, *, first: date, last: date) -> dict[str, Any]:
+    if (last - first).days >= GAP_LIMIT:
+        raise ValueError(f"a comparison spans at most {GAP_LIMIT} days")
     groups = list(organization.groups.order_by("name").values_list("pk", "public_id", "name"))
-    totals_sql, params = _totals_cte(ORG_MEMBERS_SQL, [organization.pk], [(first, last)])
     with connections[read_alias()].cursor() as cursor:
-        cursor.execute(totals_sql + COMPARISON_SQL, [*params, organization.pk])
-        by_group = {group_id: _rollup(*values) for group_id, *values in cursor.fetchall()}
+        cursor.execute(COMPARISON_SQL, {"first": first, "last": last, "org": organization.pk})
+        by_group = {
+            (None if kind == "none" else ref): _rollup(*values)
+            for kind, ref, *values in cursor.fetchall()
+        }
     empty = _rollup(0, 0.0, 0, 0)
     return {
         "org_id": organization.public_id,

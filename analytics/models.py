@@ -150,3 +150,92 @@ class RosterRow(models.Model):
 
     def __str__(self) -> str:
         return f"roster row of membership {self.membership_id}"
+
+
+# The club totals (analytics/club_totals.py), kept by PostgreSQL in the transaction of every
+# write to the activities, memberships, groups or accounts (triggers in migration 0008).
+# No Django foreign keys: the rows follow those tables by trigger.
+
+
+class AthleteDay(models.Model):
+    """One athlete's activities on one of their local days (only days with activities), and
+    `gap`: the days since their previous such day (at most `GAP_LIMIT`, which also stands
+    for "none before"). A run-day counts an athlete once in a span [a, b] exactly when it
+    lies in the span and its gap reaches back before a."""
+
+    pk = models.CompositePrimaryKey("user_id", "day")
+    user_id = models.BigIntegerField()
+    day = models.DateField()
+    distance = models.FloatField()  # meters
+    runs = models.IntegerField()
+    gap = models.SmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"day {self.day} of {self.user_id}"
+
+
+class AthleteWeek(models.Model):
+    """One athlete's activities in one local ISO week (Monday `week`), indexed by distance
+    for a club's top of the week."""
+
+    pk = models.CompositePrimaryKey("user_id", "week")
+    user_id = models.BigIntegerField()
+    week = models.DateField()
+    distance = models.FloatField()
+    runs = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                F("week"), F("distance").desc(), F("user_id"), name="athleteweek_by_distance"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"week {self.week} of {self.user_id}"
+
+
+class Club(models.Model):
+    """A set of athletes whose totals are kept: an organization's active athletes (`org`),
+    a group's (`group`), or an organization's athletes in none of its groups (`none`)."""
+
+    kind = models.CharField(max_length=5)
+    ref = models.BigIntegerField()  # the organization's or the group's id
+    athletes = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "ref"], name="club_kind_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ref}"
+
+
+class ClubMember(models.Model):
+    """An athlete counted in a club's totals."""
+
+    pk = models.CompositePrimaryKey("user_id", "club_id")
+    user_id = models.BigIntegerField()
+    club_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["club_id"], name="clubmember_club")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in club {self.club_id}"
+
+
+class ClubDay(models.Model):
+    """A club's day: its athletes' distance and activities on their local day `day`, and
+    `active[k]`: how many of them ran that day with a gap of at least k days (k = 1..401).
+    How many athletes were active in a span [a, b] of up to 401 days is then the sum over
+    its days of `active[day - a + 1]` (METRICS.md §8's counts without reading the club)."""
+
+    pk = models.CompositePrimaryKey("club_id", "day")
+    club_id = models.BigIntegerField()
+    day = models.DateField()
+    distance = models.FloatField()
+    runs = models.IntegerField()
+    active = ArrayField(models.IntegerField(), size=401)
+
+    def __str__(self) -> str:
+        return f"club {self.club_id} on {self.day}"
