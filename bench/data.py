@@ -1,8 +1,8 @@
 """The benchmark's club, built set-based (no row-by-row inserts).
 
 `data.sql` builds the organization, its people, groups, goals, plans and key; `bulk.sql`
-the two big tables (runs and wellness rows), and `analytics.rollups.REBUILD_SQL` the runs'
-month totals, in shards on parallel connections, with those three tables' secondary indexes
+the two big tables (runs and wellness rows), and `analytics.rollups.REBUILD_SQL` and
+`analytics.club_totals.BUILD_DAYS_SQL` the runs' month totals and local days, in shards on parallel connections, with those three tables' secondary indexes
 and foreign keys dropped during the load and built once after it (a bulk load's usual shape: one sorted pass per index, one join per foreign key, instead of
 millions of index insertions and per-row checks).
 """
@@ -18,11 +18,18 @@ from typing import Any
 import psycopg
 from django.db import connection
 
+from analytics.club_totals import BUILD_CLUB_DAYS_SQL, BUILD_DAYS_SQL, BUILD_WEEKS_SQL
 from analytics.rollups import REBUILD_SQL
 
 SQL = Path(__file__).with_name("data.sql")
 BULK = Path(__file__).with_name("bulk.sql")
-BIG_TABLES = ["athletes_activity", "athletes_healthmetric", "analytics_monthtotals"]
+BIG_TABLES = [
+    "athletes_activity",
+    "athletes_healthmetric",
+    "analytics_monthtotals",
+    "analytics_athleteday",
+    "analytics_athleteweek",
+]
 
 # Foreign keys and unique constraints of the big tables (their primary keys stay: other
 # tables' foreign keys point at them), as (drop, create) statements.
@@ -65,7 +72,9 @@ def _load_shard(dsn: str, values: dict[str, str]) -> None:
         # The shard's month totals, set-based (the triggers that keep them are off).
         shard = f"WHERE user_id % {int(values['astral.shards'])} = {int(values['astral.shard'])}"
         cursor.execute(REBUILD_SQL.replace("{where}", shard))
-        _phase(f"shard {values['astral.shard']}: month totals", started)
+        started = _phase(f"shard {values['astral.shard']}: month totals", started)
+        cursor.execute(BUILD_DAYS_SQL.replace("{where}", shard.replace("user_id", "x.user_id")))
+        _phase(f"shard {values['astral.shard']}: athlete days", started)
 
 
 def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: int = 2) -> None:
@@ -112,6 +121,12 @@ def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: in
             cursor.execute("ALTER TABLE athletes_activity ENABLE TRIGGER USER")
     started = _phase("shards", started)
     with connection.cursor() as cursor:
+        # The weeks and the clubs' days from the athletes' days (the clubs' members were
+        # kept by the triggers as data.sql made the memberships).
+        cursor.execute("SET work_mem = '256MB'")
+        cursor.execute(BUILD_WEEKS_SQL.replace("{where}", ""))
+        cursor.execute(BUILD_CLUB_DAYS_SQL)
+        started = _phase("weeks and club days", started)
         cursor.execute("SET maintenance_work_mem = '512MB'")
         cursor.execute("SET max_parallel_maintenance_workers = 2")
         for _, create in [*indexes, *constraints]:

@@ -75,6 +75,7 @@ def build() -> dict[str, float]:
         # covering activity index answer without visiting the table.
         cursor.execute("VACUUM (ANALYZE) athletes_activity")
         cursor.execute("VACUUM (ANALYZE) analytics_monthtotals")
+        cursor.execute("VACUUM (ANALYZE) analytics_athleteweek")
         counts = {}
         for table in (
             "athletes_user",

@@ -4,6 +4,9 @@ small, the club must load and be served like any other."""
 
 from datetime import UTC, datetime, timedelta
 
+from django.db import connection
+
+from analytics.club_totals import rebuild_club_totals
 from bench.data import load_club
 from tests.conftest import Api
 from tests.factories import make_activity
@@ -19,11 +22,13 @@ def structure() -> set[str]:
         cursor.execute(
             """SELECT indexdef FROM pg_indexes
                WHERE tablename IN ('athletes_activity', 'athletes_healthmetric',
-                                   'analytics_monthtotals')
+                                   'analytics_monthtotals', 'analytics_athleteday',
+                                   'analytics_athleteweek')
                UNION ALL
                SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
                WHERE conrelid::regclass::text IN ('athletes_activity', 'athletes_healthmetric',
-                                                  'analytics_monthtotals')"""
+                                                  'analytics_monthtotals', 'analytics_athleteday',
+                                                  'analytics_athleteweek')"""
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -89,3 +94,18 @@ def test_the_benchmark_club_loads_on_the_current_schema_and_is_served(transactio
     assert club_runs() == Activity.objects.count()  # each athlete is in one group or none
     make_activity(User.objects.get(public_id=athlete), datetime.now(UTC), distance=5000)
     assert club_runs() == Activity.objects.count()
+
+    # The clubs' days the load built set-based are what the triggers would have kept.
+    def club_days() -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.kind, c.ref, d.day, round(d.distance::numeric, 3), d.runs, d.active "
+                "FROM analytics_clubday d JOIN analytics_club c ON c.id = d.club_id "
+                "WHERE d.runs <> 0 ORDER BY 1, 2, 3"
+            )
+            return cursor.fetchall()
+
+    loaded = club_days()
+    assert len(loaded) > 28
+    rebuild_club_totals()
+    assert club_days() == loaded
