@@ -110,7 +110,7 @@ FROM spans s
 
 # While fewer ran than the matrix has places, those of the club who did not, by name.
 RESTING_SQL = """
-SELECT m.user_id, u.public_id, 0.0, COALESCE(NULLIF(u.display_name, ''), u.username) COLLATE "C"
+SELECT m.user_id, u.public_id, 0::float8, COALESCE(NULLIF(u.display_name, ''), u.username) COLLATE "C"
 FROM analytics_clubmember m JOIN analytics_club c ON c.id = m.club_id
 JOIN athletes_user u ON u.id = m.user_id
 WHERE c.kind = %(kind)s AND c.ref = %(ref)s

@@ -128,14 +128,24 @@ def marks_for(activity_ids: Iterable[int]) -> dict[int, list[str]]:
     with connections[BestEffort.objects.db].cursor() as cursor:
         cursor.execute(MARKS_SQL, [wanted])
         rows = cursor.fetchall()
-    order = {d.key: i for i, d in enumerate(STANDARD_DISTANCES)}
-    marks: dict[int, list[tuple[int, int, str]]] = {}
+    marks: dict[int, list[tuple[str, int]]] = {}
     for activity_id, key, faster in rows:
-        place = faster + 1
-        if place <= len(MARKS):
-            label = f"{MARKS[place]} {BY_KEY[key].label}"
-            marks.setdefault(activity_id, []).append((place, order[key], label))
-    return {pk: [label for *_, label in sorted(found)] for pk, found in marks.items()}
+        marks.setdefault(activity_id, []).append((key, faster))
+    return {pk: mark_labels(found) for pk, found in marks.items()}
+
+
+MARK_ORDER = {d.key: i for i, d in enumerate(STANDARD_DISTANCES)}
+
+
+def mark_labels(efforts: Iterable[tuple[str, int]]) -> list[str]:
+    """["PR 5 km", "2nd 1 km"] from an activity's efforts as (distance key, how many of its
+    athlete's efforts at that distance were faster), records first."""
+    found = [
+        (faster + 1, MARK_ORDER[key], f"{MARKS[faster + 1]} {BY_KEY[key].label}")
+        for key, faster in efforts
+        if faster + 1 <= len(MARKS)
+    ]
+    return [label for *_, label in sorted(found)]
 
 
 CURVE_SQL = """

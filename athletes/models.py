@@ -137,6 +137,10 @@ class Source(models.TextChoices):
     API = "api"
 
 
+# The time-in-zone columns of an activity, zone 1 to 5 by pace then by heart rate.
+ZONE_FIELDS = [f"pace_z{i}_time" for i in range(1, 6)] + [f"hr_z{i}_time" for i in range(1, 6)]
+
+
 class Activity(models.Model):
     public_id = models.CharField(
         max_length=24, unique=True, default=new_activity_id, editable=False

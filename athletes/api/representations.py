@@ -7,9 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from analytics.metrics.zones import default_hr_zones, effective_max_hr, effective_pace_zones
-from athletes.models import Activity, Goal, HealthMetric, Integration, Plan, User
-
-ZONE_FIELDS = [f"pace_z{i}_time" for i in range(1, 6)] + [f"hr_z{i}_time" for i in range(1, 6)]
+from athletes.models import ZONE_FIELDS, Activity, Goal, HealthMetric, Integration, Plan, User
 
 
 def user_data(user: User) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Window
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from rest_framework.parsers import MultiPartParser
@@ -181,26 +180,18 @@ class ActivityListView(APIView):
         last = date_param(request.query_params, "to")
         if first and last and last < first:
             raise ApiError("to must not be before from.", field="to")
-        queryset = Activity.objects.filter(user=athlete)
         tz = athlete.tz
-        if first:
-            queryset = queryset.filter(start_time__gte=local_midnight(first, tz))
-        if last:
-            queryset = queryset.filter(start_time__lt=local_midnight(last + timedelta(days=1), tz))
-        # The page and the total in one statement (a count over the same rows as a window);
-        # a page past the end has no row to carry it, and counts on its own.
-        rows = list(
-            queryset.annotate(total=Window(Count("pk"))).order_by("-start_time")[
-                page.offset : page.limit
-            ]
+        # The page, its count and its marks in one statement, as tuples (no model per row).
+        rows, total = detail.activity_page(
+            athlete,
+            since=local_midnight(first, tz) if first else None,
+            before=local_midnight(last + timedelta(days=1), tz) if last else None,
+            offset=page.offset,
+            limit=page.limit,
         )
-        total = rows[0].total if rows else queryset.count()
-        for row in rows:  # every row is this athlete's: no join, no model per row
-            row.user = athlete
-        marks = marks_for([a.pk for a in rows])
         return ok(
             paginated(
-                [{**activity_data(a), "marks": marks.get(a.pk, [])} for a in rows],
+                [{**activity_data(a), "marks": marks} for a, marks in rows],  # type: ignore[arg-type]
                 total,
                 page,
                 key="activities",

@@ -212,3 +212,26 @@ def test_coach_and_api_key_write_for_their_athletes_only(cast):
         cast.api(cast.cora).post("/api/v1/activities", {**RUN, "user_id": "usr_nobody0000000000"}),
         404,
     )
+
+
+def test_a_listed_run_shows_what_its_own_page_shows(cast, django_assert_max_num_queries):
+    """The list is built from one statement of plain rows: each row must still carry every
+    field, value and mark the activity's own endpoint shows, and a page past the end still
+    says how many there are."""
+    api = cast.api(cast.alice)
+    for day in range(1, 4):
+        api.post(
+            "/api/v1/activities",
+            {**RUN, "start_time": f"2026-11-0{day}T07:00:00Z", "avg_heart_rate": 150 + day},
+        )
+    with django_assert_max_num_queries(6):  # the same for 3 rows as for 1 (API.md §1)
+        listed = api.get("/api/v1/activities", {"per_page": 50}).json()["data"]["activities"]
+    assert len(listed) == 3
+    for row in listed:
+        shown = api.get(f"/api/v1/activities/{row['activity_id']}").json()["data"]
+        assert set(row) <= set(shown), set(row) - set(shown)
+        assert row == {k: shown[k] for k in row}
+    assert [row["avg_heart_rate"] for row in listed] == [153, 152, 151]  # newest first
+    past = api.get("/api/v1/activities", {"page": 9, "per_page": 2}).json()["data"]
+    assert past["activities"] == []
+    assert past["metadata"]["total"] == 3 and past["metadata"]["total_pages"] == 2
