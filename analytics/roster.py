@@ -87,10 +87,10 @@ def roster_page(
     ordering = ORDERINGS[filters.ordering]
     # Freshness and the page in one statement; when some snapshot was stale, refreshed and
     # read again, so ordering by the snapshot columns is exact and a write shows at once.
-    total, stale_ids, text = _page_json(organization, rows, ordering, page)
+    total, stale_ids, text = _page_json(organization, filters, rows, ordering, page)
     if stale_ids:
         snapshots_refresh(stale_ids)
-        total, _, text = _page_json(organization, rows, ordering, page)
+        total, _, text = _page_json(organization, filters, rows, ordering, page)
     metadata = page.metadata(total)
     return {
         "athletes": orjson.Fragment(text) if raw_metrics else orjson.loads(text),
@@ -109,7 +109,7 @@ def roster_page(
 PAGE_JSON = """
 WITH page(id, user_id, ord) AS ({page}),
 freshness AS (
-  SELECT (SELECT count(*) FROM ({count}) c) AS total, ARRAY({stale}) AS stale
+  SELECT ({count}) AS total, ARRAY({stale}) AS stale
 )
 SELECT f.total, f.stale, (SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::json)::text FROM (
   SELECT p.ord, json_build_object(
@@ -184,8 +184,28 @@ FROM freshness f
 """
 
 
+# How many athletes a club has, as PostgreSQL keeps it (analytics/club_totals.py): the
+# organization's, a group's or those in no group are the roster unfiltered, by group or
+# unassigned, counted without reading the club.
+KEPT_COUNT_SQL = (
+    "SELECT COALESCE((SELECT athletes FROM analytics_club WHERE kind = %s AND ref = %s), 0)"
+)
+
+
+def _count_sql(
+    organization: Organization, filters: RosterFilters, rows: QuerySet[RosterRow]
+) -> tuple[str, tuple[Any, ...]]:
+    if filters.coach is None and not filters.search and not filters.label:
+        if filters.group is not None:
+            return KEPT_COUNT_SQL, ("group", filters.group.pk)
+        return KEPT_COUNT_SQL, ("none" if filters.unassigned_only else "org", organization.pk)
+    sql, params = rows.values("pk").query.sql_with_params()
+    return f"SELECT count(*) FROM ({sql}) c", params  # noqa: S608 - Django's SQL
+
+
 def _page_json(
     organization: Organization,
+    filters: RosterFilters,
     rows: QuerySet[RosterRow],
     ordering: list[Any],
     page: Page,
@@ -202,7 +222,7 @@ def _page_json(
         "user_id", flat=True
     )
     page_sql, page_params = page_rows.query.sql_with_params()
-    count_sql, count_params = rows.values("pk").query.sql_with_params()
+    count_sql, count_params = _count_sql(organization, filters, rows)
     stale_sql, stale_params = stale.query.sql_with_params()
     params = [
         *page_params,

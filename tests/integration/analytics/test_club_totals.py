@@ -18,6 +18,8 @@ from django.db import connection, transaction
 
 from analytics.club_totals import GAP_LIMIT, rebuild_club_totals
 from analytics.groups import group_comparison, group_overview
+from analytics.roster import RosterFilters, roster_page
+from astral.api.pagination import Page
 from athletes.models import Activity, User
 from organizations.models import Group, Membership, Organization, Role
 from tests.factories import add_member, make_activity, make_org, make_user
@@ -278,6 +280,15 @@ def test_random_changes_keep_the_club_totals_exact():
             distance,
             runs,
         )
+
+    # The roster counts each club without reading it: all, by group, and those in no group.
+    for org in orgs:
+        for filters, club in [
+            (RosterFilters(), ("org", org.pk)),
+            (RosterFilters(unassigned_only=True), ("none", org.pk)),
+            *[(RosterFilters(group=g), ("group", g.pk)) for g in org.groups.all()],
+        ]:
+            assert roster_page(org, filters, Page(1, 2))["total_count"] == len(members[club])
 
     # Built from nothing (the migration's backfill, the benchmark's load), the same rows.
     rebuild_club_totals()
