@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, Subquery
 from django.http import Http404, HttpRequest
 
 from analytics.metrics.formatting import distance_in_units, pace_in_units
 from athletes.models import User
 from organizations.access import Caller, can_view_athlete, coached_org_ids
-from organizations.models import Organization, Role
+from organizations.models import Organization
 
 
 def page_caller(request: HttpRequest) -> Caller:
@@ -70,21 +71,28 @@ class Units:
 
 
 def sidebar(request: HttpRequest) -> dict[str, Any]:
-    """The left sidebar: a coach's athletes (one query), or the athlete's own link."""
+    """The left sidebar: a coach's first hundred athletes by name and how many there are (one
+    statement: an index range of the kept roster rows, whatever the club's size), or the
+    athlete's own link."""
+    from analytics.models import Club, RosterRow  # pages sit above every app
+
     organizations = coach_organizations(request)
-    athletes: list[User] = []
+    athletes: list[dict[str, Any]] = []
     if organizations:
+        club = Club.objects.filter(kind="org", ref=organizations[0].pk).values("athletes")
         athletes = list(
-            User.objects.filter(
-                memberships__organization=organizations[0],
-                memberships__role=Role.ATHLETE,
-                is_active=True,
+            RosterRow.objects.filter(organization_id=organizations[0].pk, active=True)
+            .order_by("name", "username", "membership_id")
+            .annotate(
+                public_id=F("user__public_id"),
+                display_name=F("name"),
+                total=Subquery(club[:1]),
             )
-            .order_by("display_name", "username")
-            .only("public_id", "display_name", "username")[:100]
+            .values("public_id", "display_name", "username", "total")[:100]
         )
     return {
         "is_coach": bool(organizations),
         "sidebar_athletes": athletes,
+        "sidebar_athlete_count": athletes[0]["total"] if athletes else 0,
         "organizations": organizations,
     }

@@ -336,3 +336,27 @@ def test_among_equal_flags_the_longest_running_comes_first(cast):
         table = roster_table(signed_in(cast.cora).get("/athletes", {"all": "1"}))
     assert table.index("Bob Brown") < table.index("Alice Andersen")
     assert "since Mon 23 Nov" in table and "since Wed 25 Nov" in table
+
+
+def test_the_sidebar_counts_the_whole_club_and_lists_its_first_hundred(cast):
+    """A club of 104 athletes: the sidebar says 104 (not the hundred it lists), lists them by
+    name, and links to the roster for the rest; a deactivated account is not counted."""
+    from athletes.models import User
+
+    org = cast.cora.memberships.get().organization
+    people = User.objects.bulk_create(
+        User(username=f"member{n:03}", display_name=f"Member {n:03}", email=f"m{n}@example.com")
+        for n in range(104)
+    )
+    for person in people:
+        add_member(org, person)
+    before = org.memberships.filter(role="athlete", user__is_active=True).count()
+    html = signed_in(cast.cora).get("/athletes").content.decode()
+    sidebar = html.split('class="sidebar-athletes"')[1].split("</details>")[0]
+    assert f"Athletes ({before})" in sidebar
+    assert sidebar.count("<li>") == 101  # the first hundred, then the link to all
+    assert f"All {before} athletes" in sidebar
+    people[0].is_active = False
+    people[0].save(update_fields=["is_active"])
+    html = signed_in(cast.cora).get("/athletes").content.decode()
+    assert f"Athletes ({before - 1})" in html
