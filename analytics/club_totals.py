@@ -30,24 +30,27 @@ GAP_LIMIT = 401  # the longest span counted: API.md's custom periods are at most
 
 # The clubs each of `users` counts in, as (user_id, kind, ref).
 CLUBS_OF_SQL = """
+WITH who AS (SELECT DISTINCT id FROM unnest(users) AS x(id))
 SELECT m.user_id, 'org', m.organization_id
-FROM organizations_membership m JOIN athletes_user u ON u.id = m.user_id AND u.is_active
-WHERE m.role = 'athlete' AND m.user_id = ANY(users)
+FROM who JOIN organizations_membership m ON m.user_id = who.id
+JOIN athletes_user u ON u.id = m.user_id AND u.is_active
+WHERE m.role = 'athlete'
 UNION
 SELECT gm.user_id, 'group', gm.group_id
-FROM organizations_group_members gm
+FROM who JOIN organizations_group_members gm ON gm.user_id = who.id
 JOIN organizations_group g ON g.id = gm.group_id
 JOIN organizations_membership m ON m.user_id = gm.user_id
   AND m.organization_id = g.organization_id AND m.role = 'athlete'
 JOIN athletes_user u ON u.id = gm.user_id AND u.is_active
-WHERE gm.user_id = ANY(users)
 UNION
 SELECT m.user_id, 'none', m.organization_id
-FROM organizations_membership m JOIN athletes_user u ON u.id = m.user_id AND u.is_active
-WHERE m.role = 'athlete' AND m.user_id = ANY(users)
-  AND NOT EXISTS (SELECT 1 FROM organizations_group_members gm
-                  JOIN organizations_group g ON g.id = gm.group_id
-                  WHERE gm.user_id = m.user_id AND g.organization_id = m.organization_id)
+FROM who JOIN organizations_membership m ON m.user_id = who.id
+JOIN athletes_user u ON u.id = m.user_id AND u.is_active
+WHERE m.role = 'athlete'
+  -- the organizations of the athlete's groups, looked up by athlete (a few rows)
+  AND m.organization_id <> ALL (ARRAY(
+    SELECT g.organization_id FROM organizations_group_members gm
+    JOIN organizations_group g ON g.id = gm.group_id WHERE gm.user_id = m.user_id))
 """
 
 # Club days from (club_id, day, gap, distance, runs, count) rows, the rows grouped by gap
@@ -201,19 +204,24 @@ CREATE OR REPLACE FUNCTION astral_clubs_sync(users bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
   cu bigint[]; cc bigint[]; cs int[];
+  wu bigint[]; wk text[]; wr bigint[];
 BEGIN
   IF users IS NULL OR cardinality(users) = 0 THEN
     RETURN;
   END IF;
   PERFORM 1 FROM athletes_user WHERE id = ANY(users) ORDER BY id FOR NO KEY UPDATE;
+  -- The clubs each athlete should count in, computed once.
+  SELECT array_agg(d.user_id), array_agg(d.kind), array_agg(d.ref) INTO wu, wk, wr
+  FROM ({clubs_of}) AS d(user_id, kind, ref);
   INSERT INTO analytics_club (kind, ref, athletes)
-  SELECT DISTINCT kind, ref, 0 FROM ({clubs_of}) AS d(user_id, kind, ref)
+  SELECT DISTINCT kind, ref, 0 FROM unnest(wk, wr) AS d(kind, ref)
   ORDER BY 1, 2 ON CONFLICT (kind, ref) DO NOTHING;
   WITH wanted AS (
-    SELECT d.user_id, c.id AS club_id FROM ({clubs_of}) AS d(user_id, kind, ref)
+    SELECT d.user_id, c.id AS club_id FROM unnest(wu, wk, wr) AS d(user_id, kind, ref)
     JOIN analytics_club c ON c.kind = d.kind AND c.ref = d.ref
   ),
-  now AS (SELECT user_id, club_id FROM analytics_clubmember WHERE user_id = ANY(users))
+  now AS (SELECT m.user_id, m.club_id FROM unnest(users) AS x(id)
+          JOIN analytics_clubmember m ON m.user_id = x.id)
   SELECT array_agg(user_id), array_agg(club_id), array_agg(sign) INTO cu, cc, cs
   FROM (
     SELECT user_id, club_id, 1 AS sign FROM (SELECT * FROM wanted EXCEPT SELECT * FROM now) x
@@ -399,14 +407,16 @@ INSERT INTO analytics_athleteweek (user_id, week, distance, runs)
 SELECT user_id, day - (extract(isodow FROM day)::int - 1), sum(distance), sum(runs)
 FROM analytics_athleteday {where} GROUP BY 1, 2
 """
-# Every club's days from its members' days (the club days empty).
+# Every club's days from its members' days (the club days empty; `{where}` narrows the
+# clubs, e.g. by kind for parallel builds).
 BUILD_CLUB_DAYS_SQL = (
     "INSERT INTO analytics_clubday (club_id, day, distance, runs, active) {rows}".replace(
         "{rows}",
         CLUB_DAY_ROWS_SQL.replace(
             "{changes}",
             "SELECT m.club_id, a.day, a.gap, a.distance, a.runs, 1 FROM analytics_clubmember m "
-            "JOIN analytics_athleteday a ON a.user_id = m.user_id",
+            "JOIN analytics_club c ON c.id = m.club_id "
+            "JOIN analytics_athleteday a ON a.user_id = m.user_id {where}",
         ),
     )
 )

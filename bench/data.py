@@ -74,7 +74,20 @@ def _load_shard(dsn: str, values: dict[str, str]) -> None:
         cursor.execute(REBUILD_SQL.replace("{where}", shard))
         started = _phase(f"shard {values['astral.shard']}: month totals", started)
         cursor.execute(BUILD_DAYS_SQL.replace("{where}", shard.replace("user_id", "x.user_id")))
-        _phase(f"shard {values['astral.shard']}: athlete days", started)
+        cursor.execute(BUILD_WEEKS_SQL.replace("{where}", shard))
+        _phase(f"shard {values['astral.shard']}: athlete days and weeks", started)
+
+
+# The clubs' days in two halves of about the same size, on parallel connections: each
+# organization's own club (all its athletes), then its groups and those in no group.
+CLUB_HALVES = ["WHERE c.kind = 'org'", "WHERE c.kind <> 'org'"]
+
+
+def _load_club_days(dsn: str, where: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn, conn.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SET work_mem = '256MB'")
+        cursor.execute(BUILD_CLUB_DAYS_SQL.replace("{where}", where))
 
 
 def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: int = 2) -> None:
@@ -120,13 +133,12 @@ def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: in
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE athletes_activity ENABLE TRIGGER USER")
     started = _phase("shards", started)
+    # The clubs' days from the athletes' days (the clubs' members were kept by the triggers
+    # as data.sql made the memberships).
+    with ThreadPoolExecutor(len(CLUB_HALVES)) as pool:
+        list(pool.map(lambda where: _load_club_days(dsn, where), CLUB_HALVES))
+    started = _phase("club days", started)
     with connection.cursor() as cursor:
-        # The weeks and the clubs' days from the athletes' days (the clubs' members were
-        # kept by the triggers as data.sql made the memberships).
-        cursor.execute("SET work_mem = '256MB'")
-        cursor.execute(BUILD_WEEKS_SQL.replace("{where}", ""))
-        cursor.execute(BUILD_CLUB_DAYS_SQL)
-        started = _phase("weeks and club days", started)
         cursor.execute("SET maintenance_work_mem = '512MB'")
         cursor.execute("SET max_parallel_maintenance_workers = 2")
         for _, create in [*indexes, *constraints]:
