@@ -125,7 +125,7 @@ ORDER BY 4 LIMIT %(size)s
 ATTENTION_SQL = """
 SELECT (SELECT count(*) FROM analytics_rosterrow r
         WHERE r.organization_id = %(org)s AND r.active AND r.attention_warnings > 0 {members}),
-       ARRAY(SELECT r.name FROM analytics_rosterrow r
+       ARRAY(SELECT COALESCE(NULLIF(r.name, ''), r.username) FROM analytics_rosterrow r
              WHERE r.organization_id = %(org)s AND r.active AND r.attention_warnings > 0 {members}
              ORDER BY r.attention_warnings DESC NULLS LAST, r.attention_infos DESC NULLS LAST,
                       r.attention_since NULLS LAST, r.name, r.membership_id

@@ -310,3 +310,23 @@ def test_the_matrix_holds_the_twenty_who_ran_furthest_then_the_rest_by_name(cast
         ("Bob Brown", 0.0),
     ]
     assert matrix[0]["days"][1] == {"date": "2026-11-17", "distance": 6000.0, "runs": 1}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_overview_names_who_needs_attention_most_warnings_first(cast, groups):
+    """The insight names the athletes whose snapshot raised warnings, most first, by their
+    display name or else their username; a group's names only its own."""
+    from analytics.models import AthleteSnapshot
+    from analytics.snapshots import snapshots_refresh
+
+    cast.bob.display_name = ""
+    cast.bob.save(update_fields=["display_name"])
+    snapshots_refresh([cast.alice.pk, cast.bob.pk], force=True)
+    AthleteSnapshot.objects.filter(user=cast.alice).update(attention_warnings=1)
+    AthleteSnapshot.objects.filter(user=cast.bob).update(attention_warnings=2)
+    api = cast.api(cast.cora)
+    club = api.get("/api/v1/analytics/group_overview").json()["data"]["insight"]
+    assert "Needs attention: bob, Alice Andersen." in club
+    sprinters = {"group_id": groups["sprinters"].public_id}  # Alice alone
+    group = api.get("/api/v1/analytics/group_overview", sprinters).json()["data"]["insight"]
+    assert "Needs attention: Alice Andersen." in group
