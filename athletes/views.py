@@ -27,7 +27,7 @@ from astral.localtime import local_date, local_start, local_today
 from athletes import files
 from athletes import services as athlete_services
 from athletes.api import serializers as s
-from athletes.models import Activity, User
+from athletes.models import ZONE_FIELDS, Activity, User
 from organizations.models import Group, Label, Membership, Role
 from organizations.pages import (
     Units,
@@ -408,8 +408,7 @@ def athlete_activities_export(request: HttpRequest, user_id: str) -> StreamingHt
         "elevation_gain",
         "source",
         "training_load",
-        *[f"pace_z{i}_time" for i in range(1, 6)],
-        *[f"hr_z{i}_time" for i in range(1, 6)],
+        *ZONE_FIELDS,
     ]
     fields = ["public_id", *columns[1:]]
     rows = Activity.objects.filter(user=athlete).order_by("-start_time").values_list(*fields)
