@@ -9,13 +9,13 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import connections
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from analytics.metrics.efforts import BY_KEY
 from analytics.metrics.streams import stream_views
 from analytics.records import MARKS, mark_labels
+from astral.db import fetch_rows
 from athletes import streams
 from athletes.models import (
     ZONE_FIELDS,
@@ -126,22 +126,18 @@ def event_legs(activity: Activity) -> list[dict[str, Any]]:
 
 
 # A page of an athlete's activities, newest first, with how many there are in all (from the
-# index alone; a page past the end is one row with the count) and, per row, its efforts with
-# how many of the athlete's efforts of that distance were faster (counted no further than 3,
-# as records.MARKS_SQL): one statement, no model per row.
+# index alone; a page past the end is one row with the count) and, per row, its stored
+# places among the athlete's efforts (records.MARKS_SQL): one statement, no model per row.
 PAGE_SQL = """
-SELECT p.*, COALESCE(e.efforts, '{{}}') AS efforts, t.total
+SELECT p.*, COALESCE(e.places, '{{}}') AS places, t.total
 FROM (SELECT count(*) AS total FROM athletes_activity a WHERE {where}) t
 LEFT JOIN LATERAL (
   SELECT {columns} FROM athletes_activity a WHERE {where}
   ORDER BY a.start_time DESC OFFSET %(offset)s LIMIT %(limit)s
 ) p ON true
 LEFT JOIN LATERAL (
-  SELECT array_agg(ARRAY[b.distance_key, (
-           SELECT count(*) FROM (SELECT 1 FROM athletes_besteffort f
-                                 WHERE f.user_id = b.user_id AND f.distance_key = b.distance_key
-                                   AND f.seconds < b.seconds LIMIT 3) faster)::text]) AS efforts
-  FROM athletes_besteffort b WHERE b.activity_id = p.id
+  SELECT array_agg(ARRAY[b.distance_key, b.place::text]) AS places
+  FROM athletes_besteffort b WHERE b.activity_id = p.id AND b.place IS NOT NULL
 ) e ON true
 ORDER BY p.start_time DESC
 """
@@ -180,17 +176,16 @@ def activity_page(
     where += " AND a.start_time < %(before)s" if before else ""
     columns = ", ".join(f"a.{name}" for name in PAGE_COLUMNS)
     params = {"user": athlete.pk, "since": since, "before": before}
-    with connections[Activity.objects.db].cursor() as cursor:
-        cursor.execute(
-            PAGE_SQL.format(columns=columns, where=where),
-            {**params, "offset": offset, "limit": limit - offset},
-        )
-        rows = cursor.fetchall()
+    rows = fetch_rows(
+        Activity.objects.db,
+        PAGE_SQL.format(columns=columns, where=where),
+        {**params, "offset": offset, "limit": limit - offset},
+    )
     page = []
     for row in rows:
         if row[0] is None:  # a page past the end: the count's row alone
             continue
         fields = SimpleNamespace(**dict(zip(PAGE_COLUMNS, row, strict=False)), user=athlete)
-        efforts = [(key, int(faster)) for key, faster in row[-2]]
-        page.append((fields, mark_labels(efforts)))
+        places = [(key, int(place)) for key, place in row[-2]]
+        page.append((fields, mark_labels(places)))
     return page, rows[0][-1]

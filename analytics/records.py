@@ -105,17 +105,95 @@ def cached_personal_records(athlete: User, *, today: date) -> dict[str, Any]:
     )
 
 
-# Each effort of the listed runs with how many of the athlete's efforts of its distance were
-# faster, counted no further than 3 (the index on (user, distance, seconds) reads at most 3
-# entries per effort): the cost follows the page, not the athlete's history.
+# Each effort's place among its athlete's efforts at its distance (1 + how many were faster)
+# is stored while it is 1-3 (`BestEffort.place`), kept by PostgreSQL in the transaction of
+# every write of efforts: `astral_effort_places(users, keys)` ranks again the best efforts
+# of those athletes and distances (at most the three fastest times, ties sharing a place)
+# and clears the places of the others. It first takes the athletes' row locks, as every
+# write to their runs does (athletes.services.lock_athlete), so two writes of one athlete's
+# efforts rank one after the other and each sees the other's rows.
+# `tests/integration/analytics/test_effort_places.py` compares the places with a count.
+PLACES_FUNCTIONS_SQL = """
+CREATE OR REPLACE FUNCTION astral_effort_places(users bigint[], keys text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM 1 FROM athletes_user WHERE id = ANY(users) ORDER BY id FOR NO KEY UPDATE;
+  WITH k AS (SELECT DISTINCT * FROM unnest(users, keys) AS t(user_id, distance_key)),
+  placed AS (
+    SELECT r.id, r.place
+    FROM k CROSS JOIN LATERAL (
+      SELECT f.id, (rank() OVER (ORDER BY f.seconds))::smallint AS place
+      FROM athletes_besteffort f
+      WHERE f.user_id = k.user_id AND f.distance_key = k.distance_key
+        AND f.seconds <= COALESCE((SELECT g.seconds FROM athletes_besteffort g
+                                   WHERE g.user_id = k.user_id AND g.distance_key = k.distance_key
+                                   ORDER BY g.seconds OFFSET 2 LIMIT 1), 'infinity')
+    ) r
+  ),
+  wanted AS (
+    SELECT id, place FROM placed
+    UNION ALL
+    SELECT f.id, NULL FROM k JOIN athletes_besteffort f USING (user_id, distance_key)
+    WHERE f.place IS NOT NULL AND f.id NOT IN (SELECT id FROM placed)
+  )
+  UPDATE athletes_besteffort f SET place = w.place FROM wanted w
+  WHERE f.id = w.id AND f.place IS DISTINCT FROM w.place;
+END $$;
+
+CREATE OR REPLACE FUNCTION astral_effort_places_written() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  users bigint[];
+  keys text[];
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    -- Only what moves a place: the update of places below changes none of these.
+    SELECT array_agg(x.user_id), array_agg(x.distance_key) INTO users, keys FROM (
+      SELECT n.user_id, n.distance_key::text, o.user_id AS old_user, o.distance_key AS old_key
+      FROM new_rows n JOIN old_rows o USING (id)
+      WHERE (n.user_id, n.distance_key, n.seconds) IS DISTINCT FROM
+            (o.user_id, o.distance_key, o.seconds)
+    ) c CROSS JOIN LATERAL (VALUES (c.user_id, c.distance_key), (c.old_user, c.old_key::text))
+      AS x(user_id, distance_key);
+  ELSIF TG_OP = 'INSERT' THEN
+    SELECT array_agg(user_id), array_agg(distance_key::text) INTO users, keys FROM new_rows;
+  ELSE
+    SELECT array_agg(user_id), array_agg(distance_key::text) INTO users, keys FROM old_rows;
+  END IF;
+  IF users IS NOT NULL THEN
+    PERFORM astral_effort_places(users, keys);
+  END IF;
+  RETURN NULL;
+END $$;
+"""
+PLACES_TRIGGERS_SQL = """
+CREATE TRIGGER effort_places_insert AFTER INSERT ON athletes_besteffort
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION astral_effort_places_written();
+CREATE TRIGGER effort_places_update AFTER UPDATE ON athletes_besteffort
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION astral_effort_places_written();
+CREATE TRIGGER effort_places_delete AFTER DELETE ON athletes_besteffort
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION astral_effort_places_written();
+"""
+PLACES_BACKFILL_SQL = """
+SELECT astral_effort_places(array_agg(user_id), array_agg(distance_key::text))
+FROM (SELECT DISTINCT user_id, distance_key FROM athletes_besteffort) e
+HAVING count(*) > 0
+"""
+PLACES_DROP_SQL = """
+DROP TRIGGER IF EXISTS effort_places_insert ON athletes_besteffort;
+DROP TRIGGER IF EXISTS effort_places_update ON athletes_besteffort;
+DROP TRIGGER IF EXISTS effort_places_delete ON athletes_besteffort;
+DROP FUNCTION IF EXISTS astral_effort_places_written();
+DROP FUNCTION IF EXISTS astral_effort_places(bigint[], text[]);
+"""
+
+# The placed efforts of the listed runs (a run without a top-3 effort reads no row).
 MARKS_SQL = """
-SELECT e.activity_id, e.distance_key,
-       (SELECT count(*) FROM (SELECT 1 FROM athletes_besteffort f
-                               WHERE f.user_id = e.user_id AND f.distance_key = e.distance_key
-                                 AND f.seconds < e.seconds
-                               LIMIT 3) AS faster) AS faster
-  FROM athletes_besteffort e
- WHERE e.activity_id = ANY(%s)
+SELECT activity_id, distance_key, place FROM athletes_besteffort
+WHERE activity_id = ANY(%s) AND place IS NOT NULL
 """
 
 
@@ -129,21 +207,21 @@ def marks_for(activity_ids: Iterable[int]) -> dict[int, list[str]]:
         cursor.execute(MARKS_SQL, [wanted])
         rows = cursor.fetchall()
     marks: dict[int, list[tuple[str, int]]] = {}
-    for activity_id, key, faster in rows:
-        marks.setdefault(activity_id, []).append((key, faster))
+    for activity_id, key, place in rows:
+        marks.setdefault(activity_id, []).append((key, place))
     return {pk: mark_labels(found) for pk, found in marks.items()}
 
 
 MARK_ORDER = {d.key: i for i, d in enumerate(STANDARD_DISTANCES)}
 
 
-def mark_labels(efforts: Iterable[tuple[str, int]]) -> list[str]:
-    """["PR 5 km", "2nd 1 km"] from an activity's efforts as (distance key, how many of its
-    athlete's efforts at that distance were faster), records first."""
+def mark_labels(places: Iterable[tuple[str, int]]) -> list[str]:
+    """["PR 5 km", "2nd 1 km"] from an activity's efforts as (distance key, place among its
+    athlete's efforts at that distance), records first."""
     found = [
-        (faster + 1, MARK_ORDER[key], f"{MARKS[faster + 1]} {BY_KEY[key].label}")
-        for key, faster in efforts
-        if faster + 1 <= len(MARKS)
+        (place, MARK_ORDER[key], f"{MARKS[place]} {BY_KEY[key].label}")
+        for key, place in places
+        if place in MARKS
     ]
     return [label for *_, label in sorted(found)]
 

@@ -166,3 +166,16 @@ class AnalyticsReplicaRouter:
 
     def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool:
         return db == "default"
+
+
+def fetch_rows(alias: str, sql: str, params: Any) -> list[tuple[Any, ...]]:
+    """The rows of one statement, through Django's cursor (so query counts and logging see
+    it), with timestamps decoded by psycopg's C loader: Django registers a Python one that
+    also re-sets each value's zone, a third of a 20-row page's time. The values are the
+    same instants, aware, in UTC."""
+    from psycopg.types.datetime import TimestamptzLoader
+
+    with connections[alias].cursor() as cursor:
+        cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+        cursor.execute(sql, params)
+        return cursor.fetchall()

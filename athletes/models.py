@@ -252,6 +252,10 @@ class BestEffort(models.Model):
     seconds = models.FloatField()
     start_offset = models.FloatField(default=0)
     start_time = models.DateTimeField(help_text="the activity's start, for date ranges")
+    # Its place among the athlete's efforts at this distance (1 + how many were faster) while
+    # that is 1-3, else NULL: kept by PostgreSQL in the transaction of every write of efforts
+    # (analytics/records.py), so a page of runs reads its marks ("PR 5 km") without counting.
+    place = models.SmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [
@@ -259,7 +263,12 @@ class BestEffort(models.Model):
                 fields=["user", "distance_key", "seconds"],
                 name="best_effort_rank",
                 include=["start_time", "activity"],
-            )
+            ),
+            models.Index(
+                fields=["user", "distance_key"],
+                name="best_effort_placed",
+                condition=models.Q(place__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

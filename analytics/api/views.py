@@ -19,11 +19,10 @@ from analytics.metrics.rolling import iso_week_start
 from analytics.series import load_series
 from analytics.timeparams import athlete_tz, date_range, local_today, tz_label, unix_param
 from astral import cache
-from astral.api import front
 from astral.api.errors import ApiError
 from astral.api.pagination import page_from
 from astral.api.params import bool_param, choice_param, date_param, int_param, str_param
-from astral.api.responses import envelope_bytes, ok
+from astral.api.responses import cached_response, ok
 from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
 from astral.db import (
     analytics_reads,
@@ -91,29 +90,6 @@ class AnalyticsView(APIView):
 def athlete_for(request: Request, params: Any = None) -> User:
     params = request.query_params if params is None else params
     return resolve_athlete(caller_of(request), params.get("user_id"))
-
-
-def cached_response(
-    key: str,
-    ttl: int,
-    compute: Any,
-    refresh: bool,
-    request: Request,
-    deps: list[str],
-    valid_until: datetime | None = None,
-) -> HttpResponse:
-    """The envelope's bytes from the cache (gzip-compressed for clients that accept it),
-    valid while the generation tokens `deps` are unchanged; for an API key, also kept for
-    the front cache until `valid_until` (when the answer changes by the clock) at the
-    latest."""
-    gzipped = front.accepts_gzip(request)
-    body, tokens = cache.cached_body(
-        key, ttl, lambda: envelope_bytes(compute()), deps, refresh, gzipped
-    )
-    if tokens is not None:
-        until = timezone.now() + timedelta(seconds=ttl)
-        front.store(request._request, body, min(until, valid_until or until))
-    return front.body_response(body, gzipped)
 
 
 def next_local_midnight(tz: Any) -> datetime:

@@ -17,11 +17,12 @@ from rest_framework.views import APIView
 from analytics import activities as detail
 from analytics.plans import plan_instances_data, with_plan
 from analytics.records import marks_for
+from astral import cache
 from astral.api.errors import ApiError, first_error
 from astral.api.pagination import page_from, paginated
 from astral.api.params import bool_param, date_param
 from astral.api.requests import fetch_visible, require_user, validated
-from astral.api.responses import ok
+from astral.api.responses import cached_response, ok
 from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
 from astral.localtime import local_midnight, local_today
 from athletes import files, services, streams
@@ -181,21 +182,28 @@ class ActivityListView(APIView):
         if first and last and last < first:
             raise ApiError("to must not be before from.", field="to")
         tz = athlete.tz
-        # The page, its count and its marks in one statement, as tuples (no model per row).
-        rows, total = detail.activity_page(
-            athlete,
-            since=local_midnight(first, tz) if first else None,
-            before=local_midnight(last + timedelta(days=1), tz) if last else None,
-            offset=page.offset,
-            limit=page.limit,
-        )
-        return ok(
-            paginated(
-                [{**activity_data(a), "marks": marks} for a, marks in rows],  # type: ignore[arg-type]
-                total,
-                page,
-                key="activities",
+
+        def compute() -> dict[str, Any]:
+            # The page, its count and its marks in one statement (no model per row).
+            rows, total = detail.activity_page(
+                athlete,
+                since=local_midnight(first, tz) if first else None,
+                before=local_midnight(last + timedelta(days=1), tz) if last else None,
+                offset=page.offset,
+                limit=page.limit,
             )
+            items = [{**activity_data(a), "marks": marks} for a, marks in rows]  # type: ignore[arg-type]
+            return paginated(items, total, page, key="activities")
+
+        # An integration polls the same pages all day: the rendered page is kept until the
+        # athlete's data, profile or settings change (every write replaces their token).
+        return cached_response(
+            cache.make_key("activities", athlete.pk, first, last, page.offset, page.limit),
+            cache.ANALYTICS_TTL,
+            compute,
+            refresh=False,
+            request=request,
+            deps=[cache.athlete(athlete.pk)],
         )
 
     def post(self, request: Request) -> Response:
