@@ -165,23 +165,34 @@ PAGE_COLUMNS = [
 ]
 
 
+def page_statement(
+    athlete_pk: int, *, since: datetime | None, before: datetime | None, offset: int, limit: int
+) -> tuple[str, dict[str, Any]]:
+    """The one statement of `activity_page` and its parameters (the benchmark times it as
+    the list's own SQL)."""
+    where = "a.user_id = %(user)s"
+    where += " AND a.start_time >= %(since)s" if since else ""
+    where += " AND a.start_time < %(before)s" if before else ""
+    columns = ", ".join(f"a.{name}" for name in PAGE_COLUMNS)
+    params = {
+        "user": athlete_pk,
+        "since": since,
+        "before": before,
+        "offset": offset,
+        "limit": limit - offset,
+    }
+    return PAGE_SQL.format(columns=columns, where=where), params
+
+
 def activity_page(
     athlete: User, *, since: datetime | None, before: datetime | None, offset: int, limit: int
 ) -> tuple[list[tuple[SimpleNamespace, list[str]]], int]:
     """The athlete's activities starting in [since, before), newest first, rows offset to
     limit: each as the fields the API shows (with `user` set) and its marks ("PR 5 km"), and
     how many there are in all."""
-    where = "a.user_id = %(user)s"
-    where += " AND a.start_time >= %(since)s" if since else ""
-    where += " AND a.start_time < %(before)s" if before else ""
-    columns = ", ".join(f"a.{name}" for name in PAGE_COLUMNS)
-    params = {"user": athlete.pk, "since": since, "before": before}
-    rows = fetch_rows(
-        Activity.objects.db,
-        PAGE_SQL.format(columns=columns, where=where),
-        {**params, "offset": offset, "limit": limit - offset},
-    )
+    sql, params = page_statement(athlete.pk, since=since, before=before, offset=offset, limit=limit)
     page = []
+    rows = fetch_rows(Activity.objects.db, sql, params)
     for row in rows:
         if row[0] is None:  # a page past the end: the count's row alone
             continue

@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,8 @@ from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from analytics.activities import page_statement
+from astral import cache
 from bench.data import load_club
 
 API_KEY = "ak_bench_key_" + "0" * 30
@@ -343,10 +346,20 @@ def worker_rss_mb(master: subprocess.Popen[bytes]) -> list[float]:
 # Measuring ------------------------------------------------------------------------------
 
 
-def latency(port: int, path: str, headers: dict[str, str], n: int = 40) -> dict[str, float]:
+def latency(
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    n: int = 40,
+    before: Callable[[], None] | None = None,
+) -> dict[str, float]:
+    """p50 and p95 of `n` requests on one keep-alive connection; `before` runs ahead of
+    each one, outside the timing (a write's invalidation, for a cache miss every time)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     samples = []
     for index in range(n + 3):
+        if before is not None:
+            before()
         started = time.perf_counter()
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
@@ -380,24 +393,35 @@ def wrk(
     return {"rps": rps, "errors": non2xx + socket_errors, "p99_ms": p99_ms}
 
 
-def query_count(path: str, headers: dict[str, str]) -> int:
+def rps_text(row: dict[str, Any]) -> str:
+    return f"{row['rps']:.0f}" if row.get("rps") else "–"
+
+
+def query_count(
+    path: str, headers: dict[str, str], before: Callable[[], None] | None = None
+) -> int:
     client = Client(HTTP_HOST="127.0.0.1", headers=headers)
     client.get(path)
+    if before is not None:
+        before()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
     return len(queries.captured_queries)
 
 
-def sql_floor(sql: str, params: list[Any], n: int = 15) -> float:
+def sql_floor(sql: str, params: Any, n: int = 15) -> float:
+    """The statement's time from this process: sent, run, its rows fetched and decoded as
+    the application's `fetch_rows` does."""
+    from astral.db import fetch_rows
+
     with connection.cursor() as cursor:
         cursor.execute("SET jit = off")
-        samples = []
-        for _ in range(n + 2):
-            started = time.perf_counter()
-            cursor.execute(sql, params)
-            cursor.fetchall()
-            samples.append((time.perf_counter() - started) * 1000)
+    samples = []
+    for _ in range(n + 2):
+        started = time.perf_counter()
+        fetch_rows("default", sql, params)
+        samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples[2:])
 
 
@@ -663,6 +687,13 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
             "list",
         ),
         (
+            "activity list, 20 per page, after a write (uncached)",
+            f"/api/v1/activities?user_id={uid}&per_page=20",
+            key,
+            {"x_floor": 3},
+            "list",
+        ),
+        (
             "Settings page",
             "/settings",
             {"Cookie": f"sessionid={fx['session']}"},
@@ -710,12 +741,8 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
             " WITH ORDINALITY AS u(v, n) WHERE c.user_id = %s GROUP BY n",
             [fx["athlete"].pk],
         ),
-        "list": (
-            # The page and its count, as the endpoint reads them (one statement here).
-            "SELECT *, (SELECT count(*) FROM athletes_activity WHERE user_id = %s)"
-            " FROM athletes_activity WHERE user_id = %s ORDER BY start_time DESC LIMIT 20",
-            [fx["athlete"].pk, fx["athlete"].pk],
-        ),
+        # The list's own statement: its page, count and marks, as the endpoint sends it.
+        "list": page_statement(fx["athlete"].pk, since=None, before=None, offset=0, limit=20),
         "period": (
             "SELECT a.user_id, sum(distance), count(*)"
             " FROM athletes_activity a WHERE a.start_time >= now() - interval '30 days' GROUP BY 1",
@@ -723,14 +750,26 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
         ),
     }
     floor_ms = {name: sql_floor(sql, params) for name, (sql, params) in floors.items()}
+    # Ahead of each request of these rows (untimed): what a write of the athlete's data does
+    # to the cache, so each request computes its answer again.
+    athlete_pk = fx["athlete"].pk
+    before_each = {
+        "activity list, 20 per page, after a write (uncached)": lambda: cache.invalidate(
+            [cache.athlete(athlete_pk)]
+        )
+    }
     seconds = 3 if quick else 8
     results = []
     ceiling = None
     for name, path, headers, budget, floor in endpoints:
         row: dict[str, Any] = {"endpoint": name, "path": path.split("?")[0]}
-        row.update(latency(port, path, headers))
-        row.update(wrk(port, path, headers, seconds))
-        row["queries"] = query_count(path, headers) if not path.startswith("/healthz") else 0
+        before = before_each.get(name)
+        row.update(latency(port, path, headers, before=before))
+        # A cache miss on every request cannot be had under wrk: latency only.
+        row.update(wrk(port, path, headers, seconds) if before is None else {"rps": None})
+        row["queries"] = (
+            query_count(path, headers, before) if not path.startswith("/healthz") else 0
+        )
         row["sql_floor_ms"] = floor_ms.get(floor) if floor else None
         row["ratio_to_floor"] = row["p50_ms"] / row["sql_floor_ms"] if row["sql_floor_ms"] else None
         row["budget"] = budget
@@ -746,12 +785,12 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
             ceiling = max(ceiling or 0.0, row["rps"])
         results.append(row)
         log(
-            f"{name}: p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, {row['rps']:.0f} req/s, "
+            f"{name}: p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, {rps_text(row)} req/s, "
             f"{row['queries']} queries, errors {row['errors']}"
         )
     speed = (ceiling or REFERENCE_CEILING) / REFERENCE_CEILING
     for row in results:
-        row["share_of_ceiling"] = row["rps"] / ceiling if ceiling else None
+        row["share_of_ceiling"] = row["rps"] / ceiling if ceiling and row["rps"] else None
         # The budgets were set where a trivial DRF view served 3,300 requests/s; this VM's
         # speed varies by a third from hour to hour. Scaled to this run's ceiling:
         budget = row["budget"]
@@ -828,7 +867,7 @@ def markdown(result: dict[str, Any]) -> str:
         ratio = f"{row['ratio_to_floor']:.1f}" if row["ratio_to_floor"] else "–"
         share = f"{row['share_of_ceiling']:.0%}" if row["share_of_ceiling"] else "–"
         lines.append(
-            f"| {row['endpoint']} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['rps']:.0f} | "
+            f"| {row['endpoint']} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {rps_text(row)} | "
             f"{row['queries']} | {floor} | {ratio} | {share} | {budget} | {met} | {scaled} |"
         )
     snap = result["snapshots"]
