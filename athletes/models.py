@@ -145,7 +145,10 @@ class Activity(models.Model):
     public_id = models.CharField(
         max_length=24, unique=True, default=new_activity_id, editable=False
     )
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="activities")
+    # Indexed first in `activity_user_start_sums`, which answers every lookup by athlete.
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="activities", db_index=False
+    )
     start_time = models.DateTimeField()
     name = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True, default="", db_default="")
@@ -160,7 +163,7 @@ class Activity(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     # The legs of one multisport file (swim, transition, ride, transition, run) share an
     # event id; `leg` is each one's place in it, from 1.
-    multisport_id = models.CharField(max_length=24, null=True, blank=True, db_index=True)
+    multisport_id = models.CharField(max_length=24, null=True, blank=True)
     leg = models.PositiveSmallIntegerField(null=True, blank=True)
     external_id = models.CharField(max_length=128, null=True, blank=True)
     content_hash = models.CharField(max_length=64, null=True, blank=True)
@@ -203,6 +206,12 @@ class Activity(models.Model):
             # PostgreSQL scans every activity (measured: 137 ms for 511k rows, see
             # docs/benchmarks.md).
             models.Index(fields=["start_time"], name="activity_start"),
+            # An event's legs, by athlete: only the few runs that are legs are indexed.
+            models.Index(
+                fields=["user", "multisport_id"],
+                condition=Q(multisport_id__isnull=False),
+                name="activity_event_legs",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -315,7 +324,10 @@ class ActivityComment(models.Model):
 class HealthMetric(models.Model):
     """One day of wellness readings; unique per user and local day."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="health_metrics")
+    # Indexed first in `health_unique_user_date`.
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="health_metrics", db_index=False
+    )
     date = models.DateField()
     resting_hr = models.FloatField(null=True, blank=True)
     hrv = models.FloatField(null=True, blank=True)

@@ -138,11 +138,33 @@ def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: in
     with ThreadPoolExecutor(len(CLUB_HALVES)) as pool:
         list(pool.map(lambda where: _load_club_days(dsn, where), CLUB_HALVES))
     started = _phase("club days", started)
+    # The indexes on two connections at once, largest tables first, each build on one core
+    # (a parallel build leaves the second core idle while its leader merges and writes);
+    # then the constraints, a table's own after its indexes.
+    creates = [create for _, create in indexes]
+    creates.sort(key=lambda sql: BIG_TABLES.index(_table_of(sql)))
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda sql: _build(dsn, sql), creates))
+    with ThreadPoolExecutor(2) as pool:
+        by_table: dict[str, list[str]] = {}
+        for _, create in constraints:
+            by_table.setdefault(_table_of(create), []).append(create)
+        list(pool.map(lambda group: [_build(dsn, sql) for sql in group], by_table.values()))
+    started = _phase("indexes and foreign keys", started)
     with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '512MB'")
-        cursor.execute("SET max_parallel_maintenance_workers = 2")
-        for _, create in [*indexes, *constraints]:
-            cursor.execute(create)
-        started = _phase("indexes and foreign keys", started)
         cursor.execute("ANALYZE")
         _phase("analyze", started)
+
+
+def _table_of(create: str) -> str:
+    """The table of a CREATE INDEX or ALTER TABLE statement (as pg_get_*def spell them)."""
+    words = create.replace("ONLY ", "").split()
+    name = words[words.index("ON") + 1] if words[0] == "CREATE" else words[2]
+    return name.removeprefix("public.")
+
+
+def _build(dsn: str, sql: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn, conn.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute("SET max_parallel_maintenance_workers = 0")
+        cursor.execute(sql)

@@ -96,8 +96,9 @@ start() {
   fi
   local fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   [ "${PG_DURABLE:-0}" = 1 ] && fast=""
+  # PG_OPTIONS: more server settings (`make bench` sizes its memory for 12 M rows).
   as_pg_user "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 60 \
-    -o "-h 127.0.0.1 -p $pgport -k $dir/pg $fast -c jit=off -c max_connections=200" start >/dev/null \
+    -o "-h 127.0.0.1 -p $pgport -k $dir/pg $fast -c jit=off -c max_connections=200 ${PG_OPTIONS:-}" start >/dev/null \
     || { cat "$dir/pg/server.log" >&2; die "PostgreSQL did not start"; }
   redis_start "$redisport"
   "$bin/createdb" -h 127.0.0.1 -p "$pgport" -U astral astral 2>/dev/null || true
