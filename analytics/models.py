@@ -39,6 +39,10 @@ class AthleteSnapshot(models.Model):
     # The local day the longest-running of its flags began (the roster shows the athlete who
     # has needed attention longest first, among equals).
     attention_since = models.DateField(null=True, blank=True)
+    # What the next local day's snapshot carries forward when nothing else changed (the
+    # CTL/ATL recursion unrounded, the day it started from, the current streak), so the
+    # hour after midnight reads five weeks of loads instead of a year (analytics.snapshots).
+    carry = models.JSONField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"snapshot of {self.user_id} ({self.as_of})"

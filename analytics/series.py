@@ -3,7 +3,7 @@ constant number of queries (one more per distinct time zone)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -34,9 +34,14 @@ class AthleteSeries:
 
 
 def load_many(
-    users: Sequence[User], *, today_for: dict[int, date] | None = None
+    users: Sequence[User],
+    *,
+    today_for: dict[int, date] | None = None,
+    recent_only: Collection[int] = (),
 ) -> dict[int, AthleteSeries]:
-    """Series for each user, each in their own time zone and local today."""
+    """Series for each user, each in their own time zone and local today; for the users in
+    `recent_only` (whose fitness and streak are carried from yesterday's snapshot) the
+    daily totals of the last `RECENT_DAYS` only."""
     if not users:
         return {}
     todays = today_for or {u.pk: local_today(u.tz) for u in users}
@@ -45,7 +50,18 @@ def load_many(
     ids = [u.pk for u in users]
     # A year of loads and run counts (fitness, streaks), but distance and time only for the
     # weeks the snapshot shows: half the columns to fetch for the long window.
-    daily = selectors.daily_totals_by_user(users, first=first, last=last, fields=("training_load",))
+    year = [u for u in users if u.pk not in recent_only]
+    daily = selectors.daily_totals_by_user(year, first=first, last=last, fields=("training_load",))
+    weeks = [u for u in users if u.pk in recent_only]
+    if weeks:
+        daily.update(
+            selectors.daily_totals_by_user(
+                weeks,
+                first=min(todays.values()) - timedelta(days=RECENT_DAYS),
+                last=last,
+                fields=("training_load",),
+            )
+        )
     recent_days = selectors.daily_totals_by_user(
         users,
         first=min(todays.values()) - timedelta(days=RECENT_DAYS),

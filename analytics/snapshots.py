@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,12 +20,13 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
+from analytics import selectors
 from analytics.metrics import rolling
 from analytics.metrics.attention import WeekOverWeek, attention_flags, attention_rank
 from analytics.metrics.formatting import avg_pace
 from analytics.metrics.insights import ActivityFacts, WeekFacts, write_insight
 from analytics.metrics.quality import data_quality
-from analytics.metrics.streaks import streaks
+from analytics.metrics.streaks import carried_streak, streaks
 from analytics.models import AthleteSnapshot
 from analytics.series import AthleteSeries, load_many
 from astral.localtime import local_date, local_today
@@ -93,8 +95,44 @@ def _activity_insights(series: AthleteSeries, units: str) -> list[dict[str, Any]
     return out
 
 
-def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, Any]:
-    """The snapshot document of one athlete, from their series. Pure apart from settings."""
+@dataclass(frozen=True)
+class Carry:
+    """What yesterday's snapshot hands on to today's (`AthleteSnapshot.carry`)."""
+
+    fitness: rolling.FitnessState
+    streak: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "day": self.fitness.day.isoformat(),
+            "start": self.fitness.start.isoformat(),
+            "ctl": self.fitness.ctl,
+            "atl": self.fitness.atl,
+            "streak": self.streak,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Carry:
+        state = rolling.FitnessState(
+            day=date.fromisoformat(data["day"]),
+            start=date.fromisoformat(data["start"]),
+            ctl=float(data["ctl"]),
+            atl=float(data["atl"]),
+        )
+        return cls(fitness=state, streak=int(data["streak"]))
+
+
+def compute(
+    user: User,
+    series: AthleteSeries,
+    integrations: int,
+    carried: Carry | None = None,
+    load_dropped: float = 0.0,
+) -> tuple[dict[str, Any], Carry]:
+    """The snapshot document of one athlete, from their series, and what tomorrow's carries
+    forward. With `carried` (yesterday's, data unchanged since) the fitness and the streak
+    go one day on from it, and the series need only its last five weeks; `load_dropped` is
+    the load of yesterday's first day of the fitness window. Pure apart from settings."""
     today = series.today
     distance = series.daily_value("distance")
     duration = series.daily_value("duration")
@@ -102,9 +140,22 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
     weekly_distance, last_week_distance = rolling.this_and_last_week(distance, today)
     four_weeks = today - timedelta(days=27)
     acr = rolling.acute_chronic_ratio(load, today)
-    latest = rolling.current_fitness(load, series.first_activity_day or today, today)
-    hrv, recovery, vo2 = (_week_over_week(series, n) for n in ("hrv", "recovery_score", "vo2_max"))
+    first_day = series.first_activity_day or today
     runs = {d: row["runs"] for d, row in series.daily.items()}
+    if carried is None:
+        state, tsb = rolling.fitness_state(load, first_day, today)
+        active_days = {d for d, n in runs.items() if n > 0}
+        current_streak = streaks(active_days, today - timedelta(days=365), today).current
+    else:
+        state, tsb = rolling.carried_fitness(
+            carried.fitness, first_day, load.get(today, 0.0), load_dropped
+        )
+        current_streak = carried_streak(
+            carried.streak,
+            ran_yesterday=runs.get(today - timedelta(days=1), 0) > 0,
+            ran_today=runs.get(today, 0) > 0,
+        )
+    hrv, recovery, vo2 = (_week_over_week(series, n) for n in ("hrv", "recovery_score", "vo2_max"))
     history_days = (today - series.first_activity_day).days + 1 if series.first_activity_day else 0
     flags = [
         f.as_dict()
@@ -121,8 +172,6 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
             thresholds=settings.ASTRAL_ATTENTION,
         )
     ]
-    active_days = {d for d, n in runs.items() if n > 0}
-    current_streak = streaks(active_days, today - timedelta(days=365), today).current
     current_load = rolling.current_week_load(load, today)
     last_week_load = round(rolling.this_and_last_week(load, today)[1], 1)
     quality = data_quality(
@@ -181,9 +230,9 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
             "four_week_avg_load": rolling.four_week_avg_load(load, today),
             "acute_chronic_ratio": acr,
             "acr_band": rolling.acr_band(acr),
-            "ctl": round(latest.ctl, 1),
-            "atl": round(latest.atl, 1),
-            "tsb": round(latest.tsb, 1),
+            "ctl": round(state.ctl, 1),
+            "atl": round(state.atl, 1),
+            "tsb": round(tsb, 1),
         },
         "attention_signals": {"flags": flags},
         "data_quality": quality,
@@ -194,7 +243,7 @@ def compute(user: User, series: AthleteSeries, integrations: int) -> dict[str, A
         if series.last_activity_at
         else None,
         "as_of": today.isoformat(),
-    }
+    }, Carry(fitness=state, streak=current_streak)
 
 
 def roster_summary(data: dict[str, Any]) -> dict[str, Any]:
@@ -231,7 +280,29 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
         return []
     users = list(users)
     todays = {u.pk: _local_today(u) for u in users}
-    series = load_many(users, today_for=todays)
+    # Since when each flag has been raised: carried from the previous snapshot while the
+    # flag stays, today for a new one. And what the previous snapshot carries forward, when
+    # it is yesterday's and nothing changed since (the hour after each local midnight).
+    previous_flags = {}
+    carried = {}
+    for user_id, flags, as_of, version, carry in AthleteSnapshot.objects.filter(
+        user__in=users
+    ).values_list(
+        "user_id", "summary__attention_signals__flags", "as_of", "source_version", "carry"
+    ):
+        previous_flags[user_id] = flags
+        carried[user_id] = (as_of, version, carry)
+    carries = {
+        user.pk: Carry.from_json(carry)
+        for user in users
+        for as_of, version, carry in [carried.get(user.pk, (None, None, None))]
+        if carry is not None
+        and version == user.data_version
+        and as_of == todays[user.pk] - timedelta(days=1)
+        and carry.get("day") == as_of.isoformat()
+    }
+    series = load_many(users, today_for=todays, recent_only=carries.keys())
+    dropped = _dropped_loads([u for u in users if u.pk in carries], carries)
     integrations = dict(
         Integration.objects.filter(user_id__in=[u.pk for u in users])
         .values("user_id")
@@ -239,16 +310,15 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
         .values_list("user_id", "n")
     )
     now = timezone.now()
-    # Since when each flag has been raised: carried from the previous snapshot while the
-    # flag stays, today for a new one.
-    previous_flags = dict(
-        AthleteSnapshot.objects.filter(user__in=users).values_list(
-            "user_id", "summary__attention_signals__flags"
-        )
-    )
     rows = []
     for user in users:
-        data = compute(user, series[user.pk], integrations.get(user.pk, 0))
+        data, carry = compute(
+            user,
+            series[user.pk],
+            integrations.get(user.pk, 0),
+            carries.get(user.pk),
+            dropped.get(user.pk, 0.0),
+        )
         data["last_updated"] = now.isoformat()
         since = flags_since(
             data["attention_signals"]["flags"], previous_flags.get(user.pk), todays[user.pk]
@@ -267,6 +337,7 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
                 attention_warnings=warnings,
                 attention_infos=infos,
                 attention_since=since,
+                carry=carry.as_json(),
             )
         )
     AthleteSnapshot.objects.bulk_create(
@@ -284,9 +355,27 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
             "attention_warnings",
             "attention_infos",
             "attention_since",
+            "carry",
         ],
     )
     return rows
+
+
+def _dropped_loads(users: Sequence[User], carries: dict[int, Carry]) -> dict[int, float]:
+    """The load of each carried athlete's first day of yesterday's fitness window (the day
+    that leaves it today, when it is a year back): one read of those days."""
+    if not users:
+        return {}
+    starts = [carries[u.pk].fitness.start for u in users]
+    loads = selectors.daily_totals_by_user(
+        users, first=min(starts), last=max(starts), fields=("training_load",)
+    )
+    return {
+        u.pk: float(
+            loads.get(u.pk, {}).get(carries[u.pk].fitness.start, {}).get("training_load", 0)
+        )
+        for u in users
+    }
 
 
 def flags_since(

@@ -102,8 +102,23 @@ def fitness_fatigue(
     return out
 
 
-def current_fitness(daily_load: Mapping[date, float], first_day: date, today: date) -> FitnessDay:
-    """Today's CTL/ATL/TSB: the last day of `fitness_fatigue`, without building the series."""
+@dataclass(frozen=True)
+class FitnessState:
+    """Where the CTL/ATL recursion stands at the end of `day`, unrounded, and the day it
+    started from (the first day of data, at most 365 days back): what the next day's
+    figures are carried forward from."""
+
+    day: date
+    start: date
+    ctl: float
+    atl: float
+
+
+def fitness_state(
+    daily_load: Mapping[date, float], first_day: date, today: date
+) -> tuple[FitnessState, float]:
+    """Today's state and TSB: the last day of `fitness_fatigue`, unrounded, without building
+    the series."""
     start = max(first_day, today - timedelta(days=365))
     ctl = atl = tsb = 0.0
     day = start
@@ -114,7 +129,28 @@ def current_fitness(daily_load: Mapping[date, float], first_day: date, today: da
         ctl += (load - ctl) / 42
         atl += (load - atl) / 7
         day += one
-    return FitnessDay(today, round(ctl, 3), round(atl, 3), round(tsb, 3))
+    return FitnessState(today, start, ctl, atl), tsb
+
+
+def carried_fitness(
+    previous: FitnessState, first_day: date, load_today: float, load_dropped: float
+) -> tuple[FitnessState, float]:
+    """The state and TSB one day after `previous`, from that day's load alone, equal to
+    `fitness_state` over the whole window. The recursion makes yesterday's CTL the sum over
+    its window of L_d/42·(41/42)^(yesterday − d) (ATL: L_d/7·(6/7)^...), so when the
+    365-day window moves on, the day that leaves it (`previous.start`, whose load is
+    `load_dropped`) is taken out of yesterday's values before today's step."""
+    today = previous.day + timedelta(days=1)
+    start = max(first_day, today - timedelta(days=365))
+    ctl, atl = previous.ctl, previous.atl
+    if start > previous.start:  # by one day: yesterday's first day leaves the window
+        age = (previous.day - previous.start).days
+        ctl -= load_dropped / 42 * (41 / 42) ** age
+        atl -= load_dropped / 7 * (6 / 7) ** age
+    tsb = ctl - atl
+    ctl += (load_today - ctl) / 42
+    atl += (load_today - atl) / 7
+    return FitnessState(today, start, ctl, atl), tsb
 
 
 def window_mean(

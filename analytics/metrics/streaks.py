@@ -30,3 +30,17 @@ def streaks(active_days: Collection[date], first: date, today: date) -> Streaks:
         current += 1
         end -= timedelta(days=1)
     return Streaks(current=current, longest=longest)
+
+
+# The current streak is counted within the last 366 days (today and the 365 before).
+STREAK_WINDOW = 366
+
+
+def carried_streak(yesterdays: int, ran_yesterday: bool, ran_today: bool) -> int:
+    """Today's current streak from yesterday's (`streaks(...).current` over its own 366
+    days), equal to counting again: yesterday's counts up to yesterday only if yesterday
+    had a run (else it was the streak up to the day before, now broken)."""
+    through_yesterday = yesterdays if ran_yesterday else 0
+    if ran_today:
+        return min(through_yesterday + 1, STREAK_WINDOW)
+    return min(through_yesterday, STREAK_WINDOW - 1)
