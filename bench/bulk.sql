@@ -8,12 +8,12 @@ SELECT current_setting('astral.today')::date AS today,
        current_setting('astral.shard')::int AS shard,
        current_setting('astral.shards')::int AS shards;
 
--- About 0.7 runs a day for two years.
+-- About 0.7 runs a day for two years; ids from the athlete and the day (unique, no hashing).
 INSERT INTO athletes_activity (public_id, user_id, start_time, name, sport, distance, duration,
     elapsed_time, avg_heart_rate, max_heart_rate, calories, elevation_gain, source, external_id,
     content_hash, training_load, pace_z1_time, pace_z2_time, pace_z3_time, pace_z4_time,
     pace_z5_time, hr_z1_time, hr_z2_time, hr_z3_time, hr_z4_time, hr_z5_time, created_at, updated_at)
-SELECT 'act_' || substr(md5(m.user_id || ':' || d), 1, 16), m.user_id,
+SELECT 'act_' || lpad(to_hex(m.user_id::bigint * 100000 + d), 16, '0'), m.user_id,
        (p.today - d) + make_interval(hours => (5 + abs(h) % 14)::int, mins => (abs(h) % 60)::int),
        'Run', 'run', dist, dur, dur * 1.03, 130 + abs(h) % 40, 160 + abs(h) % 30, dist * 0.07,
        abs(h) % 200, (ARRAY['garmin','strava','manual'])[(1 + abs(h) % 3)::int], NULL, NULL,
@@ -34,7 +34,7 @@ WHERE m.role = 'athlete' AND abs(h) % 1000 < 700
 INSERT INTO athletes_healthmetric (user_id, date, resting_hr, hrv, vo2_max, recovery_score,
     sleep_seconds, updated_at)
 SELECT m.user_id, p.today - d,
-       45 + abs(h) % 12, 50 + abs(h) % 40, 40 + (m.user_id % 15) + (abs(h) % 10) / 10.0,
+       45 + abs(h) % 12, 50 + abs(h) % 40, 40 + (m.user_id % 15) + (abs(h) % 10) / 10e0::float8,
        40 + abs(h) % 60, 21600 + abs(h) % 10000, now()
 FROM bench_params p
 CROSS JOIN organizations_membership m
