@@ -235,3 +235,37 @@ def test_a_listed_run_shows_what_its_own_page_shows(cast, django_assert_max_num_
     past = api.get("/api/v1/activities", {"page": 9, "per_page": 2}).json()["data"]
     assert past["activities"] == []
     assert past["metadata"]["total"] == 3 and past["metadata"]["total_pages"] == 2
+
+
+def test_the_kept_list_never_outlives_a_write_a_new_zone_or_a_departure(cast):
+    """API.md: editing or deleting an activity changes what includes it at once (no stale
+    cache after a write). An integration polls the list (its rendered page is kept until the
+    athlete's data changes): an edit, a new run, a new time zone (which moves `from`/`to`)
+    and the athlete leaving the club each show on the very next poll."""
+    key = cast.api(cast.riverside_key)
+    alice = cast.api(cast.alice)
+    params = {"user_id": cast.alice.public_id, "from": "2026-11-05", "to": "2026-11-05"}
+    created = alice.post(
+        "/api/v1/activities", {**RUN, "start_time": "2026-11-06T05:30:00Z"}
+    ).json()["data"]  # 23:30 on the 5th in Chicago
+    first = key.get("/api/v1/activities", params).json()["data"]["activities"]
+    assert [a["name"] for a in first] == [created["name"]]
+    assert key.get("/api/v1/activities", params).json()["data"]["activities"] == first
+
+    alice.patch(f"/api/v1/activities/{created['activity_id']}", {"name": "Night tempo"})
+    assert [
+        a["name"] for a in key.get("/api/v1/activities", params).json()["data"]["activities"]
+    ] == ["Night tempo"]
+    alice.post("/api/v1/activities", {**RUN, "start_time": "2026-11-05T15:00:00Z"})
+    assert key.get("/api/v1/activities", params).json()["data"]["metadata"]["total"] == 2
+
+    # In Berlin the night run falls on the 6th: the 5th holds the afternoon run alone.
+    assert alice.patch("/api/v1/users/me", {"timezone": "Europe/Berlin"}).status_code == 200
+    assert key.get("/api/v1/activities", params).json()["data"]["metadata"]["total"] == 1
+
+    owner = cast.api(cast.cora)
+    gone = owner.delete(
+        f"/api/v1/organizations/{cast.riverside.public_id}/members/{cast.alice.public_id}"
+    )
+    assert gone.status_code in (200, 204)
+    assert key.get("/api/v1/activities", params).status_code in (403, 404)
