@@ -283,24 +283,18 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
     # Since when each flag has been raised: carried from the previous snapshot while the
     # flag stays, today for a new one. And what the previous snapshot carries forward, when
     # it is yesterday's and nothing changed since (the hour after each local midnight).
+    versions = {u.pk: u.data_version for u in users}
     previous_flags = {}
-    carried = {}
+    carries = {}
     for user_id, flags, as_of, version, carry in AthleteSnapshot.objects.filter(
         user__in=users
     ).values_list(
         "user_id", "summary__attention_signals__flags", "as_of", "source_version", "carry"
     ):
         previous_flags[user_id] = flags
-        carried[user_id] = (as_of, version, carry)
-    carries = {
-        user.pk: Carry.from_json(carry)
-        for user in users
-        for as_of, version, carry in [carried.get(user.pk, (None, None, None))]
-        if carry is not None
-        and version == user.data_version
-        and as_of == todays[user.pk] - timedelta(days=1)
-        and carry.get("day") == as_of.isoformat()
-    }
+        yesterday = todays[user_id] - timedelta(days=1)
+        if carry and version == versions[user_id] and as_of == yesterday == _day_of(carry):
+            carries[user_id] = Carry.from_json(carry)
     series = load_many(users, today_for=todays, recent_only=carries.keys())
     dropped = _dropped_loads([u for u in users if u.pk in carries], carries)
     integrations = dict(
@@ -359,6 +353,10 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
         ],
     )
     return rows
+
+
+def _day_of(carry: dict[str, Any]) -> date | None:
+    return date.fromisoformat(carry["day"]) if "day" in carry else None
 
 
 def _dropped_loads(users: Sequence[User], carries: dict[int, Carry]) -> dict[int, float]:

@@ -766,7 +766,9 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
         before = before_each.get(name)
         row.update(latency(port, path, headers, before=before))
         # A cache miss on every request cannot be had under wrk: latency only.
-        row.update(wrk(port, path, headers, seconds) if before is None else {"rps": None})
+        row.update(
+            wrk(port, path, headers, seconds) if before is None else {"rps": None, "errors": 0}
+        )
         row["queries"] = (
             query_count(path, headers, before) if not path.startswith("/healthz") else 0
         )
