@@ -111,11 +111,14 @@ def refresh_snapshots() -> dict[str, Any]:
     User.objects.filter(pk__in=changed).update(data_version=F("data_version") + 1)
     usual = refresh_through_worker(len(changed), force=False)
     # The hour when midnight passes in one of the club's time zones: every athlete there has
-    # a new local day (a fifth of the bench club is in Europe/Berlin).
+    # a new local day (a fifth of the bench club is in Europe/Berlin), their snapshots (and
+    # what they carry forward) yesterday's.
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE analytics_athletesnapshot s SET as_of = s.as_of - 1 FROM athletes_user u "
-            "WHERE u.id = s.user_id AND u.timezone = 'Europe/Berlin'"
+            "UPDATE analytics_athletesnapshot s SET as_of = s.as_of - 1,"
+            " carry = s.carry || jsonb_build_object('day', (s.as_of - 1)::text,"
+            " 'start', ((s.carry->>'start')::date - 1)::text)"
+            " FROM athletes_user u WHERE u.id = s.user_id AND u.timezone = 'Europe/Berlin'"
         )
         new_day = cursor.rowcount
     midnight = refresh_through_worker(new_day, force=False)
