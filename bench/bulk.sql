@@ -14,20 +14,20 @@ INSERT INTO athletes_activity (public_id, user_id, start_time, name, sport, dist
     content_hash, training_load, pace_z1_time, pace_z2_time, pace_z3_time, pace_z4_time,
     pace_z5_time, hr_z1_time, hr_z2_time, hr_z3_time, hr_z4_time, hr_z5_time, created_at, updated_at)
 SELECT 'act_' || lpad(to_hex(m.user_id::bigint * 100000 + d), 16, '0'), m.user_id,
-       (p.today - d) + make_interval(hours => (5 + abs(h) % 14)::int, mins => (abs(h) % 60)::int),
-       'Run', 'run', dist, dur, dur * 1.03, 130 + abs(h) % 40, 160 + abs(h) % 30, dist * 0.07,
-       abs(h) % 200, (ARRAY['garmin','strava','manual'])[(1 + abs(h) % 3)::int], NULL, NULL,
-       round((dur / 60.0 * (0.8 + (abs(h) % 80) / 100.0))::numeric, 1),
+       (p.today - d) + ((5 + h % 14) * 60 + h % 60) * interval '1 minute',
+       'Run', 'run', dist, dur, dur * 1.03, 130 + h % 40, 160 + h % 30, dist * 0.07,
+       h % 200, CASE h % 3 WHEN 0 THEN 'garmin' WHEN 1 THEN 'strava' ELSE 'manual' END, NULL, NULL,
+       round(dur / 60 * (0.8 + (h % 80) / 100e0::float8) * 10) / 10,
        dur * 0.5, dur * 0.3, dur * 0.1, dur * 0.07, dur * 0.03,
        dur * 0.2, dur * 0.4, dur * 0.3, dur * 0.08, dur * 0.02, now(), now()
 FROM bench_params p
 CROSS JOIN organizations_membership m
 CROSS JOIN generate_series(0, p.days - 1) AS d
-CROSS JOIN LATERAL (SELECT hashtext(m.user_id || '/' || d)::bigint AS h) hh
+CROSS JOIN LATERAL (SELECT abs(hashtext(m.user_id || '/' || d)::bigint) AS h) hh
 -- In float8, as stored: numeric arithmetic on every column made generating a run 15 % slower.
-CROSS JOIN LATERAL (SELECT (4000 + abs(h) % 16000)::float8 AS dist) dd
-CROSS JOIN LATERAL (SELECT dist * (270 + abs(h) % 120) / 1000 AS dur) uu
-WHERE m.role = 'athlete' AND abs(h) % 1000 < 700
+CROSS JOIN LATERAL (SELECT (4000 + h % 16000)::float8 AS dist) dd
+CROSS JOIN LATERAL (SELECT dist * (270 + h % 120) / 1000 AS dur) uu
+WHERE m.role = 'athlete' AND h % 1000 < 700
   AND m.user_id % p.shards = p.shard;
 
 -- One wellness row per athlete-day.
