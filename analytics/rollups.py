@@ -36,7 +36,9 @@ WITH per AS (
   ) c
   GROUP BY 1, 2, 3
 ),
--- The running totals at the days with activities, each repeated up to the next such day:
+{cumulate}"""
+# From per-day sums to one row of running totals per (athlete, month).
+CUMULATE_SQL = """-- The running totals at the days with activities, each repeated up to the next such day:
 -- the 31 values written out as an array literal (a grid of 31 rows per month cost five
 -- times as long to build for 10,000 athletes' two years).
 points AS (
@@ -53,6 +55,7 @@ SELECT user_id, month,
         || '}')::int[]
 FROM points GROUP BY user_id, month
 """
+MONTH_ROWS_SQL = MONTH_ROWS_SQL.replace("{cumulate}", CUMULATE_SQL)
 
 # Adds the rows of a change to the table (athletes locked first, in id order, so a time
 # zone change and a write for the same athlete never interleave), then drops emptied months.
@@ -156,6 +159,16 @@ DROP FUNCTION IF EXISTS astral_array_add(int[], int[]);
 
 # Every athlete's months from their activities (`{where}` narrows to some athletes): the
 # migration's backfill, the benchmark's bulk load (its triggers off) and the tests' reference.
+# The month rows from the athletes' kept local days (analytics_athleteday), for a build from
+# nothing once those are built: the days are already local, no time zone is looked up again.
+REBUILD_FROM_DAYS_SQL = """
+INSERT INTO analytics_monthtotals (user_id, month, distance, runs)
+WITH per AS (
+  SELECT user_id, date_trunc('month', day)::date AS month, extract(day FROM day)::int AS dom,
+         distance, runs
+  FROM analytics_athleteday {where}
+),
+{cumulate}""".replace("{cumulate}", CUMULATE_SQL)
 REBUILD_SQL = "INSERT INTO analytics_monthtotals (user_id, month, distance, runs) {rows}".replace(
     "{rows}",
     MONTH_ROWS_SQL.replace(

@@ -34,10 +34,10 @@ WHERE m.role = 'athlete' AND h % 1000 < 700
 INSERT INTO athletes_healthmetric (user_id, date, resting_hr, hrv, vo2_max, recovery_score,
     sleep_seconds, updated_at)
 SELECT m.user_id, p.today - d,
-       45 + abs(h) % 12, 50 + abs(h) % 40, 40 + (m.user_id % 15) + (abs(h) % 10) / 10e0::float8,
-       40 + abs(h) % 60, 21600 + abs(h) % 10000, now()
+       45 + h % 12, 50 + h % 40, 40 + (m.user_id % 15) + (h % 10) / 10e0::float8,
+       40 + h % 60, 21600 + h % 10000, now()
 FROM bench_params p
 CROSS JOIN organizations_membership m
 CROSS JOIN generate_series(0, p.days - 1) AS d
-CROSS JOIN LATERAL (SELECT hashtext('h' || m.user_id || '/' || d)::bigint AS h) hh
+CROSS JOIN LATERAL (SELECT abs(hashtext('h' || m.user_id || '/' || d)::bigint) AS h) hh
 WHERE m.role = 'athlete' AND m.user_id % p.shards = p.shard;

@@ -1,8 +1,8 @@
 """The benchmark's club, built set-based (no row-by-row inserts).
 
 `data.sql` builds the organization, its people, groups, goals, plans and key; `bulk.sql`
-the two big tables (runs and wellness rows), and `analytics.rollups.REBUILD_SQL` and
-`analytics.club_totals.BUILD_DAYS_SQL` the runs' month totals and local days, in shards on parallel connections, with those three tables' secondary indexes
+the two big tables (runs and wellness rows), and `analytics.club_totals.BUILD_DAYS_SQL` and
+`analytics.rollups.REBUILD_FROM_DAYS_SQL` the runs' local days and month totals, in shards on parallel connections, with the big tables' secondary indexes
 and foreign keys dropped during the load and built once after it (a bulk load's usual shape: one sorted pass per index, one join per foreign key, instead of
 millions of index insertions and per-row checks).
 """
@@ -19,7 +19,7 @@ import psycopg
 from django.db import connection
 
 from analytics.club_totals import BUILD_CLUB_DAYS_SQL, BUILD_DAYS_SQL, BUILD_WEEKS_SQL
-from analytics.rollups import REBUILD_SQL
+from analytics.rollups import REBUILD_FROM_DAYS_SQL
 
 SQL = Path(__file__).with_name("data.sql")
 BULK = Path(__file__).with_name("bulk.sql")
@@ -69,13 +69,14 @@ def _load_shard(dsn: str, values: dict[str, str]) -> None:
         cursor.execute("SET work_mem = '256MB'")
         cursor.execute(BULK.read_text())
         started = _phase(f"shard {values['astral.shard']}: runs and health rows", started)
-        # The shard's month totals, set-based (the triggers that keep them are off).
+        # The shard's local days, then its weeks and month totals from those, set-based (the
+        # triggers that keep them are off).
         shard = f"WHERE user_id % {int(values['astral.shards'])} = {int(values['astral.shard'])}"
-        cursor.execute(REBUILD_SQL.replace("{where}", shard))
-        started = _phase(f"shard {values['astral.shard']}: month totals", started)
         cursor.execute(BUILD_DAYS_SQL.replace("{where}", shard.replace("user_id", "x.user_id")))
+        started = _phase(f"shard {values['astral.shard']}: athlete days", started)
         cursor.execute(BUILD_WEEKS_SQL.replace("{where}", shard))
-        _phase(f"shard {values['astral.shard']}: athlete days and weeks", started)
+        cursor.execute(REBUILD_FROM_DAYS_SQL.replace("{where}", shard))
+        _phase(f"shard {values['astral.shard']}: weeks and month totals", started)
 
 
 # The clubs' days in two halves of about the same size, on parallel connections: each
@@ -117,6 +118,10 @@ def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: in
         # Row-by-row upkeep of the month totals is for the application's writes; the shards
         # build them in one pass each (analytics/rollups.py).
         cursor.execute("ALTER TABLE athletes_activity DISABLE TRIGGER USER")
+        # No autovacuum worker on a table still being loaded (a third process on two cores);
+        # the benchmark vacuums and analyzes once the load is done.
+        for table in BIG_TABLES:
+            cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
     params = connection.get_connection_params()
     dsn = psycopg.conninfo.make_conninfo(
         **{k: v for k, v in params.items() if k in ("host", "port", "dbname", "user", "password")}
@@ -152,6 +157,8 @@ def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: in
         list(pool.map(lambda group: [_build(dsn, sql) for sql in group], by_table.values()))
     started = _phase("indexes and foreign keys", started)
     with connection.cursor() as cursor:
+        for table in BIG_TABLES:
+            cursor.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
         cursor.execute("ANALYZE")
         _phase("analyze", started)
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection
 
 from analytics.club_totals import rebuild_club_totals
+from analytics.rollups import rebuild_month_totals
 from bench.data import load_club
 from tests.conftest import Api
 from tests.factories import make_activity
@@ -109,3 +110,17 @@ def test_the_benchmark_club_loads_on_the_current_schema_and_is_served(transactio
     assert len(loaded) > 28
     rebuild_club_totals()
     assert club_days() == loaded
+
+    # So are the month totals it built from those days (and the trigger kept since).
+    def months() -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT user_id, month, runs, (SELECT array_agg(round(x::numeric, 3))"
+                " FROM unnest(distance) x) FROM analytics_monthtotals ORDER BY 1, 2"
+            )
+            return cursor.fetchall()
+
+    built = months()
+    assert len(built) >= 6
+    rebuild_month_totals()
+    assert months() == built
