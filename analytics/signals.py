@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from astral import cache
@@ -19,11 +20,9 @@ from organizations.models import ApiKey, Group, Membership, Organization
 def _user_changed(sender: Any, instance: User, **kwargs: Any) -> None:
     if kwargs.get("update_fields") == frozenset({"last_login"}):
         return  # signing in changes nothing anyone has cached
-    from athletes.services import organizations_of
+    from athletes.services import person_changed
 
-    cache.invalidate(
-        [cache.athlete(instance.pk)] + [cache.org(pk) for pk in organizations_of([instance.pk])]
-    )
+    person_changed([instance.pk])
 
 
 def _organization_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -32,9 +31,12 @@ def _organization_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
         hashes = ApiKey.objects.filter(organization_id=instance.pk).values_list(
             "key_hash", flat=True
         )
-        cache.invalidate([cache.org(instance.pk)] + [cache.apikey(h) for h in hashes])
+        cache.invalidate(
+            [cache.org(instance.pk), cache.members(instance.pk)] + [cache.apikey(h) for h in hashes]
+        )
     else:
-        cache.invalidate([cache.org(instance.organization_id)])
+        pk = instance.organization_id
+        cache.invalidate([cache.org(pk), cache.members(pk)])
 
 
 def _members_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -53,6 +55,9 @@ def _api_key_changed(sender: Any, instance: ApiKey, **kwargs: Any) -> None:
 
 
 def connect() -> None:
+    # A request answers first and writes what it computed to the cache after.
+    request_started.connect(cache.request_started, dispatch_uid="cache-request-started")
+    request_finished.connect(cache.request_finished, dispatch_uid="cache-request-finished")
     post_save.connect(_user_changed, sender=User, dispatch_uid="cache-user-save")
     post_delete.connect(_user_changed, sender=User, dispatch_uid="cache-user-delete")
     for model in (Organization, Membership, Group):

@@ -4,13 +4,18 @@ Every cached value depends on a few *generation tokens*, named by what they stan
 (`athlete(pk)`, `org(pk)`, `apikey(key_hash)`): random strings held in the cache itself.
 A value is stored together with the tokens it was computed under, and read back in the same
 round trip as their current values; it is served only if they all still match. A write
-invalidates by deleting the tokens it affects, once inside the transaction and again after
-it commits, so nothing is served stale after a write and a hit costs no PostgreSQL query.
+invalidates by replacing the tokens it affects with new random ones, once inside the
+transaction and again after it commits, so nothing is served stale after a write and a hit
+costs no PostgreSQL query.
 
 Why this is race-free: a reader reads the tokens *before* it reads the database. A reader
-that saw the data before a commit also saw tokens that the commit deletes; the next reader
-mints a fresh random token, so the stale value is never matched again. If Redis is down
-(django-redis ignores the error) nothing is cached and everything is read from PostgreSQL.
+that saw the data before a commit also saw tokens that the commit replaces, so the stale
+value is never matched again. If Redis is down nothing is cached and everything is read
+from PostgreSQL.
+
+A request answers first and stores after: what it computed is written to the cache once its
+response has been sent (`request_finished`), so a miss costs the client no write round
+trip. A later read in the same request sees the pending entry.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import logging
 import secrets
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -80,24 +87,31 @@ def org(pk: int) -> str:
     return make_key("gen", "org", pk)
 
 
+def members(pk: int) -> str:
+    """Who belongs to an organization, in which role, and what their profiles say: what its
+    API keys' access to an athlete is cached under. Training data written by a member
+    does not replace it; a membership, a role or a profile change does."""
+    return make_key("gen", "members", pk)
+
+
 def apikey(key_hash: str) -> str:
     """An API key (revoking it replaces this)."""
     return make_key("gen", "apikey", key_hash)
 
 
 def invalidate(names: Iterable[str]) -> None:
-    """Forgets the tokens now and again once the current transaction commits; with a read
+    """Replaces the tokens now and again once the current transaction commits; with a read
     replica, once more when the replica has had time to replay the commit (a reader of the
-    lagging replica could otherwise store old rows under a token minted after the commit)."""
+    lagging replica could otherwise store old rows under a token read after the commit)."""
     names = sorted(set(names))
     if not names:
         return
-    _delete_many(names)
+    _replace(names)
     transaction.on_commit(lambda: _after_commit(names))
 
 
 def _after_commit(names: list[str]) -> None:
-    _delete_many(names)
+    _replace(names)
     if settings.ASTRAL_ANALYTICS_DB is None:
         return
     # Past the bound, reads have left the replica within a probe (astral/db.py).
@@ -112,7 +126,17 @@ def _after_commit(names: list[str]) -> None:
 
 
 def forget(names: list[str]) -> None:
-    _delete_many(names)
+    _replace(names)
+
+
+def _replace(names: list[str]) -> None:
+    """New random tokens: the next reader finds one instead of minting it (a round trip
+    fewer on the first read after a write)."""
+    fresh = {name: secrets.token_hex(8) for name in names}
+    if _guarded("replace", lambda: cache.set_many(fresh, TOKEN_TTL) or True, False) is False:
+        # Not replaced: deleted as soon as the cache answers again (in this process), so
+        # an answer cached before the write is not served once Redis is back.
+        _undeleted.update(names)
 
 
 @dataclass(frozen=True)
@@ -142,7 +166,8 @@ def fetch(
     else:
         found = get_many(names)
     extra = {name: found[name] for name in also if name in found}
-    entry = found.get(key)
+    pending = _pending.get()
+    entry = pending[key][0] if pending and key in pending else found.get(key)
     current = tuple(found.get(d) for d in deps)
     if isinstance(entry, tuple) and len(entry) == 2 and None not in current and entry[0] == current:
         return Lookup(hit=True, value=entry[1], tokens=current, extra=extra)
@@ -155,8 +180,38 @@ def current_tokens(deps: Sequence[str]) -> tuple[str, ...] | None:
 
 
 def store(key: str, tokens: tuple[str, ...] | None, value: Any, ttl: int) -> None:
-    if tokens is not None:
+    """Stores `value` under `tokens` (nothing when they are None: the cache is away); in a
+    request, once its response has been sent."""
+    if tokens is None:
+        return
+    pending = _pending.get()
+    if pending is not None:
+        pending[key] = ((tokens, value), ttl)
+    else:
         set_many({key: (tokens, value)}, ttl)
+
+
+# key -> (entry, ttl) of what the current request will store once it has answered; None
+# outside a request (a task, a command), which stores at once.
+_pending: ContextVar[dict[str, tuple[Any, int]] | None] = ContextVar("pending", default=None)
+
+
+def request_started(**kwargs: Any) -> None:
+    _pending.set({})
+
+
+def request_finished(**kwargs: Any) -> None:
+    """Stores what the request computed, after its response went out (one round trip per
+    distinct ttl)."""
+    pending = _pending.get()
+    _pending.set(None)
+    if not pending:
+        return
+    by_ttl: defaultdict[int, dict[str, Any]] = defaultdict(dict)
+    for key, (entry, ttl) in pending.items():
+        by_ttl[ttl][key] = entry
+    for ttl, entries in by_ttl.items():
+        set_many(entries, ttl)
 
 
 def _mint(deps: Sequence[str], current: tuple[Any, ...]) -> tuple[str, ...] | None:
@@ -180,13 +235,6 @@ def _mint(deps: Sequence[str], current: tuple[Any, ...]) -> tuple[str, ...] | No
 
 def get_many(keys: list[str]) -> dict[str, Any]:
     return _guarded("get_many", lambda: cache.get_many(keys), {})
-
-
-def _delete_many(names: list[str]) -> None:
-    if _guarded("delete_many", lambda: cache.delete_many(names) or True, False) is False:
-        # Not forgotten: deleted as soon as the cache answers again (in this process), so
-        # an answer cached before the write is not served once Redis is back.
-        _undeleted.update(names)
 
 
 def cached_value(key: str, ttl: int, deps: Sequence[str], compute: Callable[[], T]) -> T:

@@ -71,9 +71,8 @@ def athlete_data_changed(user_ids: Iterable[int]) -> None:
     ids = sorted(set(user_ids))
     if not ids:
         return
-    org_ids = organizations_of(ids)
     User.objects.filter(pk__in=ids).update(data_version=F("data_version") + 1)
-    cache.invalidate([cache.athlete(pk) for pk in ids] + [cache.org(pk) for pk in org_ids])
+    cache.invalidate(data_tokens(ids))
     if not _refresh_deferred.get():
         transaction.on_commit(
             lambda: enqueue(
@@ -116,6 +115,21 @@ def user_register(
         raise ApiError(
             "An account with these details exists.", "EMAIL_TAKEN", field="email", status=409
         ) from None
+
+
+def data_tokens(user_ids: Iterable[int]) -> list[str]:
+    """The cache tokens a write of these athletes' training data replaces: theirs and their
+    organizations' (not the members token: nobody's access changed)."""
+    ids = sorted(set(user_ids))
+    return [cache.athlete(pk) for pk in ids] + [cache.org(pk) for pk in organizations_of(ids)]
+
+
+def person_changed(user_ids: Iterable[int]) -> None:
+    """Replaces the cache tokens of these people (their profile, settings or existence
+    changed) and of their organizations, members included: an API key's cached access to
+    an athlete carries their profile."""
+    ids = sorted(set(user_ids))
+    cache.invalidate(data_tokens(ids) + [cache.members(pk) for pk in organizations_of(ids)])
 
 
 def organizations_of(user_ids: Iterable[int]) -> list[int]:
@@ -575,8 +589,7 @@ def user_delete(*, user: User) -> None:
     plans, memberships). Their organizations' caches are invalidated in the same
     transaction, so a coach loses sight of them at once."""
     with transaction.atomic():
-        org_ids = organizations_of([user.pk])
-        cache.invalidate([cache.athlete(user.pk)] + [cache.org(pk) for pk in org_ids])
+        person_changed([user.pk])
         user.delete()
 
 
@@ -751,6 +764,7 @@ def email_verification_confirm(*, token: str) -> None:
         record.used_at = timezone.now()
         record.save(update_fields=["used_at"])
         User.objects.filter(pk=record.user_id).update(email_verified=True)
+        person_changed([record.user_id])
 
 
 def plan_workouts_set(*, plan: Plan, workouts: list[dict[str, Any]]) -> None:

@@ -6,6 +6,7 @@ athlete members. An organization's API key has a coach's reach over the same ath
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,15 +124,24 @@ ACCESS_TTL = 10 * 60
 
 def _resolve_for_key(caller: Caller, organization: Organization, user_id: str, field: str) -> User:
     """An integration polls the same athletes all day: the answer is cached, valid while
-    nothing in the organization changed (any change to its members or their data, and any
-    membership change, replaces the organization's token)."""
+    the organization's members, their roles and their profiles are unchanged (the members
+    token). In a big club someone writes a run every minute; that does not make every
+    athlete's access be checked again."""
     entry = cache.access_key(organization.pk, user_id)
-    lookup = cache.fetch(entry, [cache.org(organization.pk)], known=caller.prefetched)
+    lookup = cache.fetch(entry, [cache.members(organization.pk)], known=caller.prefetched)
     if lookup.hit and isinstance(lookup.value, User):
         return lookup.value
     athlete = _resolve_checked(caller, user_id, field)
-    cache.store(entry, lookup.tokens, athlete, ACCESS_TTL)
+    cache.store(entry, lookup.tokens, _kept(athlete), ACCESS_TTL)
     return athlete
+
+
+def _kept(athlete: User) -> User:
+    """The copy kept in the cache, without the data version: every write changes it and
+    none replaces the members token, so the copy reads it from PostgreSQL when asked."""
+    kept = copy.copy(athlete)
+    del kept.data_version
+    return kept
 
 
 def _resolve_checked(caller: Caller, user_id: str, field: str) -> User:

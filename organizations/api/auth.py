@@ -57,9 +57,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         used = cache.apikey_used(key_hash)
         # The organization's token too, when this process knows the key's organization:
         # read before anything else, it is what a repeated answer is stored under (front).
+        # And its members' (what its access to an athlete is cached under).
         org_pk = front.organization_of(key_hash)
         org_token = cache.org(org_pk) if org_pk is not None else None
-        also = [used] if org_token is None else [used, org_token]
+        also = [used]
+        if org_pk is not None and org_token is not None:
+            also += [org_token, cache.members(org_pk)]
         # And the organization's access to the athlete asked about, so checking it costs no
         # second round trip (organizations.access).
         user_id = request.query_params.get("user_id") if request.method == "GET" else None

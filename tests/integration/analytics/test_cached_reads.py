@@ -75,6 +75,35 @@ def test_a_new_activity_shows_at_once_in_a_cached_answer(cast):
 
 
 @time_machine.travel(NOW, tick=False)
+def test_a_teammates_run_leaves_the_keys_answers_about_alice_cached(
+    cast, django_assert_num_queries
+):
+    """In a big club somebody writes a run every minute: Bob's run changes nothing about
+    Alice, so her list is answered from the cache, her access not checked again."""
+    key = cast.api(cast.riverside_key)
+    path = "/api/v1/activities"
+    params = {"user_id": cast.alice.public_id}
+    run(cast.api(cast.alice), distance=6000)
+    before = poll(key, path, params)
+    run(cast.api(cast.bob), distance=9000)
+    with django_assert_num_queries(0):
+        after = key.get(path, params)
+    assert after.content == before.content
+
+
+@time_machine.travel(NOW, tick=False)
+def test_alices_own_run_reaches_the_key_although_her_access_stays_cached(cast):
+    """The access a key has to Alice stays cached through her writes; what it says about
+    her training is read afresh (her profile counts the run at once)."""
+    key = cast.api(cast.riverside_key)
+    path = "/api/v1/analytics/athlete_profile"
+    params = {"user_id": cast.alice.public_id}
+    assert poll(key, path, params).json()["data"]["metrics"]["training"]["current_week_load"] == 0
+    run(cast.api(cast.alice), at="2026-11-17T07:00:00Z", distance=8000)  # this Tuesday
+    assert key.get(path, params).json()["data"]["metrics"]["training"]["current_week_load"] > 0
+
+
+@time_machine.travel(NOW, tick=False)
 def test_an_athlete_who_leaves_the_club_is_hidden_from_its_key_at_once(cast):
     key = cast.api(cast.riverside_key)
     params = {**RANGE, "user_id": cast.alice.public_id}
