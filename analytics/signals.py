@@ -31,12 +31,9 @@ def _organization_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
         hashes = ApiKey.objects.filter(organization_id=instance.pk).values_list(
             "key_hash", flat=True
         )
-        cache.invalidate(
-            [cache.org(instance.pk), cache.members(instance.pk)] + [cache.apikey(h) for h in hashes]
-        )
+        cache.invalidate(cache.org_and_members(instance.pk) + [cache.apikey(h) for h in hashes])
     else:
-        pk = instance.organization_id
-        cache.invalidate([cache.org(pk), cache.members(pk)])
+        cache.invalidate(cache.org_and_members(instance.organization_id))
 
 
 def _members_changed(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -94,6 +94,12 @@ def members(pk: int) -> str:
     return make_key("gen", "members", pk)
 
 
+def org_and_members(pk: int) -> list[str]:
+    """What a change to the organization itself replaces (a membership, a role, a group, a
+    member's profile): its answers and its keys' access to its athletes."""
+    return [org(pk), members(pk)]
+
+
 def apikey(key_hash: str) -> str:
     """An API key (revoking it replaces this)."""
     return make_key("gen", "apikey", key_hash)

@@ -129,7 +129,10 @@ def person_changed(user_ids: Iterable[int]) -> None:
     changed) and of their organizations, members included: an API key's cached access to
     an athlete carries their profile."""
     ids = sorted(set(user_ids))
-    cache.invalidate(data_tokens(ids) + [cache.members(pk) for pk in organizations_of(ids)])
+    tokens = [cache.athlete(pk) for pk in ids]
+    for pk in organizations_of(ids):
+        tokens += cache.org_and_members(pk)
+    cache.invalidate(tokens)
 
 
 def organizations_of(user_ids: Iterable[int]) -> list[int]:

@@ -21,7 +21,7 @@ UNCHANGED: Any = object()  # an argument not given (None may be a value: no coac
 def organization_changed(organization: Organization) -> None:
     """Every cached answer about the organization (its roster, its athletes' access) is
     replaced, at once and again on commit."""
-    cache.invalidate([cache.org(organization.pk), cache.members(organization.pk)])
+    cache.invalidate(cache.org_and_members(organization.pk))
 
 
 def api_key_revoke(*, organization: Organization, key_id: str) -> bool:
