@@ -7,19 +7,20 @@ from datetime import date, timedelta
 from typing import Any
 
 import orjson
+from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import F
 from django.utils import timezone
 
 from analytics.club_totals import GAP_LIMIT
 from analytics.metrics.insights import GroupFacts, write_insight
 from analytics.metrics.rolling import days_between
-from analytics.plans import plan_instances_data, with_plan
 from analytics.rollups import months_touched, span_sums_sql
 from analytics.selectors import read_alias
+from analytics.standings import fresh_standings, plan_rollups, with_progress
 from astral import cache
 from astral.localtime import quarter_hour
-from athletes.models import PlanInstance, PlanStatus
-from organizations.models import Group, Organization, Role
+from organizations.models import Group, Organization
 
 MATRIX_SIZE = 20
 
@@ -334,54 +335,44 @@ def plans_overview_cached(organization: Organization) -> dict[str, Any]:
 
 
 def plans_overview(organization: Organization) -> dict[str, Any]:
-    instances = list(
-        with_plan(
-            PlanInstance.objects.filter(
-                status=PlanStatus.ACTIVE,
-                plan__organization=organization,
-                user__memberships__organization=organization,
-                user__memberships__role=Role.ATHLETE,
-            )
-        ).order_by("user__display_name", "-start_date")
-    )
-    rows = plan_instances_data(instances)
-    names = {i.public_id: i.user.name for i in instances}
-    for row in rows:
-        row["display_name"] = names[row["plan_instance_id"]]
-        row["progress"] = round(row["current_week"] / row["total_weeks"], 3)
-    # Who is in which group, as plain ids in one query (no user objects for a whole club).
-    group_names = dict(organization.groups.order_by("name").values_list("public_id", "name"))
-    memberships: dict[str, list[str]] = {group_id: [] for group_id in group_names}
-    for group_id, user_id in Group.members.through.objects.filter(
-        group__organization=organization
-    ).values_list("group__public_id", "user__public_id"):
-        memberships[group_id].append(user_id)
-    by_group = []
-    for group_id, member_ids in memberships.items():
-        members = set(member_ids)
-        group_rows = [r for r in rows if r["user_id"] in members]
-        by_group.append(_plan_rollup(group_rows, group_id=group_id, name=group_names[group_id]))
-    grouped = {uid for ids in memberships.values() for uid in ids}
-    by_group.append(
-        _plan_rollup(
-            [r for r in rows if r["user_id"] not in grouped], group_id=None, name="No group"
+    """Every active plan of the organization's athletes (by name), rolled up per group, from
+    the kept standings (analytics.standings)."""
+    rows = [
+        with_progress(row)
+        for row in fresh_standings(organization).order_by(
+            "display_name", "-start_date", "plan_instance_id"
         )
-    )
+    ]
     return {
         "org_id": organization.public_id,
         "active_plans": len(rows),
-        "by_group": by_group,
+        "by_group": plan_rollups(organization),
         "athletes": rows,
     }
 
 
-def _plan_rollup(rows: list[dict[str, Any]], *, group_id: str | None, name: str) -> dict[str, Any]:
-    compliances = [r["compliance"] for r in rows if r["compliance"] is not None]
+PLAN_ORDERINGS = {
+    # Who is furthest behind first; plans with nothing planned yet last.
+    "compliance": (
+        F("compliance").asc(nulls_last=True),
+        "display_name",
+        "-start_date",
+        "plan_instance_id",
+    ),
+    "name": ("display_name", "-start_date", "plan_instance_id"),
+}
+
+
+def plans_page(
+    organization: Organization, *, sort: str, page: Any, per_page: int = 50
+) -> dict[str, Any]:
+    """The Plans tab: the group rollups and one page of the athletes' plans in `sort` order
+    (a key of PLAN_ORDERINGS), read from the kept standings in SQL."""
+    rows = fresh_standings(organization).order_by(*PLAN_ORDERINGS[sort])
+    athletes = Paginator(rows, per_page).get_page(page)
+    athletes.object_list = [with_progress(row) for row in athletes.object_list]
     return {
-        "group_id": group_id,
-        "name": name,
-        "active_plans": len(rows),
-        "avg_progress": round(sum(r["progress"] for r in rows) / len(rows), 3) if rows else None,
-        "avg_compliance": round(sum(compliances) / len(compliances), 3) if compliances else None,
-        "plans": sorted({r["name"] for r in rows}),
+        "active_plans": athletes.paginator.count,
+        "by_group": plan_rollups(organization),
+        "athletes": athletes,
     }

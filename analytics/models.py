@@ -48,6 +48,38 @@ class AthleteSnapshot(models.Model):
         return f"snapshot of {self.user_id} ({self.as_of})"
 
 
+class PlanStanding(models.Model):
+    """How one plan instance stands (compliance, the recent plan weeks, the distance planned
+    to date), kept like a snapshot (analytics.standings): fresh while the athlete's data
+    version, their local day, the plan's revision and weeks, and the instance's plan and
+    start are those it was computed from."""
+
+    # Removed with its instance by Django; no constraint, so a refresh that races with a
+    # deletion leaves an unread row instead of failing the read that refreshed it.
+    instance = models.OneToOneField(
+        "athletes.PlanInstance",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        primary_key=True,
+        related_name="standing",
+    )
+    compliance = models.FloatField(null=True)
+    current_week = models.PositiveSmallIntegerField()
+    recent_weeks = SnapshotJSONField(default=list)
+    planned_distance_to_date = models.FloatField()
+    # What it was computed from: the athlete's data version and local day, the instance's
+    # plan (its revision and length) and start.
+    source_version = models.PositiveIntegerField()
+    as_of = models.DateField()
+    source_plan = models.BigIntegerField()
+    source_revision = models.PositiveIntegerField()
+    source_weeks = models.PositiveSmallIntegerField()
+    source_start = models.DateField()
+
+    def __str__(self) -> str:
+        return f"standing of plan instance {self.instance_id} ({self.as_of})"
+
+
 class MonthTotals(models.Model):
     """One athlete's activities in one local month, kept by PostgreSQL in the transaction of
     every write to the activities (triggers in migration 0006): `distance[d]` and `runs[d]`

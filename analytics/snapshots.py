@@ -29,6 +29,7 @@ from analytics.metrics.quality import data_quality
 from analytics.metrics.streaks import carried_streak, streaks
 from analytics.models import AthleteSnapshot
 from analytics.series import AthleteSeries, load_many
+from analytics.standings import STALE_FROM_SQL, standings_refresh_for
 from astral.localtime import local_date, local_today
 from athletes.models import Integration, User
 
@@ -411,18 +412,28 @@ def snapshots_refresh(user_ids: Iterable[int], *, force: bool = False) -> int:
     )
 
 
-# Athletes whose snapshot is missing, older than their data, or of another local day: the
-# only ones the hourly refresh recomputes (most of a club changes nothing in an hour).
+# Athletes whose snapshot is missing, older than their data, or of another local day, and
+# those with a plan whose kept standing is missing or stale (its plan changed): the only
+# ones the hourly refresh recomputes (most of a club changes nothing in an hour).
 STALE_ATHLETES_SQL = """
-SELECT DISTINCT u.id
+SELECT u.id
   FROM athletes_user u
-  JOIN organizations_membership m ON m.user_id = u.id AND m.role = 'athlete'
   LEFT JOIN analytics_athletesnapshot s ON s.user_id = u.id
- WHERE s.user_id IS NULL
-    OR s.source_version <> u.data_version
-    OR s.as_of <> (now() AT TIME ZONE COALESCE(NULLIF(u.timezone, ''), 'UTC'))::date
- ORDER BY u.id
-"""
+ WHERE EXISTS (SELECT 1 FROM organizations_membership m
+                WHERE m.user_id = u.id AND m.role = 'athlete')
+   AND (s.user_id IS NULL
+        OR s.source_version <> u.data_version
+        OR s.as_of <> (%s::timestamptz AT TIME ZONE COALESCE(NULLIF(u.timezone, ''), 'UTC'))::date)
+UNION
+SELECT pi.user_id {standings}
+ORDER BY 1
+""".replace(
+    "{standings}",
+    STALE_FROM_SQL.format(
+        scope="EXISTS (SELECT 1 FROM organizations_membership m"
+        " WHERE m.user_id = pi.user_id AND m.role = 'athlete')"
+    ),
+)
 
 
 def snapshot_batches(batch_size: int = 200, *, only_stale: bool = True) -> list[list[int]]:
@@ -430,7 +441,8 @@ def snapshot_batches(batch_size: int = 200, *, only_stale: bool = True) -> list[
     with `only_stale=False`), in batches of ids."""
     if only_stale:
         with connection.cursor() as cursor:
-            cursor.execute(STALE_ATHLETES_SQL)
+            now = timezone.now()
+            cursor.execute(STALE_ATHLETES_SQL, [now, now])
             ids = [row[0] for row in cursor.fetchall()]
     else:
         ids = list(
@@ -443,10 +455,11 @@ def snapshot_batches(batch_size: int = 200, *, only_stale: bool = True) -> list[
 
 
 def snapshots_refresh_all(batch_size: int = 200) -> int:
-    """Every athlete's snapshot, batch after batch in this process (the demo seed; the
-    hourly task hands the batches to the workers instead)."""
+    """Every athlete's snapshot and plan standings, batch after batch in this process (the
+    demo seed; the hourly task hands the batches to the workers instead)."""
     batches = snapshot_batches(batch_size, only_stale=False)
     for batch in batches:
+        standings_refresh_for(batch, force=True)
         snapshots_refresh(batch, force=True)
     return sum(len(batch) for batch in batches)
 

@@ -18,8 +18,12 @@ logger = logging.getLogger(__name__)
     reject_on_worker_lost=True,
 )
 def refresh_snapshot(user_ids: list[int], force: bool = False) -> int:
+    """The athletes' snapshots and the standings of their plans (those stale; all with
+    `force`). The standings first: the snapshots are what the hourly refresh is timed by."""
     from analytics.snapshots import snapshots_refresh
+    from analytics.standings import standings_refresh_for
 
+    standings_refresh_for(user_ids, force=force)
     return snapshots_refresh(user_ids, force=force)
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -106,15 +105,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             },
         )
     else:
-        plans = groups.plans_overview_cached(organization)
         sort = request.GET.get("sort", "compliance")
-        if sort == "compliance":  # who is furthest behind first; not started last
-            plans["athletes"].sort(
-                key=lambda r: (r["compliance"] is None, r["compliance"] or 0, r["display_name"])
-            )
+        if sort not in groups.PLAN_ORDERINGS:
+            sort = "compliance"
         # Fifty athletes a page: a club of a thousand is not one table.
-        athletes = Paginator(plans["athletes"], 50).get_page(request.GET.get("page"))
-        context.update(plans=plans, plans_sort=sort, plan_rows=athletes)
+        plans = groups.plans_page(organization, sort=sort, page=request.GET.get("page"))
+        context.update(plans=plans, plans_sort=sort, plan_rows=plans["athletes"])
     return render(request, "analytics/dashboard.html", context)
 
 

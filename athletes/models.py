@@ -418,6 +418,10 @@ class Plan(models.Model):
     total_weeks = models.PositiveSmallIntegerField()
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Counted up by PostgreSQL in the transaction of every change to the plan's workouts
+    # (trigger in migration 0016): a kept plan standing (analytics.standings) computed from
+    # another revision is stale, whichever path wrote the workouts.
+    revision = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
