@@ -29,7 +29,7 @@ from analytics.metrics.quality import data_quality
 from analytics.metrics.streaks import carried_streak, streaks
 from analytics.models import AthleteSnapshot
 from analytics.series import AthleteSeries, load_many
-from analytics.standings import STALE_FROM_SQL, standings_refresh_for
+from analytics.standings import ATHLETE_OF_PLAN_SQL, STALE_FROM_SQL, standings_refresh_for
 from astral.localtime import local_date, local_today
 from athletes.models import Integration, User
 
@@ -429,10 +429,7 @@ SELECT pi.user_id {standings}
 ORDER BY 1
 """.replace(
     "{standings}",
-    STALE_FROM_SQL.format(
-        scope="EXISTS (SELECT 1 FROM organizations_membership m"
-        " WHERE m.user_id = pi.user_id AND m.role = 'athlete')"
-    ),
+    STALE_FROM_SQL.format(scope=ATHLETE_OF_PLAN_SQL),
 )
 
 

@@ -41,6 +41,11 @@ FRESH_SQL = """s.source_version = u.data_version
    AND s.source_plan = pi.plan_id AND s.source_revision = pl.revision
    AND s.source_weeks = pl.total_weeks AND s.source_start = pi.start_date"""
 
+# The instance's athlete is an athlete of the plan's organization (the plans that are read).
+ATHLETE_OF_PLAN_SQL = """EXISTS (SELECT 1 FROM organizations_membership m
+   WHERE m.user_id = pi.user_id AND m.organization_id = pl.organization_id
+     AND m.role = 'athlete')"""
+
 # The active plan instances (in `scope`) whose standing is missing or stale.
 STALE_FROM_SQL = """
   FROM athletes_planinstance pi
@@ -57,7 +62,7 @@ def stale_instances(
     """The active plan instances (of an organization's plans, or of these athletes) whose
     standing is missing or stale."""
     if organization_id is not None:
-        scope, value = "pl.organization_id = %s", organization_id
+        scope, value = f"pl.organization_id = %s AND {ATHLETE_OF_PLAN_SQL}", organization_id
     else:
         scope, value = "pi.user_id = ANY(%s)", list(user_ids or [])
     with connection.cursor() as cursor:
