@@ -9,15 +9,14 @@ from typing import Any
 import orjson
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import F
 from django.utils import timezone
 
+from analytics import standings
 from analytics.club_totals import GAP_LIMIT
 from analytics.metrics.insights import GroupFacts, write_insight
 from analytics.metrics.rolling import days_between
 from analytics.rollups import months_touched, span_sums_sql
 from analytics.selectors import read_alias
-from analytics.standings import fresh_standings, plan_rollups, with_progress
 from astral import cache
 from astral.localtime import quarter_hour
 from organizations.models import Group, Organization
@@ -337,42 +336,32 @@ def plans_overview_cached(organization: Organization) -> dict[str, Any]:
 def plans_overview(organization: Organization) -> dict[str, Any]:
     """Every active plan of the organization's athletes (by name), rolled up per group, from
     the kept standings (analytics.standings)."""
-    rows = [
-        with_progress(row)
-        for row in fresh_standings(organization).order_by(
-            "display_name", "-start_date", "plan_instance_id"
-        )
-    ]
+    overview = standings.plans_overview(organization, order="name")
     return {
         "org_id": organization.public_id,
-        "active_plans": len(rows),
-        "by_group": plan_rollups(organization),
-        "athletes": rows,
+        "active_plans": overview.total,
+        "by_group": overview.by_group,
+        "athletes": overview.rows,
     }
-
-
-PLAN_ORDERINGS = {
-    # Who is furthest behind first; plans with nothing planned yet last.
-    "compliance": (
-        F("compliance").asc(nulls_last=True),
-        "display_name",
-        "-start_date",
-        "plan_instance_id",
-    ),
-    "name": ("display_name", "-start_date", "plan_instance_id"),
-}
 
 
 def plans_page(
     organization: Organization, *, sort: str, page: Any, per_page: int = 50
 ) -> dict[str, Any]:
     """The Plans tab: the group rollups and one page of the athletes' plans in `sort` order
-    (a key of PLAN_ORDERINGS), read from the kept standings in SQL."""
-    rows = fresh_standings(organization).order_by(*PLAN_ORDERINGS[sort])
-    athletes = Paginator(rows, per_page).get_page(page)
-    athletes.object_list = [with_progress(row) for row in athletes.object_list]
-    return {
-        "active_plans": athletes.paginator.count,
-        "by_group": plan_rollups(organization),
-        "athletes": athletes,
-    }
+    (a key of `standings.ORDERINGS`). An unknown or past-the-end page shows the last."""
+    try:
+        number = max(1, int(page))
+    except (TypeError, ValueError):
+        number = 1
+    overview = standings.plans_overview(
+        organization, order=sort, offset=(number - 1) * per_page, limit=per_page
+    )
+    paginator = Paginator(range(overview.total), per_page)
+    shown = paginator.get_page(number)
+    if shown.number != number:  # past the end
+        overview = standings.plans_overview(
+            organization, order=sort, offset=(shown.number - 1) * per_page, limit=per_page
+        )
+    shown.object_list = overview.rows
+    return {"active_plans": overview.total, "by_group": overview.by_group, "athletes": shown}

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from analytics import groups
+from analytics import groups, standings
 from analytics.metrics.rolling import iso_week_start
 from astral.localtime import local_today
 from organizations.access import can_coach
@@ -106,7 +106,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     else:
         sort = request.GET.get("sort", "compliance")
-        if sort not in groups.PLAN_ORDERINGS:
+        if sort not in standings.ORDERINGS:
             sort = "compliance"
         # Fifty athletes a page: a club of a thousand is not one table.
         plans = groups.plans_page(organization, sort=sort, page=request.GET.get("page"))

@@ -122,6 +122,13 @@ def refresh_snapshots() -> dict[str, Any]:
             " FROM athletes_user u WHERE u.id = s.user_id AND u.timezone = 'Europe/Berlin'"
         )
         new_day = cursor.rowcount
+        # Their plans' standings too (analytics.standings), recomputed in the same tasks.
+        cursor.execute(
+            "UPDATE analytics_planstanding s SET as_of = s.as_of - 1"
+            " FROM athletes_planinstance pi JOIN athletes_user u ON u.id = pi.user_id"
+            " WHERE pi.id = s.instance_id AND u.timezone = 'Europe/Berlin'"
+        )
+        plans_new_day = cursor.rowcount
     midnight = refresh_through_worker(new_day, force=False)
     per_batch = {}
     for size in (50, 200):
@@ -131,7 +138,7 @@ def refresh_snapshots() -> dict[str, Any]:
     log(
         f"{total} snapshots in {elapsed:.2f} s by a 2-process worker ({sequential:.2f} s in one process); "
         f"a usual hour ({len(changed)} athletes changed) {usual:.2f} s; "
-        f"midnight in Europe/Berlin ({new_day} athletes) {midnight:.2f} s; "
+        f"midnight in Europe/Berlin ({new_day} athletes, {plans_new_day} plans) {midnight:.2f} s; "
         f"queries per batch of 50: {per_batch[50]}, of 200: {per_batch[200]}"
     )
     return {
@@ -141,6 +148,7 @@ def refresh_snapshots() -> dict[str, Any]:
         "changed": len(changed),
         "seconds_usual_hour": usual,
         "midnight_athletes": new_day,
+        "midnight_plans": plans_new_day,
         "seconds_midnight_hour": midnight,
         "queries_batch_50": per_batch[50],
         "queries_batch_200": per_batch[200],
@@ -883,7 +891,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"{snap['seconds_one_process']:.2f} s batch after batch in one process. The hourly refresh recomputes "
         f"only athletes whose data or local day changed: a usual hour, when {snap['changed']} athletes "
         f"wrote something, {snap['seconds_usual_hour']:.2f} s; the hour midnight passes in Europe/Berlin "
-        f"({snap.get('midnight_athletes', 0):,} athletes with a new day), "
+        f"({snap.get('midnight_athletes', 0):,} athletes with a new day, and their "
+        f"{snap.get('midnight_plans', 0):,} plans' standings), "
         f"{snap.get('seconds_midnight_hour', 0):.2f} s (budget ≤ 10 s: "
         f"{'**no**' if 'hourly refresh' in unmet(result) else 'yes'}); "
         f"queries per batch: {snap['queries_batch_50']} for 50 "

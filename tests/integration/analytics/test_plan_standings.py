@@ -333,6 +333,9 @@ def test_the_plans_tab_pages_the_club_by_lowest_compliance_in_a_constant_number_
     assert "55 active" in first.content.decode()
     second = plan_table(client.get("/analytics?tab=plans&page=2").content.decode())
     assert second == [(f"Runner {n}", f"{n}%") for n in range(51, 56)]
+    past_the_end = plan_table(client.get("/analytics?tab=plans&page=9").content.decode())
+    assert past_the_end == second  # the last page
+    assert plan_table(client.get("/analytics?tab=plans&page=x").content.decode()) == rows
     by_name = plan_table(client.get("/analytics?tab=plans&sort=name").content.decode())
     assert by_name[0][0] == "Runner 01" and by_name[1][0] == "Runner 02"
     reversed_club = plan_table(client.get("/analytics?tab=plans&sort=bogus").content.decode())
