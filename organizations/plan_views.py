@@ -9,7 +9,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.urls import reverse
 from analytics.metrics.formatting import METERS_PER_MILE, format_duration, parse_duration
 from astral.api.errors import ApiError
 from athletes import services
-from athletes.models import Plan, User
+from athletes.models import Plan, PlanInstance, PlannedWorkout, User
 from organizations.access import can_coach
 from organizations.models import Role
 from organizations.pages import Units, current_organization, page_caller, sidebar
@@ -57,10 +58,11 @@ def plans(request: HttpRequest) -> HttpResponse:
             workouts=[],
         )
         return redirect("plan-edit", plan_id=plan.public_id)
+    # Each count its own subquery: counting both over one join multiplied every plan's
+    # workouts by its athletes (100 ms for five plans of 1,600 athletes each).
     rows = (
         Plan.objects.filter(organization=organization)
-        .annotate(workout_count=Count("workouts", distinct=True))
-        .annotate(athlete_count=Count("instances", distinct=True))
+        .annotate(workout_count=_count_of(PlannedWorkout), athlete_count=_count_of(PlanInstance))
         .order_by("name")
     )
     return render(
@@ -68,6 +70,12 @@ def plans(request: HttpRequest) -> HttpResponse:
         "organizations/plans.html",
         {**sidebar(request), "organization": organization, "plans": rows},
     )
+
+
+def _count_of(model: type[PlannedWorkout] | type[PlanInstance]) -> Coalesce:
+    """How many rows of `model` belong to each plan of the queryset."""
+    rows = model.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
 
 
 def _coached_plan(request: HttpRequest, plan_id: str) -> Plan:

@@ -1,6 +1,8 @@
 """Plans from the browser: build the weeks, copy, assign to a group from a start date; and an
 athlete's goal race. Distances are typed in the coach's units."""
 
+import re
+
 import pytest
 
 from athletes.models import Goal, Plan, PlanInstance
@@ -45,6 +47,14 @@ def test_a_coach_builds_copies_and_assigns_a_plan_to_a_group(cast):
     assigned = PlanInstance.objects.filter(plan=plan)
     assert {i.user for i in assigned} == {cast.alice, cast.bob}
     assert {str(i.start_date) for i in assigned} == {"2026-11-30"}
+    # The list: weeks, workouts and athletes of each plan (the copy has no athletes yet).
+    listed = page.get("/club/plans").content.decode()
+    rows = re.findall(
+        r'<th scope="row"><a href="[^"]+">([^<]+)</a></th><td class="num">(\d+)</td>'
+        r'<td class="num">(\d+)</td><td class="num">(\d+)</td>',
+        listed,
+    )
+    assert rows == [("Base block", "4", "3", "2"), ("Base block B", "4", "3", "0")]
 
 
 def test_an_imperial_coach_types_miles(cast):
