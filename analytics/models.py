@@ -80,6 +80,69 @@ class PlanStanding(models.Model):
         return f"standing of plan instance {self.instance_id} ({self.as_of})"
 
 
+class PlanRow(models.Model):
+    """What the Plans tab orders, counts and checks for freshness, for each plan instance,
+    kept by PostgreSQL in the transaction of every change to the instance, its plan, its
+    athlete, their memberships or its standing (triggers in migration 0013): a page of the
+    tab is an index range, not a reading of the club's plans. `listed`: an active plan of
+    an athlete of the plan's organization. The standing is fresh from `fresh_from` until
+    `fresh_until` (the athlete's local day it was computed for; an empty span once anything
+    it was computed from changed)."""
+
+    instance = models.OneToOneField(
+        "athletes.PlanInstance",
+        on_delete=models.DO_NOTHING,  # PostgreSQL cascades (migration 0013)
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+    )
+    organization_id = models.BigIntegerField()
+    user_id = models.BigIntegerField()
+    plan_id = models.BigIntegerField()
+    listed = models.BooleanField()
+    name = models.CharField(max_length=150)  # the athlete's display name
+    start_date = models.DateField()
+    compliance = models.FloatField(null=True)
+    progress = models.FloatField(null=True)  # plan week ÷ plan weeks
+    fresh_from = models.DateTimeField()
+    fresh_until = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                F("organization_id"),
+                F("compliance").asc(nulls_last=True),
+                F("name"),
+                F("start_date").desc(),
+                F("instance_id"),
+                name="planrow_by_compliance",
+                condition=Q(listed=True),
+            ),
+            models.Index(
+                F("organization_id"),
+                F("name"),
+                F("start_date").desc(),
+                F("instance_id"),
+                name="planrow_by_name",
+                condition=Q(listed=True),
+            ),
+            models.Index(
+                fields=["organization_id", "fresh_until"],
+                name="planrow_fresh_until",
+                condition=Q(listed=True),
+            ),
+            models.Index(
+                fields=["organization_id", "fresh_from"],
+                name="planrow_fresh_from",
+                condition=Q(listed=True),
+            ),
+            models.Index(fields=["user_id"], name="planrow_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"plan row of instance {self.instance_id}"
+
+
 class MonthTotals(models.Model):
     """One athlete's activities in one local month, kept by PostgreSQL in the transaction of
     every write to the activities (triggers in migration 0006): `distance[d]` and `runs[d]`

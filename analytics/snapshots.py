@@ -29,7 +29,7 @@ from analytics.metrics.quality import data_quality
 from analytics.metrics.streaks import carried_streak, streaks
 from analytics.models import AthleteSnapshot
 from analytics.series import AthleteSeries, load_many
-from analytics.standings import ATHLETE_OF_PLAN_SQL, STALE_FROM_SQL, standings_refresh_for
+from analytics.standings import standings_refresh_for
 from astral.localtime import local_date, local_today
 from athletes.models import Integration, User
 
@@ -425,12 +425,9 @@ SELECT u.id
         OR s.source_version <> u.data_version
         OR s.as_of <> (%s::timestamptz AT TIME ZONE COALESCE(NULLIF(u.timezone, ''), 'UTC'))::date)
 UNION
-SELECT pi.user_id {standings}
+SELECT user_id FROM analytics_planrow WHERE listed AND (fresh_until <= %s OR fresh_from > %s)
 ORDER BY 1
-""".replace(
-    "{standings}",
-    STALE_FROM_SQL.format(scope=ATHLETE_OF_PLAN_SQL),
-)
+"""
 
 
 def snapshot_batches(batch_size: int = 200, *, only_stale: bool = True) -> list[list[int]]:
@@ -439,7 +436,7 @@ def snapshot_batches(batch_size: int = 200, *, only_stale: bool = True) -> list[
     if only_stale:
         with connection.cursor() as cursor:
             now = timezone.now()
-            cursor.execute(STALE_ATHLETES_SQL, [now, now])
+            cursor.execute(STALE_ATHLETES_SQL, [now, now, now])
             ids = [row[0] for row in cursor.fetchall()]
     else:
         ids = list(

@@ -640,7 +640,11 @@ def _athlete_row_update(record: Any, changes: dict[str, Any], user_id: int) -> N
     with transaction.atomic():
         for name, value in changes.items():
             setattr(record, name, value)
-        record.save()
+        # Only what changed: a whole-row save wrote back the data version the caller loaded,
+        # so a write since (a watch syncing) was undone and a version number came round
+        # again, which made a snapshot or plan standing of older data look fresh.
+        if changes:
+            record.save(update_fields=list(changes))
         athlete_data_changed([user_id])
 
 

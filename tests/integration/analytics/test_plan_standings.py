@@ -25,7 +25,7 @@ from analytics.standings import stale_instances
 from analytics.tasks import refresh_snapshot
 from athletes.models import Activity, Plan, PlanInstance, PlannedWorkout, PlanStatus
 from athletes.services import activity_create, activity_delete, activity_update, user_update
-from organizations.models import Group, Role
+from organizations.models import Group, Membership, Role
 from tests.conftest import signed_in
 from tests.factories import add_member, make_org, make_user
 
@@ -113,6 +113,37 @@ def assert_equal_to_recomputation(org, step: str) -> None:
                 assert got[name] == pytest.approx(rollup[name], abs=0.0005 + 1e-9), (step, name)
 
 
+def stale_by_hand(org) -> set[int]:
+    """The listed plans (active, of an athlete of the plan's club) whose kept standing is
+    missing or no longer computed from what its instance, plan and athlete are now."""
+    stale = set()
+    for instance in PlanInstance.objects.filter(
+        status=PlanStatus.ACTIVE,
+        plan__organization=org,
+        user__memberships__organization=org,
+        user__memberships__role=Role.ATHLETE,
+    ).select_related("plan", "user"):
+        standing = PlanStanding.objects.filter(instance=instance).first()
+        today = datetime.now(UTC).astimezone(instance.user.tz).date()
+        if standing is None or (
+            standing.source_version,
+            standing.as_of,
+            standing.source_plan,
+            standing.source_revision,
+            standing.source_weeks,
+            standing.source_start,
+        ) != (
+            instance.user.data_version,
+            today,
+            instance.plan_id,
+            instance.plan.revision,
+            instance.plan.total_weeks,
+            instance.start_date,
+        ):
+            stale.add(instance.pk)
+    return stale
+
+
 def build_club(rng: random.Random) -> dict:
     org = make_org("Standings Club")
     athletes = []
@@ -142,6 +173,13 @@ def build_club(rng: random.Random) -> dict:
     return {"org": org, "athletes": athletes, "plans": plans}
 
 
+ACTIONS = (
+    *("run", "run", "edit", "delete", "zone", "rename", "time"),  # the athlete's side
+    *("workouts", "instance", "weeks"),  # the coach's side, straight to the tables
+    *("member", "group"),  # the club's side
+)
+
+
 def a_run(rng: random.Random, user) -> Activity:
     started = datetime.now(UTC) - timedelta(days=rng.randint(0, 34), hours=rng.randint(1, 20))
     distance = rng.choice([3000, 6000, 8000, 13000])
@@ -161,10 +199,8 @@ def test_kept_standings_equal_a_recomputation_after_random_changes():
             for _ in range(3):
                 a_run(rng, user)
         assert_equal_to_recomputation(org, "first read")
-        for step in range(60):
-            action = rng.choice(
-                ["run", "run", "edit", "delete", "zone", "workouts", "instance", "weeks", "time"]
-            )
+        for step in range(80):
+            action = rng.choice(ACTIONS)
             user = rng.choice(athletes)
             runs = list(Activity.objects.filter(user__in=athletes))
             if action == "run":
@@ -209,8 +245,27 @@ def test_kept_standings_equal_a_recomputation_after_random_changes():
                 plan = rng.choice(plans)
                 plan.total_weeks = rng.randint(2, 8)
                 plan.save()
+            elif action == "member":  # leaves the club, comes back, or coaches it
+                membership = Membership.objects.filter(organization=org, user=user).first()
+                if membership is None:
+                    add_member(org, user)
+                elif rng.random() < 0.5:
+                    membership.delete()
+                else:
+                    membership.role = rng.choice([Role.COACH, Role.ATHLETE])
+                    membership.save()
+            elif action == "group":
+                group = rng.choice(list(Group.objects.filter(organization=org)))
+                if group.members.filter(pk=user.pk).exists():
+                    group.members.remove(user)
+                else:
+                    group.members.add(user)
+            elif action == "rename":
+                user_update(user=user, changes={"display_name": rng.choice(["Ann", "Zed", ""])})
             else:  # hours pass: local days turn over in some zones, not others
                 traveller.shift(timedelta(hours=rng.randint(3, 30)))
+            # What PostgreSQL keeps says exactly which standings a read must recompute.
+            assert set(stale_instances(organization_id=org.pk)) == stale_by_hand(org), step
             assert_equal_to_recomputation(org, f"step {step}: {action}")
 
 

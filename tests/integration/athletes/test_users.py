@@ -1,5 +1,7 @@
 """API.md §3 users and training zones."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.conftest import assert_error
@@ -117,3 +119,41 @@ def test_integrations_connect_and_disconnect(cast):
     after = api.delete("/api/v1/users/me/integrations/garmin").json()["data"]
     assert after["garmin"]["connected"] is False
     assert_error(api.put("/api/v1/users/me/integrations/myspace", {}), 404, "NOT_FOUND", "provider")
+
+
+def test_a_profile_change_never_winds_the_data_version_back(cast):
+    """The settings form holds the athlete as loaded; a run their watch wrote since must
+    not be undone by the save (the version only grows, so no snapshot or plan standing of
+    older data can look fresh again)."""
+    from athletes.models import User
+    from athletes.services import activity_create, user_update
+
+    held = User.objects.get(pk=cast.alice.pk)  # the form's copy
+    activity_create(
+        user=cast.alice,
+        fields={
+            "start_time": datetime(2026, 11, 2, 7, tzinfo=UTC),
+            "distance": 5000,
+            "duration": 1500,
+        },
+    )
+    after_run = User.objects.get(pk=cast.alice.pk).data_version
+    user_update(user=held, changes={"display_name": "Alice A."})
+    saved = User.objects.get(pk=cast.alice.pk)
+    assert saved.display_name == "Alice A."
+    assert saved.data_version == after_run + 1
+
+
+def test_no_save_of_an_older_copy_winds_the_data_version_back(cast):
+    """Whatever saves the whole row (the admin, a shell), PostgreSQL keeps the newer
+    version."""
+    from athletes.models import User
+    from athletes.services import athlete_data_changed
+
+    held = User.objects.get(pk=cast.bob.pk)
+    athlete_data_changed([cast.bob.pk])
+    athlete_data_changed([cast.bob.pk])
+    newer = User.objects.get(pk=cast.bob.pk).data_version
+    held.first_name = "Robert"
+    held.save()
+    assert User.objects.get(pk=cast.bob.pk).data_version == newer == held.data_version + 2
