@@ -5,11 +5,18 @@ club of 10,000 athletes with 8,000 active plans, 9.3 s of a request (measured on
 club). So each instance's standing (compliance, recent plan weeks, distance planned to date)
 is kept in `analytics_planstanding` with what it was computed from: the athlete's
 `data_version` and local day, the plan's `revision` (PostgreSQL counts it up with every
-change to the plan's workouts), its length, and the instance's plan and start. A standing is
-fresh while all of them still hold; a read recomputes the stale ones first (one athlete's,
-after their run), and the snapshot refresh recomputes them with the athlete's snapshot
-(after each write and in the hourly refresh, when local days turn over). The Plans tab then
-reads one page ordered in SQL and its group rollups in one `GROUP BY`.
+change to the plan's workouts), its length, and the instance's plan and start. The snapshot
+refresh recomputes an athlete's standings with their snapshot (after each write, and in the
+hourly refresh when local days turn over or a plan changed), and a read recomputes the stale
+ones first.
+
+What the Plans tab orders, counts and checks is kept by PostgreSQL in `analytics_planrow`
+(the roster's design, analytics/rollups.py): one row per instance with whether it is listed
+(active, of an athlete of the plan's organization), the athlete's name, compliance and
+progress, and the span in which its standing is fresh (empty once any source changed),
+made again by trigger in the transaction of every change to an instance, a standing, a
+plan, an athlete or a membership. The tab's stale set, count and page are index ranges;
+the group rollups one hashed aggregate of the listed rows.
 
 Every input of a standing is read before what is computed from it (the athlete's version and
 the plan's revision with the instance, then the workouts and the runs), so a write that
@@ -173,26 +180,42 @@ DROP FUNCTION IF EXISTS astral_planrow_on_rows();
 DROP FUNCTION IF EXISTS astral_planrow_sync(bigint[]);
 """
 
-# The listed plan rows (of an organization, or of these athletes) whose standing is missing
-# or stale at `now`: two index ranges per organization.
+# The listed plan rows of an organization whose standing is missing or stale at `now`: two
+# index ranges.
 STALE_ROWS_SQL = """
 SELECT instance_id FROM analytics_planrow
- WHERE {scope} AND listed AND (fresh_until <= %(now)s OR fresh_from > %(now)s)
+ WHERE organization_id = %(org)s AND listed AND (fresh_until <= %(now)s OR fresh_from > %(now)s)
  ORDER BY instance_id
 """
+
+# These athletes' active plans whose standing is missing or stale, checked against the
+# sources themselves: the refresh each write enqueues runs this, so a kept span that a
+# concurrent write's trigger lost to a refresh committing after it is put right within
+# seconds (the triggers cannot see a write that has not committed yet).
+STALE_OF_ATHLETES_SQL = """
+SELECT pi.id
+  FROM athletes_planinstance pi
+  JOIN athletes_plan pl ON pl.id = pi.plan_id
+  JOIN athletes_user u ON u.id = pi.user_id
+  LEFT JOIN analytics_planstanding s ON s.instance_id = pi.id
+ WHERE pi.status = 'active' AND pi.user_id = ANY(%(users)s)
+   AND (s.instance_id IS NULL OR NOT ({computed_from_now}
+        AND s.as_of = (%(now)s::timestamptz AT TIME ZONE COALESCE(NULLIF(u.timezone, ''), 'UTC'))::date))
+ ORDER BY pi.id
+""".replace("{computed_from_now}", COMPUTED_FROM_NOW_SQL)
 
 
 def stale_instances(
     *, organization_id: int | None = None, user_ids: Sequence[int] | None = None
 ) -> list[int]:
-    """The listed plans (of an organization, or of these athletes) whose standing is missing
-    or stale."""
+    """The listed plans of an organization whose kept row says their standing is missing or
+    stale, or these athletes' active plans whose standing is, checked at the sources."""
     if organization_id is not None:
-        scope, value = "organization_id = %(scope)s", organization_id
+        sql, params = STALE_ROWS_SQL, {"org": organization_id}
     else:
-        scope, value = "user_id = ANY(%(scope)s)", list(user_ids or [])
+        sql, params = STALE_OF_ATHLETES_SQL, {"users": list(user_ids or [])}
     with connection.cursor() as cursor:
-        cursor.execute(STALE_ROWS_SQL.format(scope=scope), {"scope": value, "now": timezone.now()})
+        cursor.execute(sql, {**params, "now": timezone.now()})
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -18,7 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from analytics.groups import plans_overview
-from analytics.models import PlanStanding
+from analytics.models import PlanRow, PlanStanding
 from analytics.plans import plan_instances_data, with_plan
 from analytics.snapshots import snapshot_batches
 from analytics.standings import stale_instances
@@ -395,3 +395,27 @@ def test_the_plans_tab_pages_the_club_by_lowest_compliance_in_a_constant_number_
     assert by_name[0][0] == "Runner 01" and by_name[1][0] == "Runner 02"
     reversed_club = plan_table(client.get("/analytics?tab=plans&sort=bogus").content.decode())
     assert reversed_club == rows  # an unknown order is the default one
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_refresh_a_write_enqueues_checks_the_sources_not_the_kept_span():
+    """A refresh that commits just after a concurrent write can leave that athlete's kept
+    span saying fresh (the write's trigger ran before the refresh's standing existed). The
+    refresh the write itself enqueues checks the standing against the sources, so it is
+    put right within seconds."""
+    rng = random.Random(11)
+    club = build_club(rng)
+    org, runner = club["org"], club["athletes"][2]
+    plans_overview(org)
+    a_run(rng, runner)  # the version moves on...
+    PlanRow.objects.filter(user_id=runner.pk).update(  # ...but the span says fresh
+        fresh_from=NOW - timedelta(days=1), fresh_until=NOW + timedelta(days=1)
+    )
+    mine = sorted(
+        PlanInstance.objects.filter(user=runner, status="active").values_list("pk", flat=True)
+    )
+    assert not set(mine) & set(stale_instances(organization_id=org.pk))
+    assert stale_instances(user_ids=[runner.pk]) == mine
+    refresh_snapshot([runner.pk])
+    assert stale_instances(user_ids=[runner.pk]) == []
+    assert_equal_to_recomputation(org, "after the enqueued refresh")
