@@ -4,7 +4,8 @@ members have all accepted their invitations (nobody joins without one), and it i
 import pytest
 from django.core.management import call_command
 
-from athletes.models import User
+from analytics.standings import stale_instances
+from athletes.models import PlanInstance, User
 from organizations.models import Invitation, Membership
 from tests.conftest import signed_in
 
@@ -22,5 +23,11 @@ def test_the_demo_club_loads_and_every_member_accepted_an_invitation():
     assert Invitation.objects.filter(status="pending").count() == 1
     coach = User.objects.get(email="maria@riverside.example")
     assert signed_in(coach).get("/athletes").status_code == 200
+    # Every plan's standing was computed by the seed: the Plans tab reads, it does not wait.
+    organization = Membership.objects.get(user=coach).organization
+    assert PlanInstance.objects.filter(plan__organization=organization).exists()
+    assert stale_instances(organization_id=organization.pk) == []
+    plans = signed_in(coach).get("/analytics?tab=plans")
+    assert plans.status_code == 200 and b'data-testid="plans-by-athlete"' in plans.content
     call_command("seed_demo", "--if-empty")  # a second `make run` keeps the club
     assert User.objects.filter(email="maria@riverside.example").count() == 1
