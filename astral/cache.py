@@ -173,7 +173,7 @@ def fetch(
         found = get_many(names)
     extra = {name: found[name] for name in also if name in found}
     pending = _pending.get()
-    entry = pending[key][0] if pending and key in pending else found.get(key)
+    entry = _settled(pending[key][0]) if pending and key in pending else found.get(key)
     current = tuple(found.get(d) for d in deps)
     if isinstance(entry, tuple) and len(entry) == 2 and None not in current and entry[0] == current:
         return Lookup(hit=True, value=entry[1], tokens=current, extra=extra)
@@ -185,16 +185,38 @@ def current_tokens(deps: Sequence[str]) -> tuple[str, ...] | None:
     return _mint(deps, tuple(found.get(d) for d in deps))
 
 
+class Later:
+    """A value to store that is made only when it is stored: in a request, after the
+    response went out (a body compressed for the cache that the client did not ask
+    compressed)."""
+
+    __slots__ = ("made", "make")
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+        self.made: Any = None
+
+    def value(self) -> Any:
+        if self.make is not None:
+            self.made, self.make = self.make(), None
+        return self.made
+
+
+def _settled(entry: Any) -> Any:
+    tokens, value = entry
+    return (tokens, value.value()) if isinstance(value, Later) else entry
+
+
 def store(key: str, tokens: tuple[str, ...] | None, value: Any, ttl: int) -> None:
-    """Stores `value` under `tokens` (nothing when they are None: the cache is away); in a
-    request, once its response has been sent."""
+    """Stores `value` (or what a `Later` makes) under `tokens` (nothing when they are None:
+    the cache is away); in a request, once its response has been sent."""
     if tokens is None:
         return
     pending = _pending.get()
     if pending is not None:
         pending[key] = ((tokens, value), ttl)
     else:
-        set_many({key: (tokens, value)}, ttl)
+        set_many({key: _settled((tokens, value))}, ttl)
 
 
 # key -> (entry, ttl) of what the current request will store once it has answered; None
@@ -215,7 +237,7 @@ def request_finished(**kwargs: Any) -> None:
         return
     by_ttl: defaultdict[int, dict[str, Any]] = defaultdict(dict)
     for key, (entry, ttl) in pending.items():
-        by_ttl[ttl][key] = entry
+        by_ttl[ttl][key] = _settled(entry)
     for ttl, entries in by_ttl.items():
         set_many(entries, ttl)
 
@@ -261,25 +283,31 @@ def cached_body(
     deps: Sequence[str],
     refresh: bool = False,
     gzipped: bool = False,
+    known: Mapping[str, Any] | None = None,
 ) -> tuple[bytes, tuple[str, ...] | None]:
     """A rendered body, as stored bytes (gzip-compressed when `gzipped`), valid while the
-    tokens `deps` are unchanged; with those tokens (None when the cache is away).
+    tokens `deps` are unchanged; with those tokens (None when the cache is away). `known`:
+    the entry and tokens, when the request has read them already (see `fetch`).
 
     Only the compressed body is stored (a 200-athlete roster: 220 KB plain, 30 KB
     compressed): a hit moves the bytes the client gets, and the rare client that does not
-    accept gzip costs a decompression, not a second copy in Redis.
+    accept gzip costs a decompression, not a second copy in Redis. For that client the
+    body is compressed for the cache after its response went out.
     """
     if refresh:
         tokens = current_tokens(deps)
     else:
-        lookup = fetch(key, deps)
+        lookup = fetch(key, deps, known=known)
         if lookup.hit and isinstance(lookup.value, bytes):
             return (lookup.value if gzipped else gzip.decompress(lookup.value)), lookup.tokens
         tokens = lookup.tokens
     body = compute()
+    if not gzipped:
+        store(key, tokens, Later(lambda: gzip.compress(body, compresslevel=1, mtime=0)), ttl)
+        return body, tokens
     compressed = gzip.compress(body, compresslevel=1, mtime=0)
     store(key, tokens, compressed, ttl)
-    return (compressed if gzipped else body), tokens
+    return compressed, tokens
 
 
 def set_many(values: Mapping[str, Any], ttl: int) -> None:

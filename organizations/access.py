@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from astral import cache
+from astral.api import prefetch
 from astral.api.errors import ApiError
 from athletes.models import User
 from organizations.models import COACH_ROLES, Membership, Organization, Role
@@ -130,9 +131,11 @@ def _resolve_for_key(caller: Caller, organization: Organization, user_id: str, f
     entry = cache.access_key(organization.pk, user_id)
     lookup = cache.fetch(entry, [cache.members(organization.pk)], known=caller.prefetched)
     if lookup.hit and isinstance(lookup.value, User):
-        return lookup.value
-    athlete = _resolve_checked(caller, user_id, field)
-    cache.store(entry, lookup.tokens, _kept(athlete), ACCESS_TTL)
+        athlete = lookup.value
+    else:
+        athlete = _resolve_checked(caller, user_id, field)
+        cache.store(entry, lookup.tokens, _kept(athlete), ACCESS_TTL)
+    prefetch.remember_athlete(user_id, athlete.pk)
     return athlete
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,14 +33,15 @@ def cached_response(
     request: Request,
     deps: list[str],
     valid_until: datetime | None = None,
+    known: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     """The envelope's bytes from the cache (gzip-compressed for clients that accept it),
     valid while the generation tokens `deps` are unchanged; for an API key, also kept for
     the front cache until `valid_until` (when the answer changes by the clock) at the
-    latest."""
+    latest. `known`: what the key's sign-in read for the view (astral.api.prefetch)."""
     gzipped = front.accepts_gzip(request)
     body, tokens = cache.cached_body(
-        key, ttl, lambda: envelope_bytes(compute()), deps, refresh, gzipped
+        key, ttl, lambda: envelope_bytes(compute()), deps, refresh, gzipped, known
     )
     if tokens is not None:
         until = timezone.now() + timedelta(seconds=ttl)

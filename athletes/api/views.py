@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +19,7 @@ from analytics.plans import plan_instances_data, with_plan
 from analytics.records import marks_for
 from astral import cache
 from astral.api.errors import ApiError, first_error
-from astral.api.pagination import page_from, paginated
+from astral.api.pagination import Page, page_from, paginated
 from astral.api.params import bool_param, date_param
 from astral.api.requests import fetch_visible, require_user, validated
 from astral.api.responses import cached_response, ok
@@ -173,6 +173,20 @@ class ActivityListView(APIView):
         ),
     }
 
+    @staticmethod
+    def cache_key(athlete_pk: int, first: date | None, last: date | None, page: Page) -> str:
+        return cache.make_key("activities", athlete_pk, first, last, page.offset, page.limit)
+
+    def prefetch_keys(self, params: Any, athlete_pk: int) -> list[str]:
+        """What `get` reads from the cache, for a key's sign-in to read in its round trip
+        (astral.api.prefetch); nothing for parameters `get` refuses."""
+        try:
+            page = page_from(params)
+            first, last = date_param(params, "from"), date_param(params, "to")
+        except ApiError:
+            return []
+        return [self.cache_key(athlete_pk, first, last, page), cache.athlete(athlete_pk)]
+
     def get(self, request: Request) -> Response:
         caller = caller_of(request)
         athlete = resolve_athlete(caller, request.query_params.get("user_id"))
@@ -198,12 +212,13 @@ class ActivityListView(APIView):
         # An integration polls the same pages all day: the rendered page is kept until the
         # athlete's data, profile or settings change (every write replaces their token).
         return cached_response(
-            cache.make_key("activities", athlete.pk, first, last, page.offset, page.limit),
+            self.cache_key(athlete.pk, first, last, page),
             cache.ANALYTICS_TTL,
             compute,
             refresh=False,
             request=request,
             deps=[cache.athlete(athlete.pk)],
+            known=caller.prefetched,
         )
 
     def post(self, request: Request) -> Response:

@@ -10,7 +10,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from astral import cache
-from astral.api import front
+from astral.api import front, prefetch
 from astral.api.keys import hash_api_key
 
 LAST_USED = timedelta(seconds=60)
@@ -68,6 +68,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         user_id = request.query_params.get("user_id") if request.method == "GET" else None
         if org_pk is not None and isinstance(user_id, str) and 0 < len(user_id) <= 32:
             also.append(cache.access_key(org_pk, user_id))
+            # And what the view reads about that athlete (astral.api.prefetch).
+            also += prefetch.view_keys(request, user_id)
         lookup = cache.fetch(entry, [cache.apikey(key_hash)], also=also)
         extra = lookup.extra or {}
         key = lookup.value if lookup.hit else self.load(entry, key_hash, lookup.tokens)

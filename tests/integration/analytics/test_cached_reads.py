@@ -5,12 +5,14 @@ a PostgreSQL query (from the third on, before the view even runs), and nothing c
 outlives the write, membership change, key revocation or midnight that makes it wrong.
 """
 
+import gzip
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
 from django.core.cache import cache as django_cache
 from django.utils import timezone
+from django_redis import get_redis_connection
 
 from astral import cache
 from astral.api.keys import hash_api_key
@@ -213,3 +215,65 @@ def test_key_use_is_still_recorded_when_answers_come_from_the_cache(cast):
     django_cache.delete(cache.apikey_used(hash_api_key(cast.riverside_key)))
     assert key.get("/api/v1/analytics/athlete_profile", params).status_code == 200
     assert ApiKey.objects.get(organization=cast.riverside).last_used_at is not None
+
+
+def cache_reads():
+    """How many reads (MGET round trips) Redis itself has served so far."""
+    stats = get_redis_connection("default").info("commandstats")
+    return stats.get("cmdstat_mget", {}).get("calls", 0)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_keys_polled_activity_list_costs_one_cache_read_and_after_a_write_one_query(
+    cast, django_assert_num_queries
+):
+    """An integration polls an athlete's activities: the key's sign-in reads the list's entry
+    and the athlete's token in the round trip it makes for the key (astral.api.prefetch), so
+    a repeated request reads the cache once, and the first one after a write reads it once
+    and PostgreSQL once, and shows the new run."""
+    key = cast.api(cast.riverside_key)
+    params = {"user_id": cast.alice.public_id, "per_page": 20}
+    run(cast.api(cast.alice), at="2026-11-16T07:00:00Z", distance=5000)
+    assert len(poll(key, "/api/v1/activities", params).json()["data"]["activities"]) == 1
+
+    before = cache_reads()
+    with django_assert_num_queries(0):
+        again = key.get("/api/v1/activities", params)
+    assert again.status_code == 200
+    assert cache_reads() - before == 1
+
+    run(cast.api(cast.alice), at="2026-11-17T07:00:00Z", distance=8000)
+    before = cache_reads()
+    with django_assert_num_queries(1):
+        after = key.get("/api/v1/activities", params)
+    assert cache_reads() - before == 1
+    assert [a["distance"] for a in after.json()["data"]["activities"]] == [8000, 5000]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_another_clubs_key_never_gets_a_list_this_process_has_cached(cast):
+    """Riverside's key has Alice's list cached and this process knows her; Hilltop's key
+    asking for it is still refused, in the API's error shape."""
+    run(cast.api(cast.alice))
+    params = {"user_id": cast.alice.public_id, "per_page": 20}
+    assert poll(cast.api(cast.riverside_key), "/api/v1/activities", params).status_code == 200
+    hilltop = cast.api(cast.hilltop_key)
+    for _ in range(2):
+        assert_error(hilltop.get("/api/v1/activities", params), 403, "PERMISSION_DENIED", "user_id")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_list_computed_for_a_plain_client_is_served_compressed_to_the_next(
+    cast, django_assert_num_queries
+):
+    """The body is compressed for the cache after the plain response went out; a client
+    that accepts gzip then gets the same answer, compressed, without a query."""
+    run(cast.api(cast.alice))
+    key = cast.api(cast.riverside_key)
+    params = {"user_id": cast.alice.public_id}
+    plain = key.get("/api/v1/activities", params)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain
+    with django_assert_num_queries(0):
+        packed = key.get("/api/v1/activities", params, HTTP_ACCEPT_ENCODING="gzip")
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
