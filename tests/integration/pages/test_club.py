@@ -186,3 +186,32 @@ def test_the_club_page_costs_the_same_queries_for_a_small_and_a_large_club(
         response = page.get("/club")
     assert response.status_code == 200
     assert ("Page 1 of 2" in response.content.decode()) == (athletes > 50)
+
+
+def test_members_are_listed_by_role_then_name_fifty_to_a_page(cast):
+    """The members table: athletes, then coaches, then owners, each by name; the second page
+    goes on where the first stopped, each row with its own coach and labels."""
+    coach = make_user("zed", display_name="Zed Coach")
+    add_member(cast.riverside, coach, "coach")
+    # 52 more athletes, created out of name order (Alice and Bob are already members).
+    for index in (37, 5, 51, 0, 22, 14, 49, 8, 30, *range(1, 5), *range(6, 8), *range(9, 14)):
+        add_member(cast.riverside, make_user(f"m{index:02d}", display_name=f"Member {index:02d}"))
+    for index in (*range(15, 22), *range(23, 30), *range(31, 37), *range(38, 49), 50):
+        add_member(cast.riverside, make_user(f"m{index:02d}", display_name=f"Member {index:02d}"))
+    late = Membership.objects.get(organization=cast.riverside, user__username="m51")
+    late.assigned_coach = coach
+    late.save()
+    late.labels.create(organization=cast.riverside, name="masters")
+
+    def names(response):
+        return re.findall(r'<th scope="row">([^<]+)<div', response.content.decode())
+
+    page = signed_in(cast.cora)
+    first, second = page.get("/club"), page.get("/club?page=2")
+    athletes = ["Alice Andersen", "Bob Brown", *(f"Member {i:02d}" for i in range(52))]
+    assert names(first) == athletes[:50]
+    assert names(second) == [*athletes[50:], "Zed Coach", "Cora Coach"]
+    assert "Page 2 of 2" in second.content.decode()
+    row = second.content.decode().split('<th scope="row">Member 51')[1].split("</tr>")[0]
+    assert f'value="{coach.public_id}" selected' in row
+    assert 'value="masters"' in row
