@@ -212,6 +212,30 @@ def _page_json(
 ) -> tuple[int, list[int], str]:
     """(how many athletes in all, ids of those whose snapshot is stale, the page's rows as
     one JSON array in the roster's order), in one PostgreSQL statement."""
+    sql, params = _page_statement(organization, filters, rows, ordering, page)
+    # Through the router, like every analytics read (the replica inside analytics_reads()).
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        total, stale_ids, text = cursor.fetchone()
+    return total, stale_ids, text
+
+
+def page_statement(
+    organization: Organization, filters: RosterFilters, page: Page
+) -> tuple[str, list[Any]]:
+    """The one statement of a roster page and its parameters (the benchmark times it as
+    the roster's own SQL)."""
+    rows = roster_rows(organization, filters)
+    return _page_statement(organization, filters, rows, ORDERINGS[filters.ordering], page)
+
+
+def _page_statement(
+    organization: Organization,
+    filters: RosterFilters,
+    rows: QuerySet[RosterRow],
+    ordering: list[Any],
+    page: Page,
+) -> tuple[str, list[Any]]:
     now = timezone.now()
     page_rows = (
         rows.order_by(*ordering)
@@ -242,11 +266,7 @@ def _page_json(
         stale=stale_sql,
         plan_week=plan_week,
     )
-    # Through the router, like every analytics read (the replica inside analytics_reads()).
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        total, stale_ids, text = cursor.fetchone()
-    return total, stale_ids, text
+    return sql, params
 
 
 def roster_filters(
