@@ -326,7 +326,7 @@ def _activity_insert(
             columns = streams.columns_of(samples)
             ActivityStream.objects.create(
                 activity=activity,
-                data=streams.pack(samples),
+                data=streams.pack(columns),
                 sample_count=len(samples),
                 laps=laps or [],
                 views=streams.pack_views(

@@ -21,9 +21,10 @@ def columns_of(samples: list[dict[str, Any]]) -> dict[str, list[Any]]:
     return {name: values for name, values in columns.items() if any(v is not None for v in values)}
 
 
-def pack(samples: list[dict[str, Any]]) -> bytes:
-    # Level 1: a quarter of level 6's time for 13 % more bytes (it runs on every import).
-    return zlib.compress(orjson.dumps(columns_of(samples)), level=1)
+def pack(columns: dict[str, list[Any]]) -> bytes:
+    """Columns (`columns_of`) as stored. Level 1: a quarter of level 6's time for 13 % more
+    bytes (it runs on every import)."""
+    return zlib.compress(orjson.dumps(columns), level=1)
 
 
 def cadence_factor(sport: str) -> float:
