@@ -459,18 +459,8 @@ def roster_statement() -> tuple[str, list[Any]]:
     from organizations.models import Organization
 
     organization = Organization.objects.get(api_keys__key_hash=hash_api_key(API_KEY))
-    filters = roster.roster_filters(
-        organization,
-        caller_user=None,
-        filter_by_coach=False,
-        group_id=None,
-        unassigned_only=False,
-        search=None,
-        label=None,
-        assigned_coach_id=None,
-        ordering="display_name",
-    )
-    return roster.page_statement(organization, filters, Page(number=1, per_page=200))
+    unfiltered = roster.RosterFilters()
+    return roster.page_statement(organization, unfiltered, Page(number=1, per_page=200))
 
 
 def fixtures() -> dict[str, Any]:
