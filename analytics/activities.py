@@ -12,8 +12,6 @@ from typing import Any
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from analytics.metrics.efforts import BY_KEY
-from analytics.metrics.streams import stream_views
 from analytics.records import MARKS, mark_labels
 from astral.db import fetch_rows
 from athletes import streams
@@ -27,6 +25,8 @@ from athletes.models import (
 )
 from athletes.selectors import TrainingContext
 from athletes.streams import cadence_factor
+from metrics.efforts import BY_KEY
+from metrics.streams import stream_views
 
 INCLUDES = ("samples", "series", "laps", "splits", "zones", "best_efforts", "comments")
 

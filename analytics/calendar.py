@@ -11,18 +11,18 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from analytics.metrics.plans import (
+from analytics.records import marks_for
+from analytics.selectors import daily_totals_by_user
+from astral import cache
+from astral.localtime import local_date, local_midnight
+from athletes.models import Activity, PlanInstance, PlannedWorkout, PlanStatus, User
+from metrics.plans import (
     PlannedDay,
     day_status,
     uncredited,
     workout_credits,
     workout_date,
 )
-from analytics.records import marks_for
-from analytics.selectors import daily_totals_by_user
-from astral import cache
-from astral.localtime import local_date, local_midnight
-from athletes.models import Activity, PlanInstance, PlannedWorkout, PlanStatus, User
 
 
 def month_grid(month: date) -> tuple[date, date]:

@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from analytics import standings
 from analytics.club_totals import GAP_LIMIT
-from analytics.metrics.insights import GroupFacts, write_insight
-from analytics.metrics.rolling import days_between
 from analytics.rollups import months_touched, span_sums_sql
 from analytics.selectors import read_alias
 from astral import cache
 from astral.localtime import quarter_hour
+from metrics.insights import GroupFacts, write_insight
+from metrics.rolling import days_between
 from organizations.models import Group, Organization
 
 MATRIX_SIZE = 20

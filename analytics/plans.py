@@ -10,15 +10,15 @@ from typing import Any
 from django.db.models import DateTimeField, F, Func, IntegerField, Prefetch, Value
 from django.utils import timezone
 
-from analytics.metrics.plans import (
+from analytics.selectors import daily_totals_by_user
+from athletes.models import PlanInstance, PlannedWorkout
+from metrics.plans import (
     PlannedDay,
     compliance_of,
     recent_weeks,
     workout_credits,
     workout_date,
 )
-from analytics.selectors import daily_totals_by_user
-from athletes.models import PlanInstance, PlannedWorkout
 
 # The plan week a plan instance is in: 1-based from its start date and the athlete's local
 # today, clamped to 1..total_weeks (API.md, plan instances). Written once, in SQL: the plan

@@ -312,7 +312,7 @@ def roster_filters(
 def athlete_profile(user: User, *, refresh: bool, units: str | None = None) -> dict[str, Any]:
     """The profile (API.md §4); its insight sentences in `units` when given (a page in its
     viewer's units), else in the athlete's own."""
-    from athletes.api.representations import activity_data, goal_data, integrations_data
+    from athletes.representations import activity_data, goal_data, integrations_data
 
     snapshot = fresh_snapshots([user], force=refresh)[user.pk]
     data = snapshot.data

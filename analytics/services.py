@@ -8,14 +8,14 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from analytics import selectors
-from analytics.metrics import rolling
-from analytics.metrics.formatting import avg_pace
-from analytics.metrics.rolling import days_between, iso_week_start
-from analytics.metrics.streaks import streaks
 from analytics.selectors import PACE_ZONES
 from analytics.series import AthleteSeries
 from astral.localtime import local_date, local_midnight
 from athletes.models import User
+from metrics import rolling
+from metrics.formatting import avg_pace
+from metrics.rolling import days_between, iso_week_start
+from metrics.streaks import streaks
 
 BUCKET_METRICS = ["distance", "duration", "calories", "elevation_gain", *PACE_ZONES]
 

@@ -20,7 +20,7 @@ from organizations.models import ApiKey, Group, Membership, Organization
 def _user_changed(sender: Any, instance: User, **kwargs: Any) -> None:
     if kwargs.get("update_fields") == frozenset({"last_login"}):
         return  # signing in changes nothing anyone has cached
-    from athletes.services import person_changed
+    from athletes.services.changes import person_changed
 
     person_changed([instance.pk])
 

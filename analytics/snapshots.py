@@ -21,17 +21,17 @@ from django.db.models import Count
 from django.utils import timezone
 
 from analytics import selectors
-from analytics.metrics import rolling
-from analytics.metrics.attention import WeekOverWeek, attention_flags, attention_rank
-from analytics.metrics.formatting import avg_pace
-from analytics.metrics.insights import ActivityFacts, WeekFacts, write_insight
-from analytics.metrics.quality import data_quality
-from analytics.metrics.streaks import carried_streak, streaks
 from analytics.models import AthleteSnapshot
 from analytics.series import AthleteSeries, load_many
 from analytics.standings import standings_refresh_for
 from astral.localtime import local_date, local_today
 from athletes.models import Integration, User
+from metrics import rolling
+from metrics.attention import WeekOverWeek, attention_flags, attention_rank
+from metrics.formatting import avg_pace
+from metrics.insights import ActivityFacts, WeekFacts, write_insight
+from metrics.quality import data_quality
+from metrics.streaks import carried_streak, streaks
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Test settings: the environment's PostgreSQL and Redis (started by `make test`).
 
-The pure tests (`tests/unit`, the maths of `analytics/metrics/`) need neither: for them a
+The pure tests (`tests/unit`, the maths of `metrics/`) need neither: for them a
 database URL that is never connected to is enough, so they run with plain `pytest tests/unit`.
 """
 

@@ -5,9 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 # The analytics routes first: they are the most requested, and every pattern tried before
 # the match costs time on each request.
 api_v1 = [
-    path("analytics/", include("analytics.api.urls")),
-    path("", include("athletes.api.urls")),
-    path("", include("organizations.api.urls")),
+    path("analytics/", include("api.analytics.urls")),
+    path("", include("api.athletes.urls")),
+    path("", include("api.organizations.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
 ]
 
@@ -16,5 +16,5 @@ urlpatterns = [
     # The split view serves its script as a file, so the content security policy holds.
     path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
-    path("", include("astral.pages")),
+    path("", include("pages.urls")),
 ]

@@ -20,7 +20,7 @@ from athletes.models import (
     PlannedWorkout,
     User,
 )
-from athletes.services import athlete_data_changed
+from athletes.services.changes import athlete_data_changed
 
 
 class AthleteDataAdmin(admin.ModelAdmin):

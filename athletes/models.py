@@ -9,34 +9,14 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Cast, Concat, LPad, Mod
 
-from astral.ids import new_public_id
+from astral.ids import PublicIdField, new_public_id
 from athletes.streams import RUNNING_SPORTS
 
 __all__ = ["RUNNING_SPORTS"]  # re-exported: the sports whose speeds are running records
 
 
-def new_user_id() -> str:
-    return new_public_id("usr_")
-
-
-def new_activity_id() -> str:
-    return new_public_id("act_")
-
-
 def new_event_id() -> str:
     return new_public_id("evt_")
-
-
-def new_goal_id() -> str:
-    return new_public_id("gol_")
-
-
-def new_plan_id() -> str:
-    return new_public_id("pln_")
-
-
-def new_plan_instance_id() -> str:
-    return new_public_id("pi_")
 
 
 class UnitSystem(models.TextChoices):
@@ -53,7 +33,7 @@ class Sex(models.TextChoices):
 class User(AbstractUser):
     """A person: athlete, coach or both, depending on organization memberships."""
 
-    public_id = models.CharField(max_length=24, unique=True, default=new_user_id, editable=False)
+    public_id = PublicIdField("usr_")
     email = models.EmailField(unique=True)
     display_name = models.CharField(max_length=150, blank=True)
     profile_image_url = models.URLField(blank=True)
@@ -144,9 +124,7 @@ ZONE_FIELDS = [f"pace_z{i}_time" for i in range(1, 6)] + [f"hr_z{i}_time" for i 
 class Activity(models.Model):
     # Compared whole, never sorted for people: byte order ("C") makes its unique index three
     # times cheaper to build and to search than the database's linguistic default.
-    public_id = models.CharField(
-        max_length=24, unique=True, default=new_activity_id, editable=False, db_collation="C"
-    )
+    public_id = PublicIdField("act_", db_collation="C")
     # Indexed first in `activity_user_start_sums`, which answers every lookup by athlete.
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="activities", db_index=False
@@ -243,7 +221,7 @@ class ActivityStream(models.Model):
     # The laps as the device recorded them: [{"start", "distance", "seconds", "elapsed",
     # "avg_heart_rate", "max_heart_rate"}], start in seconds from the activity's start.
     laps = models.JSONField(default=list, blank=True)
-    # What the activity page reads, computed once from the samples (analytics/metrics/
+    # What the activity page reads, computed once from the samples (metrics/
     # streams.py): chart series reduced by LTTB, splits per km and mile, the route's points;
     # zlib-compressed JSON like `data` (a tenth of the bytes, and written in a tenth of the
     # time of a JSON column: it is stored with every imported file).
@@ -255,7 +233,7 @@ class ActivityStream(models.Model):
 
 class BestEffort(models.Model):
     """The fastest window of one standard distance inside one run, found at import
-    (analytics/metrics/efforts.py). Rebuilt whenever the run's distance or samples change."""
+    (metrics/efforts.py). Rebuilt whenever the run's distance or samples change."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="best_efforts")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="best_efforts")
@@ -383,7 +361,7 @@ def clock_text(field: str) -> models.Case:
 
 
 class Goal(models.Model):
-    public_id = models.CharField(max_length=24, unique=True, default=new_goal_id, editable=False)
+    public_id = PublicIdField("gol_")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="goals")
     race_name = models.CharField(max_length=200)
     race_date = models.DateField()
@@ -409,7 +387,7 @@ class Goal(models.Model):
 class Plan(models.Model):
     """A plan template written by a coach of an organization."""
 
-    public_id = models.CharField(max_length=24, unique=True, default=new_plan_id, editable=False)
+    public_id = PublicIdField("pln_")
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="plans"
     )
@@ -455,9 +433,7 @@ class PlanStatus(models.TextChoices):
 
 
 class PlanInstance(models.Model):
-    public_id = models.CharField(
-        max_length=24, unique=True, default=new_plan_instance_id, editable=False
-    )
+    public_id = PublicIdField("pi_")
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="instances")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="plan_instances")
     start_date = models.DateField()
@@ -499,15 +475,11 @@ class FailedSignIn(models.Model):
         return f"failed sign-in at {self.at:%Y-%m-%d %H:%M}"
 
 
-def new_import_id() -> str:
-    return new_public_id("imp_")
-
-
 class ImportBatch(models.Model):
     """A bulk import (a folder or a zip of a Strava or Garmin export): its files go to every
     worker process, each counted here as it ends, so anyone can follow the progress."""
 
-    public_id = models.CharField(max_length=24, unique=True, default=new_import_id, editable=False)
+    public_id = PublicIdField("imp_")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="import_batches")
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)

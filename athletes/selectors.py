@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from analytics.metrics.zones import (
+from athletes.models import HealthMetric, User
+from metrics.zones import (
     default_hr_zones,
     effective_max_hr,
     effective_pace_zones,
     effective_resting_hr,
 )
-from athletes.models import HealthMetric, User
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from analytics.metrics.zones import Sample
+from metrics.zones import Sample
 
 COLUMNS = ("t", "distance", "heart_rate", "lat", "lon", "altitude", "cadence")
 

@@ -8,7 +8,7 @@ from celery import shared_task
 @shared_task(name="athletes.tasks.import_file", ignore_result=True)
 def import_file(batch_id: int, filename: str, payload: str, allow_overlap: bool) -> str:
     """One file of a bulk import, on whichever worker process is free."""
-    from athletes.services import import_batch_file, import_content
+    from athletes.services.imports import import_batch_file, import_content
 
     return import_batch_file(
         batch_id=batch_id,

@@ -49,7 +49,7 @@ from django.test.utils import CaptureQueriesContext
 
 from analytics.activities import page_statement
 from astral import cache
-from athletes.services import data_tokens
+from athletes.services.changes import data_tokens
 from bench.data import load_club
 
 API_KEY = "ak_bench_key_" + "0" * 30
@@ -245,8 +245,9 @@ def bulk_import() -> dict[str, Any]:
     worker of 2 processes (one per core, Celery's default) and of 4 (imports wait on
     PostgreSQL part of the time), against the bare parser's rate on the same files in one
     process; and the worker's memory meanwhile."""
-    from athletes import files, services
+    from athletes import files
     from athletes.models import ImportBatch, User
+    from athletes.services import imports as import_services
 
     batch_files = import_files()
     started = time.perf_counter()
@@ -260,7 +261,7 @@ def bulk_import() -> dict[str, Any]:
         peak = 0.0
         try:
             started = time.perf_counter()
-            batch = services.import_batch_start(
+            batch = import_services.import_batch_start(
                 user=user, members=[(name, lambda c=content: c) for name, content in batch_files]
             )
             while ImportBatch.objects.get(pk=batch.pk).done < batch.total:
@@ -517,12 +518,12 @@ def run_in_detail(athlete: Any) -> dict[str, Any]:
     """A 6-hour run of 20,000 samples stored through the import path; the athlete's year of
     runs given best efforts and pace curves as the import finds them; and the import cost of
     best efforts per 10,000 samples."""
-    from analytics.metrics import efforts
-    from athletes import services
     from athletes.models import RUNNING_SPORTS, Activity
+    from athletes.services import activities as activity_services
+    from metrics import efforts
 
     samples = ultra_samples(20_000, 6 * 3600)
-    ultra = services.activity_create(
+    ultra = activity_services.activity_create(
         user=athlete,
         fields={
             "start_time": datetime.now(UTC) - timedelta(days=2, hours=8),
@@ -543,7 +544,9 @@ def run_in_detail(athlete: Any) -> dict[str, Any]:
         n = max(2, int(run.duration // 5))
         times = [run.duration * i / (n - 1) for i in range(n)]
         distances = [run.distance * i / (n - 1) for i in range(n)]
-        services.efforts_store(activity=run, times=times, distances=distances, replace=True)
+        activity_services.efforts_store(
+            activity=run, times=times, distances=distances, replace=True
+        )
     backfill = time.perf_counter() - started
     with connection.cursor() as cursor:
         # As autovacuum does soon after: the marks' index-only probes skip the table.

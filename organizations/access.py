@@ -26,7 +26,7 @@ class Caller:
 
     user: User | None
     organization: Organization | None = None  # set for an API key
-    # Cache entries the key's sign-in read in its own round trip (organizations/api/auth.py).
+    # Cache entries the key's sign-in read in its own round trip (organizations/authentication.py).
     prefetched: Mapping[str, Any] | None = field(default=None, compare=False)
 
     @property

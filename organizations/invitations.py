@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from astral.api.errors import ApiError
 from athletes.models import User
-from athletes.services import athlete_data_changed
+from athletes.services.changes import athlete_data_changed
 from organizations.models import (
     COACH_ROLES,
     ApiKey,

@@ -3,19 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from astral.ids import new_public_id
-
-
-def new_org_id() -> str:
-    return new_public_id("org_")
-
-
-def new_group_id() -> str:
-    return new_public_id("grp_")
-
-
-def new_key_id() -> str:
-    return new_public_id("key_")
+from astral.ids import PublicIdField
 
 
 class Role(models.TextChoices):
@@ -28,7 +16,7 @@ COACH_ROLES = (Role.OWNER, Role.COACH)
 
 
 class Organization(models.Model):
-    public_id = models.CharField(max_length=24, unique=True, default=new_org_id, editable=False)
+    public_id = PublicIdField("org_")
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -82,7 +70,7 @@ class Membership(models.Model):
 
 
 class Group(models.Model):
-    public_id = models.CharField(max_length=24, unique=True, default=new_group_id, editable=False)
+    public_id = PublicIdField("grp_")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="groups")
     name = models.CharField(max_length=200)
     members = models.ManyToManyField(
@@ -100,7 +88,7 @@ class Group(models.Model):
 class ApiKey(models.Model):
     """An organization's integration key; only its SHA-256 is stored."""
 
-    public_id = models.CharField(max_length=24, unique=True, default=new_key_id, editable=False)
+    public_id = PublicIdField("key_")
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="api_keys"
     )
@@ -121,10 +109,6 @@ class ApiKey(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-def new_invitation_id() -> str:
-    return new_public_id("inv_")
-
-
 class InvitationStatus(models.TextChoices):
     PENDING = "pending"
     ACCEPTED = "accepted"
@@ -137,9 +121,7 @@ class Invitation(models.Model):
     organization has no reach over them, until they accept (API.md, Organizations). What the
     inviter chose (role, assigned coach, labels, groups) is applied on acceptance."""
 
-    public_id = models.CharField(
-        max_length=24, unique=True, default=new_invitation_id, editable=False
-    )
+    public_id = PublicIdField("inv_")
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="invitations"
     )

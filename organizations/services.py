@@ -12,7 +12,7 @@ from django.utils import timezone
 from astral import cache
 from astral.api.errors import ApiError
 from astral.api.keys import hash_api_key
-from athletes.services import athlete_data_changed
+from athletes.services.changes import athlete_data_changed
 from organizations.models import ApiKey, Group, Label, Membership, Organization, Role
 
 UNCHANGED: Any = object()  # an argument not given (None may be a value: no coach)

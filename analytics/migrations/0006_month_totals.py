@@ -2,8 +2,16 @@
 
 import django.contrib.postgres.fields
 from django.db import migrations, models
+from pathlib import Path
 
-from analytics.rollups import APPLY_FUNCTION_SQL, DROP_SQL, REBUILD_SQL, TRIGGERS_SQL
+# Kept SQL, frozen by version: this migration always creates what it created the day it was
+# written, whatever the code says later (analytics/sql/README.md).
+SQL = Path(__file__).resolve().parents[1] / "sql"
+
+
+def sql(name: str) -> str:
+    return (SQL / name).read_text()
+
 
 FOREIGN_KEY_SQL = (
     "ALTER TABLE analytics_monthtotals ADD CONSTRAINT monthtotals_user_fk "
@@ -34,7 +42,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(FOREIGN_KEY_SQL, migrations.RunSQL.noop),
-        migrations.RunSQL(APPLY_FUNCTION_SQL + TRIGGERS_SQL, DROP_SQL),
+        migrations.RunSQL(sql("month_totals/0001.sql"), sql("month_totals/0001.down.sql")),
         # The months of every athlete who already has activities.
-        migrations.RunSQL(REBUILD_SQL.replace("{where}", ""), migrations.RunSQL.noop),
+        migrations.RunSQL(sql("month_totals/0001.backfill.sql"), migrations.RunSQL.noop),
     ]

@@ -3,8 +3,15 @@
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from pathlib import Path
 
-from analytics.rollups import ROSTER_DROP_SQL, ROSTER_FUNCTIONS_SQL, ROSTER_TRIGGERS_SQL
+# Kept SQL, frozen by version: this migration always creates what it created the day it was
+# written, whatever the code says later (analytics/sql/README.md).
+SQL = Path(__file__).resolve().parents[1] / "sql"
+
+
+def sql(name: str) -> str:
+    return (SQL / name).read_text()
 
 
 class Migration(migrations.Migration):
@@ -37,5 +44,7 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(models.F('organization_id'), models.F('name'), models.F('username'), models.F('membership_id'), condition=models.Q(('active', True)), name='rosterrow_by_name'), models.Index(models.F('organization_id'), models.OrderBy(models.F('last_activity_at'), descending=True, nulls_last=True), models.F('name'), models.F('membership_id'), condition=models.Q(('active', True)), name='rosterrow_by_last_activity'), models.Index(models.F('organization_id'), models.OrderBy(models.F('weekly_distance'), descending=True, nulls_last=True), models.F('name'), models.F('membership_id'), condition=models.Q(('active', True)), name='rosterrow_by_distance'), models.Index(models.F('organization_id'), models.OrderBy(models.F('attention_warnings'), descending=True, nulls_last=True), models.OrderBy(models.F('attention_infos'), descending=True, nulls_last=True), models.OrderBy(models.F('attention_since'), nulls_last=True), models.F('name'), models.F('membership_id'), condition=models.Q(('active', True)), name='rosterrow_by_attention'), models.Index(fields=['organization_id', 'fresh_until'], name='rosterrow_fresh_until'), models.Index(fields=['organization_id', 'fresh_from'], name='rosterrow_fresh_from')],
             },
         ),
-        migrations.RunSQL(ROSTER_FUNCTIONS_SQL + ROSTER_TRIGGERS_SQL, ROSTER_DROP_SQL),
+        migrations.RunSQL(sql("roster_rows/0001.sql"), sql("roster_rows/0001.down.sql")),
+        # The foreign key, and the rows of what is already stored.
+        migrations.RunSQL(sql("roster_rows/0001.backfill.sql"), migrations.RunSQL.noop),
     ]

@@ -2,8 +2,15 @@
 
 import django.contrib.postgres.fields
 from django.db import migrations, models
+from pathlib import Path
 
-from analytics.club_totals import BACKFILL_SQL, DROP_SQL, FUNCTIONS_SQL, TRIGGERS_SQL
+# Kept SQL, frozen by version: this migration always creates what it created the day it was
+# written, whatever the code says later (analytics/sql/README.md).
+SQL = Path(__file__).resolve().parents[1] / "sql"
+
+
+def sql(name: str) -> str:
+    return (SQL / name).read_text()
 
 
 class Migration(migrations.Migration):
@@ -72,7 +79,7 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['club_id'], name='clubmember_club')],
             },
         ),
-        migrations.RunSQL(FUNCTIONS_SQL + TRIGGERS_SQL, DROP_SQL),
+        migrations.RunSQL(sql("club_totals/0001.sql"), sql("club_totals/0001.down.sql")),
         # The days, weeks and clubs of everyone who already has activities or memberships.
-        migrations.RunSQL(BACKFILL_SQL, migrations.RunSQL.noop),
+        migrations.RunSQL(sql("club_totals/0001.backfill.sql"), migrations.RunSQL.noop),
     ]

@@ -1,11 +1,13 @@
 from django.db import migrations
+from pathlib import Path
 
-from analytics.records import (
-    PLACES_BACKFILL_SQL,
-    PLACES_DROP_SQL,
-    PLACES_FUNCTIONS_SQL,
-    PLACES_TRIGGERS_SQL,
-)
+# Kept SQL, frozen by version: this migration always creates what it created the day it was
+# written, whatever the code says later (analytics/sql/README.md).
+SQL = Path(__file__).resolve().parents[1] / "sql"
+
+
+def sql(name: str) -> str:
+    return (SQL / name).read_text()
 
 
 class Migration(migrations.Migration):
@@ -18,6 +20,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(PLACES_FUNCTIONS_SQL + PLACES_TRIGGERS_SQL, PLACES_DROP_SQL),
-        migrations.RunSQL(PLACES_BACKFILL_SQL, migrations.RunSQL.noop),
+        migrations.RunSQL(sql("effort_places/0001.sql"), sql("effort_places/0001.down.sql")),
+        migrations.RunSQL(sql("effort_places/0001.backfill.sql"), migrations.RunSQL.noop),
     ]

@@ -2,8 +2,15 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from pathlib import Path
 
-from analytics.standings import PLANROW_DROP_SQL, PLANROW_FUNCTIONS_SQL, PLANROW_TRIGGERS_SQL
+# Kept SQL, frozen by version: this migration always creates what it created the day it was
+# written, whatever the code says later (analytics/sql/README.md).
+SQL = Path(__file__).resolve().parents[1] / "sql"
+
+
+def sql(name: str) -> str:
+    return (SQL / name).read_text()
 
 
 class Migration(migrations.Migration):
@@ -33,5 +40,7 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(models.F('organization_id'), models.OrderBy(models.F('compliance'), nulls_last=True), models.F('name'), models.OrderBy(models.F('start_date'), descending=True), models.F('instance_id'), condition=models.Q(('listed', True)), name='planrow_by_compliance'), models.Index(models.F('organization_id'), models.F('name'), models.OrderBy(models.F('start_date'), descending=True), models.F('instance_id'), condition=models.Q(('listed', True)), name='planrow_by_name'), models.Index(condition=models.Q(('listed', True)), fields=['organization_id', 'fresh_until'], name='planrow_fresh_until'), models.Index(condition=models.Q(('listed', True)), fields=['organization_id', 'fresh_from'], name='planrow_fresh_from'), models.Index(fields=['user_id'], name='planrow_user')],
             },
         ),
-        migrations.RunSQL(PLANROW_FUNCTIONS_SQL + PLANROW_TRIGGERS_SQL, PLANROW_DROP_SQL),
+        migrations.RunSQL(sql("plan_rows/0001.sql"), sql("plan_rows/0001.down.sql")),
+        # The foreign key, and the rows of what is already stored.
+        migrations.RunSQL(sql("plan_rows/0001.backfill.sql"), migrations.RunSQL.noop),
     ]

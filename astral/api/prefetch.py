@@ -1,7 +1,7 @@
 """What an API key's sign-in reads for the view, in the round trip it makes anyway.
 
 A key's request reads its key, tokens and access to the athlete asked about from the cache
-in one round trip (organizations/api/auth.py). A view that reads one cached answer of that
+in one round trip (organizations/authentication.py). A view that reads one cached answer of that
 athlete (the activity list an integration polls) names its entry and tokens in
 `prefetch_keys(query_params, athlete_pk)`, and the sign-in reads them in the same round
 trip: a hit, and the first read after a write, cost one round trip to the cache instead of

@@ -137,7 +137,7 @@ class AstralAutoSchema(AutoSchema):
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "organizations.api.auth.ApiKeyAuthentication"
+    target_class = "organizations.authentication.ApiKeyAuthentication"
     name = "ApiKeyAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:

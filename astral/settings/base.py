@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "athletes",
     "organizations",
     "analytics",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -165,7 +166,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
-        "organizations.api.auth.ApiKeyAuthentication",
+        "organizations.authentication.ApiKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["astral.api.renderers.OrjsonRenderer"],

@@ -4,15 +4,15 @@ from datetime import date, timedelta
 
 import pytest
 
-from analytics.metrics.attention import WeekOverWeek, attention_flags, attention_rank
-from analytics.metrics.quality import data_quality
-from analytics.metrics.rolling import (
+from metrics.attention import WeekOverWeek, attention_flags, attention_rank
+from metrics.quality import data_quality
+from metrics.rolling import (
     acr_band,
     acute_chronic_ratio,
     fitness_fatigue,
     four_week_avg_load,
 )
-from analytics.metrics.streaks import streaks
+from metrics.streaks import streaks
 
 NONE = WeekOverWeek(None, None, 0, 0)
 

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from analytics.metrics.rolling import carried_fitness, fitness_state
-from analytics.metrics.streaks import carried_streak, streaks
+from metrics.rolling import carried_fitness, fitness_state
+from metrics.streaks import carried_streak, streaks
 
 FIRST = date(2025, 1, 1)
 

@@ -1,11 +1,11 @@
-"""Best efforts, the pace curve and chart reduction (analytics/metrics/efforts.py), checked
+"""Best efforts, the pace curve and chart reduction (metrics/efforts.py), checked
 against numbers worked out by hand on small streams."""
 
 import math
 
 import pytest
 
-from analytics.metrics.efforts import CURVE_SECONDS, best_efforts, lttb, pace_curve
+from metrics.efforts import CURVE_SECONDS, best_efforts, lttb, pace_curve
 
 
 def efforts_of(times, distances, **whole):

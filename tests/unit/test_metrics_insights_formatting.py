@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from analytics.metrics.formatting import avg_pace, format_duration, pace_in_units, parse_duration
-from analytics.metrics.insights import ActivityFacts, GroupFacts, WeekFacts, write_insight
-from analytics.metrics.plans import PlannedDay, compliance
+from metrics.formatting import avg_pace, format_duration, pace_in_units, parse_duration
+from metrics.insights import ActivityFacts, GroupFacts, WeekFacts, write_insight
+from metrics.plans import PlannedDay, compliance
 
 
 def test_activity_insight_names_distance_pace_zone_and_the_longest_run():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from analytics.metrics.splits import splits
+from metrics.splits import splits
 
 
 def test_a_boundary_between_two_samples_is_interpolated():

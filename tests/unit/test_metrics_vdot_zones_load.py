@@ -2,14 +2,14 @@
 
 import pytest
 
-from analytics.metrics.load import calories_estimate, training_load, trimp
-from analytics.metrics.vdot import (
+from metrics.load import calories_estimate, training_load, trimp
+from metrics.vdot import (
     pace_zone_boundaries,
     predict_race_seconds,
     training_paces,
     vdot_from_race,
 )
-from analytics.metrics.zones import (
+from metrics.zones import (
     Sample,
     default_hr_zones,
     effective_max_hr,
@@ -209,7 +209,7 @@ def test_the_hrv_normal_range_is_the_trailing_mean_plus_or_minus_one_sd():
     """HRV apps' band: 60-day mean ± 1 SD (sample SD), none before 14 readings."""
     from datetime import date, timedelta
 
-    from analytics.metrics.rolling import normal_ranges
+    from metrics.rolling import normal_ranges
 
     start = date(2026, 9, 1)
     # Alternating 50 and 70 ms: mean 60, sample SD over n readings sqrt(100 n / (n - 1)).

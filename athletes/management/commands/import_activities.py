@@ -11,8 +11,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from athletes import files, services
+from athletes import files
 from athletes.models import User
+from athletes.services import imports
 
 STALL_SECONDS = 300
 
@@ -50,7 +51,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path} does not exist")
         candidates = list(_candidates(path))
         progress = tqdm(total=len(candidates), desc="Importing", unit="file", file=self.stderr._out)
-        batch = services.import_batch_start(
+        batch = imports.import_batch_start(
             user=user,
             members=candidates,
             allow_overlap=options["allow_overlap"],

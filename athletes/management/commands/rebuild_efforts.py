@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from athletes import services
 from athletes.models import RUNNING_SPORTS, Activity
+from athletes.services import activities as activity_services
 
 
 class Command(BaseCommand):
@@ -22,5 +22,5 @@ class Command(BaseCommand):
         if options.get("user"):
             runs = runs.filter(user__username=options["user"])
         activities = list(runs)
-        count = services.efforts_rebuild(activities=activities)
+        count = activity_services.efforts_rebuild(activities=activities)
         self.stdout.write(f"{count} runs read.")

@@ -15,8 +15,9 @@ import pytest
 from django.db import connection, connections, transaction
 
 from analytics.records import MARKS, marks_for
-from athletes import services
 from athletes.models import Activity, BestEffort, User
+from athletes.services import activities as activity_services
+from athletes.services import changes
 from tests.factories import make_activity, make_user
 
 pytestmark = pytest.mark.django_db
@@ -130,14 +131,14 @@ def test_the_list_marks_follow_a_new_record_and_its_deletion(cast):
     BestEffort.objects.create(
         activity=second, user=athlete, distance_key="5k", seconds=1250, start_time=ORIGIN
     )
-    services.athlete_data_changed([athlete.pk])  # what every write through the API does
+    changes.athlete_data_changed([athlete.pk])  # what every write through the API does
 
     def marks() -> dict[str, list[str]]:
         body = client.get("/api/v1/activities").json()["data"]["activities"]
         return {a["activity_id"]: a["marks"] for a in body}
 
     assert marks() == {second.public_id: ["PR 5 km"], first.public_id: ["2nd 5 km"]}
-    services.activity_delete(activity=second)
+    activity_services.activity_delete(activity=second)
     assert marks() == {first.public_id: ["PR 5 km"]}
     assert marks_for([first.pk]) == {first.pk: [f"{MARKS[1]} 5 km"]}
 

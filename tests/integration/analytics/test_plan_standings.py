@@ -24,7 +24,8 @@ from analytics.snapshots import snapshot_batches
 from analytics.standings import stale_instances
 from analytics.tasks import refresh_snapshot
 from athletes.models import Activity, Plan, PlanInstance, PlannedWorkout, PlanStatus
-from athletes.services import activity_create, activity_delete, activity_update, user_update
+from athletes.services.accounts import user_update
+from athletes.services.activities import activity_create, activity_delete, activity_update
 from organizations.models import Group, Membership, Role
 from tests.conftest import signed_in
 from tests.factories import add_member, make_org, make_user

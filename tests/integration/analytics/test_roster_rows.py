@@ -16,7 +16,7 @@ import time_machine
 from analytics.models import AthleteSnapshot, RosterRow
 from analytics.snapshots import is_fresh, snapshots_refresh
 from athletes.models import User
-from athletes.services import athlete_data_changed
+from athletes.services.changes import athlete_data_changed
 from organizations.models import Membership, Role
 from tests.factories import add_member, make_activity, make_org, make_user
 

@@ -17,8 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from analytics.models import AthleteSnapshot
 from analytics.series import load_many
 from analytics.snapshots import compute, snapshots_refresh
-from athletes import services
 from athletes.models import User
+from athletes.services import activities
+from athletes.services import changes as change_services
 from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_a_new_day_carries_forward_what_a_recomputation_gives(cast):
                 alice, FIRST_RUN + timedelta(days=n), training_load=float(40 + (n * 37) % 90)
             )
     make_activity(alice, FIRST_RUN + timedelta(days=36, hours=2), training_load=400.0)
-    services.athlete_data_changed([alice.pk])
+    change_services.athlete_data_changed([alice.pk])
     with time_machine.travel(START, tick=False):
         with CaptureQueriesContext(connection) as queries:
             snapshots_refresh([alice.pk])
@@ -100,7 +101,7 @@ def test_a_new_day_carries_forward_what_a_recomputation_gives(cast):
     assert len({training["ctl"] for training, _ in seen}) == 5
     # A write recomputes in full, from the year (a run added to last month changes it).
     with time_machine.travel(START + timedelta(days=6), tick=False):
-        services.activity_create(
+        activities.activity_create(
             user=alice,
             fields={"start_time": START - timedelta(days=20), "distance": 30000, "duration": 9000},
         )

@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from athletes import services
 from athletes.models import PlanInstance, PlannedWorkout
+from athletes.services import activities as activity_services
+from athletes.services import plans as plan_services
 from tests.conftest import assert_error, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ NOW = "2026-11-21 00:00:00Z"
 
 def ran(user, day, km):
     when = datetime(day.year, day.month, day.day, 7, tzinfo=CHICAGO)
-    return services.activity_create(
+    return activity_services.activity_create(
         user=user, fields={"start_time": when, "distance": km * 1000, "duration": km * 330}
     )
 
@@ -35,7 +36,7 @@ def ran(user, day, km):
 def plan_week(cast):
     """Week 1 from Monday 16 November: Mon 8 km easy, Tue 6 km easy, Wed 10 km tempo,
     Sat 16 km long, Sun rest; followed by Alice and Bob."""
-    plan, _ = services.plan_create(
+    plan, _ = plan_services.plan_create(
         organization=cast.riverside,
         name="Base block",
         total_weeks=2,
@@ -49,7 +50,9 @@ def plan_week(cast):
             {"week": 1, "day": 7, "type": "rest"},
         ],
     )
-    services.plan_assign(plan=plan, athletes=[cast.alice, cast.bob], start_date=date(2026, 11, 16))
+    plan_services.plan_assign(
+        plan=plan, athletes=[cast.alice, cast.bob], start_date=date(2026, 11, 16)
+    )
     return plan
 
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from athletes import services
 from athletes.models import ActivityComment
+from athletes.services import activities as activity_services
 from tests.conftest import ACTIVITY_FILES, assert_error
 from tests.factories import make_activity
 
@@ -27,7 +27,9 @@ WALK_LAPS = [
 
 def upload(athlete, name):
     content = (ACTIVITY_FILES / name).read_bytes()
-    return services.activity_import_file(user=athlete, filename=name, content=content).first
+    return activity_services.activity_import_file(
+        user=athlete, filename=name, content=content
+    ).first
 
 
 def test_laps_are_the_devices_and_splits_agree_with_them(cast):
@@ -70,7 +72,7 @@ def test_series_are_reduced_to_a_thousand_points_keeping_the_extremes(cast):
     for t in range(0, 6 * 3600, 1):
         hr = 190 if 10_000 <= t < 10_030 else 140 + (t % 7)
         samples.append({"t": t, "distance": t * 2.5, "heart_rate": hr, "cadence": 85})
-    run = services.activity_create(
+    run = activity_services.activity_create(
         user=cast.alice,
         fields={
             "start_time": datetime(2026, 11, 1, 6, tzinfo=UTC),

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from analytics.metrics.efforts import CURVE_SECONDS
-from athletes import files, services
+from athletes import files
 from athletes.models import BestEffort, PaceCurve
+from athletes.services import activities as activity_services
+from metrics.efforts import CURVE_SECONDS
 from tests.conftest import ACTIVITY_FILES, assert_error
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def run_with_pace(user, start, paces, step=10.0, sport="run"):
             t += pace / count
             d += 1000.0 / count
     samples.append({"t": round(t, 3), "distance": round(d, 3)})
-    return services.activity_create(
+    return activity_services.activity_create(
         user=user,
         fields={"start_time": start, "distance": d, "duration": t, "sport": sport},
         samples=samples,
@@ -81,7 +82,9 @@ def test_a_fast_middle_kilometre_is_the_1k_record(cast):
 def test_a_real_file_has_the_best_efforts_a_brute_force_finds(cast):
     name = "fitparse_2013-02-06-12-11-14_run.fit"
     content = (ACTIVITY_FILES / name).read_bytes()
-    activity = services.activity_import_file(user=cast.alice, filename=name, content=content).first
+    activity = activity_services.activity_import_file(
+        user=cast.alice, filename=name, content=content
+    ).first
     parsed = files.parse(".fit", content).first
     times = [s["t"] for s in parsed.samples]
     distances = [s["distance"] for s in parsed.samples]

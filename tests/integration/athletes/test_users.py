@@ -126,7 +126,8 @@ def test_a_profile_change_never_winds_the_data_version_back(cast):
     not be undone by the save (the version only grows, so no snapshot or plan standing of
     older data can look fresh again)."""
     from athletes.models import User
-    from athletes.services import activity_create, user_update
+    from athletes.services.accounts import user_update
+    from athletes.services.activities import activity_create
 
     held = User.objects.get(pk=cast.alice.pk)  # the form's copy
     activity_create(
@@ -148,7 +149,7 @@ def test_no_save_of_an_older_copy_winds_the_data_version_back(cast):
     """Whatever saves the whole row (the admin, a shell), PostgreSQL keeps the newer
     version."""
     from athletes.models import User
-    from athletes.services import athlete_data_changed
+    from athletes.services.changes import athlete_data_changed
 
     held = User.objects.get(pk=cast.bob.pk)
     athlete_data_changed([cast.bob.pk])

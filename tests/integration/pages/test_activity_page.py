@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from athletes import services
+from athletes.services import activities as activity_services
 from tests.conftest import ACTIVITY_FILES, signed_in
 from tests.factories import make_activity
 
@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 def upload(athlete, name="fitparse_garmin-fenix-5-run.fit"):
     content = (ACTIVITY_FILES / name).read_bytes()
-    return services.activity_import_file(user=athlete, filename=name, content=content).first
+    return activity_services.activity_import_file(
+        user=athlete, filename=name, content=content
+    ).first
 
 
 def test_a_real_run_shows_its_splits_route_and_charts(cast):
@@ -122,7 +124,7 @@ def test_the_profile_lists_records_marks_and_the_pace_curve(cast):
 def test_settings_offer_the_vdot_of_the_best_recent_effort(cast):
     now = datetime.now(UTC)
     samples = [{"t": i * 12.0, "distance": i * 50.0} for i in range(101)]  # 5 km in 20:00
-    services.activity_create(
+    activity_services.activity_create(
         user=cast.alice,
         fields={"start_time": now, "distance": 5000, "duration": 1200},
         samples=samples,
@@ -147,7 +149,7 @@ def test_the_route_lies_on_map_tiles_only_when_a_tile_server_is_set(cast, settin
 def test_the_vdot_estimate_is_used_when_the_athlete_ticks_it(cast):
     now = datetime.now(UTC)
     samples = [{"t": i * 12.0, "distance": i * 50.0} for i in range(101)]  # 5 km in 20:00
-    services.activity_create(
+    activity_services.activity_create(
         user=cast.alice, fields={"start_time": now, "distance": 5000, "duration": 1200},
         samples=samples,
     )  # fmt: skip

@@ -1,0 +1,14 @@
+DROP TRIGGER IF EXISTS planrow_instance_insert ON athletes_planinstance;
+DROP TRIGGER IF EXISTS planrow_instance_update ON athletes_planinstance;
+DROP TRIGGER IF EXISTS planrow_standing_insert ON analytics_planstanding;
+DROP TRIGGER IF EXISTS planrow_standing_update ON analytics_planstanding;
+DROP TRIGGER IF EXISTS planrow_standing_delete ON analytics_planstanding;
+DROP TRIGGER IF EXISTS planrow_plan ON athletes_plan;
+DROP TRIGGER IF EXISTS planrow_user ON athletes_user;
+DROP TRIGGER IF EXISTS planrow_membership_insert ON organizations_membership;
+DROP TRIGGER IF EXISTS planrow_membership_update ON organizations_membership;
+DROP TRIGGER IF EXISTS planrow_membership_delete ON organizations_membership;
+DROP FUNCTION IF EXISTS astral_planrow_on_memberships();
+DROP FUNCTION IF EXISTS astral_planrow_on_owner();
+DROP FUNCTION IF EXISTS astral_planrow_on_rows();
+DROP FUNCTION IF EXISTS astral_planrow_sync(bigint[]);

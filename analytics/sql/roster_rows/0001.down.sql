@@ -1,0 +1,10 @@
+DROP TRIGGER IF EXISTS roster_membership_insert ON organizations_membership;
+DROP TRIGGER IF EXISTS roster_membership_update ON organizations_membership;
+DROP TRIGGER IF EXISTS roster_user ON athletes_user;
+DROP TRIGGER IF EXISTS roster_snapshot_insert ON analytics_athletesnapshot;
+DROP TRIGGER IF EXISTS roster_snapshot_update ON analytics_athletesnapshot;
+DROP TRIGGER IF EXISTS roster_snapshot_delete ON analytics_athletesnapshot;
+DROP FUNCTION IF EXISTS astral_roster_on_snapshots();
+DROP FUNCTION IF EXISTS astral_roster_on_user();
+DROP FUNCTION IF EXISTS astral_roster_on_memberships();
+DROP FUNCTION IF EXISTS astral_roster_sync(bigint[]);

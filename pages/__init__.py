@@ -1,0 +1,1 @@
+"""Server-rendered pages: every view, form and page helper, above the apps whose services they call."""

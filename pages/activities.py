@@ -1,0 +1,277 @@
+"""One run in detail: its summary, splits per km or mile in the viewer's units, pace, heart
+rate and elevation over distance, and the route drawn from its GPS track as an SVG line
+(offline: no map tiles). Who may see it: the athlete and their club's coaches."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from analytics import activities as detail
+from astral.localtime import local_start, local_today
+from athletes.models import Activity, ActivityComment
+from athletes.selectors import training_context
+from athletes.services import activities as activity_services
+from metrics.formatting import METERS_PER_MILE, format_duration
+from organizations.access import can_view_athlete
+from pages.chrome import Units, page_caller, sidebar
+
+MAX_COMMENT = 2000
+ROUTE_BOX = 320  # the SVG's user units
+
+
+def route_path(lats: list[Any], lons: list[Any]) -> dict[str, Any] | None:
+    """The track as an SVG polyline in a square box, north up, scaled to fit; longitude
+    shrunk by the cosine of the latitude so the shape is true."""
+    points = [(lat, lon) for lat, lon in zip(lats, lons, strict=False) if lat is not None and lon]
+    if len(points) < 2:
+        return None
+    middle = math.cos(math.radians(sum(p[0] for p in points) / len(points)))
+    xs = [lon * middle for _, lon in points]
+    ys = [-lat for lat, _ in points]
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1e-9
+    scale = (ROUTE_BOX - 20) / span
+    left, top = min(xs), min(ys)
+    coords = " ".join(
+        f"{10 + (x - left) * scale:.1f},{10 + (y - top) * scale:.1f}"
+        for x, y in zip(xs, ys, strict=True)
+    )
+    return {"points": coords, "size": ROUTE_BOX}
+
+
+TILE = 256
+
+
+def _mercator(lat: float, lon: float, zoom: int) -> tuple[float, float]:
+    """Web Mercator pixel coordinates at `zoom` (the tile servers' projection)."""
+    scale = TILE * 2**zoom
+    sin = math.sin(math.radians(max(-85.0, min(85.0, lat))))
+    x = (lon + 180.0) / 360.0 * scale
+    y = (0.5 - math.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * scale
+    return x, y
+
+
+def route_on_tiles(lats: list[Any], lons: list[Any], template: str) -> dict[str, Any] | None:
+    """The track over map tiles from `template` ({z}/{x}/{y}): the largest zoom at which
+    the route fits in 2 × 2 tiles, the tiles it crosses as SVG images, the line on top."""
+    points = [(lat, lon) for lat, lon in zip(lats, lons, strict=False) if lat is not None and lon]
+    if len(points) < 2:
+        return None
+    for zoom in range(17, 0, -1):
+        projected = [_mercator(lat, lon, zoom) for lat, lon in points]
+        xs, ys = [p[0] for p in projected], [p[1] for p in projected]
+        if max(xs) - min(xs) <= 2 * TILE - 40 and max(ys) - min(ys) <= 2 * TILE - 40:
+            break
+    size = max(max(xs) - min(xs), max(ys) - min(ys)) + 40
+    left = (max(xs) + min(xs) - size) / 2
+    top = (max(ys) + min(ys) - size) / 2
+    tiles = [
+        {"href": template.format(z=zoom, x=tx, y=ty), "x": tx * TILE - left, "y": ty * TILE - top}
+        for tx in range(int(left // TILE), int((left + size) // TILE) + 1)
+        for ty in range(int(top // TILE), int((top + size) // TILE) + 1)
+    ]
+    coords = " ".join(f"{x - left:.1f},{y - top:.1f}" for x, y in projected)
+    return {"points": coords, "size": round(size, 1), "tiles": tiles, "tile": TILE}
+
+
+SPORTS = ["run", "trail_run", "treadmill", "walk", "hike", "ride", "swim", "other"]
+
+
+def _visible(request: HttpRequest, activity_id: str) -> Activity:
+    activity = Activity.objects.select_related("user").filter(public_id=activity_id).first()
+    if activity is None:
+        raise Http404("No such activity.")
+    if not can_view_athlete(page_caller(request), activity.user):
+        raise PermissionDenied("You may not see this activity.")
+    return activity
+
+
+@login_required
+@require_POST
+def activity_edit(request: HttpRequest, activity_id: str) -> HttpResponse:
+    """The athlete renames a run, changes its type or notes, or deletes it (their own runs)."""
+    activity = _visible(request, activity_id)
+    if activity.user_id != request.user.pk:
+        raise PermissionDenied("Only the athlete edits their runs.")
+    if request.POST.get("action") == "delete":
+        activity_services.activity_delete(activity=activity)
+        messages.success(request, f"{activity.name or 'The activity'} was deleted.")
+        return redirect("athlete-profile", user_id=activity.user.public_id)
+    name = request.POST.get("name", "").strip()[:200]
+    notes = request.POST.get("notes", "").strip()[:5000]
+    sport = request.POST.get("sport", activity.sport)
+    if sport not in SPORTS:
+        messages.error(request, "Choose one of the listed types.")
+    else:
+        activity_services.activity_update(
+            activity=activity, fields={"name": name, "sport": sport, "notes": notes}
+        )
+        messages.success(request, "Saved.")
+    return redirect("activity", activity_id=activity.public_id)
+
+
+@login_required
+@require_POST
+def activity_comment(request: HttpRequest, activity_id: str) -> HttpResponse:
+    """The athlete or a coach adds to the thread under a run, or deletes their own comment."""
+    activity = _visible(request, activity_id)
+    if request.POST.get("action") == "delete":
+        comment = ActivityComment.objects.filter(
+            activity=activity, pk=request.POST.get("comment_id") or 0, author=request.user
+        ).first()
+        if comment is not None:
+            activity_services.comment_delete(comment=comment)
+            messages.success(request, "Comment deleted.")
+        return redirect(f"{reverse('activity', args=[activity.public_id])}#comments-h")
+    text = request.POST.get("text", "").strip()
+    if not text:
+        messages.error(request, "Write something first.")
+    elif len(text) > MAX_COMMENT:
+        messages.error(request, f"A comment is at most {MAX_COMMENT:,} characters.")
+    else:
+        activity_services.comment_create(activity=activity, author=request.user, text=text)
+    return redirect(f"{reverse('activity', args=[activity.public_id])}#comments-h")
+
+
+def _chart_payload(series: dict[str, Any], units: Units) -> dict[str, Any]:
+    """The server-reduced series in the viewer's units: distance in km or mi, pace in
+    minutes per km or mi, time in minutes."""
+    per = METERS_PER_MILE if units.system == "imperial" else 1000.0
+    out: dict[str, Any] = {"unit": units.label, "series": {}}
+    for name, line in series.items():
+        values = line["value"]
+        if name == "pace":
+            values = [round(v * per / 1000 / 60, 2) if v < 30 * 60 else None for v in values]
+        out["series"][name] = {
+            "distance": [units.value(d) for d in line["distance"]] if line["distance"] else None,
+            "minutes": [round(t / 60, 2) for t in line["t"]],
+            "value": values,
+        }
+    return out
+
+
+def _in_units(rows: list[dict[str, Any]], units: Units) -> list[dict[str, Any]]:
+    """Splits or laps with their distance, time and pace as the viewer reads them."""
+    return [
+        {
+            **row,
+            "distance_text": units.distance(row["distance"], 2),
+            "time": format_duration(row["seconds"]),
+            "pace_text": units.pace(row["seconds"], row["distance"]),
+        }
+        for row in rows
+    ]
+
+
+@login_required
+def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
+    activity = _visible(request, activity_id)
+    units = Units(request.user.units)
+    athlete = activity.user
+    _, stream = detail.stream_of(activity, samples=False)
+    views = detail.views_of(activity, stream)
+    unit = "mi" if units.system == "imperial" else "km"
+    split_rows = _in_units(views["splits"][unit], units)
+    laps = _in_units(detail.lap_rows(stream), units)
+    context = training_context(athlete, local_today(athlete.tz))
+    track = views["route"]
+    own = activity.user_id == request.user.pk
+    return render(
+        request,
+        "athletes/activity.html",
+        {
+            **sidebar(request),
+            "activity": activity,
+            "athlete": athlete,
+            "units": units,
+            "when": local_start(activity.start_time, athlete.tz, request.user.tz),
+            "distance": units.distance(activity.distance, 2),
+            "duration": format_duration(activity.duration),
+            "elapsed": format_duration(activity.elapsed_time)
+            if activity.elapsed_time and activity.elapsed_time > activity.duration + 1
+            else None,
+            "pace": units.pace(activity.duration, activity.distance),
+            "splits": split_rows,
+            "laps": laps if len(laps) > 1 else [],
+            "zones": _zone_table(activity, context, units),
+            "efforts": [
+                {**effort, "time": format_duration(effort["seconds"])}
+                for effort in detail.effort_rows(activity)
+            ],
+            "comments": detail.comment_rows(activity),
+            "legs": [
+                {
+                    **leg,
+                    "distance_text": units.distance(leg["distance"], 2),
+                    "time": format_duration(leg["duration"]),
+                    "current": leg["public_id"] == activity.public_id,
+                }
+                for leg in detail.event_legs(activity)
+            ],
+            "chart_payload": _chart_payload(views["series"], units),
+            "route": route_on_tiles(track.get("lat", []), track.get("lon", []), tiles)
+            if (tiles := settings.ASTRAL_MAP_TILES)
+            else route_path(track.get("lat", []), track.get("lon", [])),
+            "own": own,
+            "sports": sorted(set(SPORTS) | {activity.sport}),
+            "max_comment": MAX_COMMENT,
+        },
+    )
+
+
+ZONE_NAMES = ("Easy", "Moderate", "Steady", "Threshold", "Hard")
+
+
+def _zone_table(activity: Activity, context: Any, units: Units) -> dict[str, list[dict[str, Any]]]:
+    """Each zone's time and share of the run, with the bounds it was cut at, in words."""
+    zones = detail.zone_rows(activity, context)
+    hr_bounds = zones["hr"]["upper_bounds"]
+    hr_rows = []
+    for i, seconds in enumerate(zones["hr"]["seconds"]):
+        low = f"{hr_bounds[i - 1]:.0f}" if i else None
+        high = f"{hr_bounds[i]:.0f}"
+        hr_rows.append(
+            {
+                "name": f"Z{i + 1}",
+                "range": f"{low}–{high} bpm" if low else f"under {high} bpm",
+                "seconds": seconds,
+            }
+        )
+    pace_rows = []
+    bounds = zones["pace"]["boundaries"]
+    for i, seconds in enumerate(zones["pace"]["seconds"]):
+        if bounds:
+            slow = units.pace(bounds[i - 1], 1000) if i else None
+            fast = units.pace(bounds[i], 1000) if i < len(bounds) else None
+            text = (
+                f"slower than {fast}"
+                if slow is None
+                else f"faster than {slow}"
+                if fast is None
+                else f"{slow} to {fast}"
+            )
+        else:
+            text = ZONE_NAMES[i]
+        pace_rows.append({"name": f"Z{i + 1}", "range": text, "seconds": seconds})
+    out = {}
+    for kind, rows in (("hr", hr_rows), ("pace", pace_rows)):
+        total = sum(r["seconds"] for r in rows)
+        if total > 0:
+            out[kind] = [
+                {
+                    **r,
+                    "time": format_duration(r["seconds"]),
+                    "percent": round(100 * r["seconds"] / total),
+                }
+                for r in rows
+            ]
+    return out

@@ -1,0 +1,513 @@
+"""Pages: the athletes roster, an athlete's profile, CSV exports and the upload form.
+They read the same services as the API (one computation, two faces)."""
+
+from __future__ import annotations
+
+import csv
+import zoneinfo
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from analytics import records, roster, services
+from analytics.series import load_series
+from api.athletes import serializers as s
+from astral.api.errors import ApiError
+from astral.api.pagination import Page
+from astral.localtime import local_date, local_start, local_today
+from athletes import files
+from athletes.models import ZONE_FIELDS, Activity, User
+from athletes.services.activities import activity_import_file
+from athletes.services.plans import goal_create
+from metrics.formatting import METERS_PER_MILE, format_duration
+from metrics.vdot import predict_race_seconds
+from organizations.models import Group, Label, Membership, Role
+from pages.chrome import (
+    Units,
+    current_organization,
+    page_athlete,
+    sidebar,
+)
+
+PAGE_SIZE = 50
+HEALTH_VIEWS = {"day": 90, "week": 26 * 7, "month": 365}
+
+
+def roster_filters_from(
+    request: HttpRequest, organization: Any
+) -> tuple[roster.RosterFilters, dict[str, str]]:
+    params = {
+        k: request.GET.get(k, "").strip()
+        for k in ("q", "label", "coach", "group", "ordering", "all")
+    }
+    # A Monday-morning view: who needs a call first (the API keeps its own default, by name).
+    ordering = params["ordering"] if params["ordering"] in roster.ORDERINGS else "-attention"
+    params["ordering"] = ordering
+    # A coach with athletes of their own opens on them; one click shows the whole club.
+    if (
+        not params["coach"]
+        and params["all"] != "1"
+        and organization.memberships.filter(assigned_coach=request.user).exists()
+    ):
+        params["coach"] = request.user.public_id  # type: ignore[union-attr]
+        params["mine"] = "1"
+    try:
+        filters = roster.roster_filters(
+            organization,
+            caller_user=request.user,  # type: ignore[arg-type]
+            filter_by_coach=False,
+            group_id=params["group"] or None,
+            unassigned_only=False,
+            search=params["q"][:100] or None,
+            label=params["label"][:64] or None,
+            assigned_coach_id=params["coach"] or None,
+            ordering=ordering,
+        )
+    except ApiError:
+        filters = roster.RosterFilters(ordering=ordering)
+    return filters, params
+
+
+@login_required
+def athletes_list(request: HttpRequest) -> HttpResponse:
+    organization = current_organization(request)
+    filters, params = roster_filters_from(request, organization)
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    page = roster.roster_page(organization, filters, Page(number=number, per_page=PAGE_SIZE))
+    units = Units(request.user.units)
+    rows = [_roster_row(a, units) for a in page["athletes"]]
+    query = urlencode({k: v for k, v in params.items() if v and k != "mine"})
+    everyone = urlencode({k: v for k, v in params.items() if v and k not in ("coach", "mine")})
+    return render(
+        request,
+        "athletes/list.html",
+        {
+            **sidebar(request),
+            "organization": organization,
+            "rows": rows,
+            "meta": page["metadata"],
+            "params": params,
+            "query": query,
+            "labels": Label.objects.filter(organization=organization).order_by("name"),
+            "groups": Group.objects.filter(organization=organization).order_by("name"),
+            "coaches": User.objects.filter(
+                memberships__organization=organization,
+                memberships__role__in=[Role.OWNER, Role.COACH],
+            ).order_by("display_name"),
+            "everyone_query": everyone + ("&" if everyone else "") + "all=1",
+            "mine": params.get("mine") == "1",
+            "orderings": [
+                ("-attention", "Needs attention"),
+                ("display_name", "Name"),
+                ("-weekly_distance", "Weekly distance"),
+                ("-last_activity", "Last activity"),
+            ],
+            "units": units,
+        },
+    )
+
+
+# What each attention flag is called on a page; its reason (the flag's message) follows it.
+FLAG_TITLES = {
+    "hrv_drop": "HRV dropping",
+    "recovery_drop": "Recovery dropping",
+    "vo2max_change": "VO2max changing",
+    "load_spike": "Load spike",
+    "inactive": "Inactive",
+}
+
+
+# The data-quality hints as a coach reads them about an athlete (the athlete reads their own).
+COACH_HINTS = {
+    "pace_zones": "No pace zones: set a VDOT or custom zones for the athlete.",
+    "vdot": "No VDOT: enter a recent race result to get one.",
+    "hr_zones": "No heart-rate zones: set max HR or custom zones.",
+    "max_hr": "No max heart rate on the profile.",
+    "integrations": "No watch or app connected: ask the athlete to connect Garmin or Strava.",
+    "timezone": "No time zone chosen: days may be cut at the wrong midnight.",
+    "unit_system": "No unit system chosen.",
+}
+
+
+def page_flags(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flags as a page shows them: a title in words, the reason, since when."""
+    return [
+        {
+            **flag,
+            "title": FLAG_TITLES.get(flag["code"], flag["code"]),
+            "since_day": date.fromisoformat(flag["since"]) if flag.get("since") else None,
+        }
+        for flag in flags
+    ]
+
+
+def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
+    metrics = athlete["metrics"]
+    current = metrics["fitness"]["current"]
+    hrv, hrv_prev = current.get("hrv_avg"), current.get("hrv_avg_prev")
+    trend = None
+    if hrv is not None and hrv_prev:
+        change = round((hrv - hrv_prev) / hrv_prev * 100)
+        direction = "up" if change > 0 else "down" if change < 0 else "flat"
+        trend = (direction, f"{change:+d}%" if change else "±0%")
+    return {
+        **athlete,
+        "weekly_distance": units.distance(metrics["running_analytics"]["weekly_distance"]),
+        "acr": metrics["training"]["acute_chronic_ratio"],
+        "acr_band": metrics["training"]["acr_band"],
+        "hrv": hrv,
+        "hrv_trend": trend,
+        "flags": page_flags(metrics["attention_signals"]["flags"]),
+        "last_activity_at": metrics.get("last_activity_at"),
+        "last_activity_day": _athlete_day(metrics.get("last_activity_at"), athlete["timezone"]),
+        "plan": athlete["current_plans"][0] if athlete["current_plans"] else None,
+    }
+
+
+def calendar_weeks(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The streak calendar as Monday-to-Sunday columns (padded with None before the first
+    day), each named by its month where a month begins."""
+    if not days:
+        return []
+    first = date.fromisoformat(str(days[0]["date"]))
+    cells: list[dict[str, Any] | None] = [None] * first.weekday() + list(days)
+    weeks = []
+    for start in range(0, len(cells), 7):
+        week = cells[start : start + 7]
+        dated = [date.fromisoformat(str(d["date"])) for d in week if d]
+        starts_month = start == 0 or any(d.day == 1 for d in dated)
+        weeks.append(
+            {"days": week, "month": dated[-1].strftime("%b") if starts_month and dated else ""}
+        )
+    return weeks
+
+
+def _week_change(this_week: float, same_days: float | None, units: Units) -> str:
+    """What the week so far is compared with, said plainly (METRICS.md §8)."""
+    if same_days is None:
+        return ""
+    if same_days <= 0:
+        return f"{units.distance(0)} on the same days last week"
+    change = round((this_week - same_days) / same_days * 100)
+    trend = "level with" if change == 0 else f"{'up' if change > 0 else 'down'} {abs(change)}% on"
+    return f"{trend} the same days last week ({units.distance(same_days)})"
+
+
+def _athlete_day(instant: str | None, tz_name: str) -> date | None:
+    """The athlete's own calendar date of an instant (never the UTC date)."""
+    if not instant:
+        return None
+    return local_date(datetime.fromisoformat(instant), zoneinfo.ZoneInfo(tz_name))
+
+
+@login_required
+def athletes_export(request: HttpRequest) -> HttpResponse:
+    organization = current_organization(request)
+    filters, _ = roster_filters_from(request, organization)
+    page = roster.roster_page(organization, filters, Page(number=1, per_page=10_000))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="athletes-{timezone.localdate():%Y-%m-%d}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "user_id",
+            "display_name",
+            "username",
+            "email",
+            "groups",
+            "labels",
+            "assigned_coach_id",
+            "current_plan",
+            "plan_week",
+            "weekly_distance_m",
+            "acute_chronic_ratio",
+            "acr_band",
+            "hrv_avg",
+            "hrv_avg_prev",
+            "attention_flags",
+            "last_activity_at",
+        ]
+    )
+    for athlete in page["athletes"]:
+        metrics = athlete["metrics"]
+        plan = athlete["current_plans"][0] if athlete["current_plans"] else None
+        writer.writerow(
+            [
+                athlete["user_id"],
+                athlete["display_name"],
+                athlete["username"],
+                athlete["email"],
+                "; ".join(athlete["groups"]),
+                "; ".join(athlete["labels"]),
+                athlete["assigned_coach_id"] or "",
+                plan["name"] if plan else "",
+                # Words, not "6/8", which a spreadsheet reads as a date.
+                f"week {plan['current_week']} of {plan['total_weeks']}" if plan else "",
+                metrics["running_analytics"]["weekly_distance"],
+                metrics["training"]["acute_chronic_ratio"] or "",
+                metrics["training"]["acr_band"] or "",
+                metrics["fitness"]["current"]["hrv_avg"] or "",
+                metrics["fitness"]["current"]["hrv_avg_prev"] or "",
+                "; ".join(f["code"] for f in metrics["attention_signals"]["flags"]),
+                metrics.get("last_activity_at") or "",
+            ]
+        )
+    return response
+
+
+@login_required
+def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
+    athlete = page_athlete(request, user_id)
+    units = Units(request.user.units)
+    profile = roster.athlete_profile(athlete, refresh=False, units=units.system)
+    tz = athlete.tz
+    today = local_today(tz)
+    chart_data = services.charts(load_series(athlete, tz=tz, today=today))
+    health_view = request.GET.get("health", "day")
+    if health_view not in HEALTH_VIEWS:
+        health_view = "day"
+    health = services.health_metrics(
+        athlete,
+        first=today - timedelta(days=HEALTH_VIEWS[health_view] - 1),
+        last=today,
+        granularity=health_view,
+    )
+    streak = services.running_streaks(athlete, days=91, tz=tz, today=today)
+    goals = []
+    for race in profile["current_goals"]["races"]:
+        predicted = predict_race_seconds(athlete.vdot, race["distance"]) if athlete.vdot else None
+        goals.append(
+            {
+                **race,
+                "distance_text": units.distance(race["distance"], 2),
+                "predicted": format_duration(predicted) if predicted else None,
+            }
+        )
+    marks = records.marks_by_public_id(
+        athlete, [a["activity_id"] for a in profile["recent_activities"]]
+    )
+    personal = records.cached_personal_records(athlete, today=today)
+    curve = records.cached_pace_curve(athlete, days=90, now=timezone.now())
+    per = METERS_PER_MILE if units.system == "imperial" else 1000.0
+    recent = [
+        {
+            **a,
+            "marks": marks.get(a["activity_id"], []),
+            "distance_text": units.distance(a["distance"], 2),
+            "pace": units.pace(a["duration"], a["distance"]),
+            "duration_text": format_duration(a["duration"]),
+            "local_start": local_start(a["start_time"], tz, request.user.tz),
+        }
+        for a in profile["recent_activities"]
+    ]
+    chart_payload = {
+        "unit": units.label,
+        "daily_distance": [
+            {"date": p["date"], "value": units.value(p["value"]), "trend": units.value(p["trend"])}
+            for p in chart_data["daily_distance"]
+        ],
+        "weekly_training_load": chart_data["weekly_training_load"],
+        "resting_hr": chart_data["resting_hr"],
+        "hrv": chart_data["hrv"],
+        "health_view": health_view,
+        "fitness_fatigue": chart_data["fitness_fatigue"],
+        "health": health["series"],
+        "pace_curve": [
+            {
+                "seconds": p["seconds"],
+                "recent": round(p["recent_pace"] * per / 1000 / 60, 2)
+                if p["recent_pace"]
+                else None,
+                "all_time": round(p["all_time_pace"] * per / 1000 / 60, 2)
+                if p["all_time_pace"]
+                else None,
+            }
+            for p in curve["points"]
+        ]
+        if any(p["all_time_speed"] for p in curve["points"])
+        else [],
+    }
+    weeks = calendar_weeks(streak["calendar"])
+    viewing_self = athlete.pk == request.user.pk
+    flags = page_flags(profile["attention_signals"]["flags"])
+    checks = [
+        {**check, "hint": check["hint"] if viewing_self else COACH_HINTS.get(check["key"], "")}
+        for check in profile["data_quality"]["checks"]
+    ]
+    return render(
+        request,
+        "athletes/profile.html",
+        {
+            **sidebar(request),
+            "athlete": athlete,
+            "profile": profile,
+            "flags": flags,
+            "quality_checks": checks,
+            "viewing_self": viewing_self,
+            "units": units,
+            "goals": goals,
+            "recent": recent,
+            "records": [
+                {
+                    **r,
+                    "all_time_pace": units.pace(r["all_time"]["seconds"], r["meters"])
+                    if r["all_time"]
+                    else None,
+                }
+                for r in personal["records"]
+                if r["all_time"]
+            ],
+            "chart_payload": chart_payload,
+            "health_view": health_view,
+            "streak": streak,
+            "streak_weeks": weeks,
+            "weekly_distance": units.distance(
+                profile["metrics"]["running_analytics"]["weekly_distance"]
+            ),
+            "week_change": _week_change(
+                profile["metrics"]["running_analytics"]["weekly_distance"],
+                profile["metrics"]["running_analytics"].get("last_week_same_days_distance"),
+                units,
+            ),
+        },
+    )
+
+
+@login_required
+def athlete_activities_export(request: HttpRequest, user_id: str) -> StreamingHttpResponse:
+    athlete = page_athlete(request, user_id)
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    columns = [
+        "activity_id",
+        "start_time",
+        "name",
+        "sport",
+        "distance",
+        "duration",
+        "elapsed_time",
+        "avg_heart_rate",
+        "max_heart_rate",
+        "calories",
+        "elevation_gain",
+        "source",
+        "training_load",
+        *ZONE_FIELDS,
+    ]
+    fields = ["public_id", *columns[1:]]
+    rows = Activity.objects.filter(user=athlete).order_by("-start_time").values_list(*fields)
+
+    def stream() -> Any:
+        yield writer.writerow(columns)
+        for row in rows.iterator(chunk_size=2000):
+            yield writer.writerow([v.isoformat() if hasattr(v, "isoformat") else v for v in row])
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{athlete.username}-activities.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def athlete_upload(request: HttpRequest, user_id: str) -> HttpResponse:
+    athlete = page_athlete(request, user_id)
+    target = reverse("athlete-profile", args=[athlete.public_id])
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Choose a .fit, .gpx or .tcx file to upload.")
+        return redirect(target)
+    if upload.size > 25 * 1024 * 1024:
+        messages.error(request, "That file is larger than 25 MB.")
+        return redirect(target)
+    try:
+        imported = activity_import_file(
+            user=athlete, filename=upload.name or "", content=upload.read()
+        )
+    except files.UnsupportedFileType:
+        messages.error(
+            request, "Unsupported file type: upload a .fit, .gpx or .tcx file (optionally .gz)."
+        )
+    except files.InvalidActivityFile as exc:
+        messages.error(request, f"That file could not be read: {exc}.")
+    except ApiError as exc:
+        messages.error(request, f"Not imported: {exc.message}")
+    else:
+        activity = imported.first
+        units = Units(request.user.units)
+        when = local_start(activity.start_time, athlete.tz, request.user.tz)
+        old = (
+            " It is older than the recent list shows."
+            if (local_today(athlete.tz) - local_date(activity.start_time, athlete.tz)).days > 14
+            else ""
+        )
+        legs = imported.activities
+        what = (
+            f"a multisport event of {len(legs)} legs ("
+            + ", ".join(leg.sport.replace("_", " ") for leg in legs)
+            + f") of {when}: {units.distance(sum(leg.distance for leg in legs), 2)} "
+            f"in {format_duration(sum(leg.duration for leg in legs))}"
+            if len(legs) > 1
+            else f"{activity.name} of {when}: {units.distance(activity.distance, 2)} "
+            f"in {format_duration(activity.duration)}"
+        )
+        messages.success(request, f"Imported {what}.{old}")
+        if imported.warning:
+            messages.warning(request, f"Part of the file was not read: {imported.warning}.")
+    return redirect(target)
+
+
+def home_for(user: User) -> str:
+    if Membership.objects.filter(user=user, role__in=[Role.OWNER, Role.COACH]).exists():
+        return reverse("athletes")
+    if user.is_staff and not Membership.objects.filter(user=user).exists():
+        return "/admin/"
+    return reverse("athlete-profile", args=[user.public_id])
+
+
+RACE_DISTANCES = {"5k": 5000.0, "10k": 10000.0, "half": 21097.5, "marathon": 42195.0}
+
+
+@login_required
+@require_POST
+def athlete_goal(request: HttpRequest, user_id: str) -> HttpResponse:
+    """The athlete's goal race, set by them or their coach; the API's rules."""
+    athlete = page_athlete(request, user_id)
+    target = reverse("athlete-profile", args=[athlete.public_id]) + "#plan-h"
+    post = request.POST
+    distance = RACE_DISTANCES.get(post.get("distance", ""))
+    if distance is None:
+        try:
+            distance = float(post.get("custom_km", "")) * 1000
+        except ValueError:
+            distance = 0.0
+    body = {
+        "race_name": post.get("race_name", "").strip(),
+        "race_date": post.get("race_date", ""),
+        "distance": distance,
+        "goal_time": post.get("goal_time", "").strip() or None,
+    }
+    serializer = s.GoalSerializer(data=body)
+    if not serializer.is_valid():
+        field, problems = next(iter(serializer.errors.items()))
+        messages.error(request, f"Goal race not saved: {field.replace('_', ' ')}: {problems[0]}")
+        return redirect(target)
+    goal_create(athlete=athlete, fields=dict(serializer.validated_data))
+    messages.success(request, f"Goal race {body['race_name']} saved.")
+    return redirect(target)

@@ -1,0 +1,346 @@
+"""Run the club from the browser: invitations, members, groups and API keys. The same rules
+as the API (`organizations/access.py`): owners and coaches manage, only owners change roles,
+invite coaches or hold API keys. Plain forms with CSRF; every change is one service call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from astral.api.errors import ApiError
+from athletes.models import User
+from organizations import invitations, services
+from organizations.models import (
+    COACH_ROLES,
+    ApiKey,
+    Group,
+    Invitation,
+    InvitationStatus,
+    Label,
+    Membership,
+    Organization,
+    Role,
+)
+from pages.chrome import coach_organizations, current_organization, sidebar
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail")
+    role = forms.ChoiceField(choices=[(Role.ATHLETE, "Athlete"), (Role.COACH, "Coach")])
+    assigned_coach = forms.ChoiceField(required=False, label="Assigned coach")
+    labels = forms.CharField(required=False, help_text="Comma separated, e.g. masters, 5k")
+    groups = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, coaches: list[User], groups: list[Group], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_coach"].choices = [("", "None")] + [
+            (c.public_id, c.display_name or c.username) for c in coaches
+        ]
+        self.fields["groups"].choices = [(g.public_id, g.name) for g in groups]
+
+
+MEMBERS_PER_PAGE = 50
+GROUP_NAMES_SHOWN = 12
+
+
+def _labels(text: str) -> list[str]:
+    return [name.strip()[:64] for name in text.split(",") if name.strip()]
+
+
+def _is_owner(organization: Organization, user: Any) -> bool:
+    return Membership.objects.filter(organization=organization, user=user, role=Role.OWNER).exists()
+
+
+@login_required
+def club(request: HttpRequest) -> HttpResponse:
+    if not coach_organizations(request):
+        return _create_club(request)
+    organization = current_organization(request)
+    owner = _is_owner(organization, request.user)
+    coaches = list(
+        User.objects.filter(
+            memberships__organization=organization, memberships__role__in=COACH_ROLES
+        ).order_by("display_name", "username")
+    )
+    groups = list(
+        organization.groups.annotate(member_count=Count("members")).order_by("name", "pk")
+    )
+    form = InviteForm(coaches=coaches, groups=groups)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "invite":
+            form = InviteForm(request.POST, coaches=coaches, groups=groups)
+            if form.is_valid():
+                done = _invite(request, organization, form, owner, coaches, groups)
+                if done:
+                    return _back(request, organization, "#invitations")
+        else:
+            _act(request, organization, owner, action, coaches)
+            return _back(request, organization, request.POST.get("anchor", ""))
+    members = Membership.objects.filter(organization=organization)
+    search = request.GET.get("q", "").strip()[:100]
+    if search:
+        members = members.filter(
+            Q(user__display_name__icontains=search)
+            | Q(user__username__icontains=search)
+            | Q(user__email__icontains=search)
+        )
+    # A page of members at a time: a club of a thousand is not one table. The page is found
+    # from the ordering columns alone (sorting the club's whole rows, every account column
+    # and its coach's, cost three times as much at 10,000), then its fifty rows are read.
+    member_page = Paginator(
+        members.order_by("role", "user__display_name", "user__username", "pk").values_list(
+            "pk", flat=True
+        ),
+        MEMBERS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    page_ids = list(member_page.object_list)
+    loaded = Membership.objects.select_related("user", "assigned_coach").prefetch_related(
+        Prefetch("labels", queryset=Label.objects.order_by("name"))
+    )
+    by_pk = loaded.in_bulk(page_ids)
+    member_page.object_list = [by_pk[pk] for pk in page_ids if pk in by_pk]
+    pending = (
+        Invitation.objects.filter(organization=organization, status=InvitationStatus.PENDING)
+        .select_related("invited_by")
+        .order_by("-sent_at")
+    )
+    # The first names of each group, ranked by PostgreSQL in one query (a club of a thousand
+    # is not sent to Python to be cut down); the count says how many in all.
+    shown: dict[int, list[dict[str, str]]] = {g.pk: [] for g in groups}
+    ranked = (
+        Group.members.through.objects.filter(group__organization=organization)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("group_id")],
+                order_by=[F("user__display_name").asc(), F("user__username").asc()],
+            )
+        )
+        .filter(rank__lte=GROUP_NAMES_SHOWN)
+        .values_list("group_id", "user__public_id", "user__display_name", "user__username")
+    )
+    for group_id, public_id, display_name, username in ranked:
+        shown[group_id].append(
+            {"public_id": public_id, "display_name": display_name, "username": username}
+        )
+    return render(
+        request,
+        "organizations/club.html",
+        {
+            **sidebar(request),
+            "organization": organization,
+            "owner": owner,
+            "form": form,
+            "members": member_page,
+            "search": search,
+            "pending": [{"row": i, "status": invitations.display_status(i)} for i in pending],
+            "coaches": coaches,
+            "groups": [{"group": g, "members": shown[g.pk]} for g in groups],
+            "roles": Role.choices,
+            "keys": ApiKey.objects.filter(organization=organization, revoked_at__isnull=True)
+            if owner
+            else [],
+            "new_key": request.session.pop("astral_new_key", None),
+        },
+    )
+
+
+def _create_club(request: HttpRequest) -> HttpResponse:
+    """Someone who coaches no club yet starts one here (and becomes its owner)."""
+    error = ""
+    if request.method == "POST" and request.POST.get("action") == "create_club":
+        name = request.POST.get("name", "").strip()[:200]
+        if name:
+            organization = services.organization_create(name=name, owner=request.user)
+            messages.success(request, f"{name} is ready. Invite your athletes and coaches.")
+            return _back(request, organization, "#invite")
+        error = "Give your club a name."
+    return render(request, "organizations/club_new.html", {**sidebar(request), "error": error})
+
+
+def _back(request: HttpRequest, organization: Organization, anchor: str) -> HttpResponse:
+    return redirect(f"{reverse('club')}?org={organization.public_id}{anchor}")
+
+
+def _invite(
+    request: HttpRequest,
+    organization: Organization,
+    form: InviteForm,
+    owner: bool,
+    coaches: list[User],
+    groups: list[Group],
+) -> bool:
+    data = form.cleaned_data
+    if data["role"] != Role.ATHLETE and not owner:
+        form.add_error("role", "Only the club's owner invites coaches.")
+        return False
+    coach = next((c for c in coaches if c.public_id == data["assigned_coach"]), None)
+    try:
+        invitations.invitation_create(
+            organization=organization,
+            email=data["email"],
+            role=data["role"],
+            assigned_coach=coach,
+            labels=_labels(data["labels"]),
+            groups=[g for g in groups if g.public_id in data["groups"]],
+            invited_by=request.user,  # type: ignore[arg-type]
+            api_key=None,
+            base_url=request.build_absolute_uri("/"),
+        )
+    except ApiError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return False
+    messages.success(request, f"Invitation sent to {data['email']}.")
+    return True
+
+
+def _club_athlete(organization: Organization, post: Any) -> User | None:
+    """An athlete of the club by public id, or by what a coach types: e-mail, username or
+    exact name (a select of a thousand names is no way to pick one)."""
+    athletes = User.objects.filter(
+        memberships__organization=organization, memberships__role=Role.ATHLETE
+    )
+    if post.get("user_id"):
+        return athletes.filter(public_id=post["user_id"]).first()
+    typed = post.get("athlete", "").strip()[:254]
+    if not typed:
+        return None
+    found = list(
+        athletes.filter(
+            Q(email__iexact=typed) | Q(username__iexact=typed) | Q(display_name__iexact=typed)
+        )[:2]
+    )
+    return found[0] if len(found) == 1 else None
+
+
+def _member(organization: Organization, user_id: str) -> Membership:
+    membership = (
+        Membership.objects.select_related("user", "organization")
+        .filter(organization=organization, user__public_id=user_id)
+        .first()
+    )
+    if membership is None:
+        raise ApiError("That person is no longer a member.", "NOT_FOUND", status=404)
+    return membership
+
+
+def _act(
+    request: HttpRequest, organization: Organization, owner: bool, action: str, coaches: list[User]
+) -> None:
+    """One change from one of the page's small forms; the outcome as a message."""
+    post = request.POST
+    try:
+        text = _apply(request, organization, owner, action, coaches, post)
+    except ApiError as error:
+        messages.error(request, error.message)
+    else:
+        if text:
+            messages.success(request, text)
+
+
+def _apply(
+    request: HttpRequest,
+    organization: Organization,
+    owner: bool,
+    action: str,
+    coaches: list[User],
+    post: Any,
+) -> str:
+    if action in ("resend", "revoke"):
+        invitation = Invitation.objects.filter(
+            organization=organization, public_id=post.get("invitation_id", "")
+        ).first()
+        if invitation is None:
+            raise ApiError("No such invitation.", "NOT_FOUND", status=404)
+        if action == "resend":
+            invitations.invitation_resend(
+                invitation=invitation, base_url=request.build_absolute_uri("/")
+            )
+            return f"Invitation sent again to {invitation.email}."
+        invitations.invitation_revoke(invitation=invitation)
+        return f"Invitation to {invitation.email} revoked."
+    if action == "member":
+        membership = _member(organization, post.get("user_id", ""))
+        role = post.get("role") or membership.role
+        if role not in Role.values:
+            raise ApiError("Choose a role.", field="role")
+        if role != membership.role and not owner:
+            raise PermissionDenied("Only the club's owner changes roles.")
+        coach_id = post.get("assigned_coach", "")
+        coach = next((c for c in coaches if c.public_id == coach_id), None)
+        services.membership_update(
+            membership=membership,
+            role=role,
+            assigned_coach=coach,
+            labels=_labels(post.get("labels", "")),
+        )
+        return f"{membership.user.display_name or membership.user.username} updated."
+    if action == "remove":
+        membership = _member(organization, post.get("user_id", ""))
+        if membership.role != Role.ATHLETE and not owner:
+            raise PermissionDenied("Only the club's owner removes coaches.")
+        services.membership_remove(membership=membership)
+        return f"{membership.user.display_name or membership.user.username} left the club."
+    if action == "group_create":
+        name = post.get("name", "").strip()[:200]
+        if not name:
+            raise ApiError("Give the group a name.", field="name")
+        services.group_create(organization=organization, name=name)
+        return f"Group {name} created."
+    group = Group.objects.filter(organization=organization, public_id=post.get("group_id", ""))
+    found = group.select_related("organization").first()
+    if found is None:
+        raise ApiError("No such group.", "NOT_FOUND", status=404)
+    if action == "group_rename":
+        name = post.get("name", "").strip()[:200]
+        if not name:
+            raise ApiError("Give the group a name.", field="name")
+        services.group_rename(group=found, name=name)
+        return f"Group renamed to {name}."
+    if action == "group_delete":
+        services.group_delete(group=found)
+        return f"Group {found.name} deleted."
+    athlete = _club_athlete(organization, post)
+    if athlete is None:
+        raise ApiError(
+            "No athlete of the club has that e-mail, username or exact name.", field="athlete"
+        )
+    if action == "group_add":
+        services.group_members_add(group=found, athletes=[athlete])
+        return f"{athlete.display_name or athlete.username} joined {found.name}."
+    if action == "group_remove":
+        services.group_member_remove(group=found, athlete=athlete)
+        return f"{athlete.display_name or athlete.username} left {found.name}."
+    raise ApiError("Unknown action.")
+
+
+@login_required
+def club_keys(request: HttpRequest) -> HttpResponse:
+    """The owner creates (shown once) and revokes API keys."""
+    organization = current_organization(request)
+    if request.method != "POST" or not _is_owner(organization, request.user):
+        raise PermissionDenied("Only the club's owner manages API keys.")
+    if request.POST.get("action") == "create":
+        name = request.POST.get("name", "").strip()[:100]
+        if not name:
+            messages.error(request, "Give the key a name (what will use it).")
+        else:
+            _, raw = services.api_key_create(
+                organization=organization, name=name, created_by=request.user
+            )
+            # Shown once, on the next page only; only its hash is kept.
+            request.session["astral_new_key"] = {"name": name, "key": raw}
+    elif services.api_key_revoke(organization=organization, key_id=request.POST.get("key_id", "")):
+        messages.success(request, "API key revoked: integrations using it stop at once.")
+    return _back(request, organization, "#keys")

@@ -1,0 +1,131 @@
+"""Server-rendered pages; each app contributes its own views."""
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
+from athletes.backends import login_failed, login_locked
+from pages import account
+from pages import activities as activity_views
+from pages import athletes as athlete_views
+from pages import calendar as calendar_views
+from pages import club as club_views
+from pages import dashboard as analytics_views
+from pages import invitations as organization_views
+from pages import plans as plan_views
+from pages import settings as settings_views
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect(athlete_views.home_for(request.user))
+
+
+class LoginForm(AuthenticationForm):
+    """Sign-in form that refuses an account after 10 failed attempts in 15 minutes."""
+
+    def clean(self) -> dict[str, Any]:
+        login = self.data.get("username", "")
+        if login_locked(login):
+            raise ValidationError(
+                "Too many failed sign-ins; try again in 15 minutes.", code="locked"
+            )
+        try:
+            return super().clean()
+        except ValidationError:
+            login_failed(login)
+            raise
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+    authentication_form = LoginForm
+
+    def get_default_redirect_url(self) -> str:
+        return athlete_views.home_for(self.request.user)
+
+
+class HealthView(APIView):
+    """Liveness for load balancers, and the benchmark's trivial DRF view (the ceiling)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    api_doc = {"get": ApiDoc(response=TOP_LEVEL_OBJECT, errors=(), summary="Liveness")}
+
+    def get(self, request: Request) -> Response:
+        return Response({"status": "ok"})
+
+
+urlpatterns = [
+    path("healthz", HealthView.as_view(), name="healthz"),
+    path("", home, name="home"),
+    path("login", LoginView.as_view(), name="login"),
+    path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup", settings_views.sign_up, name="signup"),
+    path("settings", settings_views.settings_page, name="settings"),
+    path("settings/export", settings_views.export_page, name="export-my-data"),
+    path("settings/delete", settings_views.delete_account, name="delete-account"),
+    path("settings/password", account.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "settings/password/done",
+        account.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("password/reset", account.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent", account.PasswordResetDoneView.as_view(), name="password_reset_done"
+    ),
+    path(
+        "password/reset/<uidb64>/<token>",
+        account.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done",
+        account.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("athletes", athlete_views.athletes_list, name="athletes"),
+    path("athletes/export.csv", athlete_views.athletes_export, name="athletes-export"),
+    path("athletes/<str:user_id>", athlete_views.athlete_profile, name="athlete-profile"),
+    path(
+        "athletes/<str:user_id>/activities.csv",
+        athlete_views.athlete_activities_export,
+        name="athlete-activities-export",
+    ),
+    path("athletes/<str:user_id>/upload", athlete_views.athlete_upload, name="athlete-upload"),
+    path("athletes/<str:user_id>/goal", athlete_views.athlete_goal, name="athlete-goal"),
+    path("athletes/<str:user_id>/calendar", calendar_views.calendar_page, name="athlete-calendar"),
+    path(
+        "athletes/<str:user_id>/calendar/workouts",
+        calendar_views.calendar_workout,
+        name="athlete-calendar-workout",
+    ),
+    path("activities/<str:activity_id>", activity_views.activity_page, name="activity"),
+    path("activities/<str:activity_id>/edit", activity_views.activity_edit, name="activity-edit"),
+    path(
+        "activities/<str:activity_id>/comments",
+        activity_views.activity_comment,
+        name="activity-comment",
+    ),
+    path("club", club_views.club, name="club"),
+    path("club/keys", club_views.club_keys, name="club-keys"),
+    path("club/plans", plan_views.plans, name="plans"),
+    path("club/plans/<str:plan_id>", plan_views.plan_edit, name="plan-edit"),
+    path("invitations", organization_views.my_invitations, name="my-invitations"),
+    path("invitations/<str:token>", organization_views.invitation_page, name="invitation"),
+    path("analytics", analytics_views.dashboard, name="dashboard"),
+    path("analytics/groups/<str:group_id>", analytics_views.group_detail, name="group-detail"),
+]
