@@ -178,7 +178,7 @@ def cached_calendar(athlete: User, *, first: date, last: date, today: date) -> d
     """The calendar as the API and the page read it, valid until the athlete's data changes
     (a run, a plan edit) or their day does."""
     return cache.cached_value(
-        cache.make_key("calendar", athlete.public_id, first, last, today),
+        cache.calendar_key(athlete.public_id, first, last, today),
         cache.ANALYTICS_TTL,
         [cache.athlete(athlete.pk)],
         lambda: training_calendar(athlete, first=first, last=last, today=today),

@@ -326,8 +326,8 @@ def plans_overview_cached(organization: Organization) -> dict[str, Any]:
     next quarter hour (compliance runs to each athlete's today)."""
     slot = quarter_hour(timezone.now())
     return cache.cached_value(
-        cache.make_key("plans_overview", organization.pk, slot.strftime("%Y%m%d%H%M")),
-        15 * 60,
+        cache.plans_overview_key(organization.pk, slot),
+        cache.PLANS_TTL,
         [cache.org(organization.pk)],
         lambda: plans_overview(organization),
     )

@@ -11,6 +11,7 @@ from django.db.models import DateTimeField, F, Func, IntegerField, Prefetch, Val
 from django.utils import timezone
 
 from analytics.selectors import daily_totals_by_user
+from astral.localtime import local_today
 from athletes.models import PlanInstance, PlannedWorkout
 from metrics.plans import (
     PlannedDay,
@@ -66,7 +67,7 @@ def plan_instances_data(instances: Iterable[PlanInstance]) -> list[dict[str, Any
     instances = list(instances)
     if not instances:
         return []
-    todays = {i.user_id: timezone.localdate(timezone=i.user.tz) for i in instances}
+    todays = {i.user_id: local_today(i.user.tz) for i in instances}
     first = min(i.start_date for i in instances) - timedelta(days=1)  # a day-early run counts
     last = max(todays.values())
     done: dict[int, dict[Any, float]] = {}

@@ -98,7 +98,7 @@ def vdot_estimate(rows: Iterable[dict[str, Any]], *, today: date, tz: Any) -> di
 
 def cached_personal_records(athlete: User, *, today: date) -> dict[str, Any]:
     return cache.cached_value(
-        cache.make_key("personal_records", athlete.public_id, today),
+        cache.personal_records_key(athlete.public_id, today),
         cache.ANALYTICS_TTL,
         [cache.athlete(athlete.pk)],
         lambda: personal_records(athlete, today=today),
@@ -175,7 +175,7 @@ def pace_curve(athlete: User, *, days: int, now: datetime) -> dict[str, Any]:
 def cached_pace_curve(athlete: User, *, days: int, now: datetime) -> dict[str, Any]:
     hour = now.replace(minute=0, second=0, microsecond=0)  # the window moves with the clock
     return cache.cached_value(
-        cache.make_key("pace_curve", athlete.public_id, days, hour),
+        cache.pace_curve_key(athlete.public_id, days, hour),
         cache.ANALYTICS_TTL,
         [cache.athlete(athlete.pk)],
         lambda: pace_curve(athlete, days=days, now=hour),

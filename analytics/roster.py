@@ -3,6 +3,7 @@ never recompute what is fresh, in a constant number of queries whatever the page
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,19 @@ class RosterFilters:
     search: str | None = None
     label: str | None = None
     ordering: str = "display_name"
+
+    def cache_parts(self) -> dict[str, Any]:
+        """Every filter, as the roster's cache key holds it (astral.cache.roster_key): a field
+        added here is in the key without anyone listing it."""
+        parts: dict[str, Any] = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if hasattr(value, "public_id"):
+                value = value.public_id
+            elif isinstance(value, str) and field.name == "search":
+                value = value.lower()  # the search matches without case
+            parts[field.name] = "" if value is None else value
+        return parts
 
 
 def roster_rows(organization: Organization, filters: RosterFilters) -> QuerySet[RosterRow]:

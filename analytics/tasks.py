@@ -6,13 +6,15 @@ import logging
 
 from celery import shared_task
 
+from astral.celery import FORGET_CACHE_TOKENS, REFRESH_ALL_SNAPSHOTS, REFRESH_SNAPSHOT
+
 logger = logging.getLogger(__name__)
 
 
 # Idempotent: a worker process lost mid-refresh (killed, out of memory) hands its batch back
 # to the queue instead of dropping it.
 @shared_task(
-    name="analytics.tasks.refresh_snapshot",
+    name=REFRESH_SNAPSHOT,
     ignore_result=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -27,7 +29,7 @@ def refresh_snapshot(user_ids: list[int], force: bool = False) -> int:
     return snapshots_refresh(user_ids, force=force)
 
 
-@shared_task(name="analytics.tasks.refresh_all_snapshots", ignore_result=True)
+@shared_task(name=REFRESH_ALL_SNAPSHOTS, ignore_result=True)
 def refresh_all_snapshots(batch_size: int = 200, force: bool = False) -> int:
     """The hourly refresh fans out: one task per batch, so every worker process, on every
     machine, takes a share (on 2 cores, 1,000 athletes in about half the time of one
@@ -41,7 +43,7 @@ def refresh_all_snapshots(batch_size: int = 200, force: bool = False) -> int:
     return sum(len(batch) for batch in batches)
 
 
-@shared_task(name="analytics.tasks.forget_cache_tokens", ignore_result=True)
+@shared_task(name=FORGET_CACHE_TOKENS, ignore_result=True)
 def forget_cache_tokens(names: list[str]) -> None:
     """Invalidation again, once a read replica has replayed the write (astral/cache.py)."""
     from astral import cache

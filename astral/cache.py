@@ -36,15 +36,19 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from astral.celery import enqueue
+from astral.celery import FORGET_CACHE_TOKENS, enqueue
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CODE_VERSION = "5"
+# How long an answer is kept at most (a write replaces its tokens long before).
 ANALYTICS_TTL = 5 * 60
 ROSTER_TTL = 10 * 60
 PROFILE_TTL = 10 * 60
+PLANS_TTL = 15 * 60
+ACCESS_TTL = 10 * 60  # an organization's access to one athlete
+APIKEY_TTL = 10 * 60  # an API key's row, for its sign-in
 TOKEN_TTL = 24 * 60 * 60
 
 
@@ -74,6 +78,62 @@ def apikey_used(key_hash: str) -> str:
 def front_entry(key_hash: str, path: str, query: str, gzipped: bool) -> str:
     """Where a key's repeated GET is answered from (astral/api/front.py)."""
     return make_key("front", key_hash, params={"path": path, "query": query, "gz": gzipped})
+
+
+# Where each answer is kept: every key of Astral is built here.
+def calendar_key(athlete_id: str, first: Any, last: Any, today: Any) -> str:
+    return make_key("calendar", athlete_id, first, last, today)
+
+
+def personal_records_key(athlete_id: str, today: Any) -> str:
+    return make_key("personal_records", athlete_id, today)
+
+
+def pace_curve_key(athlete_id: str, days: int, hour: Any) -> str:
+    return make_key("pace_curve", athlete_id, days, hour)
+
+
+def plans_overview_key(org_pk: int, slot: Any) -> str:
+    return make_key("plans_overview", org_pk, slot.strftime("%Y%m%d%H%M"))
+
+
+def activities_key(athlete_pk: int, first: Any, last: Any, offset: int, limit: int) -> str:
+    return make_key("activities", athlete_pk, first, last, offset, limit)
+
+
+def activity_stats_key(athlete_id: str, first: Any, last: Any, tz: str, granularity: str) -> str:
+    return make_key(
+        "activity_stats", athlete_id, params={"from": first, "to": last, "tz": tz, "g": granularity}
+    )
+
+
+def health_metrics_key(athlete_id: str, first: Any, last: Any, granularity: str) -> str:
+    return make_key(
+        "health_metrics", athlete_id, params={"from": first, "to": last, "g": granularity}
+    )
+
+
+def athlete_answer_key(namespace: str, athlete_id: str, tz: str, today: Any) -> str:
+    """An athlete's charts, summary or other day-bound answer."""
+    return make_key(namespace, athlete_id, tz, today)
+
+
+def athlete_profile_key(athlete_id: str, today: Any) -> str:
+    return make_key("athlete_profile", athlete_id, today)
+
+
+def roster_key(
+    identity: str, org_id: str, slot: Any, filters: Mapping[str, Any], number: int, per_page: int
+) -> str:
+    """A roster page: `filters` is the filter object's own `cache_parts()` (every field of
+    it), so a filter added later is part of the key without anyone listing it here."""
+    return make_key(
+        "roster",
+        identity,
+        org_id,
+        slot.strftime("%Y%m%d%H%M"),
+        params={**filters, "page": number, "per_page": per_page},
+    )
 
 
 # What a cached answer depends on: the generation tokens a write replaces.
@@ -125,7 +185,7 @@ def _after_commit(names: list[str]) -> None:
     # By name: the task (analytics.tasks.forget_cache_tokens) calls `forget` below. A lost
     # broker never fails a write: this process forgets them itself after the same delay
     # (only a process that dies within those seconds leaves it to the answers' TTL).
-    if not enqueue("analytics.tasks.forget_cache_tokens", (names,), countdown=delay):
+    if not enqueue(FORGET_CACHE_TOKENS, (names,), countdown=delay):
         timer = threading.Timer(delay, forget, (names,))
         timer.daemon = True
         timer.start()

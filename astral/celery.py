@@ -23,6 +23,16 @@ BROKER_BREAKER_SECONDS = 5.0
 _broker_down_until = 0.0
 
 
+# Every task Astral sends, by name: lower layers send them without importing the module that
+# defines them (tests/integration/analytics/test_celery_and_lost_services.py checks each
+# resolves to a registered task).
+REFRESH_SNAPSHOT = "analytics.tasks.refresh_snapshot"
+REFRESH_ALL_SNAPSHOTS = "analytics.tasks.refresh_all_snapshots"
+FORGET_CACHE_TOKENS = "analytics.tasks.forget_cache_tokens"
+IMPORT_FILE = "athletes.tasks.import_file"
+TASKS = (REFRESH_SNAPSHOT, REFRESH_ALL_SNAPSHOTS, FORGET_CACHE_TOKENS, IMPORT_FILE)
+
+
 def enqueue(task_name: str, args: tuple[Any, ...], countdown: float | None = None) -> bool:
     """Sends a task by name; False (logged) when the broker is away. Never raises."""
     global _broker_down_until

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-
+from astral.localtime import local_today
 from athletes.models import ZONE_FIELDS, Activity, Goal, HealthMetric, Integration, Plan, User
 from metrics.zones import default_hr_zones, effective_max_hr, effective_pace_zones
 
@@ -26,7 +25,7 @@ def user_data(user: User) -> dict[str, Any]:
         "resting_hr": user.resting_hr,
         "vdot": user.vdot,
         "hr_zones": user.hr_zones
-        or default_hr_zones(effective_max_hr(user.max_hr, user.birth_date, timezone.localdate())),
+        or default_hr_zones(effective_max_hr(user.max_hr, user.birth_date, local_today(user.tz))),
         "pace_zones": effective_pace_zones(user.pace_zones, user.vdot),
         "pace_zones_source": "custom" if user.pace_zones else ("vdot" if user.vdot else None),
         "privacy": {"profile_visibility": "organization", **(user.privacy or {})},

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from metrics.units import METERS_PER_MILE
+
 Array = npt.NDArray[np.float64]
 
 
@@ -37,7 +39,7 @@ class StandardDistance:
 STANDARD_DISTANCES = (
     StandardDistance("400m", "400 m", 400.0),
     StandardDistance("1k", "1 km", 1000.0),
-    StandardDistance("1mi", "1 mile", 1609.344),
+    StandardDistance("1mi", "1 mile", METERS_PER_MILE),
     StandardDistance("5k", "5 km", 5000.0),
     StandardDistance("10k", "10 km", 10000.0),
     StandardDistance("half", "Half marathon", 21097.5),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-METERS_PER_MILE = 1609.344
+from metrics.units import METERS_PER_MILE
 
 
 def format_pace(seconds_per_km: float | None) -> str | None:

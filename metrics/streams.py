@@ -12,12 +12,12 @@ import numpy.typing as npt
 
 from metrics.efforts import lttb
 from metrics.splits import splits
+from metrics.units import METERS_PER_MILE
 
 SERIES_POINTS = 1000
 ROUTE_POINTS = 800
 SPEED_WINDOW_S = 10.0  # pace from the distance covered over 10 s around each sample
 STOPPED_SPEED_M_S = 0.5
-METERS_PER_MILE = 1609.344
 Array = npt.NDArray[np.float64]
 
 

@@ -120,9 +120,6 @@ def resolve_athlete(caller: Caller, user_id: Any, field: str = "user_id") -> Use
     return _resolve_checked(caller, user_id, field)
 
 
-ACCESS_TTL = 10 * 60
-
-
 def _resolve_for_key(caller: Caller, organization: Organization, user_id: str, field: str) -> User:
     """An integration polls the same athletes all day: the answer is cached, valid while
     the organization's members, their roles and their profiles are unchanged (the members
@@ -134,7 +131,7 @@ def _resolve_for_key(caller: Caller, organization: Organization, user_id: str, f
         athlete = lookup.value
     else:
         athlete = _resolve_checked(caller, user_id, field)
-        cache.store(entry, lookup.tokens, _kept(athlete), ACCESS_TTL)
+        cache.store(entry, lookup.tokens, _kept(athlete), cache.ACCESS_TTL)
     prefetch.remember_athlete(user_id, athlete.pk)
     return athlete
 

@@ -37,9 +37,6 @@ class ApiKeyUser:
         return f"api key {self.api_key.public_id}"
 
 
-KEY_TTL = 10 * 60
-
-
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """A key is looked up by its hash, in the cache first: the cached key is valid while its
     token is, and revoking deletes the token, so a revoked key is refused at once."""
@@ -97,7 +94,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         )
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
-        cache.store(entry, tokens, key, KEY_TTL)
+        cache.store(entry, tokens, key, cache.APIKEY_TTL)
         return key
 
     def authenticate_header(self, request: Request) -> str:

@@ -21,7 +21,8 @@ from astral.localtime import local_start, local_today
 from athletes.models import Activity, ActivityComment
 from athletes.selectors import training_context
 from athletes.services import activities as activity_services
-from metrics.formatting import METERS_PER_MILE, format_duration
+from metrics.formatting import format_duration
+from metrics.units import meters_per_unit
 from organizations.access import can_view_athlete
 from pages.chrome import Units, page_caller, sidebar
 
@@ -145,7 +146,7 @@ def activity_comment(request: HttpRequest, activity_id: str) -> HttpResponse:
 def _chart_payload(series: dict[str, Any], units: Units) -> dict[str, Any]:
     """The server-reduced series in the viewer's units: distance in km or mi, pace in
     minutes per km or mi, time in minutes."""
-    per = METERS_PER_MILE if units.system == "imperial" else 1000.0
+    per = meters_per_unit(units.system)
     out: dict[str, Any] = {"unit": units.label, "series": {}}
     for name, line in series.items():
         values = line["value"]

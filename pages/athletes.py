@@ -27,7 +27,8 @@ from athletes import files
 from athletes.models import ZONE_FIELDS, Activity, User
 from athletes.services.activities import activity_import_file
 from athletes.services.plans import goal_create
-from metrics.formatting import METERS_PER_MILE, format_duration
+from metrics.formatting import format_duration
+from metrics.units import meters_per_unit
 from metrics.vdot import predict_race_seconds
 from organizations.models import Group, Label, Membership, Role
 from pages.chrome import (
@@ -218,7 +219,7 @@ def athletes_export(request: HttpRequest) -> HttpResponse:
     page = roster.roster_page(organization, filters, Page(number=1, per_page=10_000))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
-        f'attachment; filename="athletes-{timezone.localdate():%Y-%m-%d}.csv"'
+        f'attachment; filename="athletes-{local_today(request.user.tz):%Y-%m-%d}.csv"'
     )
     writer = csv.writer(response)
     writer.writerow(
@@ -301,7 +302,7 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
     )
     personal = records.cached_personal_records(athlete, today=today)
     curve = records.cached_pace_curve(athlete, days=90, now=timezone.now())
-    per = METERS_PER_MILE if units.system == "imperial" else 1000.0
+    per = meters_per_unit(units.system)
     recent = [
         {
             **a,

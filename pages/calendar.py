@@ -23,7 +23,7 @@ from metrics.formatting import format_duration
 from organizations.access import coached_org_ids
 from organizations.models import Membership, Organization, Role
 from pages.chrome import Units, page_athlete, page_caller, sidebar
-from pages.plans import TYPES
+from pages.plans import TYPES, typed_workout
 
 STATUS_WORDS = {
     "done": "done as planned",
@@ -132,21 +132,9 @@ def _day_view(day: dict[str, Any], month: date, today: date, units: Units) -> di
 
 
 def _workout_fields(request: HttpRequest, units: Units) -> dict[str, Any]:
-    kind = request.POST.get("type", "easy")
-    if kind not in TYPES:
-        raise ApiError("Choose one of the listed workout types.", field="type")
-    fields: dict[str, Any] = {"type": kind, "note": request.POST.get("note", "").strip()[:200]}
-    raw = request.POST.get("distance", "").strip().replace(",", ".")
-    if raw:
-        try:
-            value = float(raw)
-        except ValueError:
-            raise ApiError("The distance is a number.", field="distance") from None
-        if not 0 < value <= 500:
-            raise ApiError("The distance is between 0 and 500.", field="distance")
-        per = 1609.344 if units.system == "imperial" else 1000.0
-        fields["distance"] = round(value * per, 1)
-    return fields
+    raw = {k: request.POST.get(k, "") for k in ("type", "distance", "note")}
+    raw["type"] = raw["type"] or "easy"
+    return typed_workout(raw, units)
 
 
 @login_required

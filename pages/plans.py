@@ -15,26 +15,53 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from api.athletes.serializers import workout_fields
 from astral.api.errors import ApiError
 from athletes.models import Plan, PlanInstance, PlannedWorkout, User
 from athletes.services import plans as plan_services
-from metrics.formatting import METERS_PER_MILE, format_duration, parse_duration
+from athletes.workouts import MAX_WORKOUT_DISTANCE, WORKOUT_TYPES
+from metrics.formatting import format_duration, parse_duration
+from metrics.units import meters_per_unit
 from organizations.access import can_coach
 from organizations.models import Role
 from pages.chrome import Units, current_organization, page_caller, sidebar
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-TYPES = ["rest", "easy", "long", "tempo", "intervals", "race", "cross"]
+TYPES = list(WORKOUT_TYPES)
 MAX_WEEKS = 52
 
 
-def _meters(text: str, units: Units) -> float | None:
-    if not text.strip():
-        return None
-    value = float(text.replace(",", "."))
-    if not 0 < value <= 200:
-        raise ValueError
-    return round(value * (METERS_PER_MILE if units.system == "imperial" else 1000.0), 1)
+def typed_workout(
+    raw: dict[str, str], units: Units, where: str = "", label: str = ""
+) -> dict[str, Any]:
+    """A workout as typed on a page (distance in the viewer's units, time as H:MM:SS),
+    checked by the API's own rule (`workout_fields`). A bad value is an ApiError named by the
+    page (`w2d3` in the grid, else the field) and said in the viewer's units."""
+    per = meters_per_unit(units.system)
+    words = {
+        "type": "Choose one of the listed workout types.",
+        "distance": f"Distance in {units.label}, up to {MAX_WORKOUT_DISTANCE / per:.0f}.",
+        "duration": "Time as H:MM:SS or M:SS, up to 24 hours.",
+        "note": "A note of up to 200 characters.",
+    }
+    fields: dict[str, Any] = {k: v for k, v in raw.items() if k in ("week", "day", "type", "note")}
+    bad = None
+    distance_text = raw.get("distance", "").strip().replace(",", ".")
+    time_text = raw.get("duration", "").strip()
+    try:
+        bad = "distance"
+        if distance_text:
+            fields["distance"] = round(float(distance_text) * per, 1)
+        bad = "duration"
+        if time_text:
+            fields["duration"] = float(parse_duration(time_text))
+        return workout_fields(fields)
+    except ApiError as error:
+        bad = (error.field or "").split(".")[-1]
+    except ValueError:
+        pass
+    message = words.get(bad or "", "Check this workout.")
+    raise ApiError(f"{label}: {message}" if label else message, field=where or bad)
 
 
 @login_required
@@ -94,27 +121,22 @@ def _grid_workouts(post: Any, plan: Plan, units: Units) -> list[dict[str, Any]]:
         for day in range(1, 8):
             cell = f"w{week}d{day}"
             kind = post.get(f"{cell}_type", "rest")
-            if kind not in TYPES or kind == "rest":
+            if kind == "rest":
                 continue
-            try:
-                distance = _meters(post.get(f"{cell}_distance", ""), units)
-                time_text = post.get(f"{cell}_duration", "").strip()
-                duration = float(parse_duration(time_text)) if time_text else None
-            except ValueError:
-                raise ApiError(
-                    f"Week {week}, {DAYS[day - 1]}: distance in {units.label} (up to 200) "
-                    "and time as H:MM:SS or M:SS.",
-                    field=cell,
-                ) from None
             workouts.append(
-                {
-                    "week": week,
-                    "day": day,
-                    "type": kind,
-                    "distance": distance,
-                    "duration": duration,
-                    "note": post.get(f"{cell}_note", "").strip()[:200],
-                }
+                typed_workout(
+                    {
+                        "week": str(week),
+                        "day": str(day),
+                        "type": kind,
+                        "distance": post.get(f"{cell}_distance", ""),
+                        "duration": post.get(f"{cell}_duration", ""),
+                        "note": post.get(f"{cell}_note", ""),
+                    },
+                    units,
+                    where=cell,
+                    label=f"Week {week}, {DAYS[day - 1]}",
+                )
             )
     return workouts
 

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import validate_password
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from analytics import records
 from api.athletes import serializers as s
@@ -134,7 +133,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 return redirect("settings")
         except ApiError as error:
             errors = {error.field or "form": error.message}
-    max_hr = effective_max_hr(user.max_hr, user.birth_date, timezone.localdate())
+    max_hr = effective_max_hr(user.max_hr, user.birth_date, local_today(user.tz))
     context = {
         **sidebar(request),
         "errors": errors,

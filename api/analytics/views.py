@@ -186,11 +186,7 @@ class ActivityStatsView(AnalyticsView):
         first, last = date_range(params)
         granularity = choice_param(params, "granularity", ["day", "month"], default="day") or "day"
         refresh = bool_param(params, "refresh")
-        key = cache.make_key(
-            "activity_stats",
-            athlete.public_id,
-            params={"from": first, "to": last, "tz": tz_label(tz), "g": granularity},
-        )
+        key = cache.activity_stats_key(athlete.public_id, first, last, tz_label(tz), granularity)
         return cached_response(
             key,
             cache.ANALYTICS_TTL,
@@ -228,11 +224,7 @@ class HealthMetricsView(AnalyticsView):
             choice_param(params, "granularity", ["day", "week", "month"], default="day") or "day"
         )
         refresh = bool_param(params, "refresh")
-        key = cache.make_key(
-            "health_metrics",
-            athlete.public_id,
-            params={"from": first, "to": last, "g": granularity},
-        )
+        key = cache.health_metrics_key(athlete.public_id, first, last, granularity)
         return cached_response(
             key,
             cache.ANALYTICS_TTL,
@@ -314,7 +306,7 @@ class SeriesView(AnalyticsView):
         athlete = athlete_for(request)
         tz = athlete.tz
         today = local_today(tz)
-        key = cache.make_key(self.namespace, athlete.public_id, tz_label(tz), today)
+        key = cache.athlete_answer_key(self.namespace, athlete.public_id, tz_label(tz), today)
         return cached_response(
             key,
             cache.ANALYTICS_TTL,
@@ -350,7 +342,7 @@ class AthleteProfileView(AnalyticsView):
         athlete = athlete_for(request)
         refresh = bool_param(request.query_params, "refresh")
         today = local_today(athlete.tz)
-        key = cache.make_key("athlete_profile", athlete.public_id, today)
+        key = cache.athlete_profile_key(athlete.public_id, today)
         return cached_response(
             key,
             cache.PROFILE_TTL,
@@ -407,21 +399,13 @@ class CoachAthletesMetricsView(AnalyticsView):
         # Cached by the quarter hour: a row's day, week and plan week follow each athlete's
         # clock, and every time zone's midnight falls on a quarter hour (UTC+5:45 included).
         slot = quarter_hour(timezone.now())
-        key = cache.make_key(
-            "roster",
+        key = cache.roster_key(
             caller.cache_identity(),
             organization.public_id,
-            slot.strftime("%Y%m%d%H%M"),
-            params={
-                "coach": filters.coach.public_id if filters.coach else "",
-                "group": filters.group.public_id if filters.group else "",
-                "unassigned": filters.unassigned_only,
-                "search": (filters.search or "").lower(),
-                "label": filters.label or "",
-                "ordering": filters.ordering,
-                "page": page.number,
-                "per_page": page.per_page,
-            },
+            slot,
+            filters.cache_parts(),
+            page.number,
+            page.per_page,
         )
         return cached_response(
             key,

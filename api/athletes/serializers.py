@@ -9,10 +9,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from astral.api.errors import ApiError, first_error
 from astral.api.requests import StrictSerializer
 from astral.localtime import MAX_DATE, MIN_DATE, place_zone
 from athletes.models import PlanStatus, Provider, Sex, Source, UnitSystem, User
 from athletes.plausibility import activity_problem
+from athletes.workouts import MAX_WORKOUT_DISTANCE, MAX_WORKOUT_DURATION, WORKOUT_TYPES
 from metrics.formatting import parse_duration
 
 MAX_SAMPLES = 100_000
@@ -289,18 +291,34 @@ class GoalPatchSerializer(GoalSerializer):
         return fields
 
 
-class WorkoutSerializer(StrictSerializer):
-    week = serializers.IntegerField(min_value=1, max_value=104)
-    day = serializers.IntegerField(min_value=1, max_value=7)
-    type = serializers.RegexField(r"^[a-z_]{2,32}$", required=False, default="easy")
+class WorkoutFieldsSerializer(StrictSerializer):
+    """What a planned workout is: the one rule for the API, the plan editor and the calendar's
+    day (pages validate through `workout_fields`)."""
+
+    type = serializers.ChoiceField(choices=WORKOUT_TYPES, required=False, default="easy")
     distance = serializers.FloatField(
-        min_value=0, max_value=200_000, required=False, allow_null=True
+        min_value=0, max_value=MAX_WORKOUT_DISTANCE, required=False, allow_null=True
     )
     duration = serializers.FloatField(
-        min_value=0, max_value=86_400, required=False, allow_null=True
+        min_value=0, max_value=MAX_WORKOUT_DURATION, required=False, allow_null=True
     )
     pace_zone = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class WorkoutSerializer(WorkoutFieldsSerializer):
+    week = serializers.IntegerField(min_value=1, max_value=104)
+    day = serializers.IntegerField(min_value=1, max_value=7)
+
+
+def workout_fields(data: dict[str, Any], **context: Any) -> dict[str, Any]:
+    """A page's workout checked by the API's own rule; the first bad field is an ApiError
+    naming it (the page marks that cell or field and keeps what was typed)."""
+    serializer = (WorkoutSerializer if "week" in data else WorkoutFieldsSerializer)(data=data)
+    if not serializer.is_valid():
+        field, message = first_error(serializer.errors)
+        raise ApiError(message, field=field)
+    return dict(serializer.validated_data)
 
 
 class PlanSerializer(StrictSerializer):

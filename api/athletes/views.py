@@ -179,7 +179,7 @@ class ActivityListView(APIView):
 
     @staticmethod
     def cache_key(athlete_pk: int, first: date | None, last: date | None, page: Page) -> str:
-        return cache.make_key("activities", athlete_pk, first, last, page.offset, page.limit)
+        return cache.activities_key(athlete_pk, first, last, page.offset, page.limit)
 
     def prefetch_keys(self, params: Any, athlete_pk: int) -> list[str]:
         """What `get` reads from the cache, for a key's sign-in to read in its round trip

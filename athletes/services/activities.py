@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from astral.api.errors import ApiError
+from astral.localtime import local_today
 from athletes import files, streams
 from athletes.models import (
     RUNNING_SPORTS,
@@ -203,7 +203,7 @@ def _activity_insert(
         )
         if duplicate:
             raise duplicate
-        context = training_context(user, timezone.localdate(timezone=user.tz))
+        context = training_context(user, local_today(user.tz))
         activity = Activity(user=user, **fields)
         if activity.calories is None:
             activity.calories = calories_estimate(activity.distance, context.weight_kg)
@@ -303,7 +303,7 @@ def activity_update(
         stream = ActivityStream.objects.filter(activity=activity).first()
         columns = streams.unpack(stream.data) if stream else {}
         parsed = streams.to_samples(columns)
-        context = training_context(activity.user, timezone.localdate(timezone=activity.user.tz))
+        context = training_context(activity.user, local_today(activity.user.tz))
         for name, value in derived_fields(
             context=context,
             distance=activity.distance,

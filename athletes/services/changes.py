@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 
 from astral import cache
-from astral.celery import enqueue
+from astral.celery import REFRESH_SNAPSHOT, enqueue
 from athletes.models import (
     User,
 )
@@ -40,9 +40,7 @@ def athlete_data_changed(user_ids: Iterable[int]) -> None:
     cache.invalidate(data_tokens(ids))
     if not _refresh_deferred.get():
         transaction.on_commit(
-            lambda: enqueue(
-                "analytics.tasks.refresh_snapshot", (ids,), countdown=SNAPSHOT_REFRESH_DELAY_S
-            )
+            lambda: enqueue(REFRESH_SNAPSHOT, (ids,), countdown=SNAPSHOT_REFRESH_DELAY_S)
         )
 
 

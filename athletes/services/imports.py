@@ -14,7 +14,7 @@ import orjson
 from django.db import connection
 
 from astral.api.errors import ApiError
-from astral.celery import enqueue
+from astral.celery import IMPORT_FILE, REFRESH_SNAPSHOT, enqueue
 from athletes import files
 from athletes.models import (
     ImportBatch,
@@ -61,7 +61,7 @@ def import_batch_start(
     for name, read in members:
         content = read()
         queued = enqueue(
-            "athletes.tasks.import_file",
+            IMPORT_FILE,
             (batch.pk, name, import_payload(content), allow_overlap),
         )
         if not queued:
@@ -108,5 +108,5 @@ def import_batch_file(
         )
         done, total = cursor.fetchone()
     if done >= total:  # the last file of the batch, on whichever process
-        enqueue("analytics.tasks.refresh_snapshot", ([batch.user_id],))
+        enqueue(REFRESH_SNAPSHOT, ([batch.user_id],))
     return outcome

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 import random
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from astral.localtime import local_today
 from athletes.models import (
     RUNNING_SPORTS,
     Activity,
@@ -150,7 +151,7 @@ class Command(BaseCommand):
 
     def build(self, seed: int, athlete_count: int, days: int) -> None:
         rng = random.Random(seed)
-        today = timezone.localdate()
+        today = local_today(UTC)
         org = Organization.objects.create(name="Riverside Running Club")
         maria = User.objects.create_user(
             username="maria.coach",

@@ -113,3 +113,54 @@ def test_a_coach_sets_an_athlete_s_goal_race(cast):
         .status_code
         == 403
     )
+
+
+def test_the_api_the_plan_editor_and_the_calendar_keep_one_workout_rule(cast):
+    """API.md "Goals and plans": a workout's distance is at most 200 km and its type one of
+    the listed ones, whichever door it comes through (one validator, issue 34)."""
+    from tests.conftest import Api, bearer
+
+    api = Api(bearer(cast.cora))
+    body = {"name": "Limits", "org_id": cast.riverside.public_id, "total_weeks": 1}
+    too_far = api.post(
+        "/api/v1/plans", {**body, "workouts": [{"week": 1, "day": 1, "distance": 200_001}]}
+    )
+    assert too_far.status_code == 400
+    assert too_far.json()["details"]["field"] == "workouts[0].distance"
+    odd = api.post("/api/v1/plans", {**body, "workouts": [{"week": 1, "day": 1, "type": "jog"}]})
+    assert odd.status_code == 400 and odd.json()["details"]["field"] == "workouts[0].type"
+    assert (
+        api.post(
+            "/api/v1/plans", {**body, "workouts": [{"week": 1, "day": 1, "distance": 200_000}]}
+        ).status_code
+        == 201
+    )
+
+    page = signed_in(cast.cora)
+    page.post("/club/plans", {"name": "Grid", "total_weeks": "1"})
+    plan = Plan.objects.get(name="Grid")
+    refused = page.post(
+        f"/club/plans/{plan.public_id}",
+        {
+            "action": "save",
+            "w1d1_type": "easy",
+            "w1d1_distance": "200.1",
+            "w1d3_type": "long",
+            "w1d3_distance": "20",
+        },
+        follow=True,
+    )
+    assert "Week 1, Mon: Distance in km, up to 200." in refused.content.decode()
+    assert plan.workouts.count() == 0
+    page.post(
+        f"/club/plans/{plan.public_id}",
+        {"action": "save", "w1d1_type": "easy", "w1d1_distance": "200"},
+    )
+    assert plan.workouts.get().distance == 200_000
+
+    calendar = f"/athletes/{cast.alice.public_id}/calendar/workouts"
+    for typed in ({"type": "easy", "distance": "200.1"}, {"type": "jog", "distance": "5"}):
+        page.post(calendar, {"action": "add", "date": "2026-12-09", **typed})
+    assert not PlanInstance.objects.filter(user=cast.alice).exists()
+    page.post(calendar, {"action": "add", "date": "2026-12-09", "type": "easy", "distance": "200"})
+    assert PlanInstance.objects.get(user=cast.alice).plan.workouts.get().distance == 200_000
