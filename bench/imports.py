@@ -1,0 +1,173 @@
+"""Bulk import and the snapshot refreshes, through real worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from bench.environment import ROOT, log
+from bench.servers import process_rss_mb, start_worker
+
+
+def refresh_snapshots() -> dict[str, Any]:
+    from analytics.snapshots import snapshots_refresh, snapshots_refresh_all
+    from athletes.models import User
+
+    started = time.perf_counter()
+    total = snapshots_refresh_all(batch_size=200)
+    sequential = time.perf_counter() - started
+    # Every snapshot (a new day for the whole club at once), then a usual hour: 1 % of the
+    # athletes wrote something since the last refresh, only they are recomputed.
+    elapsed = refresh_through_worker(total, force=True)
+    ids = list(
+        User.objects.filter(memberships__role="athlete").order_by("pk").values_list("pk", flat=True)
+    )
+    changed = ids[:: max(1, len(ids) // max(1, len(ids) // 100))][: max(1, len(ids) // 100)]
+    User.objects.filter(pk__in=changed).update(data_version=F("data_version") + 1)
+    usual = refresh_through_worker(len(changed), force=False)
+    # The hour when midnight passes in one of the club's time zones: every athlete there has
+    # a new local day (a fifth of the bench club is in Europe/Berlin), their snapshots (and
+    # what they carry forward) yesterday's.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE analytics_athletesnapshot s SET as_of = s.as_of - 1,"
+            " carry = s.carry || jsonb_build_object('day', (s.as_of - 1)::text,"
+            " 'start', ((s.carry->>'start')::date - 1)::text)"
+            " FROM athletes_user u WHERE u.id = s.user_id AND u.timezone = 'Europe/Berlin'"
+        )
+        new_day = cursor.rowcount
+        # Their plans' standings too (analytics.standings), recomputed in the same tasks.
+        cursor.execute(
+            "UPDATE analytics_planstanding s SET as_of = s.as_of - 1"
+            " FROM athletes_planinstance pi JOIN athletes_user u ON u.id = pi.user_id"
+            " WHERE pi.id = s.instance_id AND u.timezone = 'Europe/Berlin'"
+        )
+        plans_new_day = cursor.rowcount
+    midnight = refresh_through_worker(new_day, force=False)
+    per_batch = {}
+    for size in (50, 200):
+        with CaptureQueriesContext(connection) as queries:
+            snapshots_refresh(ids[:size], force=True)
+        per_batch[size] = len(queries.captured_queries)
+    log(
+        f"{total} snapshots in {elapsed:.2f} s by a 2-process worker ({sequential:.2f} s in one process); "
+        f"a usual hour ({len(changed)} athletes changed) {usual:.2f} s; "
+        f"midnight in Europe/Berlin ({new_day} athletes, {plans_new_day} plans) {midnight:.2f} s; "
+        f"queries per batch of 50: {per_batch[50]}, of 200: {per_batch[200]}"
+    )
+    return {
+        "athletes": total,
+        "seconds": elapsed,
+        "seconds_one_process": sequential,
+        "changed": len(changed),
+        "seconds_usual_hour": usual,
+        "midnight_athletes": new_day,
+        "midnight_plans": plans_new_day,
+        "seconds_midnight_hour": midnight,
+        "queries_batch_50": per_batch[50],
+        "queries_batch_200": per_batch[200],
+    }
+
+
+def refresh_through_worker(total: int, *, force: bool) -> float:
+    """The hourly task as production runs it: beat enqueues it, it fans the batches out, a
+    Celery worker with one process per core computes them. Seconds until `total` snapshots
+    are new (`force`: every athlete's, else only the stale ones)."""
+    from analytics.models import AthleteSnapshot
+    from analytics.tasks import refresh_all_snapshots
+    from astral.celery import app
+
+    # Refreshes the writes of an earlier step enqueued are not this step's work: a worker
+    # that ran them first made this one wait for snapshots it had already computed.
+    app.control.purge()
+    worker = start_worker(2, "celery-worker.log")
+    try:
+        started_at = datetime.now(UTC)
+        started = time.perf_counter()
+        refresh_all_snapshots.delay(batch_size=200, force=force)
+        while AthleteSnapshot.objects.filter(computed_at__gte=started_at).count() < total:
+            if time.perf_counter() - started > 120:
+                raise RuntimeError("the worker did not refresh every snapshot in 2 minutes")
+            time.sleep(0.05)
+        return time.perf_counter() - started
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
+IMPORT_FILES = 1000
+
+
+IMPORT_SOURCE = ROOT.parent / "shared" / "data" / "activities" / "run_intervals_16laps_fr945.tcx"
+
+
+def import_files() -> list[tuple[str, bytes]]:
+    """1,000 real-sized files: a Forerunner 945's 16-lap run (1,042 trackpoints, 12.9 km),
+    each copy moved one day earlier so none is a duplicate of another."""
+    from datetime import date
+
+    text = IMPORT_SOURCE.read_text()
+    day = date(2025, 9, 24)
+    return [
+        (
+            f"run-{i:04d}.tcx",
+            text.replace(day.isoformat(), (day - timedelta(days=i)).isoformat()).encode(),
+        )
+        for i in range(IMPORT_FILES)
+    ]
+
+
+def bulk_import() -> dict[str, Any]:
+    """Files per second of a bulk import (the command's own path: one task per file) on a
+    worker of 2 processes (one per core, Celery's default) and of 4 (imports wait on
+    PostgreSQL part of the time), against the bare parser's rate on the same files in one
+    process; and the worker's memory meanwhile."""
+    from athletes import files
+    from athletes.models import ImportBatch, User
+    from athletes.services import imports as import_services
+
+    batch_files = import_files()
+    started = time.perf_counter()
+    for name, content in batch_files:
+        files.parse(*files.file_kind(name, content))
+    parse_rate = len(batch_files) / (time.perf_counter() - started)
+    runs = {}
+    for processes in (2, 4):
+        user = User.objects.create_user(f"bench-import-{processes}", f"bi{processes}@example.com")
+        worker = start_worker(processes, f"import-worker-{processes}.log")
+        peak = 0.0
+        try:
+            started = time.perf_counter()
+            batch = import_services.import_batch_start(
+                user=user, members=[(name, lambda c=content: c) for name, content in batch_files]
+            )
+            while ImportBatch.objects.get(pk=batch.pk).done < batch.total:
+                peak = max(peak, process_rss_mb(worker.pid))
+                if time.perf_counter() - started > 600:
+                    raise RuntimeError("the worker did not import 1,000 files in 10 minutes")
+                time.sleep(0.25)
+            rate = len(batch_files) / (time.perf_counter() - started)
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+        batch.refresh_from_db()
+        runs[processes] = {
+            "import_rate": rate,
+            "ratio": rate / parse_rate,
+            "imported": batch.imported,
+            "rejected": batch.rejected,
+            "worker_peak_mb": peak,
+        }
+        log(
+            f"bulk import: {rate:.1f} files/s on a {processes}-process worker, bare parser "
+            f"{parse_rate:.1f} files/s in one process ({rate / parse_rate:.0%}); "
+            f"{batch.imported} imported, {batch.rejected} rejected; worker peak {peak:.0f} MB"
+        )
+    return {"files": len(batch_files), "parse_rate": parse_rate, "runs": runs}

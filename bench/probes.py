@@ -1,0 +1,122 @@
+"""How a figure is taken: latency percentiles, wrk throughput, query counts, the SQL floor."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import statistics
+import subprocess
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench.environment import API_KEY
+
+
+def latency(
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    n: int = 40,
+    before: Callable[[], None] | None = None,
+) -> dict[str, float]:
+    """p50 and p95 of `n` requests on one keep-alive connection; `before` runs ahead of
+    each one, outside the timing (a write's invalidation, for a cache miss every time)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    samples = []
+    for index in range(n + 3):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path} answered {response.status}")
+        if index >= 3:  # the first requests warm connections and caches
+            samples.append((time.perf_counter() - started) * 1000)
+    conn.close()
+    samples.sort()
+    return {"p50_ms": statistics.median(samples), "p95_ms": samples[int(len(samples) * 0.95) - 1]}
+
+
+def wrk(
+    port: int, path: str, headers: dict[str, str], seconds: int, connections: int = 16
+) -> dict[str, Any]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0
+    socket_errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)] if p99 else None
+    return {"rps": rps, "errors": non2xx + socket_errors, "p99_ms": p99_ms}
+
+
+def rps_text(row: dict[str, Any]) -> str:
+    return f"{row['rps']:.0f}" if row.get("rps") else "–"
+
+
+def query_count(
+    path: str, headers: dict[str, str], before: Callable[[], None] | None = None
+) -> int:
+    client = Client(HTTP_HOST="127.0.0.1", headers=headers)
+    client.get(path)
+    if before is not None:
+        before()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(queries.captured_queries)
+
+
+def sql_floor(
+    sql: str,
+    params: Any,
+    n: int = 15,
+    before: Callable[[], None] | None = None,
+    pause_ms: float = 0.0,
+) -> float:
+    """The statement's time from this process: sent, run, its rows fetched and decoded as
+    the application's `fetch_rows` does. Back to back by default; with `before` and
+    `pause_ms`, at the pace of `latency`'s requests: each run after `before` and a pause as
+    long as a request, so PostgreSQL is as idle between two runs as between two requests
+    (on this VM a round trip to an idle server costs 0.3–0.7 ms more than one to a busy
+    one, measured in docs/benchmarks.md)."""
+    from astral.db import fetch_rows
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    samples = []
+    for _ in range(n + 2):
+        if before is not None:
+            before()
+        if pause_ms:
+            time.sleep(pause_ms / 1000)
+        started = time.perf_counter()
+        fetch_rows("default", sql, params)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples[2:])
+
+
+def roster_statement() -> tuple[str, list[Any]]:
+    """The statement of the first roster page of 200, by name, as the API sends it."""
+    from analytics import roster
+    from astral.api.keys import hash_api_key
+    from astral.api.pagination import Page
+    from organizations.models import Organization
+
+    organization = Organization.objects.get(api_keys__key_hash=hash_api_key(API_KEY))
+    unfiltered = roster.RosterFilters()
+    return roster.page_statement(organization, unfiltered, Page(number=1, per_page=200))
