@@ -22,6 +22,7 @@ from analytics.series import load_series
 from api.athletes import serializers as s
 from astral.api.errors import ApiError
 from astral.api.pagination import Page
+from astral.api.requests import finite_float
 from astral.localtime import local_date, local_start, local_today
 from athletes import files
 from athletes.models import ZONE_FIELDS, Activity, User
@@ -495,7 +496,7 @@ def athlete_goal(request: HttpRequest, user_id: str) -> HttpResponse:
     distance = RACE_DISTANCES.get(post.get("distance", ""))
     if distance is None:
         try:
-            distance = float(post.get("custom_km", "")) * 1000
+            distance = finite_float(post.get("custom_km", "")) * 1000
         except ValueError:
             distance = 0.0
     body = {

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from api.athletes.serializers import workout_fields
 from astral.api.errors import ApiError
+from astral.api.requests import finite_float
 from athletes.models import Plan, PlanInstance, PlannedWorkout, User
 from athletes.services import plans as plan_services
 from athletes.workouts import MAX_WORKOUT_DISTANCE, WORKOUT_TYPES
@@ -51,7 +52,7 @@ def typed_workout(
     try:
         bad = "distance"
         if distance_text:
-            fields["distance"] = round(float(distance_text) * per, 1)
+            fields["distance"] = round(finite_float(distance_text) * per, 1)
         bad = "duration"
         if time_text:
             fields["duration"] = float(parse_duration(time_text))

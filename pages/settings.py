@@ -19,6 +19,7 @@ from analytics import records
 from api.athletes import serializers as s
 from api.athletes.export import export_zip
 from astral.api.errors import ApiError
+from astral.api.requests import finite_float
 from astral.localtime import local_today
 from athletes.models import User
 from athletes.services import accounts
@@ -106,7 +107,7 @@ def _changes(post: Any) -> dict[str, Any]:
     if race_time:
         try:
             seconds = parse_duration(race_time)
-            distance = float(post.get("race_distance", "5000"))
+            distance = finite_float(post.get("race_distance", "5000"))
         except ValueError:
             raise ApiError("Write the race time as H:MM:SS or M:SS.", field="race_time") from None
         if seconds <= 0:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from astral.api.errors import ApiError, first_error
-from astral.api.requests import StrictSerializer
+from astral.api.requests import FiniteFloatField, StrictSerializer
 from astral.localtime import MAX_DATE, MIN_DATE, place_zone
 from athletes.models import PlanStatus, Provider, Sex, Source, UnitSystem, User
 from athletes.plausibility import activity_problem
@@ -78,12 +78,12 @@ class UserUpdateSerializer(StrictSerializer):
     unit_system = serializers.ChoiceField(choices=UnitSystem.choices, required=False)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_null=True)
     birth_date = CalendarDateField(required=False, allow_null=True)
-    weight_kg = serializers.FloatField(required=False, allow_null=True, min_value=20, max_value=300)
+    weight_kg = FiniteFloatField(required=False, allow_null=True, min_value=20, max_value=300)
     max_hr = serializers.IntegerField(required=False, allow_null=True, min_value=100, max_value=240)
     resting_hr = serializers.IntegerField(
         required=False, allow_null=True, min_value=25, max_value=120
     )
-    vdot = serializers.FloatField(required=False, allow_null=True, min_value=15, max_value=90)
+    vdot = FiniteFloatField(required=False, allow_null=True, min_value=15, max_value=90)
     hr_zones = serializers.ListField(
         child=serializers.IntegerField(min_value=40, max_value=250),
         required=False,
@@ -139,17 +139,13 @@ class IntegrationSerializer(StrictSerializer):
 
 
 class SampleSerializer(StrictSerializer):
-    t = serializers.FloatField(min_value=0)
-    distance = serializers.FloatField(min_value=0, required=False, allow_null=True)
-    heart_rate = serializers.FloatField(
-        min_value=20, max_value=260, required=False, allow_null=True
-    )
-    lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True)
-    lon = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True)
-    altitude = serializers.FloatField(
-        min_value=-500, max_value=9000, required=False, allow_null=True
-    )
-    cadence = serializers.FloatField(min_value=0, max_value=300, required=False, allow_null=True)
+    t = FiniteFloatField(min_value=0)
+    distance = FiniteFloatField(min_value=0, required=False, allow_null=True)
+    heart_rate = FiniteFloatField(min_value=20, max_value=260, required=False, allow_null=True)
+    lat = FiniteFloatField(min_value=-90, max_value=90, required=False, allow_null=True)
+    lon = FiniteFloatField(min_value=-180, max_value=180, required=False, allow_null=True)
+    altitude = FiniteFloatField(min_value=-500, max_value=9000, required=False, allow_null=True)
+    cadence = FiniteFloatField(min_value=0, max_value=300, required=False, allow_null=True)
 
 
 class CommentSerializer(StrictSerializer):
@@ -159,24 +155,18 @@ class CommentSerializer(StrictSerializer):
 class ActivityWriteSerializer(StrictSerializer):
     user_id = serializers.CharField(max_length=32, required=False)
     start_time = InstantField()
-    distance = serializers.FloatField(min_value=0, max_value=1_000_000)
-    duration = serializers.FloatField(min_value=0.001, max_value=30 * 24 * 3600)
-    elapsed_time = serializers.FloatField(
+    distance = FiniteFloatField(min_value=0, max_value=1_000_000)
+    duration = FiniteFloatField(min_value=0.001, max_value=30 * 24 * 3600)
+    elapsed_time = FiniteFloatField(
         min_value=0, max_value=30 * 24 * 3600, required=False, allow_null=True
     )
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     sport = serializers.RegexField(r"^[a-z_]{2,32}$", required=False)
-    avg_heart_rate = serializers.FloatField(
-        min_value=20, max_value=260, required=False, allow_null=True
-    )
-    max_heart_rate = serializers.FloatField(
-        min_value=20, max_value=260, required=False, allow_null=True
-    )
-    calories = serializers.FloatField(
-        min_value=0, max_value=100_000, required=False, allow_null=True
-    )
-    elevation_gain = serializers.FloatField(
+    avg_heart_rate = FiniteFloatField(min_value=20, max_value=260, required=False, allow_null=True)
+    max_heart_rate = FiniteFloatField(min_value=20, max_value=260, required=False, allow_null=True)
+    calories = FiniteFloatField(min_value=0, max_value=100_000, required=False, allow_null=True)
+    elevation_gain = FiniteFloatField(
         min_value=0, max_value=100_000, required=False, allow_null=True
     )
     source = serializers.ChoiceField(choices=Source.choices, required=False)
@@ -223,8 +213,8 @@ class ActivityWriteSerializer(StrictSerializer):
 
 class ActivityPatchSerializer(ActivityWriteSerializer):
     start_time = InstantField(required=False)
-    distance = serializers.FloatField(min_value=0, max_value=1_000_000, required=False)
-    duration = serializers.FloatField(min_value=0.001, max_value=30 * 24 * 3600, required=False)
+    distance = FiniteFloatField(min_value=0, max_value=1_000_000, required=False)
+    duration = FiniteFloatField(min_value=0.001, max_value=30 * 24 * 3600, required=False)
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
@@ -241,14 +231,10 @@ def _has_offset(text: str) -> bool:
 class HealthEntrySerializer(StrictSerializer):
     date = CalendarDateField()
     user_id = serializers.CharField(max_length=32, required=False)
-    resting_hr = serializers.FloatField(
-        min_value=20, max_value=150, required=False, allow_null=True
-    )
-    hrv = serializers.FloatField(min_value=1, max_value=400, required=False, allow_null=True)
-    vo2_max = serializers.FloatField(min_value=10, max_value=100, required=False, allow_null=True)
-    recovery_score = serializers.FloatField(
-        min_value=0, max_value=100, required=False, allow_null=True
-    )
+    resting_hr = FiniteFloatField(min_value=20, max_value=150, required=False, allow_null=True)
+    hrv = FiniteFloatField(min_value=1, max_value=400, required=False, allow_null=True)
+    vo2_max = FiniteFloatField(min_value=10, max_value=100, required=False, allow_null=True)
+    recovery_score = FiniteFloatField(min_value=0, max_value=100, required=False, allow_null=True)
     sleep_seconds = serializers.IntegerField(
         min_value=0, max_value=86_400, required=False, allow_null=True
     )
@@ -265,7 +251,7 @@ class GoalSerializer(StrictSerializer):
     user_id = serializers.CharField(max_length=32, required=False)
     race_name = serializers.CharField(max_length=200)
     race_date = CalendarDateField()
-    distance = serializers.FloatField(min_value=100, max_value=500_000)
+    distance = FiniteFloatField(min_value=100, max_value=500_000)
     goal_time = serializers.CharField(max_length=12, required=False, allow_null=True)
 
     def validate_goal_time(self, value: str | None) -> int | None:
@@ -283,7 +269,7 @@ class GoalSerializer(StrictSerializer):
 class GoalPatchSerializer(GoalSerializer):
     race_name = serializers.CharField(max_length=200, required=False)
     race_date = CalendarDateField(required=False)
-    distance = serializers.FloatField(min_value=100, max_value=500_000, required=False)
+    distance = FiniteFloatField(min_value=100, max_value=500_000, required=False)
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
@@ -296,10 +282,10 @@ class WorkoutFieldsSerializer(StrictSerializer):
     day (pages validate through `workout_fields`)."""
 
     type = serializers.ChoiceField(choices=WORKOUT_TYPES, required=False, default="easy")
-    distance = serializers.FloatField(
+    distance = FiniteFloatField(
         min_value=0, max_value=MAX_WORKOUT_DISTANCE, required=False, allow_null=True
     )
-    duration = serializers.FloatField(
+    duration = FiniteFloatField(
         min_value=0, max_value=MAX_WORKOUT_DURATION, required=False, allow_null=True
     )
     pace_zone = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)

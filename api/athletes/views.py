@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +22,7 @@ from astral import cache
 from astral.api.errors import ApiError, first_error
 from astral.api.pagination import Page, page_from, paginated
 from astral.api.params import bool_param, date_param
+from astral.api.parsers import MultiPartParser
 from astral.api.requests import fetch_visible, require_user, validated
 from astral.api.responses import cached_response, ok
 from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import orjson
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
-from astral.api.errors import STATUS_CODES, error_body
+from astral.api.errors import STATUS_CODES, ApiError, error_body
+from astral.api.parsers import refuse_unstorable, unstorable_reason
 
 logger = logging.getLogger(__name__)
 
@@ -33,19 +34,25 @@ MESSAGES = {
 }
 
 
-def refuse_nul_characters(request: HttpRequest) -> HttpResponse | None:
-    """NUL characters can be stored nowhere (PostgreSQL text refuses them): a 400 naming
-    the parameter, before any view runs."""
-    if "\x00" in request.path:
-        return json_error("The path must not contain NUL characters.", "VALIDATION_ERROR", 400)
-    for name, values in request.GET.lists():
-        if "\x00" in name or any("\x00" in value for value in values):
-            body = error_body(
-                f"{name.strip(chr(0))} must not contain NUL characters.",
-                "VALIDATION_ERROR",
-                name.replace("\x00", ""),
-            )
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_unstorable_text(request: HttpRequest) -> HttpResponse | None:
+    """Text PostgreSQL cannot store (NUL, unpaired surrogates) in the path, a query
+    parameter or a page's form field: a 400 naming it, before any view runs. (JSON bodies
+    and the API's multipart fields are checked by their parsers, astral.api.parsers.)"""
+    api = request.path.startswith("/api/")
+    try:
+        if unstorable_reason(request.path):
+            raise ApiError("The path must not contain NUL characters.", field="path")
+        refuse_unstorable(request.GET.lists())
+        if not api and request.method == "POST" and request.content_type in FORMS:
+            refuse_unstorable(request.POST.lists())
+    except ApiError as error:
+        if api:
+            body = error_body(error.message, "VALIDATION_ERROR", error.field)
             return HttpResponse(orjson.dumps(body), status=400, content_type="application/json")
+        return HttpResponseBadRequest(error.message, content_type="text/plain; charset=utf-8")
     return None
 
 
@@ -88,10 +95,10 @@ class ApiErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith("/api/"):
-            refused = refuse_oversized(request) or refuse_nul_characters(request)
-            if refused is not None:
-                return refused
+        refused = refuse_oversized(request) if request.path.startswith("/api/") else None
+        refused = refused or refuse_unstorable_text(request)
+        if refused is not None:
+            return refused
         response = self.get_response(request)
         if not request.path.startswith("/api/") or request.path.startswith("/api/docs"):
             return response

@@ -4,6 +4,7 @@ reach (404 before 403, so an unknown id never says more than "not found")."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -13,6 +14,32 @@ from rest_framework import serializers
 from astral.api.errors import ApiError
 
 M = TypeVar("M", bound=Model)
+
+
+def finite_float(value: Any) -> float:
+    """A number as typed (`"12.5"`, 12.5): ValueError for anything that is not a finite
+    number (`NaN`, `inf`, `1e999`), which no column may hold (a CHECK refuses it too)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+class FiniteFloatField(serializers.FloatField):
+    """The API's one float field: `NaN`, `Infinity` and overflowing numbers, as JSON numbers
+    or as strings, are a 400 naming the field (DRF's own takes them, and they passed every
+    minimum and maximum)."""
+
+    default_error_messages = {"invalid": "A finite number is required."}
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, str) and len(data) > self.MAX_STRING_LENGTH:
+            self.fail("max_string_length")
+        try:
+            return finite_float(data)
+        except (TypeError, ValueError, OverflowError):
+            self.fail("invalid")
+        raise AssertionError  # pragma: no cover (fail raises)
 
 
 class StrictSerializer(serializers.Serializer):

@@ -1,0 +1,134 @@
+"""Issue 32: nothing one person sends can hurt anyone else. Each class is closed where it
+cannot come back: PostgreSQL refuses non-finite numbers and dates outside 1900–2199 whatever
+the path, the API's one float field refuses `NaN` as a string, and text PostgreSQL cannot
+store (NUL, unpaired surrogates) is a 400 naming the field on every way in."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from athletes.models import ActivityComment, HealthMetric, User
+from tests.conftest import assert_error, signed_in
+from tests.factories import make_activity
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("value", ["NaN", "nan", "Infinity", "-inf", "1e999"])
+def test_a_non_finite_health_reading_is_a_400_and_the_coach_s_roster_stays_up(cast, value):
+    response = cast.api(cast.alice).post(
+        "/api/v1/health_metrics", {"date": "2026-11-20", "hrv": value}
+    )
+    assert_error(response, 400, "VALIDATION_ERROR", "hrv")
+    assert not HealthMetric.objects.filter(user=cast.alice).exists()
+    roster = cast.api(cast.cora).get(
+        "/api/v1/analytics/coach_athletes_metrics", {"org_id": cast.riverside.public_id}
+    )
+    assert roster.status_code == 200
+    assert signed_in(cast.cora).get("/athletes").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/users/me", {"vdot": "NaN"}, "vdot"),
+        ("/api/v1/users/me", {"weight_kg": "Infinity"}, "weight_kg"),
+    ],
+)
+def test_non_finite_profile_numbers_are_refused(cast, path, body, field):
+    assert_error(cast.api(cast.alice).patch(path, body), 400, "VALIDATION_ERROR", field)
+    cast.alice.refresh_from_db()
+    assert (cast.alice.vdot, cast.alice.weight_kg) == (None, None)
+
+
+def test_postgresql_refuses_a_non_finite_number_on_any_path(cast):
+    """The admin, a task or a shell cannot store one either: the CHECK is in the table."""
+    activity = make_activity(cast.alice, datetime(2026, 11, 20, 7, tzinfo=UTC))
+    for table, column, where in (
+        ("athletes_activity", "distance", activity.pk),
+        ("athletes_user", "vdot", cast.alice.pk),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET {column} = 'NaN' WHERE id = %s", [where])  # noqa: S608 (our own table names)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        HealthMetric.objects.create(user=cast.alice, date=date(2026, 11, 20), hrv=float("inf"))
+
+
+def test_postgresql_refuses_a_date_outside_1900_to_2199(cast):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        HealthMetric.objects.create(user=cast.alice, date=date(1, 1, 1), hrv=50)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_activity(cast.alice, datetime(9999, 1, 1, tzinfo=UTC))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(pk=cast.alice.pk).update(birth_date=date(1800, 1, 1))
+
+
+def test_every_float_column_has_a_finite_check():
+    """A float column added later without its CHECK fails here."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.table_name || '.' || c.column_name FROM information_schema.columns c
+            WHERE c.table_schema = 'public' AND c.data_type IN ('double precision', 'real')
+              AND split_part(c.table_name, '_', 1) IN ('athletes', 'organizations', 'analytics')
+              AND NOT EXISTS (
+                SELECT 1 FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+                WHERE t.relname = c.table_name AND k.contype = 'c'
+                  AND k.conname = c.table_name || '_' || c.column_name || '_finite')
+            """
+        )
+        unchecked = [row[0] for row in cursor.fetchall()]
+    assert unchecked == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"date": "2026-11-20", "hrv": 50, "source": "\\ud800"}',
+        '{"date": "2026-11-20", "hrv": 50, "source": "a\\u0000b"}',
+    ],
+)
+def test_unstorable_text_in_json_is_a_400_naming_the_field(cast, raw):
+    response = cast.api(cast.alice).client.post(
+        "/api/v1/health_metrics",
+        raw,
+        content_type="application/json",
+        headers=cast.api(cast.alice).headers,
+    )
+    body = assert_error(response, 400, "VALIDATION_ERROR", "source")
+    assert "NUL" in body["error"] or "surrogate" in body["error"]
+    assert not HealthMetric.objects.exists()
+
+
+def test_a_nul_in_a_query_parameter_is_a_400_naming_it(cast):
+    response = cast.api(cast.alice).get("/api/v1/activities", {"from": "2026-01-01\x00"})
+    assert_error(response, 400, "VALIDATION_ERROR", "from")
+
+
+def test_a_nul_in_a_page_form_is_a_400_and_stores_nothing(cast):
+    activity = make_activity(cast.alice, datetime(2026, 11, 20, 7, tzinfo=UTC))
+    page = signed_in(cast.alice)
+    response = page.post(f"/activities/{activity.public_id}/comments", {"text": "great\x00run"})
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+    assert not ActivityComment.objects.exists()
+    # the same comment without it is stored
+    page.post(f"/activities/{activity.public_id}/comments", {"text": "great run"})
+    assert ActivityComment.objects.get().text == "great run"
+
+
+def test_a_nul_in_a_multipart_field_is_a_400_naming_it(cast):
+    api = cast.api(cast.alice)
+    response = api.client.post(
+        "/api/v1/activities/upload",
+        {"name": "x\x00", "file": ("run.gpx", b"<gpx/>")},
+        format="multipart",
+        headers=api.headers,
+    )
+    body = assert_error(response, 400, "VALIDATION_ERROR")
+    assert json.dumps(body)  # one JSON shape
+    assert body["details"]["field"] == "name"
