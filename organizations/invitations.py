@@ -178,7 +178,9 @@ def invitation_accept(
     *, invitation: Invitation, user: User, email_proven: bool = False
 ) -> Membership:
     """The membership the invitation offered, with its role, assigned coach, labels and
-    groups. Accepting by the e-mailed link proves the address (`email_proven`)."""
+    groups. Accepting by the e-mailed link proves the address (`email_proven`); without it the
+    account's address must already be verified: registering the invited address is not owning
+    its mailbox, so a stranger cannot take the seat (issue 32)."""
     _check_invitee(invitation, user)
     with transaction.atomic():
         current = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -189,6 +191,12 @@ def invitation_accept(
                 "This invitation has expired; ask the club for a new one.",
                 "INVITATION_EXPIRED",
                 status=410,
+            )
+        if not email_proven and not user.email_verified:
+            raise ApiError(
+                "Open the link in the invitation e-mail, or verify your e-mail address first.",
+                "EMAIL_NOT_VERIFIED",
+                status=403,
             )
         organization = current.organization
         membership = Membership.objects.filter(organization=organization, user=user).first()
@@ -218,6 +226,13 @@ def invitation_accept(
         athlete_data_changed([user.pk])
     invitation.refresh_from_db()
     return membership
+
+
+def token_matches(invitation: Invitation, token: object) -> bool:
+    """Whether `token` is the one in this invitation's e-mailed link."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return False
+    return secrets.compare_digest(token_hash(token), invitation.token_hash or "")
 
 
 def invitation_by_token(token: str) -> Invitation | None:

@@ -58,7 +58,7 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if request.user.is_authenticated and action in ("accept", "decline"):
-            return _answer(request, invitation, action)
+            return _answer(request, invitation, action, email_proven=True)
         if not request.user.is_authenticated and not has_account and action == "join":
             form = JoinForm(request.POST, email=invitation.email)
             if form.is_valid():
@@ -87,15 +87,18 @@ def _gone(request: HttpRequest, invitation: Invitation | None) -> HttpResponse:
     return render(request, "organizations/invitation_gone.html", {"reason": reason}, status=410)
 
 
-def _answer(request: HttpRequest, invitation: Invitation, action: str) -> HttpResponse:
+def _answer(
+    request: HttpRequest, invitation: Invitation, action: str, email_proven: bool = False
+) -> HttpResponse:
+    """Accept or decline; `email_proven` only from the e-mailed link's own page."""
     if action not in ("accept", "decline"):
         return redirect("my-invitations")
     try:
         if action == "accept":
             invitations.invitation_accept(
                 invitation=invitation,
-                user=request.user,
-                email_proven=True,  # type: ignore[arg-type]
+                user=request.user,  # type: ignore[arg-type]
+                email_proven=email_proven,
             )
             messages.success(request, f"Welcome to {invitation.organization.name}.")
         else:

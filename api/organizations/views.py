@@ -371,7 +371,13 @@ class InvitationAcceptView(APIView):
         """Joins the organization as invited. Only the invited person: never an API key."""
         user = require_user(caller_of(request))
         invitation = my_invitation(user, invitation_id)
-        membership = invitations.invitation_accept(invitation=invitation, user=user)
+        # The link's token proves the mailbox; without it the account's address must be verified.
+        token = request.data.get("token") if isinstance(request.data, dict) else None
+        membership = invitations.invitation_accept(
+            invitation=invitation,
+            user=user,
+            email_proven=invitations.token_matches(invitation, token),
+        )
         data = invitation_data(invitation)
         data["membership"] = member_data(
             memberships_of(invitation.organization).get(pk=membership.pk)

@@ -11,8 +11,9 @@ import time_machine
 from django.core import mail
 from django.test import Client
 
+from athletes.models import User
 from organizations.models import Group, Membership
-from tests.conftest import assert_error
+from tests.conftest import Api, assert_error
 from tests.factories import make_activity, make_user
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,8 @@ def test_the_invited_athlete_accepts_and_joins_with_what_the_coach_chose(cast):
     assert cast.api(cast.alice).get("/api/v1/invitations").json()["data"]["invitations"] == []
 
     accepted = cast.api(cast.charlie).post(
-        f"/api/v1/invitations/{invitation['invitation_id']}/accept"
+        f"/api/v1/invitations/{invitation['invitation_id']}/accept",
+        {"token": link_token(message)},
     )
     assert accepted.status_code == 200, accepted.content
     member = accepted.json()["data"]["membership"]
@@ -291,3 +293,47 @@ def test_the_link_does_not_work_for_another_signed_in_person(cast):
     assert "this invitation is for charlie@example.com" in page
     browser.post(f"/invitations/{token}", {"action": "accept"})
     assert not Membership.objects.filter(user=cast.dave, organization=cast.riverside).exists()
+
+
+def test_a_stranger_who_registers_the_invited_address_cannot_take_the_seat(cast):
+    """Issue 32: registering an address is not owning its mailbox. Without the e-mailed link's
+    token, or a verified address, accepting is a 403 and nobody joins; the link's token (or
+    a verified address) lets the owner of the mailbox in."""
+    invitation = invite(
+        cast.api(cast.cora), cast.riverside, email="newcoach@example.com", role="coach"
+    )
+    token = link_token(mail.outbox[-1])
+    registered = Api().post(
+        "/api/v1/auth/register",
+        {"email": "newcoach@example.com", "username": "stranger", "password": "a-Long-pass-2026!"},
+    )
+    assert registered.status_code == 201, registered.content
+    stranger = User.objects.get(username="stranger")
+    assert not stranger.email_verified
+    path = f"/api/v1/invitations/{invitation['invitation_id']}/accept"
+    listed = cast.api(stranger).get("/api/v1/invitations").json()["data"]["invitations"]
+    assert [i["invitation_id"] for i in listed] == [invitation["invitation_id"]]
+    assert_error(cast.api(stranger).post(path), 403, "EMAIL_NOT_VERIFIED")
+    assert_error(cast.api(stranger).post(path, {"token": "guessed" + token[7:]}), 403)
+    assert not Membership.objects.filter(user=stranger).exists()
+    assert_error(
+        cast.api(stranger).get(
+            "/api/v1/analytics/coach_athletes_metrics", {"org_id": cast.riverside.public_id}
+        ),
+        403,
+    )
+    # The mailbox's owner holds the link: its token proves the address.
+    assert cast.api(stranger).post(path, {"token": token}).status_code == 200
+    stranger.refresh_from_db()
+    assert stranger.email_verified
+    assert Membership.objects.get(user=stranger).role == "coach"
+
+
+def test_a_verified_address_accepts_from_the_list(cast):
+    invitation = invite(cast.api(cast.cora), cast.riverside, email="charlie@example.com")
+    User.objects.filter(pk=cast.charlie.pk).update(email_verified=True)
+    accepted = cast.api(cast.charlie).post(
+        f"/api/v1/invitations/{invitation['invitation_id']}/accept"
+    )
+    assert accepted.status_code == 200
+    assert Membership.objects.filter(user=cast.charlie, organization=cast.riverside).exists()

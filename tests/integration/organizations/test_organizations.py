@@ -2,6 +2,7 @@
 
 import pytest
 
+from athletes.models import User
 from organizations.models import ApiKey, Group, Membership
 from tests.conftest import Api, assert_error
 from tests.factories import make_user
@@ -36,6 +37,7 @@ def test_organization_read_and_rename(cast):
 
 def test_members_list_and_labels_after_an_accepted_invitation(cast):
     erin = make_user("erin")
+    User.objects.filter(pk=erin.pk).update(email_verified=True)  # accepts from the list
     path = f"/api/v1/organizations/{cast.riverside.public_id}/members"
     invitation = cast.api(cast.cora).post(
         path,
