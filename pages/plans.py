@@ -45,24 +45,23 @@ def typed_workout(
         "duration": "Time as H:MM:SS or M:SS, up to 24 hours.",
         "note": "A note of up to 200 characters.",
     }
+    parsers = {
+        "distance": lambda text: round(finite_float(text.replace(",", ".")) * per, 1),
+        "duration": lambda text: float(parse_duration(text)),
+    }
     fields: dict[str, Any] = {k: v for k, v in raw.items() if k in ("week", "day", "type", "note")}
-    bad = None
-    distance_text = raw.get("distance", "").strip().replace(",", ".")
-    time_text = raw.get("duration", "").strip()
     try:
-        bad = "distance"
-        if distance_text:
-            fields["distance"] = round(finite_float(distance_text) * per, 1)
-        bad = "duration"
-        if time_text:
-            fields["duration"] = float(parse_duration(time_text))
+        for name, parse in parsers.items():
+            if text := raw.get(name, "").strip():
+                try:
+                    fields[name] = parse(text)
+                except ValueError:
+                    raise ApiError(words[name], field=name) from None
         return workout_fields(fields)
     except ApiError as error:
-        bad = (error.field or "").split(".")[-1]
-    except ValueError:
-        pass
-    message = words.get(bad or "", "Check this workout.")
-    raise ApiError(f"{label}: {message}" if label else message, field=where or bad)
+        bad = (error.field or "").rsplit(".", 1)[-1]
+        message = words.get(bad, error.message)
+        raise ApiError(f"{label}: {message}" if label else message, field=where or bad) from None
 
 
 @login_required

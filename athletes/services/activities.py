@@ -5,7 +5,6 @@ Every write is atomic and ends in `athlete_data_changed` (or says why not)."""
 from __future__ import annotations
 
 import contextlib
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,9 +31,6 @@ from metrics import efforts
 from metrics.load import calories_estimate, training_load
 from metrics.streams import stream_views
 from metrics.zones import Sample, zone_times
-
-logger = logging.getLogger(__name__)
-
 
 OVERLAP_WINDOW = timedelta(minutes=2)
 

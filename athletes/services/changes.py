@@ -4,7 +4,6 @@ Every write is atomic and ends in `athlete_data_changed` (or says why not)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from contextvars import ContextVar
 
@@ -16,9 +15,6 @@ from astral.celery import REFRESH_SNAPSHOT, enqueue
 from athletes.models import (
     User,
 )
-
-logger = logging.getLogger(__name__)
-
 
 # A refresh waits this long after the write, so a burst of writes (a sync of a week of runs)
 # is computed once: the first refresh to run finds the snapshot stale, the others fresh.

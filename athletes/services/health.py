@@ -4,7 +4,6 @@ Every write is atomic and ends in `athlete_data_changed` (or says why not)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.db import transaction
@@ -14,9 +13,6 @@ from athletes.models import (
     User,
 )
 from athletes.services.changes import athlete_data_changed
-
-logger = logging.getLogger(__name__)
-
 
 HEALTH_FIELDS = ("resting_hr", "hrv", "vo2_max", "recovery_score", "sleep_seconds")
 

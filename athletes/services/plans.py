@@ -4,7 +4,6 @@ Every write is atomic and ends in `athlete_data_changed` (or says why not)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,8 +19,6 @@ from athletes.models import (
 )
 from athletes.services.accounts import _athlete_row_update
 from athletes.services.changes import athlete_data_changed, lock_athlete
-
-logger = logging.getLogger(__name__)
 
 
 def goal_create(*, athlete: User, fields: dict[str, Any]) -> Goal:

@@ -9,6 +9,7 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 
 from athletes.models import ActivityComment, HealthMetric, User
@@ -132,3 +133,41 @@ def test_a_nul_in_a_multipart_field_is_a_400_naming_it(cast):
     body = assert_error(response, 400, "VALIDATION_ERROR")
     assert json.dumps(body)  # one JSON shape
     assert body["details"]["field"] == "name"
+
+
+GPX_WITH_NAN = """<?xml version="1.0"?>
+<gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1"
+ xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">
+<trk><type>running</type><trkseg>{points}</trkseg></trk></gpx>"""
+POINT = (
+    '<trkpt lat="{lat}" lon="13.4"><ele>{ele}</ele><time>2026-11-20T07:{m:02d}:00Z</time>'
+    "<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{hr}</gpxtpx:hr>"
+    "</gpxtpx:TrackPointExtension></extensions></trkpt>"
+)
+
+
+def test_a_file_with_nan_numbers_is_read_without_them(cast):
+    """Files are the other way numbers come in: a reading a device could not take (`NaN`,
+    `inf`) is a missing reading, never a 500 from the table's CHECK."""
+    points = "".join(
+        POINT.format(
+            lat=52.5 + m * 0.002,
+            ele="NaN" if m % 3 == 0 else 40 + m,
+            hr="nan" if m % 2 else 140 + m,
+            m=m,
+        )
+        for m in range(12)
+    )
+    api = cast.api(cast.alice)
+    response = api.client.post(
+        "/api/v1/activities/upload",
+        {"file": SimpleUploadedFile("nan.gpx", GPX_WITH_NAN.format(points=points).encode())},
+        format="multipart",
+        headers=api.headers,
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()["data"]
+    # HR from the six finite readings only: 140, 142, …, 150 → mean 145 (time-weighted alike)
+    assert 140 <= data["avg_heart_rate"] <= 150
+    assert data["max_heart_rate"] == 150
+    assert data["distance"] > 2000  # 11 steps of 0.002° latitude, 222 m each
