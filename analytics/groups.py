@@ -16,6 +16,7 @@ from analytics.club_totals import GAP_LIMIT
 from analytics.rollups import months_touched, span_sums_sql
 from analytics.selectors import read_alias
 from astral import cache
+from astral.api.pagination import page_number
 from astral.localtime import quarter_hour
 from metrics.insights import GroupFacts, write_insight
 from metrics.rolling import days_between
@@ -350,10 +351,7 @@ def plans_page(
 ) -> dict[str, Any]:
     """The Plans tab: the group rollups and one page of the athletes' plans in `sort` order
     (a key of `standings.ORDERINGS`). An unknown or past-the-end page shows the last."""
-    try:
-        number = max(1, int(page))
-    except (TypeError, ValueError):
-        number = 1
+    number = page_number(page)
     overview = standings.plans_overview(
         organization, order=sort, offset=(number - 1) * per_page, limit=per_page
     )

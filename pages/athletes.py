@@ -21,7 +21,7 @@ from analytics import records, roster, services
 from analytics.series import load_series
 from api.athletes import serializers as s
 from astral.api.errors import ApiError
-from astral.api.pagination import Page
+from astral.api.pagination import Page, page_number
 from astral.api.requests import finite_float
 from astral.localtime import local_date, local_start, local_today
 from athletes import files
@@ -82,11 +82,11 @@ def roster_filters_from(
 def athletes_list(request: HttpRequest) -> HttpResponse:
     organization = current_organization(request)
     filters, params = roster_filters_from(request, organization)
-    try:
-        number = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        number = 1
+    number = page_number(request.GET.get("page", "1"))
     page = roster.roster_page(organization, filters, Page(number=number, per_page=PAGE_SIZE))
+    last = page["metadata"]["total_pages"]
+    if 1 <= last < number:  # past the end: the last page
+        page = roster.roster_page(organization, filters, Page(number=last, per_page=PAGE_SIZE))
     units = Units(request.user.units)
     rows = [_roster_row(a, units) for a in page["athletes"]]
     query = urlencode({k: v for k, v in params.items() if v and k != "mine"})

@@ -171,3 +171,20 @@ def test_a_file_with_nan_numbers_is_read_without_them(cast):
     assert 140 <= data["avg_heart_rate"] <= 150
     assert data["max_heart_rate"] == 150
     assert data["distance"] > 2000  # 11 steps of 0.002° latitude, 222 m each
+
+
+HUGE = "9" * 20
+
+
+def test_a_page_number_of_twenty_digits_shows_the_last_page(cast):
+    """Issue 32: `?page=` past any list shows the last page on the pages, and is a 400 naming
+    `page` in the API; never an offset PostgreSQL cannot hold."""
+    page = signed_in(cast.cora)
+    roster = page.get("/athletes", {"page": HUGE})
+    assert roster.status_code == 200
+    assert cast.alice.display_name in roster.content.decode()  # the last (only) page
+    assert page.get("/athletes", {"page": "two"}).status_code == 200
+    assert page.get("/analytics", {"tab": "plans", "page": HUGE}).status_code == 200
+    assert page.get("/club", {"page": HUGE}).status_code == 200
+    response = cast.api(cast.alice).get("/api/v1/activities", {"page": HUGE})
+    assert_error(response, 400, "VALIDATION_ERROR", "page")
