@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from analytics import records, roster, services
 from analytics.series import load_series
 from api.athletes import serializers as s
+from astral import spreadsheet
 from astral.api.errors import ApiError
 from astral.api.pagination import Page, page_number
 from astral.api.requests import finite_float
@@ -247,25 +248,27 @@ def athletes_export(request: HttpRequest) -> HttpResponse:
         metrics = athlete["metrics"]
         plan = athlete["current_plans"][0] if athlete["current_plans"] else None
         writer.writerow(
-            [
-                athlete["user_id"],
-                athlete["display_name"],
-                athlete["username"],
-                athlete["email"],
-                "; ".join(athlete["groups"]),
-                "; ".join(athlete["labels"]),
-                athlete["assigned_coach_id"] or "",
-                plan["name"] if plan else "",
-                # Words, not "6/8", which a spreadsheet reads as a date.
-                f"week {plan['current_week']} of {plan['total_weeks']}" if plan else "",
-                metrics["running_analytics"]["weekly_distance"],
-                metrics["training"]["acute_chronic_ratio"] or "",
-                metrics["training"]["acr_band"] or "",
-                metrics["fitness"]["current"]["hrv_avg"] or "",
-                metrics["fitness"]["current"]["hrv_avg_prev"] or "",
-                "; ".join(f["code"] for f in metrics["attention_signals"]["flags"]),
-                metrics.get("last_activity_at") or "",
-            ]
+            spreadsheet.row(
+                [
+                    athlete["user_id"],
+                    athlete["display_name"],
+                    athlete["username"],
+                    athlete["email"],
+                    "; ".join(athlete["groups"]),
+                    "; ".join(athlete["labels"]),
+                    athlete["assigned_coach_id"] or "",
+                    plan["name"] if plan else "",
+                    # Words, not "6/8", which a spreadsheet reads as a date.
+                    f"week {plan['current_week']} of {plan['total_weeks']}" if plan else "",
+                    metrics["running_analytics"]["weekly_distance"],
+                    metrics["training"]["acute_chronic_ratio"] or "",
+                    metrics["training"]["acr_band"] or "",
+                    metrics["fitness"]["current"]["hrv_avg"] or "",
+                    metrics["fitness"]["current"]["hrv_avg_prev"] or "",
+                    "; ".join(f["code"] for f in metrics["attention_signals"]["flags"]),
+                    metrics.get("last_activity_at") or "",
+                ]
+            )
         )
     return response
 
@@ -419,7 +422,7 @@ def athlete_activities_export(request: HttpRequest, user_id: str) -> StreamingHt
     def stream() -> Any:
         yield writer.writerow(columns)
         for row in rows.iterator(chunk_size=2000):
-            yield writer.writerow([v.isoformat() if hasattr(v, "isoformat") else v for v in row])
+            yield writer.writerow(spreadsheet.row(row))
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{athlete.username}-activities.csv"'

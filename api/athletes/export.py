@@ -8,6 +8,7 @@ import zipfile
 from typing import Any
 
 from analytics.plans import plan_instances_data, with_plan
+from astral import spreadsheet
 from astral.api.renderers import dumps
 from athletes import streams
 from athletes.models import ActivityStream, PlanInstance, User
@@ -27,9 +28,7 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=list(rows[0]))
     writer.writeheader()
     for row in rows:
-        writer.writerow(
-            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
-        )
+        writer.writerow({k: spreadsheet.cell(v) for k, v in row.items()})
     return out.getvalue()
 
 

@@ -188,3 +188,28 @@ def test_a_page_number_of_twenty_digits_shows_the_last_page(cast):
     assert page.get("/club", {"page": HUGE}).status_code == 200
     response = cast.api(cast.alice).get("/api/v1/activities", {"page": HUGE})
     assert_error(response, 400, "VALIDATION_ERROR", "page")
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cast):
+    """Issue 32: a name typed as a formula reads as text in every CSV Astral writes (the
+    roster, an athlete's activities, the data export); negative numbers stay numbers."""
+    import csv
+    import io
+    import zipfile
+
+    User.objects.filter(pk=cast.alice.pk).update(display_name='=HYPERLINK("http://x","y")')
+    make_activity(cast.alice, datetime(2026, 11, 20, 7, tzinfo=UTC), name="@SUM(A1)", source="+cmd")
+    page = signed_in(cast.cora)
+    roster = list(csv.DictReader(io.StringIO(page.get("/athletes/export.csv").content.decode())))
+    names = {r["display_name"] for r in roster}
+    assert '\'=HYPERLINK("http://x","y")' in names
+    activities_csv = b"".join(
+        page.get(f"/athletes/{cast.alice.public_id}/activities.csv").streaming_content
+    ).decode()
+    [activity] = list(csv.DictReader(io.StringIO(activities_csv)))
+    assert (activity["name"], activity["source"]) == ("'@SUM(A1)", "'+cmd")
+    export = cast.api(cast.alice).get("/api/v1/users/me/export")
+    archive = zipfile.ZipFile(io.BytesIO(export.content))
+    [row] = list(csv.DictReader(io.StringIO(archive.read("activities.csv").decode())))
+    assert row["name"] == "'@SUM(A1)"
+    assert float(row["distance"]) == 10_000
