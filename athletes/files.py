@@ -176,6 +176,16 @@ def parse(kind: str, content: bytes) -> ParsedFile:
 # helpers -------------------------------------------------------------------------------
 
 
+def position(lat: Any, lon: Any) -> tuple[float, float] | None:
+    """A place on Earth, or None: both coordinates finite numbers within ±90° and ±180°
+    (0 is a place: the equator, Greenwich). Every file format's positions go through here."""
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+        return None
+    return float(lat), float(lon)
+
+
 def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
@@ -387,6 +397,11 @@ def _fit_samples(records: list[dict[str, Any]], start: datetime) -> list[dict[st
     samples = []
     for record in records:
         lat, lon = record.get("position_lat"), record.get("position_long")
+        here = (
+            position(lat * SEMICIRCLE, lon * SEMICIRCLE)
+            if isinstance(lat, int) and isinstance(lon, int)
+            else None
+        )
         altitude = record.get("enhanced_altitude", record.get("altitude"))
         distance = record.get("distance")
         samples.append(
@@ -394,8 +409,8 @@ def _fit_samples(records: list[dict[str, Any]], start: datetime) -> list[dict[st
                 "t": (record["timestamp"] - start).total_seconds(),
                 "distance": float(distance) if isinstance(distance, int | float) else None,
                 "heart_rate": _positive(record.get("heart_rate")),  # 0 is "no reading"
-                "lat": lat * SEMICIRCLE if isinstance(lat, int) else None,
-                "lon": lon * SEMICIRCLE if isinstance(lon, int) else None,
+                "lat": here[0] if here else None,
+                "lon": here[1] if here else None,
                 "altitude": altitude if isinstance(altitude, int | float) else None,
                 "cadence": _fit_cadence(record),
             }
@@ -547,10 +562,11 @@ def _gpx_track(
     for segment in track.segments:
         previous = None
         for point in segment.points:
-            if previous is not None:
-                length += haversine(previous.latitude, previous.longitude, point.latitude,
-                                    point.longitude)  # fmt: skip
-            previous = point
+            here = position(point.latitude, point.longitude)
+            if here is not None:
+                if previous is not None:
+                    length += haversine(*previous, *here)
+                previous = here
             heart_rate = next(heart_rates, None) if heart_rates is not None else _gpx_hr(point)
             if point.time is None:
                 untimed += 1
@@ -560,8 +576,8 @@ def _gpx_track(
                     "time": _utc(point.time),
                     "distance": round(length, 2),
                     "heart_rate": _positive(heart_rate),
-                    "lat": point.latitude,
-                    "lon": point.longitude,
+                    "lat": here[0] if here else None,
+                    "lon": here[1] if here else None,
                     "altitude": point.elevation,
                 }
             )
@@ -707,6 +723,8 @@ def _tcx_point(trackpoint: Any) -> dict[str, Any] | None:
     if when is None:
         return None
     point["time"] = when
+    if position(point["lat"], point["lon"]) is None:
+        point["lat"] = point["lon"] = None
     return point
 
 

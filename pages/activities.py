@@ -33,7 +33,11 @@ ROUTE_BOX = 320  # the SVG's user units
 def route_path(lats: list[Any], lons: list[Any]) -> dict[str, Any] | None:
     """The track as an SVG polyline in a square box, north up, scaled to fit; longitude
     shrunk by the cosine of the latitude so the shape is true."""
-    points = [(lat, lon) for lat, lon in zip(lats, lons, strict=False) if lat is not None and lon]
+    points = [
+        (lat, lon)
+        for lat, lon in zip(lats, lons, strict=False)
+        if lat is not None and lon is not None
+    ]
     if len(points) < 2:
         return None
     middle = math.cos(math.radians(sum(p[0] for p in points) / len(points)))
@@ -64,7 +68,11 @@ def _mercator(lat: float, lon: float, zoom: int) -> tuple[float, float]:
 def route_on_tiles(lats: list[Any], lons: list[Any], template: str) -> dict[str, Any] | None:
     """The track over map tiles from `template` ({z}/{x}/{y}): the largest zoom at which
     the route fits in 2 × 2 tiles, the tiles it crosses as SVG images, the line on top."""
-    points = [(lat, lon) for lat, lon in zip(lats, lons, strict=False) if lat is not None and lon]
+    points = [
+        (lat, lon)
+        for lat, lon in zip(lats, lons, strict=False)
+        if lat is not None and lon is not None
+    ]
     if len(points) < 2:
         return None
     for zoom in range(17, 0, -1):

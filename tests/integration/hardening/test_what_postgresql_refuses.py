@@ -213,3 +213,33 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cast):
     [row] = list(csv.DictReader(io.StringIO(archive.read("activities.csv").decode())))
     assert row["name"] == "'@SUM(A1)"
     assert float(row["distance"]) == 10_000
+
+
+def _gpx(points: list[tuple[float, float]]) -> bytes:
+    rows = "".join(
+        f'<trkpt lat="{lat}" lon="{lon}"><time>2026-11-20T07:{m:02d}:00Z</time></trkpt>'
+        for m, (lat, lon) in enumerate(points)
+    )
+    return GPX_WITH_NAN.format(points=rows).encode()
+
+
+def test_positions_off_the_earth_are_dropped_and_greenwich_is_kept(cast):
+    """Issue 32: a latitude of 1000 is no place (not stored, no distance to it); longitude 0
+    is Greenwich (kept, drawn). 0.001° of latitude is 111.2 m; three steps along it."""
+    api = cast.api(cast.alice)
+    points = [(51.000, 0.0), (51.001, 0.0), (1000.0, 0.0), (51.002, 0.0), (51.003, 0.0)]
+    response = api.client.post(
+        "/api/v1/activities/upload",
+        {"file": SimpleUploadedFile("greenwich.gpx", _gpx(points))},
+        format="multipart",
+        headers=api.headers,
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()["data"]
+    assert data["distance"] == pytest.approx(3 * 111.19, rel=0.01)
+    full = api.get(f"/api/v1/activities/{data['activity_id']}", {"include": "samples"}).json()
+    samples = full["data"]["samples"]
+    assert samples["lat"] == [51.0, 51.001, None, 51.002, 51.003]
+    assert samples["lon"] == [0.0, 0.0, None, 0.0, 0.0]
+    page = signed_in(cast.alice).get(f"/activities/{data['activity_id']}").content.decode()
+    assert "No GPS track" not in page
