@@ -7,13 +7,28 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 
 from athletes.models import FailedSignIn, User
 
 
+def find_account(login: str) -> User | None:
+    """The account a login names: an e-mail address or a username, in any case, matched by
+    PostgreSQL (whose case folding is the one that decides, a dotless ı included)."""
+    login = login.strip()
+    if not login:
+        return None
+    field = "email__iexact" if "@" in login else "username__iexact"
+    return User.objects.filter(**{field: login}).first()
+
+
 class EmailOrUsernameBackend(ModelBackend):
+    """Every sign-in (the API, the web form, the admin) comes through here, so every one
+    shares the account's lockout: failures count against the account the login resolves to,
+    whatever spelling, case or identifier was typed."""
+
     def authenticate(
         self,
         request: HttpRequest | None,
@@ -24,13 +39,15 @@ class EmailOrUsernameBackend(ModelBackend):
         login = username or kwargs.get("email")
         if not login or not password:
             return None
-        field = "email__iexact" if "@" in login else "username__iexact"
-        user = User.objects.filter(**{field: login}).first()
+        user = find_account(login)
+        key = _lock_key(login, user)
+        if _locked(key):
+            raise PermissionDenied("locked")  # ends authenticate() for every backend
         if user is None:
             User().set_password(password)  # same time whether or not the user exists
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
+        elif user.check_password(password) and self.user_can_authenticate(user):
             return user
+        _failed(key)
         return None
 
 
@@ -38,21 +55,26 @@ FAILED_LOGIN_LIMIT = 10
 FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 
 
-def _login_hash(login: str) -> str:
-    return hashlib.sha256(login.strip().lower().encode()).hexdigest()
+def _lock_key(login: str, user: User | None) -> str:
+    text = f"user:{user.pk}" if user is not None else "login:" + login.strip().casefold()
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-def login_locked(login: str) -> bool:
-    """Too many failed sign-ins for this account in the last 15 minutes."""
+def _locked(key: str) -> bool:
     since = timezone.now() - FAILED_LOGIN_WINDOW
-    recent = FailedSignIn.objects.filter(login_hash=_login_hash(login), at__gte=since)
+    recent = FailedSignIn.objects.filter(login_hash=key, at__gte=since)
     return recent.count() >= FAILED_LOGIN_LIMIT
 
 
-def login_failed(login: str) -> None:
-    login_hash = _login_hash(login)
-    # The ledger keeps only the window: older rows of this login go as a new one comes.
+def _failed(key: str) -> None:
+    # The ledger keeps only the window: older rows of this account go as a new one comes.
     FailedSignIn.objects.filter(
-        login_hash=login_hash, at__lt=timezone.now() - FAILED_LOGIN_WINDOW
+        login_hash=key, at__lt=timezone.now() - FAILED_LOGIN_WINDOW
     ).delete()
-    FailedSignIn.objects.create(login_hash=login_hash)
+    FailedSignIn.objects.create(login_hash=key)
+
+
+def login_locked(login: str) -> bool:
+    """Too many failed sign-ins for the account this login names in the last 15 minutes
+    (for the views' own message; the backend refuses a locked account by itself)."""
+    return _locked(_lock_key(login, find_account(login)))

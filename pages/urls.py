@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
-from athletes.backends import login_failed, login_locked
+from athletes.backends import login_locked
 from pages import account
 from pages import activities as activity_views
 from pages import athletes as athlete_views
@@ -41,11 +41,7 @@ class LoginForm(AuthenticationForm):
             raise ValidationError(
                 "Too many failed sign-ins; try again in 15 minutes.", code="locked"
             )
-        try:
-            return super().clean()
-        except ValidationError:
-            login_failed(login)
-            raise
+        return super().clean()  # the backend counts a failure against the account
 
 
 class LoginView(auth_views.LoginView):

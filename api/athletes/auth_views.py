@@ -24,7 +24,7 @@ from astral.api.errors import ApiError
 from astral.api.requests import StrictSerializer, require_user, validated
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from astral.cache import throttle_store
-from athletes.backends import login_failed, login_locked
+from athletes.backends import login_locked
 from athletes.models import User
 from athletes.passwords import password_reset_user, send_password_reset
 from athletes.services import accounts
@@ -123,8 +123,7 @@ class TokenView(PublicView):
                 status=429,
             )
         user = authenticate(request, username=login, password=data["password"])
-        if user is None:
-            login_failed(login)
+        if user is None:  # the backend counted the failure against the account
             raise ApiError("Invalid credentials.", "INVALID_CREDENTIALS", status=401)
         return Response({**tokens_for(user), "user": me_data(user)})
 
