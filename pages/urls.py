@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
+from astral.throttles import throttled_posts
 from athletes.backends import login_locked
 from pages import account
 from pages import activities as activity_views
@@ -67,9 +68,9 @@ class HealthView(APIView):
 urlpatterns = [
     path("healthz", HealthView.as_view(), name="healthz"),
     path("", home, name="home"),
-    path("login", LoginView.as_view(), name="login"),
+    path("login", throttled_posts(LoginView.as_view()), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
-    path("signup", settings_views.sign_up, name="signup"),
+    path("signup", throttled_posts(settings_views.sign_up), name="signup"),
     path("settings", settings_views.settings_page, name="settings"),
     path("settings/export", settings_views.export_page, name="export-my-data"),
     path("settings/delete", settings_views.delete_account, name="delete-account"),
@@ -79,7 +80,11 @@ urlpatterns = [
         account.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password/reset", account.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset",
+        throttled_posts(account.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
     path(
         "password/reset/sent", account.PasswordResetDoneView.as_view(), name="password_reset_done"
     ),

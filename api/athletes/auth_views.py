@@ -13,7 +13,6 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -23,7 +22,7 @@ from api.athletes.serializers import RegisterSerializer
 from astral.api.errors import ApiError
 from astral.api.requests import StrictSerializer, require_user, validated
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
-from astral.cache import throttle_store
+from astral.throttles import AuthRateThrottle
 from athletes.backends import login_locked
 from athletes.models import User
 from athletes.passwords import password_reset_user, send_password_reset
@@ -32,16 +31,6 @@ from organizations.access import caller_of
 from organizations.models import Membership
 
 logger = logging.getLogger(__name__)
-
-
-class AuthRateThrottle(SimpleRateThrottle):
-    """Per client IP, on sign-in, token and register endpoints."""
-
-    scope = "auth"
-    cache = throttle_store
-
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def tokens_for(user: User) -> dict[str, str]:

@@ -60,3 +60,24 @@ def test_another_account_is_not_locked_by_its_neighbour_s_failures():
     for _ in range(10):
         api_sign_in("ann", "wrong")
     assert api_sign_in("anna", PASSWORD).status_code == 200
+
+
+def test_the_web_forms_share_the_api_s_per_client_throttle():
+    """Issue 32: sign-in, sign-up and password-reset forms are throttled per client like the
+    API (20 a minute, settings' `auth` rate): the 21st POST from one address is a 429 with
+    Retry-After, on any of them, before the form is read."""
+    browser = Client()
+    for n in range(20):
+        assert (
+            browser.post("/login", {"username": f"nobody{n}", "password": "x"}).status_code == 200
+        )
+    for path, form in (
+        ("/login", {"username": "nobody", "password": "x"}),
+        ("/signup", {"email": "new@example.com"}),
+        ("/password/reset", {"email": "sam@example.com"}),
+    ):
+        refused = browser.post(path, form)
+        assert refused.status_code == 429, path
+        assert int(refused["Retry-After"]) > 0
+        assert "try again" in refused.content.decode()
+    assert browser.get("/login").status_code == 200  # reading the page is never throttled
