@@ -243,3 +243,21 @@ def test_positions_off_the_earth_are_dropped_and_greenwich_is_kept(cast):
     assert samples["lon"] == [0.0, 0.0, None, 0.0, 0.0]
     page = signed_in(cast.alice).get(f"/activities/{data['activity_id']}").content.decode()
     assert "No GPS track" not in page
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("athletes_activity", "avg_heart_rate", 900),
+        ("athletes_activity", "distance", -1),
+        ("athletes_user", "weight_kg", 5),
+        ("athletes_healthmetric", "hrv", 0),
+    ],
+)
+def test_postgresql_refuses_an_implausible_number_on_any_path(cast, table, column, value):
+    """The bounds of the API's fields and athletes/plausibility.py, kept by the table."""
+    activity = make_activity(cast.alice, datetime(2026, 11, 20, 7, tzinfo=UTC))
+    health = HealthMetric.objects.create(user=cast.alice, date=date(2026, 11, 20), hrv=50)
+    row = {"athletes_activity": activity.pk, "athletes_user": cast.alice.pk}.get(table, health.pk)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [value, row])  # noqa: S608
