@@ -30,7 +30,16 @@ REFRESH_SNAPSHOT = "analytics.tasks.refresh_snapshot"
 REFRESH_ALL_SNAPSHOTS = "analytics.tasks.refresh_all_snapshots"
 FORGET_CACHE_TOKENS = "analytics.tasks.forget_cache_tokens"
 IMPORT_FILE = "athletes.tasks.import_file"
-TASKS = (REFRESH_SNAPSHOT, REFRESH_ALL_SNAPSHOTS, FORGET_CACHE_TOKENS, IMPORT_FILE)
+IMPORT_ARCHIVE = "athletes.tasks.import_archive"
+FINISH_STALLED_IMPORTS = "athletes.tasks.finish_stalled_imports"
+TASKS = (
+    REFRESH_SNAPSHOT,
+    REFRESH_ALL_SNAPSHOTS,
+    FORGET_CACHE_TOKENS,
+    IMPORT_FILE,
+    IMPORT_ARCHIVE,
+    FINISH_STALLED_IMPORTS,
+)
 
 
 def enqueue(task_name: str, args: tuple[Any, ...], countdown: float | None = None) -> bool:

@@ -12,6 +12,7 @@ import hashlib
 import io
 import math
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from typing import Any
 
 import gpxpy
 import gpxpy.gpx
+from django.conf import settings
 from garmin_fit_sdk import Decoder, Stream
 from lxml import etree
 
@@ -111,21 +113,49 @@ def file_kind(filename: str, content: bytes) -> tuple[str, bytes]:
     return kind, content
 
 
-# A member of an export bigger than this is refused unread (no real activity file comes near).
-MAX_MEMBER_BYTES = 100 * 1024 * 1024
 SUFFIXES = tuple(s for ext in SUPPORTED for s in (ext, ext + ".gz"))
+# What goes wrong reading one member of a zip: a bad CRC or a damaged stream, an unknown
+# compression method, a password. Each is that member's failure, never the batch's.
+ZIP_MEMBER_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+)
 
 
-def zip_members(archive: zipfile.ZipFile) -> Iterator[tuple[str, Callable[[], bytes]]]:
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """One member's bytes, bounded by what it really decompresses to (never its header's
+    claim): more than `limit` is FileTooLarge after reading `limit + 1` bytes at most; a
+    damaged, encrypted or unknown member is InvalidActivityFile with the reason."""
+    if info.flag_bits & 0x1:
+        raise InvalidActivityFile("the zip member is encrypted")
+    try:
+        with archive.open(info) as handle:
+            content = handle.read(limit + 1)
+            if len(content) <= limit:
+                handle.read(1)  # to its end: the CRC is checked there
+    except ZIP_MEMBER_ERRORS as exc:
+        raise InvalidActivityFile(f"the zip member cannot be read ({exc})") from None
+    if len(content) > limit:
+        raise FileTooLarge(f"the file is larger than {limit // 2**20} MB unpacked")
+    return content
+
+
+def zip_members(
+    archive: zipfile.ZipFile, limit: int | None = None
+) -> Iterator[tuple[str, Callable[[], bytes]]]:
     """(name, a callable returning the bytes) for each activity file of a zip, in name order
-    (a Strava or Garmin export keeps its files in `activities/`)."""
+    (a Strava or Garmin export keeps its files in `activities/`). Only the zip's directory
+    is read here; each member is read, bounded by `limit` (the upload's own), when called."""
+    most = limit if limit is not None else settings.ASTRAL_UPLOAD_MAX_BYTES
     for info in sorted(archive.infolist(), key=lambda i: i.filename):
         if info.is_dir() or not info.filename.lower().endswith(SUFFIXES):
             continue
-        if info.file_size > MAX_MEMBER_BYTES:
-            yield info.filename, lambda: b""  # rejected as empty, never read
-        else:
-            yield info.filename, lambda info=info: archive.read(info)
+        yield info.filename, lambda info=info: read_member(archive, info, most)
 
 
 def content_hash(content: bytes) -> str:

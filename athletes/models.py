@@ -6,8 +6,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Cast, Concat, LPad, Mod
+from django.utils import timezone
 
 from astral.ids import PublicIdField, new_public_id
 from athletes.streams import RUNNING_SPORTS
@@ -488,6 +489,32 @@ class ImportBatch(models.Model):
     rejected = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its count last moved: a batch that stops moving is ended (imports.STALL).
+    touched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["touched_at"], condition=Q(done__lt=F("total")), name="importbatch_open"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"import {self.public_id}: {self.done} of {self.total}"
+
+
+class ImportChunk(models.Model):
+    """A whole export's zip while its task unpacks it, in pieces of 8 MB (PostgreSQL keeps it
+    where every worker on every machine reads it); gone once unpacked."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "seq"], name="importchunk_batch_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"piece {self.seq} of import {self.batch_id}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from astral.celery import IMPORT_FILE
+from astral.celery import FINISH_STALLED_IMPORTS, IMPORT_ARCHIVE, IMPORT_FILE
 
 
 @shared_task(name=IMPORT_FILE, ignore_result=True)
@@ -18,3 +18,19 @@ def import_file(batch_id: int, filename: str, payload: str, allow_overlap: bool)
         content=import_content(payload),
         allow_overlap=allow_overlap,
     )
+
+
+@shared_task(name=IMPORT_ARCHIVE, ignore_result=True)
+def import_archive(batch_id: int, allow_overlap: bool) -> None:
+    """A whole export's zip, kept in PostgreSQL: unpacked member by member into file tasks."""
+    from athletes.services.imports import import_archive as unpack
+
+    unpack(batch_id=batch_id, allow_overlap=allow_overlap)
+
+
+@shared_task(name=FINISH_STALLED_IMPORTS, ignore_result=True)
+def finish_stalled_imports() -> int:
+    """Every batch reaches its end: the files of one that stopped moving are counted lost."""
+    from athletes.services.imports import import_batches_finish_stalled
+
+    return import_batches_finish_stalled()

@@ -384,14 +384,9 @@ class ActivityImportView(APIView):
                 field="file",
             )
         upload.seek(0)
-        members = list(files.zip_members(zipfile.ZipFile(upload)))
-        if not members:
-            raise ApiError(
-                "The zip holds no .fit, .gpx or .tcx file.", "INVALID_FILE", field="file"
-            )
-        batch = imports.import_batch_start(
+        batch = imports.import_archive_start(
             user=athlete,
-            members=members,
+            upload=upload,
             allow_overlap=bool_param(request.data, "allow_overlap"),
         )
         batch.refresh_from_db()

@@ -224,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
         # Hourly; `make soak` runs it every minute so its drills meet it several times.
         "schedule": env.float("ASTRAL_SNAPSHOT_REFRESH_SECONDS", default=3600.0),
     },
+    "finish-stalled-imports": {
+        "task": "athletes.tasks.finish_stalled_imports",
+        "schedule": 300.0,
+    },
 }
 
 # METRICS.md §5: attention thresholds live in settings.
