@@ -1,4 +1,4 @@
-"""Reading activity files from real devices: FIT (Garmin's FIT SDK), GPX (gpxpy), TCX (lxml).
+"""Reading activity files from real devices: FIT (Garmin's FIT SDK), GPX (lxml, streamed), TCX (lxml).
 
 Every parser returns a `ParsedActivity`: the summary the device recorded (its own totals
 when it has them) and the sample streams. Anything unreadable raises `InvalidActivityFile`.
@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-import gpxpy
-import gpxpy.gpx
+import gpxpy.gpxfield
+import numpy as np
 from django.conf import settings
 from garmin_fit_sdk import Decoder, Stream
 from lxml import etree
@@ -543,75 +543,147 @@ def parse_fit(content: bytes) -> ParsedFile:
 # GPX -----------------------------------------------------------------------------------
 
 
-def _gpx_hr(point: gpxpy.gpx.GPXTrackPoint) -> float | None:
-    for extension in point.extensions:
-        for element in extension.iter():
-            tag = element.tag.split("}")[-1].lower() if isinstance(element.tag, str) else ""
-            if tag in {"hr", "heartrate"} and element.text:
-                try:
-                    return float(element.text)
-                except ValueError:
-                    return None
-    return None
-
-
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # Tracks recorded this long after the previous one ended are another activity of the file.
 GPX_TRACK_GAP = timedelta(hours=1)
+# What a track point's heart rate is called: GPX 1.1's Garmin extension, GPX 1.0's bare
+# child, and the spellings other apps write.
+HR_TAGS = ("{*}hr", "{*}heartrate", "{*}HeartRate", "{*}heartRate", "{*}HR")
+POINT_PARTS = ("{*}time", "{*}ele", *HR_TAGS)
+# The only elements the stream stops at: everything else (a point's parts included) passes
+# by without a Python call.
+GPX_EVENTS = ("{*}trk", "{*}trkseg", "{*}trkpt", "{*}type", "{*}rte", "{*}wpt")
 
 
-def _gpx10_heart_rates(content: bytes) -> Iterator[float | None]:
-    """Heart rate of each track point in document order, read from any child element named
-    `hr` or `heartrate`: GPX 1.0 has no <extensions> wrapper and gpxpy drops such elements."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    root = etree.fromstring(_xml_bytes(content), parser)
-    for point in root.iter("{*}trkpt"):
-        found = None
-        for element in point.iter():
-            tag = element.tag.split("}")[-1].lower() if isinstance(element.tag, str) else ""
-            if tag in {"hr", "heartrate"} and element.text:
-                try:
-                    found = float(element.text)
-                except ValueError:
-                    found = None
-                break
-        yield found
+def _gpx_time(text: str | None) -> datetime | None:
+    """A point's <time>: ISO 8601 as devices write it (`Z`, an offset, fractions, or no zone
+    at all, read as UTC); gpxpy's reader for the rarer spellings; None when unreadable."""
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        return _utc(datetime.fromisoformat(text))
+    except ValueError:
+        try:
+            found = gpxpy.gpxfield.parse_time(text)
+        except Exception:  # a time no reader understands is no time
+            return None
+        return _utc(found) if found else None
 
 
-def _gpx_track(
-    track: Any, heart_rates: Iterator[float | None] | None = None
-) -> tuple[list[dict[str, Any]], float, int]:
-    """(samples of the timed points, the track's length, untimed points). Every point counts
-    in the length, timed or not; segments are not joined (a gap is not distance)."""
-    samples: list[dict[str, Any]] = []
-    length = 0.0
-    untimed = 0
-    for segment in track.segments:
-        previous = None
-        for point in segment.points:
-            here = position(point.latitude, point.longitude)
-            if here is not None:
-                if previous is not None:
-                    length += haversine(*previous, *here)
-                previous = here
-            heart_rate = next(heart_rates, None) if heart_rates is not None else _gpx_hr(point)
-            if point.time is None:
-                untimed += 1
-                continue
-            samples.append(
-                {
-                    "time": _utc(point.time),
-                    "distance": round(length, 2),
-                    "heart_rate": _positive(heart_rate),
-                    "lat": here[0] if here else None,
-                    "lon": here[1] if here else None,
-                    "altitude": point.elevation,
-                }
+@dataclass
+class _GpxTrack:
+    """One <trk> as it streams past, as columns (one entry per point): read first, then
+    measured in one vectorised pass (`samples`)."""
+
+    sport: str | None = None
+    lats: list[float] = field(default_factory=list)
+    lons: list[float] = field(default_factory=list)
+    segment_starts: list[int] = field(default_factory=list)
+    times: list[datetime | None] = field(default_factory=list)
+    heart_rates: list[float | None] = field(default_factory=list)
+    altitudes: list[float | None] = field(default_factory=list)
+    length: float = 0.0
+
+    def add(self, element: Any) -> None:
+        """One <trkpt>, read in one pass over its parts: heart rate from any element
+        named as HR_TAGS lists (GPX 1.1 extensions, GPX 1.0's bare children)."""
+        here = position(_float(element.get("lat")), _float(element.get("lon")))
+        when = heart_rate = altitude = None
+        for child in element.iter(*POINT_PARTS):
+            tag = child.tag
+            if tag.endswith("time"):
+                when = _gpx_time(child.text)
+            elif tag.endswith("ele"):
+                altitude = _float(child.text)
+            elif heart_rate is None:
+                heart_rate = _positive(_float(child.text))
+        self.lats.append(here[0] if here else math.nan)
+        self.lons.append(here[1] if here else math.nan)
+        self.times.append(when)
+        self.heart_rates.append(heart_rate)
+        self.altitudes.append(altitude)
+
+    def samples(self) -> list[dict[str, Any]]:
+        """The timed points with the track's length so far at each (every point counts, timed
+        or not; a point without a position adds nothing; segments are not joined), and the
+        track's whole length in `length`."""
+        lat = np.radians(np.array(self.lats, dtype=np.float64))
+        lon = np.radians(np.array(self.lons, dtype=np.float64))
+        count = len(lat)
+        known = np.flatnonzero(~np.isnan(lat))
+        steps = np.zeros(count)
+        if len(known) > 1:
+            a, b = known[:-1], known[1:]
+            # a step joins two positioned points of one segment (none crosses a new segment)
+            segment = np.zeros(count, dtype=np.int64)
+            segment[self.segment_starts] = 1
+            segment = np.cumsum(segment)
+            same = segment[a] == segment[b]
+            h = (
+                np.sin((lat[b] - lat[a]) / 2) ** 2
+                + np.cos(lat[a]) * np.cos(lat[b]) * np.sin((lon[b] - lon[a]) / 2) ** 2
             )
-    return samples, length, untimed
+            steps[b[same]] = (2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(h)))[same]
+        cumulative = np.cumsum(steps)
+        self.length = float(cumulative[-1]) if count else 0.0
+        return [
+            {
+                "time": when,
+                "distance": round(float(cumulative[i]), 2),
+                "heart_rate": self.heart_rates[i],
+                "lat": self.lats[i] if self.lats[i] == self.lats[i] else None,
+                "lon": self.lons[i] if self.lons[i] == self.lons[i] else None,
+                "altitude": self.altitudes[i],
+            }
+            for i, when in enumerate(self.times)
+            if when is not None
+        ]
+
+
+def _gpx_tracks(content: bytes) -> tuple[list[tuple[_GpxTrack, list[dict[str, Any]]]], bool]:
+    """Every <trk> of the file with its timed samples, streamed (each point is freed as soon
+    as it is read, so a 25 MB file never stands as a tree), and whether the file holds
+    routes or waypoints."""
+    tracks: list[tuple[_GpxTrack, list[dict[str, Any]]]] = []
+    plans = False
+    track: _GpxTrack | None = None
+    events = etree.iterparse(
+        io.BytesIO(_xml_bytes(content)),
+        events=("start", "end"),
+        tag=GPX_EVENTS,
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+    )
+    for event, element in events:
+        tag = _local(element.tag)
+        if event == "start":
+            if tag == "trk":
+                track = _GpxTrack()
+            elif tag == "trkseg" and track is not None:
+                track.segment_starts.append(len(track.times))
+            elif tag in ("rte", "wpt"):
+                plans = True
+            continue
+        if tag == "trkpt" and track is not None:
+            track.add(element)
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+        elif tag == "type" and track is not None and _local(element.getparent().tag) == "trk":
+            track.sport = (element.text or "").strip() or None
+        elif tag == "trk" and track is not None:
+            if track.times:
+                tracks.append((track, track.samples()))
+            track = None
+            element.clear(keep_tail=False)
+    return tracks, plans
 
 
 def _gpx_leg(points: list[dict[str, Any]], length: float, sport: str) -> ParsedActivity:
@@ -641,25 +713,23 @@ def parse_gpx(content: bytes) -> ParsedFile:
     """Each track with times is read; tracks closer than an hour are one activity, later
     ones another. A track without any time cannot be placed in time and is left out, said
     in the warning; a file of routes only is not an activity."""
-    gpx = gpxpy.parse(_xml_bytes(content).decode("utf-8", errors="replace"))
-    tracks = [t for t in gpx.tracks if any(seg.points for seg in t.segments)]
+    tracks, plans = _gpx_tracks(content)
     if not tracks:
-        if gpx.routes or gpx.waypoints:
+        if plans:
             raise NotAnActivity(
                 "it holds routes or waypoints (a plan of where to go), not a recorded track"
             )
         raise InvalidActivityFile("the file has no track points")
-    heart_rates = _gpx10_heart_rates(content) if gpx.version == "1.0" else None
     groups: list[tuple[list[dict[str, Any]], float, str]] = []
     left_out = 0.0
     skipped = 0
-    for track in tracks:
-        samples, length, _ = _gpx_track(track, heart_rates)
+    for track, samples in tracks:
+        length = track.length
         if not samples:
             left_out += length
             skipped += 1
             continue
-        sport = normalise_sport(track.type)
+        sport = normalise_sport(track.sport)
         if groups and samples[0]["time"] - groups[-1][0][-1]["time"] <= GPX_TRACK_GAP:
             points, total, first_sport = groups[-1]
             offset = points[-1]["distance"]
