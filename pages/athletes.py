@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -27,7 +28,7 @@ from astral.api.requests import finite_float
 from astral.localtime import local_date, local_start, local_today
 from athletes import files
 from athletes.models import ZONE_FIELDS, Activity, User
-from athletes.services.activities import activity_import_file
+from athletes.services.activities import activity_import_file, upload_slot
 from athletes.services.plans import goal_create
 from metrics.formatting import format_duration
 from metrics.units import meters_per_unit
@@ -438,13 +439,14 @@ def athlete_upload(request: HttpRequest, user_id: str) -> HttpResponse:
     if upload is None:
         messages.error(request, "Choose a .fit, .gpx or .tcx file to upload.")
         return redirect(target)
-    if upload.size > 25 * 1024 * 1024:
+    if upload.size > settings.ASTRAL_UPLOAD_MAX_BYTES:
         messages.error(request, "That file is larger than 25 MB.")
         return redirect(target)
     try:
-        imported = activity_import_file(
-            user=athlete, filename=upload.name or "", content=upload.read()
-        )
+        with upload_slot(athlete):
+            imported = activity_import_file(
+                user=athlete, filename=upload.name or "", content=upload.read()
+            )
     except files.UnsupportedFileType:
         messages.error(
             request, "Unsupported file type: upload a .fit, .gpx or .tcx file (optionally .gz)."

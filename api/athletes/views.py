@@ -318,12 +318,13 @@ class ActivityUploadView(APIView):
             request.query_params, "allow_overlap"
         )
         try:
-            imported = activity_services.activity_import_file(
-                user=athlete,
-                filename=upload.name or "",
-                content=upload.read(),
-                allow_overlap=allow_overlap,
-            )
+            with activity_services.upload_slot(athlete):
+                imported = activity_services.activity_import_file(
+                    user=athlete,
+                    filename=upload.name or "",
+                    content=upload.read(),
+                    allow_overlap=allow_overlap,
+                )
         except files.UnsupportedFileType as exc:
             raise ApiError(
                 f"Unsupported file type: {exc}. Upload .fit, .gpx or .tcx, optionally .gz.",

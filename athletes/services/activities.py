@@ -5,11 +5,12 @@ Every write is atomic and ends in `athlete_data_changed` (or says why not)."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from astral.api.errors import ApiError
 from astral.localtime import local_today
@@ -463,3 +464,36 @@ def comment_delete(*, comment: ActivityComment) -> None:
         user_id = comment.activity.user_id
         comment.delete()
         athlete_data_changed([user_id])
+
+
+# How many files one athlete's uploads may parse at once: a fourth waits for none of them and
+# is refused at once, so one person cannot hold every web worker (issue 32).
+UPLOADS_IN_FLIGHT = 3
+_UPLOAD_LOCK = 0x55504C00  # "UPL\0": the advisory-lock class of upload slots
+
+
+@contextlib.contextmanager
+def upload_slot(user: User) -> Iterator[None]:
+    """One of the athlete's UPLOADS_IN_FLIGHT upload slots for the duration of the block, held
+    as a PostgreSQL advisory lock (so it counts across every process and machine, and goes
+    with the connection if the process dies); a 429 `TOO_MANY_UPLOADS` when all are taken.
+
+    Not a data change: a lock only."""
+    with connection.cursor() as cursor:
+        for slot in range(UPLOADS_IN_FLIGHT):
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_UPLOAD_LOCK + slot, user.pk])
+            if cursor.fetchone()[0]:
+                break
+        else:
+            raise ApiError(
+                f"{UPLOADS_IN_FLIGHT} of your uploads are still being read; "
+                "send this one when one of them has finished.",
+                "TOO_MANY_UPLOADS",
+                field="file",
+                status=429,
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_UPLOAD_LOCK + slot, user.pk])

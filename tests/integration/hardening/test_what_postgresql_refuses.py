@@ -261,3 +261,43 @@ def test_postgresql_refuses_an_implausible_number_on_any_path(cast, table, colum
     row = {"athletes_activity": activity.pk, "athletes_user": cast.alice.pk}.get(table, health.pk)
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [value, row])  # noqa: S608
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fourth_upload_in_flight_is_a_429_and_the_slots_free_again(cast):
+    """Issue 32: one athlete holds at most three web workers with uploads. Three uploads
+    being read elsewhere (their slots held from another connection, as another process
+    would) make a fourth a 429 at once; a free slot lets the next one in; another athlete is
+    never affected."""
+    import psycopg
+    from django.conf import settings
+
+    from athletes.services.activities import _UPLOAD_LOCK, UPLOADS_IN_FLIGHT
+
+    db = settings.DATABASES["default"]
+    other = psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"],
+        password=db.get("PASSWORD") or None, autocommit=True,
+    )  # fmt: skip
+    gpx = _gpx([(51.0 + i * 0.001, 0.0) for i in range(5)])
+    api = cast.api(cast.alice)
+
+    def upload(who, name):
+        caller = cast.api(who)
+        return caller.client.post(
+            "/api/v1/activities/upload",
+            {"file": SimpleUploadedFile(name, gpx)},
+            format="multipart",
+            headers=caller.headers,
+        )
+
+    try:
+        for slot in range(UPLOADS_IN_FLIGHT):
+            other.execute("SELECT pg_advisory_lock(%s, %s)", [_UPLOAD_LOCK + slot, cast.alice.pk])
+        assert_error(upload(cast.alice, "a.gpx"), 429, "TOO_MANY_UPLOADS", "file")
+        assert upload(cast.bob, "b.gpx").status_code == 201  # his slots are his own
+        other.execute("SELECT pg_advisory_unlock(%s, %s)", [_UPLOAD_LOCK, cast.alice.pk])
+        assert upload(cast.alice, "a.gpx").status_code == 201
+    finally:
+        other.close()
+    assert api.get("/api/v1/activities").json()["data"]["metadata"]["total"] == 1
