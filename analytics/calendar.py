@@ -1,7 +1,7 @@
 """The training calendar: each local day's planned workouts (from the athlete's plan
-instances) beside what was run, coloured by the compliance rule of the plans (API.md, Plans:
-a workout is done by what was run on its day or a day either side, each kilometre once), and
-a weekly total of distance, time and load against the plan. Weeks start on Monday."""
+instances) beside what was run, each workout with its planned quantities, planned load and
+status by METRICS.md §7 (metrics.plans, through analytics.plans.standings_of), and a weekly
+total of distance, time and load against the plan. Weeks start on Monday."""
 
 from __future__ import annotations
 
@@ -11,18 +11,12 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from analytics.plans import standings_of
 from analytics.records import marks_for
-from analytics.selectors import daily_totals_by_user
 from astral import cache
 from astral.localtime import local_date, local_midnight
-from athletes.models import Activity, PlanInstance, PlannedWorkout, PlanStatus, User
-from metrics.plans import (
-    PlannedDay,
-    day_status,
-    uncredited,
-    workout_credits,
-    workout_date,
-)
+from athletes.models import RUNNING_SPORTS, Activity, PlanInstance, PlannedWorkout, PlanStatus, User
+from metrics import plans as rule
 
 
 def month_grid(month: date) -> tuple[date, date]:
@@ -48,53 +42,41 @@ def training_calendar(athlete: User, *, first: date, last: date, today: date) ->
     instances = [
         i
         for i in instances_of(athlete)
-        if i.start_date <= last and i.start_date + timedelta(weeks=i.plan.total_weeks) > first
+        if i.start_date <= last and rule.plan_end(i.start_date, i.plan.total_weeks) >= first
     ]
-    # Credits need every day since the earliest plan start (a kilometre counts once).
-    since = min([first, *(i.start_date - timedelta(days=1) for i in instances)])
-    totals = daily_totals_by_user(
-        [athlete],
-        first=since,
-        last=max(last, today),
-        fields=("distance", "duration", "training_load"),
-    ).get(athlete.pk, {})
-    distance_by_day = {day: row["distance"] for day, row in totals.items() if day <= today}
-    planned: dict[date, list[dict[str, Any]]] = defaultdict(list)
-    left = dict(distance_by_day)
     for instance in instances:
-        workouts = list(instance.plan.workouts.all())
-        plan_days = [PlannedDay(w.week, w.day, w.distance) for w in workouts]
-        credits = {
-            day: (p, c)
-            for day, p, c in workout_credits(instance.start_date, plan_days, distance_by_day, today)
-        }
-        for day, rest in uncredited(instance.start_date, plan_days, distance_by_day, today).items():
-            left[day] = min(left.get(day, 0.0), rest)
-        for workout in workouts:
-            day = workout_date(instance.start_date, workout.week, workout.day)
-            if not first <= day <= last:
-                continue
-            if workout.type == "rest":
-                status = "rest"
-            elif workout.distance:
-                p, c = credits.get(day, (workout.distance, 0.0))
-                status = day_status(day, p, c, today)
-            else:  # a session by time: done by any run on its day or a day either side
-                ran = any(totals.get(day + timedelta(days=s)) for s in (-1, 0, 1))
-                status = "done" if ran and day <= today else day_status(day, 1, 0, today)
-            planned[day].append(
-                {
-                    "workout_id": workout.pk,
-                    "plan_instance_id": instance.public_id,
-                    "plan_name": instance.plan.name,
-                    "type": workout.type,
-                    "distance": workout.distance,
-                    "duration": workout.duration,
-                    "pace_zone": workout.pace_zone,
-                    "note": workout.note,
-                    "status": status,
-                }
-            )
+        instance.user = athlete  # the standings read its time zone and zones
+    standings = standings_of(instances)
+    rows = {row.pk: row for i in instances for row in i.plan.workouts.all()}
+    names = {i.pk: (i.public_id, i.plan.name) for i in instances}
+    planned: dict[date, list[dict[str, Any]]] = defaultdict(list)
+    everything = [s for items in standings.values() for s in items]
+    taken_runs = {r.key for s in everything for r in s.runs}
+    for item in sorted(everything, key=lambda s: (s.day, s.key[1])):
+        if not first <= item.day <= last:
+            continue
+        instance_pk, workout_pk = item.key
+        row = rows[workout_pk]
+        planned[item.day].append(
+            {
+                "workout_id": workout_pk,
+                "plan_instance_id": names[instance_pk][0],
+                "plan_name": names[instance_pk][1],
+                "type": row.type,
+                "distance": _round(item.distance),
+                "duration": _round(item.duration),
+                "pace_zone": row.pace_zone,
+                "note": row.note,
+                "athlete_note": row.athlete_note,
+                "steps": row.steps,
+                "planned_load": item.load,
+                "key_quantity": item.key_quantity,
+                "done": _round(item.done),
+                "activity_ids": [],
+                "status": item.status or rule.REST,
+                "_runs": [r.key for r in item.runs],
+            }
+        )
     activities = list(
         Activity.objects.filter(
             user=athlete,
@@ -105,8 +87,10 @@ def training_calendar(athlete: User, *, first: date, last: date, today: date) ->
         .values("pk", "public_id", "name", "sport", "distance", "duration", "training_load",
                 "start_time")
     )  # fmt: skip
+    public = {row["pk"]: row["public_id"] for row in activities}
     marks = marks_for([a["pk"] for a in activities])
     done: dict[date, list[dict[str, Any]]] = defaultdict(list)
+    outside: dict[date, bool] = {}
     for row in activities:
         day = local_date(row["start_time"], tz)
         done[day].append(
@@ -118,29 +102,36 @@ def training_calendar(athlete: User, *, first: date, last: date, today: date) ->
                 "duration": row["duration"],
                 "training_load": row["training_load"],
                 "marks": marks.get(row["pk"], []),
+                "in_plan": row["pk"] in taken_runs,
             }
         )
-    days, weeks = [], []
+        if row["sport"] in RUNNING_SPORTS and row["pk"] not in taken_runs:
+            outside[day] = True
+    for workouts in planned.values():
+        for workout in workouts:
+            workout["activity_ids"] = [public[k] for k in workout.pop("_runs") if k in public]
+    days = []
     day = first
     while day <= last:
-        ran = totals.get(day)
-        unplanned = (
-            bool(done.get(day))
-            and not planned.get(day)
-            and (not ran or left.get(day, ran["distance"]) >= ran["distance"] - 0.5)
-        )
+        mine = planned.get(day, [])
         days.append(
             {
                 "date": day,
-                "planned": planned.get(day, []),
+                "planned": mine,
                 "activities": done.get(day, []),
-                "status": _day_colour(planned.get(day, []), unplanned),
+                "status": _day_colour(mine, outside.get(day, False)),
             }
         )
         day += timedelta(days=1)
-    for start in range(0, len(days), 7):
-        week = days[start : start + 7]
-        weeks.append(_week_total(week, totals))
+    totals = {
+        d["date"]: {
+            "distance": sum(a["distance"] or 0 for a in d["activities"]),
+            "duration": sum(a["duration"] or 0 for a in d["activities"]),
+            "training_load": sum(a["training_load"] or 0 for a in d["activities"]),
+        }
+        for d in days
+    }
+    weeks = [_week_total(days[start : start + 7], totals) for start in range(0, len(days), 7)]
     return {
         "user_id": athlete.public_id,
         "from": first,
@@ -151,18 +142,23 @@ def training_calendar(athlete: User, *, first: date, last: date, today: date) ->
     }
 
 
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 def _day_colour(planned: list[dict[str, Any]], unplanned: bool) -> str | None:
-    """One colour for the day: the worst of its workouts, `unplanned` for a run outside the
-    plan, None for an empty day."""
-    statuses = {w["status"] for w in planned}
-    for status in ("missed", "partial", "planned", "done", "rest"):
-        if status in statuses:
-            return status
-    return "unplanned" if unplanned else None
+    """One colour for the day: the worst of its workouts (missed, off, partial, planned,
+    done), `rest` for a rest day, `unplanned` for runs no workout took, None when empty."""
+    colour = rule.worst(w["status"] for w in planned)
+    if colour:
+        return colour
+    if unplanned:
+        return "unplanned"
+    return rule.REST if planned else None
 
 
 def _week_total(week: list[dict[str, Any]], totals: dict[date, dict[str, float]]) -> dict[str, Any]:
-    ran = [totals[d["date"]] for d in week if d["date"] in totals]
+    ran = [totals[d["date"]] for d in week]
     plan = [w for d in week for w in d["planned"]]
     return {
         "week_start": week[0]["date"],
@@ -171,6 +167,7 @@ def _week_total(week: list[dict[str, Any]], totals: dict[date, dict[str, float]]
         "training_load": round(sum(r["training_load"] for r in ran), 1),
         "planned_distance": round(sum(w["distance"] or 0 for w in plan), 1),
         "planned_duration": round(sum(w["duration"] or 0 for w in plan), 1),
+        "planned_load": round(sum(w["planned_load"] for w in plan), 1),
     }
 
 

@@ -15,7 +15,8 @@ from django.db.models import Avg, Count, DateField, F, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from astral.localtime import local_midnight
-from athletes.models import Activity, HealthMetric, User
+from athletes.models import RUNNING_SPORTS, Activity, HealthMetric, User
+from metrics.plans import Run as PlanRun
 
 PACE_ZONES = [f"pace_z{i}_time" for i in range(1, 6)]
 SUM_FIELDS = ["distance", "duration", "training_load", "calories", "elevation_gain", *PACE_ZONES]
@@ -212,6 +213,28 @@ def daily_totals_by_user(
             cursor.execute(sql, [tz_name, ids, start, end])
             for user_id, day, *values in cursor.fetchall():
                 out[user_id][day] = dict(zip(names, values, strict=True))
+    return out
+
+
+def runs_by_user(
+    users: Iterable[Timezoned], *, first: date, last: date
+) -> dict[int, list[PlanRun]]:
+    """Each user's runs (running sports) on their local days first..last, as METRICS.md §7
+    matches them to planned workouts: one query per distinct time zone."""
+    sql = (
+        "SELECT user_id, id, (start_time AT TIME ZONE %s)::date, distance, duration "
+        "FROM athletes_activity WHERE user_id = ANY(%s) AND sport = ANY(%s) "
+        "AND start_time >= %s AND start_time < %s ORDER BY start_time, id"
+    )
+    out: dict[int, list[PlanRun]] = defaultdict(list)
+    with connections[read_alias()].cursor() as cursor:
+        for tz_name, ids in users_by_timezone(users).items():
+            tz = zoneinfo.ZoneInfo(tz_name)
+            start = local_midnight(first, tz)
+            end = local_midnight(last + timedelta(days=1), tz)
+            cursor.execute(sql, [tz_name, ids, list(RUNNING_SPORTS), start, end])
+            for user_id, pk, day, distance, duration in cursor.fetchall():
+                out[user_id].append(PlanRun(pk, day, distance or 0.0, duration or 0.0))
     return out
 
 

@@ -249,6 +249,7 @@ def _rows(chosen: Q) -> QuerySet[PlanStanding]:
             "recent_weeks",
             "planned_distance_to_date",
             "display_name",
+            "as_of",
             id=F("instance_id"),
             plan_instance_id=F("instance__public_id"),
             plan_id=F("instance__plan__public_id"),
@@ -262,8 +263,11 @@ def _rows(chosen: Q) -> QuerySet[PlanStanding]:
 
 
 def with_progress(row: dict[str, Any]) -> dict[str, Any]:
+    """A plan not started yet has made no progress and says when it starts."""
     del row["id"]
-    row["progress"] = round(row["current_week"] / row["total_weeks"], 3)
+    as_of = row.pop("as_of")
+    row["started"] = row["start_date"] <= as_of
+    row["progress"] = round(row["current_week"] / row["total_weeks"], 3) if row["started"] else 0.0
     return row
 
 

@@ -9,7 +9,7 @@ from datetime import timezone as dt_timezone
 from typing import Any
 
 from astral.api.errors import ApiError
-from astral.api.params import date_param, int_param, timezone_value
+from astral.api.params import date_param, int_param, str_param, timezone_value
 from astral.localtime import local_today as local_today  # re-exported for the views
 from athletes.models import User
 
@@ -19,8 +19,8 @@ MAX_DATE_RANGE_DAYS = 400
 def athlete_tz(params: Mapping[str, Any], athlete: User, *, allow_offset: bool = False) -> tzinfo:
     """`timezone` when given; else (legacy) `timezone_offset_minutes`; else the athlete's
     profile time zone, then UTC."""
-    name = params.get("timezone")
-    if name not in (None, ""):
+    name = str_param(params, "timezone", 64)
+    if name is not None:
         return timezone_value(name)
     if allow_offset:
         offset = int_param(params, "timezone_offset_minutes", minimum=-840, maximum=840)

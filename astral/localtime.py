@@ -18,13 +18,14 @@ NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 @cache
-def _places() -> frozenset[str]:
+def places() -> frozenset[str]:
+    """Every time zone name Astral accepts: IANA places (and UTC), not legacy aliases."""
     return frozenset(zoneinfo.available_timezones()) - NOT_PLACES
 
 
 def place_zone(name: object) -> zoneinfo.ZoneInfo | None:
     """The IANA zone of a place by its name (`Europe/Paris`, `UTC`), or None."""
-    if not isinstance(name, str) or name not in _places():
+    if not isinstance(name, str) or name not in places():
         return None
     return zoneinfo.ZoneInfo(name)
 

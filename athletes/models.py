@@ -55,11 +55,20 @@ class User(AbstractUser):
     email_verified = models.BooleanField(default=False)
     # Bumped by every write to the athlete's data; snapshots and caches compare against it.
     data_version = models.PositiveIntegerField(default=0)
+    # The secret of the athlete's iCalendar feed URL ("" until first shown); reset in settings.
+    calendar_token = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     objects = UserManager()
 
     class Meta:
         ordering = ["display_name", "username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calendar_token"],
+                condition=~models.Q(calendar_token=""),
+                name="user_calendar_token_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -418,9 +427,20 @@ class PlannedWorkout(models.Model):
     duration = models.FloatField(null=True, blank=True)
     pace_zone = models.PositiveSmallIntegerField(null=True, blank=True)
     note = models.CharField(max_length=200, blank=True, default="", db_default="")
+    # Structured workout (API.md "Goals and plans"): warm-up, repeats of work and recovery,
+    # cool-down; validated by api.athletes.serializers.StepsField, read by metrics.plans.
+    steps = models.JSONField(null=True, blank=True)
+    # The athlete's word on the day ("ill", "travelling"), shown to the coach by its status.
+    athlete_note = models.CharField(max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["week", "day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(day__gte=1, day__lte=7, week__gte=1),
+                name="plannedworkout_day_monday_to_sunday",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"W{self.week}D{self.day} {self.type}"

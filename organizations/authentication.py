@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from astral import cache
 from astral.api import front, prefetch
@@ -35,6 +36,19 @@ class ApiKeyUser:
 
     def __str__(self) -> str:
         return f"api key {self.api_key.public_id}"
+
+
+class BearerAuthentication(JWTAuthentication):
+    """simplejwt's Bearer tokens, first making sure a request carries one credential: a
+    token and a key together is a 401, never one silently preferred over the other (a bad
+    key beside a good token, or a stray header beside a good key, is not ignored)."""
+
+    def authenticate(self, request: Request) -> Any:
+        if "HTTP_AUTHORIZATION" in request.META and ApiKeyAuthentication.header in request.META:
+            raise exceptions.AuthenticationFailed(
+                "Send one credential: a Bearer token or an X-API-Key, not both."
+            )
+        return super().authenticate(request)
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

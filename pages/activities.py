@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from analytics import activities as detail
-from astral.localtime import local_start, local_today
-from athletes.models import Activity, ActivityComment
+from analytics.plans import matched_workout
+from astral.localtime import local_date, local_start, local_today
+from athletes.models import RUNNING_SPORTS, Activity, ActivityComment
 from athletes.selectors import training_context
 from athletes.services import activities as activity_services
 from metrics.formatting import format_duration
@@ -227,6 +228,12 @@ def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
                 for leg in detail.event_legs(activity)
             ],
             "chart_payload": _chart_payload(views["series"], units),
+            "runs_against_plan": activity.sport in RUNNING_SPORTS,
+            "matched": matched_workout(
+                athlete, activity.pk, local_date(activity.start_time, athlete.tz)
+            )
+            if activity.sport in RUNNING_SPORTS
+            else None,
             "route": route_on_tiles(track.get("lat", []), track.get("lon", []), tiles)
             if (tiles := settings.ASTRAL_MAP_TILES)
             else route_path(track.get("lat", []), track.get("lon", [])),

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from analytics import plans as plan_analytics
 from analytics import records, roster, services
 from analytics.series import load_series
 from api.athletes import serializers as s
@@ -282,6 +283,12 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
     tz = athlete.tz
     today = local_today(tz)
     chart_data = services.charts(load_series(athlete, tz=tz, today=today))
+    last_ff = chart_data["fitness_fatigue"][-1] if chart_data["fitness_fatigue"] else None
+    ahead = (
+        plan_analytics.fitness_ahead_of(athlete, today, last_ff["ctl"], last_ff["atl"])
+        if last_ff
+        else {"days": [], "race": None}
+    )
     health_view = request.GET.get("health", "day")
     if health_view not in HEALTH_VIEWS:
         health_view = "day"
@@ -330,6 +337,7 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
         "hrv": chart_data["hrv"],
         "health_view": health_view,
         "fitness_fatigue": chart_data["fitness_fatigue"],
+        "fitness_ahead": ahead["days"],
         "health": health["series"],
         "pace_curve": [
             {
@@ -377,6 +385,8 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
                 if r["all_time"]
             ],
             "chart_payload": chart_payload,
+            "race_form": ahead["race"],
+            "ahead_until": ahead["days"][-1]["date"] if ahead["days"] else None,
             "health_view": health_view,
             "streak": streak,
             "streak_weeks": weeks,

@@ -26,6 +26,8 @@ from metrics.units import meters_per_unit
 from organizations.access import can_coach
 from organizations.models import Role
 from pages.chrome import Units, current_organization, page_caller, sidebar
+from pages.steps import HELP as STEPS_HELP
+from pages.steps import parse_steps, steps_text
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 TYPES = list(WORKOUT_TYPES)
@@ -51,6 +53,8 @@ def typed_workout(
     }
     fields: dict[str, Any] = {k: v for k, v in raw.items() if k in ("week", "day", "type", "note")}
     try:
+        if "steps" in raw:
+            fields["steps"] = parse_steps(raw["steps"], units.system)
         for name, parse in parsers.items():
             if text := raw.get(name, "").strip():
                 try:
@@ -132,6 +136,7 @@ def _grid_workouts(post: Any, plan: Plan, units: Units) -> list[dict[str, Any]]:
                         "distance": post.get(f"{cell}_distance", ""),
                         "duration": post.get(f"{cell}_duration", ""),
                         "note": post.get(f"{cell}_note", ""),
+                        "steps": post.get(f"{cell}_steps", ""),
                     },
                     units,
                     where=cell,
@@ -146,14 +151,18 @@ def plan_edit(request: HttpRequest, plan_id: str) -> HttpResponse:
     plan = _coached_plan(request, plan_id)
     units = Units(request.user.units)
     organization = plan.organization
+    grid_error: ApiError | None = None
     if request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "save":
-                plan_services.plan_workouts_set(
-                    plan=plan, workouts=_grid_workouts(request.POST, plan, units)
-                )
-                messages.success(request, "Plan saved.")
+                try:
+                    workouts = _grid_workouts(request.POST, plan, units)
+                except ApiError as error:
+                    grid_error = error  # the page again, as typed, the bad cell marked
+                else:
+                    plan_services.plan_workouts_set(plan=plan, workouts=workouts)
+                    messages.success(request, "Plan saved.")
             elif action == "copy":
                 name = request.POST.get("name", "").strip()[:200] or f"{plan.name} (copy)"
                 copied = plan_services.plan_copy(
@@ -167,12 +176,18 @@ def plan_edit(request: HttpRequest, plan_id: str) -> HttpResponse:
                 _assign(request, plan)
         except ApiError as error:
             messages.error(request, error.message)
-        return redirect("plan-edit", plan_id=plan.public_id)
+        if grid_error is None:
+            return redirect("plan-edit", plan_id=plan.public_id)
     cells: dict[tuple[int, int], Any] = {(w.week, w.day): w for w in plan.workouts.all()}
     weeks = [
         {
             "number": week,
-            "days": [_cell(week, day, cells.get((week, day)), units) for day in range(1, 8)],
+            "days": [
+                _typed_cell(request.POST, week, day, grid_error)
+                if grid_error
+                else _cell(week, day, cells.get((week, day)), units)
+                for day in range(1, 8)
+            ],
         }
         for week in range(1, plan.total_weeks + 1)
     ]
@@ -194,17 +209,41 @@ def plan_edit(request: HttpRequest, plan_id: str) -> HttpResponse:
             "athletes": athletes,
             "groups": organization.groups.order_by("name"),
             "followers": followers,
+            "steps_help": STEPS_HELP,
+            "grid_error": grid_error.message if grid_error else "",
         },
+        status=400 if grid_error else 200,
     )
 
 
 def _cell(week: int, day: int, workout: Any, units: Units) -> dict[str, Any]:
+    steps = workout.steps if workout else None
     return {
         "name": f"w{week}d{day}",
         "type": workout.type if workout else "rest",
-        "distance": f"{units.value(workout.distance):g}" if workout and workout.distance else "",
-        "duration": format_duration(workout.duration) if workout and workout.duration else "",
+        # With steps, the distance and time are theirs: the steps are what is edited.
+        "distance": f"{units.value(workout.distance):g}"
+        if workout and workout.distance and not steps
+        else "",
+        "duration": format_duration(workout.duration)
+        if workout and workout.duration and not steps
+        else "",
+        "steps": steps_text(steps, units.system),
         "note": workout.note if workout else "",
+    }
+
+
+def _typed_cell(post: Any, week: int, day: int, error: ApiError) -> dict[str, Any]:
+    """A cell as it was typed (a save that failed keeps every value)."""
+    name = f"w{week}d{day}"
+    return {
+        "name": name,
+        "type": post.get(f"{name}_type", "rest"),
+        "distance": post.get(f"{name}_distance", ""),
+        "duration": post.get(f"{name}_duration", ""),
+        "steps": post.get(f"{name}_steps", ""),
+        "note": post.get(f"{name}_note", ""),
+        "error": error.field == name,
     }
 
 

@@ -12,10 +12,12 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import validate_password
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from analytics import records
+from analytics import feeds, records
 from api.athletes import serializers as s
 from api.athletes.export import export_zip
 from astral.api.errors import ApiError
@@ -148,8 +150,32 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "vdot_estimate": records.cached_personal_records(user, today=local_today(user.tz))[
             "vdot_estimate"
         ],
+        "feed_url": request.build_absolute_uri(
+            reverse("calendar-feed", args=[feeds.calendar_token(user)])
+        ),
     }
     return render(request, "athletes/settings.html", context)
+
+
+@login_required
+@require_POST
+def calendar_feed_reset(request: HttpRequest) -> HttpResponse:
+    feeds.calendar_token(request.user, reset=True)  # type: ignore[arg-type]
+    messages.success(request, "New calendar address made: subscribe to it again on your phone.")
+    return redirect("settings")
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The iCalendar feed, for whoever holds the secret address (a phone has no session)."""
+    athlete = (
+        User.objects.filter(calendar_token=token, is_active=True).exclude(calendar_token="").first()
+    )
+    if athlete is None:
+        raise Http404("No such calendar.")
+    response = HttpResponse(feeds.ical_feed(athlete), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="astral.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response
 
 
 @login_required

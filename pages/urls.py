@@ -74,6 +74,8 @@ urlpatterns = [
     path("settings", settings_views.settings_page, name="settings"),
     path("settings/export", settings_views.export_page, name="export-my-data"),
     path("settings/delete", settings_views.delete_account, name="delete-account"),
+    path("settings/calendar-feed", settings_views.calendar_feed_reset, name="calendar-feed-reset"),
+    path("calendar/<str:token>.ics", settings_views.calendar_feed, name="calendar-feed"),
     path("settings/password", account.PasswordChangeView.as_view(), name="password_change"),
     path(
         "settings/password/done",
@@ -109,6 +111,11 @@ urlpatterns = [
     path("athletes/<str:user_id>/upload", athlete_views.athlete_upload, name="athlete-upload"),
     path("athletes/<str:user_id>/goal", athlete_views.athlete_goal, name="athlete-goal"),
     path("athletes/<str:user_id>/calendar", calendar_views.calendar_page, name="athlete-calendar"),
+    path(
+        "athletes/<str:user_id>/calendar/workout.fit",
+        calendar_views.calendar_workout_file,
+        name="athlete-calendar-fit",
+    ),
     path(
         "athletes/<str:user_id>/calendar/workouts",
         calendar_views.calendar_workout,

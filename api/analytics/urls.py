@@ -11,6 +11,7 @@ urlpatterns = [
     path("personal_records", views.PersonalRecordsView.as_view()),
     path("pace_curve", views.PaceCurveView.as_view()),
     path("calendar", views.CalendarView.as_view()),
+    path("calendar/workout.fit", views.CalendarWorkoutFileView.as_view()),
     path("user_metrics_charts", views.ChartsView.as_view()),
     path("user_metrics_summary", views.SummaryView.as_view()),
 ]

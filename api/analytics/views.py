@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -15,14 +16,30 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import calendar, groups, records, roster, services
+from analytics.plans import workout_file
 from analytics.series import load_series
 from analytics.timeparams import athlete_tz, date_range, local_today, tz_label, unix_param
 from astral import cache
 from astral.api.errors import ApiError
 from astral.api.pagination import page_from
 from astral.api.params import bool_param, choice_param, date_param, int_param, str_param
+from astral.api.requests import (
+    StrictSerializer,
+    TextField,
+    TimezoneField,
+    timezone_schema,
+    validated,
+)
 from astral.api.responses import cached_response, ok
-from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
+from astral.api.schema import (
+    PAGINATION,
+    USER_ID,
+    ApiDoc,
+    integer,
+    public_id,
+    query,
+    text,
+)
 from astral.db import (
     analytics_reads,
     configured_alias,
@@ -37,13 +54,17 @@ from organizations.access import caller_of, can_coach, default_coach_org, resolv
 from organizations.models import Group
 
 MAX_RUNNING_STATS_SPAN = timedelta(days=365)
-TIMEZONE = query("timezone", description="IANA time zone; default the athlete's, then UTC")
+TIMEZONE = query(
+    "timezone", timezone_schema(), description="IANA time zone; default the athlete's, then UTC"
+)
 DATE_RANGE = [
     query("from", OpenApiTypes.DATE, required=True),
     query("to", OpenApiTypes.DATE, required=True),
 ]
 REFRESH = query("refresh", OpenApiTypes.BOOL)
-ORG_ID = query("org_id", description="Default: the caller's one coach organization")
+ORG_ID = query(
+    "org_id", public_id("org"), description="Default: the caller's one coach organization"
+)
 PERIOD = [
     query("period", enum=["7", "14", "30", "custom"]),
     query("from", OpenApiTypes.DATE),
@@ -51,12 +72,10 @@ PERIOD = [
 ]
 
 
-class RunningStreaksSerializer(serializers.Serializer):
-    """For the schema: the body is read with the shared parameter parsers."""
-
-    user_id = serializers.CharField(required=False)
+class RunningStreaksSerializer(StrictSerializer):
+    user_id = TextField(required=False)
     days = serializers.IntegerField(required=False, min_value=1, max_value=365)
-    timezone = serializers.CharField(required=False)
+    timezone = TimezoneField(required=False)
 
 
 MAX_FUTURE = timedelta(days=7)
@@ -89,7 +108,7 @@ class AnalyticsView(APIView):
 
 def athlete_for(request: Request, params: Any = None) -> User:
     params = request.query_params if params is None else params
-    return resolve_athlete(caller_of(request), params.get("user_id"))
+    return resolve_athlete(caller_of(request), str_param(params, "user_id", 32))
 
 
 def next_local_midnight(tz: Any) -> datetime:
@@ -102,7 +121,7 @@ class FitnessStatsView(AnalyticsView):
         "get": ApiDoc(
             params=[
                 USER_ID,
-                query("days", OpenApiTypes.INT, description="1..365, default 30"),
+                query("days", integer(1, 365), description="default 30"),
                 TIMEZONE,
             ]
         )
@@ -120,12 +139,12 @@ class RunningStatsView(AnalyticsView):
         "get": ApiDoc(
             params=[
                 USER_ID,
-                query("from_timestamp", OpenApiTypes.INT, required=True),
-                query("to_timestamp", OpenApiTypes.INT, required=True),
+                query("from_timestamp", integer(0, 32_503_680_000), required=True),
+                query("to_timestamp", integer(0, 32_503_680_000), required=True),
                 query("range_type", required=True, enum=["daily", "weekly", "monthly", "yearly"]),
                 query("metric_type", enum=["distance", "duration", "training_load"]),
                 TIMEZONE,
-                query("timezone_offset_minutes", OpenApiTypes.INT, description="-840..840, legacy"),
+                query("timezone_offset_minutes", integer(-840, 840), description="legacy"),
             ]
         )
     }
@@ -247,9 +266,7 @@ class PersonalRecordsView(AnalyticsView):
 
 class PaceCurveView(AnalyticsView):
     api_doc = {
-        "get": ApiDoc(
-            params=[USER_ID, query("days", OpenApiTypes.INT, description="1..3650, default 90")]
-        )
+        "get": ApiDoc(params=[USER_ID, query("days", integer(1, 3650), description="default 90")])
     }
 
     def get(self, request: Request) -> Response:
@@ -273,24 +290,51 @@ class CalendarView(AnalyticsView):
         params = request.query_params
         athlete = athlete_for(request)
         today = local_today(athlete.tz)
-        if params.get("from") or params.get("to"):
+        if "from" in params or "to" in params:
             first, last = date_range(params)
         else:
             first, last = calendar.month_grid(today)
         return ok(calendar.cached_calendar(athlete, first=first, last=last, today=today))
 
 
+class CalendarWorkoutFileView(AnalyticsView):
+    """A planned workout as a FIT workout file for the watch (API.md "Goals and plans")."""
+
+    api_doc = {
+        "get": ApiDoc(
+            params=[
+                USER_ID,
+                query("date", OpenApiTypes.DATE, required=True),
+                query(
+                    "workout_id", integer(1, 2_147_483_647), description="Default: the day's first"
+                ),
+            ],
+            response={"type": "string", "format": "binary"},
+            media_type="application/vnd.ant.fit",
+        )
+    }
+
+    def get(self, request: Request) -> HttpResponse:
+        params = request.query_params
+        athlete = athlete_for(request)
+        day = date_param(params, "date", required=True)
+        assert day is not None  # noqa: S101 - required=True
+        workout_id = int_param(params, "workout_id", minimum=1, maximum=2_147_483_647)
+        name, data = workout_file(athlete, day, workout_id)
+        response = HttpResponse(data, content_type="application/vnd.ant.fit")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
 class RunningStreaksView(AnalyticsView):
     api_doc = {"post": ApiDoc(request=RunningStreaksSerializer)}
 
     def post(self, request: Request) -> Response:
-        body = request.data if isinstance(request.data, dict) else None
-        if body is None:
-            raise ApiError("Expected a JSON object.", field=None)
-        athlete = resolve_athlete(caller_of(request), body.get("user_id"))
-        days = int_param(body, "days", default=90, minimum=1, maximum=365)
-        tz = athlete_tz(body, athlete)
-        return ok(services.running_streaks(athlete, days=days or 90, tz=tz, today=local_today(tz)))
+        data = validated(RunningStreaksSerializer, request.data)
+        athlete = resolve_athlete(caller_of(request), data.get("user_id"))
+        days = data.get("days", 90)
+        tz = zoneinfo.ZoneInfo(data["timezone"]) if "timezone" in data else athlete.tz
+        return ok(services.running_streaks(athlete, days=days, tz=tz, today=local_today(tz)))
 
 
 class SeriesView(AnalyticsView):
@@ -362,18 +406,18 @@ class CoachAthletesMetricsView(AnalyticsView):
         "get": ApiDoc(
             params=[
                 ORG_ID,
-                query("filter_by_coach", enum=["0", "1"]),
-                query("group_id"),
-                query("unassigned_only", enum=["0", "1"]),
-                query("search"),
-                query("label"),
-                query("assigned_coach_id"),
+                query("filter_by_coach", OpenApiTypes.BOOL),
+                query("group_id", public_id("grp")),
+                query("unassigned_only", OpenApiTypes.BOOL),
+                query("search", text(100)),
+                query("label", text(64)),
+                query("assigned_coach_id", public_id("usr")),
                 query(
                     "ordering",
                     enum=["display_name", "-last_activity", "-weekly_distance", "-attention"],
                 ),
                 *PAGINATION,
-                query("no_cache", enum=["0", "1"]),
+                query("no_cache", OpenApiTypes.BOOL),
             ]
         )
     }
@@ -432,11 +476,17 @@ def period_range(params: Any, today: date) -> tuple[date, date]:
     period = choice_param(params, "period", PERIODS, default="7") or "7"
     if period == "custom":
         return date_range(params)
+    date_param(params, "from")  # checked when sent, though only `custom` reads them
+    date_param(params, "to")
     return today - timedelta(days=int(period) - 1), today
 
 
 class GroupOverviewView(AnalyticsView):
-    api_doc = {"get": ApiDoc(params=[ORG_ID, query("week", OpenApiTypes.DATE), query("group_id")])}
+    api_doc = {
+        "get": ApiDoc(
+            params=[ORG_ID, query("week", OpenApiTypes.DATE), query("group_id", public_id("grp"))]
+        )
+    }
 
     def get(self, request: Request) -> Response:
         params = request.query_params
@@ -471,7 +521,7 @@ class GroupComparisonView(AnalyticsView):
 
 
 class GroupStatsView(AnalyticsView):
-    api_doc = {"get": ApiDoc(params=[query("group_id", required=True), *PERIOD])}
+    api_doc = {"get": ApiDoc(params=[query("group_id", public_id("grp"), required=True), *PERIOD])}
 
     def get(self, request: Request) -> Response:
         params = request.query_params

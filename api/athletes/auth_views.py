@@ -20,7 +20,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from api.athletes.serializers import RegisterSerializer
 from astral.api.errors import ApiError
-from astral.api.requests import StrictSerializer, require_user, validated
+from astral.api.requests import StrictSerializer, TextField, require_user, validated
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from astral.throttles import AuthRateThrottle
 from athletes.backends import login_locked
@@ -84,9 +84,9 @@ class RegisterView(PublicView):
 
 
 class TokenRequestSerializer(StrictSerializer):
-    email = serializers.CharField(required=False, max_length=254)
-    username = serializers.CharField(required=False, max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    email = TextField(required=False, max_length=254)
+    username = TextField(required=False, max_length=150)
+    password = TextField(max_length=128, trim_whitespace=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("email") and not attrs.get("username"):
@@ -118,7 +118,7 @@ class TokenView(PublicView):
 
 
 class RefreshSerializer(StrictSerializer):
-    refresh = serializers.CharField(max_length=2000)
+    refresh = TextField(max_length=2000)
 
 
 class TokenRefreshView(PublicView):
@@ -152,8 +152,8 @@ class TokenRefreshView(PublicView):
 
 
 class PasswordChangeSerializer(StrictSerializer):
-    current_password = serializers.CharField(max_length=128, trim_whitespace=False)
-    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    current_password = TextField(max_length=128, trim_whitespace=False)
+    new_password = TextField(max_length=128, trim_whitespace=False)
 
 
 def checked_password(password: str, user: User, field: str) -> str:
@@ -210,9 +210,9 @@ class PasswordResetRequestView(PublicView):
 
 
 class PasswordResetConfirmSerializer(StrictSerializer):
-    uid = serializers.CharField(max_length=64)
-    token = serializers.CharField(max_length=200)
-    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    uid = TextField(max_length=64)
+    token = TextField(max_length=200)
+    new_password = TextField(max_length=128, trim_whitespace=False)
 
 
 class PasswordResetConfirmView(PublicView):
@@ -275,7 +275,7 @@ class VerifyEmailRequestView(PublicView):
 
 
 class VerifyConfirmSerializer(StrictSerializer):
-    token = serializers.CharField(max_length=200)
+    token = TextField(max_length=200)
 
 
 class VerifyEmailConfirmView(PublicView):

@@ -7,23 +7,50 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from astral.api.errors import ApiError, first_error
-from astral.api.requests import FiniteFloatField, StrictSerializer
-from astral.localtime import MAX_DATE, MIN_DATE, place_zone
+from astral.api.requests import FiniteFloatField, StrictSerializer, TextField, TimezoneField
+from astral.api.schema import DATE_SCHEMA
+from astral.localtime import MAX_DATE, MIN_DATE
 from athletes.models import PlanStatus, Provider, Sex, Source, UnitSystem, User
 from athletes.plausibility import activity_problem
-from athletes.workouts import MAX_WORKOUT_DISTANCE, MAX_WORKOUT_DURATION, WORKOUT_TYPES
+from athletes.workouts import (
+    HR_LIMITS,
+    MAX_REPEAT,
+    MAX_STEP_DISTANCE,
+    MAX_STEP_DURATION,
+    MAX_STEPS,
+    MAX_WORKOUT_DISTANCE,
+    MAX_WORKOUT_DURATION,
+    PACE_LIMITS,
+    STEP_KINDS,
+    WORKOUT_TYPES,
+)
 from metrics.formatting import parse_duration
+from metrics.plans import expand, steps_totals
 
 MAX_SAMPLES = 100_000
 
 
-def validate_timezone_name(value: str) -> str:
-    if place_zone(value) is None:
-        raise serializers.ValidationError("Unknown time zone; use an IANA name.")
-    return value
+@extend_schema_field(
+    {"type": "string", "pattern": "^(?=.*[1-9])[0-9]{1,6}(:[0-5][0-9]){1,2}$", "example": "3:29:59"}
+)
+class DurationTextField(TextField):
+    """A positive duration typed as H:MM:SS (or M:SS); the value is its seconds."""
+
+    def to_internal_value(self, data: Any) -> int:
+        text = super().to_internal_value(data)
+        if len(text) > 12:
+            raise serializers.ValidationError("Use H:MM:SS.")
+        try:
+            seconds = parse_duration(text)
+        except ValueError:
+            raise serializers.ValidationError("Use H:MM:SS.") from None
+        if seconds <= 0:
+            raise serializers.ValidationError("Must be positive.")
+        return seconds
 
 
 class InstantField(serializers.DateTimeField):
@@ -37,6 +64,7 @@ class InstantField(serializers.DateTimeField):
             self.fail("invalid", format="YYYY-MM-DDThh:mm:ss±hh:mm")
 
 
+@extend_schema_field(DATE_SCHEMA)
 class CalendarDateField(serializers.DateField):
     """A date between 1900 and 2199: every date anyone enters, and none whose day
     boundaries overflow."""
@@ -52,12 +80,10 @@ class CalendarDateField(serializers.DateField):
 
 class RegisterSerializer(StrictSerializer):
     email = serializers.EmailField()
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    password = TextField(max_length=128, trim_whitespace=False)
     username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
-    display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    timezone = serializers.CharField(
-        max_length=64, required=False, validators=[validate_timezone_name]
-    )
+    display_name = TextField(max_length=150, required=False, allow_blank=True)
+    timezone = TimezoneField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         candidate = User(email=attrs["email"], username=attrs["username"])
@@ -70,11 +96,9 @@ class RegisterSerializer(StrictSerializer):
 
 class UserUpdateSerializer(StrictSerializer):
     username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150, required=False)
-    display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    display_name = TextField(max_length=150, required=False, allow_blank=True)
     profile_image_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
-    timezone = serializers.CharField(
-        max_length=64, required=False, validators=[validate_timezone_name]
-    )
+    timezone = TimezoneField(required=False)
     unit_system = serializers.ChoiceField(choices=UnitSystem.choices, required=False)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_null=True)
     birth_date = CalendarDateField(required=False, allow_null=True)
@@ -100,7 +124,7 @@ class UserUpdateSerializer(StrictSerializer):
     )
     privacy = serializers.DictField(required=False)
     preferences = serializers.DictField(required=False)
-    push_token = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    push_token = TextField(max_length=255, required=False, allow_blank=True)
 
     def validate_hr_zones(self, value: list[int] | None) -> list[int] | None:
         if value and any(b <= a for a, b in pairwise(value)):
@@ -131,11 +155,11 @@ class UserUpdateSerializer(StrictSerializer):
 
 
 class PasswordSerializer(StrictSerializer):
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    password = TextField(max_length=128, trim_whitespace=False)
 
 
 class IntegrationSerializer(StrictSerializer):
-    external_id = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    external_id = TextField(max_length=128, required=False, allow_blank=True)
 
 
 class SampleSerializer(StrictSerializer):
@@ -149,19 +173,19 @@ class SampleSerializer(StrictSerializer):
 
 
 class CommentSerializer(StrictSerializer):
-    text = serializers.CharField(max_length=2000, allow_blank=False, trim_whitespace=True)
+    text = TextField(max_length=2000, allow_blank=False, trim_whitespace=True)
 
 
 class ActivityWriteSerializer(StrictSerializer):
-    user_id = serializers.CharField(max_length=32, required=False)
+    user_id = TextField(max_length=32, required=False)
     start_time = InstantField()
     distance = FiniteFloatField(min_value=0, max_value=1_000_000)
     duration = FiniteFloatField(min_value=0.001, max_value=30 * 24 * 3600)
     elapsed_time = FiniteFloatField(
         min_value=0, max_value=30 * 24 * 3600, required=False, allow_null=True
     )
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    name = TextField(max_length=200, required=False, allow_blank=True)
+    notes = TextField(max_length=5000, required=False, allow_blank=True)
     sport = serializers.RegexField(r"^[a-z_]{2,32}$", required=False)
     avg_heart_rate = FiniteFloatField(min_value=20, max_value=260, required=False, allow_null=True)
     max_heart_rate = FiniteFloatField(min_value=20, max_value=260, required=False, allow_null=True)
@@ -170,7 +194,7 @@ class ActivityWriteSerializer(StrictSerializer):
         min_value=0, max_value=100_000, required=False, allow_null=True
     )
     source = serializers.ChoiceField(choices=Source.choices, required=False)
-    external_id = serializers.CharField(max_length=128, required=False, allow_null=True)
+    external_id = TextField(max_length=128, required=False, allow_null=True)
     samples = SampleSerializer(many=True, required=False, max_length=MAX_SAMPLES)
     allow_overlap = serializers.BooleanField(required=False, default=False)
 
@@ -230,7 +254,7 @@ def _has_offset(text: str) -> bool:
 
 class HealthEntrySerializer(StrictSerializer):
     date = CalendarDateField()
-    user_id = serializers.CharField(max_length=32, required=False)
+    user_id = TextField(max_length=32, required=False)
     resting_hr = FiniteFloatField(min_value=20, max_value=150, required=False, allow_null=True)
     hrv = FiniteFloatField(min_value=1, max_value=400, required=False, allow_null=True)
     vo2_max = FiniteFloatField(min_value=10, max_value=100, required=False, allow_null=True)
@@ -240,34 +264,22 @@ class HealthEntrySerializer(StrictSerializer):
     )
 
 
-class HealthMetricsRequestSerializer(HealthEntrySerializer):
-    """For the schema: one entry, or `{"entries": [...]}` (at most 1,000)."""
+class HealthEntriesSerializer(StrictSerializer):
+    """For the schema: many entries at once (at most 1,000), each as one entry."""
 
-    date = CalendarDateField(required=False)
-    entries = HealthEntrySerializer(many=True, required=False, max_length=1000)
+    entries = HealthEntrySerializer(many=True, min_length=1, max_length=1000)
 
 
 class GoalSerializer(StrictSerializer):
-    user_id = serializers.CharField(max_length=32, required=False)
-    race_name = serializers.CharField(max_length=200)
+    user_id = TextField(max_length=32, required=False)
+    race_name = TextField(max_length=200)
     race_date = CalendarDateField()
     distance = FiniteFloatField(min_value=100, max_value=500_000)
-    goal_time = serializers.CharField(max_length=12, required=False, allow_null=True)
-
-    def validate_goal_time(self, value: str | None) -> int | None:
-        if value is None:
-            return None
-        try:
-            seconds = parse_duration(value)
-        except ValueError:
-            raise serializers.ValidationError("goal_time must be H:MM:SS.") from None
-        if seconds <= 0:
-            raise serializers.ValidationError("goal_time must be positive.")
-        return seconds
+    goal_time = DurationTextField(required=False, allow_null=True)
 
 
 class GoalPatchSerializer(GoalSerializer):
-    race_name = serializers.CharField(max_length=200, required=False)
+    race_name = TextField(max_length=200, required=False)
     race_date = CalendarDateField(required=False)
     distance = FiniteFloatField(min_value=100, max_value=500_000, required=False)
 
@@ -275,6 +287,150 @@ class GoalPatchSerializer(GoalSerializer):
         fields = super().get_fields()
         fields.pop("user_id")
         return fields
+
+
+class TargetSerializer(StrictSerializer):
+    """One of: a pace zone, an HR zone, a pace range (s/km, fast then slow), an HR range."""
+
+    pace_zone = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    hr_zone = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    pace = serializers.ListField(
+        child=FiniteFloatField(min_value=PACE_LIMITS[0], max_value=PACE_LIMITS[1]),
+        min_length=2,
+        max_length=2,
+        required=False,
+    )
+    hr = serializers.ListField(
+        child=serializers.IntegerField(min_value=HR_LIMITS[0], max_value=HR_LIMITS[1]),
+        min_length=2,
+        max_length=2,
+        required=False,
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if len(attrs) != 1:
+            raise serializers.ValidationError("Give one target: pace_zone, hr_zone, pace or hr.")
+        for name in ("pace", "hr"):
+            if name in attrs and attrs[name][0] >= attrs[name][1]:
+                order = "fast then slow" if name == "pace" else "low then high"
+                raise serializers.ValidationError({name: [f"Give the range {order}."]})
+        return attrs
+
+
+class StepSerializer(StrictSerializer):
+    """A step ends after its distance, its duration, or (neither) the lap button."""
+
+    kind = serializers.ChoiceField(choices=STEP_KINDS)
+    distance = FiniteFloatField(min_value=1, max_value=MAX_STEP_DISTANCE, required=False)
+    duration = FiniteFloatField(min_value=1, max_value=MAX_STEP_DURATION, required=False)
+    target = TargetSerializer(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "distance" in attrs and "duration" in attrs:
+            raise serializers.ValidationError(
+                {"duration": ["A step ends by distance or by time, not both."]}
+            )
+        return attrs
+
+
+class RepeatSerializer(StrictSerializer):
+    repeat = serializers.IntegerField(min_value=2, max_value=MAX_REPEAT)
+    steps = StepSerializer(many=True, min_length=1, max_length=MAX_STEPS)
+
+
+def _range(low: float, high: float, kind: str = "number") -> dict[str, Any]:
+    item = {"type": kind, "minimum": low, "maximum": high}
+    return {"type": "array", "items": item, "minItems": 2, "maxItems": 2}
+
+
+def _one(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": [name],
+        "properties": {name: schema},
+        "additionalProperties": False,
+    }
+
+
+ZONE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 5}
+STEP_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["kind"],
+    "additionalProperties": False,
+    "properties": {
+        "kind": {"type": "string", "enum": list(STEP_KINDS)},
+        "distance": {"type": "number", "minimum": 1, "maximum": MAX_STEP_DISTANCE},
+        "duration": {"type": "number", "minimum": 1, "maximum": MAX_STEP_DURATION},
+        "target": {
+            "oneOf": [
+                _one("pace_zone", ZONE_SCHEMA),
+                _one("hr_zone", ZONE_SCHEMA),
+                _one("pace", _range(*PACE_LIMITS)),
+                _one("hr", _range(*HR_LIMITS, kind="integer")),
+            ],
+            "description": "pace: [fast, slow] s/km; hr: [low, high] bpm",
+        },
+    },
+    "description": "Ends after `distance` (m) or `duration` (s), not both; neither: the lap button",
+}
+REPEAT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["repeat", "steps"],
+    "additionalProperties": False,
+    "properties": {
+        "repeat": {"type": "integer", "minimum": 2, "maximum": MAX_REPEAT},
+        "steps": {"type": "array", "items": STEP_SCHEMA, "minItems": 1, "maxItems": MAX_STEPS},
+    },
+}
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "maxItems": MAX_STEPS,
+        "items": {"oneOf": [STEP_SCHEMA, REPEAT_SCHEMA]},
+        "nullable": True,
+        "description": f"At most {MAX_STEPS} steps once repeats are expanded",
+    }
+)
+class StepsField(serializers.Field):
+    """A structured workout: steps and repeats of steps, at most 50 steps once repeats are
+    expanded; a bad step is named by its path (`steps[1].target`)."""
+
+    def to_internal_value(self, data: Any) -> list[dict[str, Any]]:
+        if not isinstance(data, list):
+            raise serializers.ValidationError("Expected a list of steps.")
+        out, errors, failed = [], [], False
+        for item in data:
+            kind = (
+                RepeatSerializer if isinstance(item, dict) and "repeat" in item else StepSerializer
+            )
+            each = kind(data=item)
+            if each.is_valid():
+                out.append(_plain(each.validated_data))
+                errors.append({})
+            else:
+                errors.append(each.errors)
+                failed = True
+        if failed:
+            raise serializers.ValidationError(errors)
+        if len(expand(out)) > MAX_STEPS:
+            raise serializers.ValidationError(
+                f"At most {MAX_STEPS} steps once repeats are expanded."
+            )
+        return out
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+def _plain(value: Any) -> Any:
+    """Validated data as plain JSON (OrderedDicts and ReturnDicts to dicts)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 class WorkoutFieldsSerializer(StrictSerializer):
@@ -289,7 +445,16 @@ class WorkoutFieldsSerializer(StrictSerializer):
         min_value=0, max_value=MAX_WORKOUT_DURATION, required=False, allow_null=True
     )
     pace_zone = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    note = TextField(max_length=200, required=False, allow_blank=True)
+    steps = StepsField(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """On the plan, a workout with steps has their sums as its distance and duration."""
+        if attrs.get("steps"):
+            if attrs.get("type") == "rest":
+                raise serializers.ValidationError({"steps": ["A rest day has no steps."]})
+            attrs["distance"], attrs["duration"] = steps_totals(attrs["steps"])
+        return attrs
 
 
 class WorkoutSerializer(WorkoutFieldsSerializer):
@@ -308,10 +473,10 @@ def workout_fields(data: dict[str, Any], **context: Any) -> dict[str, Any]:
 
 
 class PlanSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200)
-    org_id = serializers.CharField(max_length=32)
+    name = TextField(max_length=200)
+    org_id = TextField(max_length=32)
     total_weeks = serializers.IntegerField(min_value=1, max_value=104)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    description = TextField(required=False, allow_blank=True, max_length=5000)
     workouts = WorkoutSerializer(many=True, required=False, max_length=104 * 7 * 3)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -324,9 +489,7 @@ class PlanSerializer(StrictSerializer):
 
 
 class AssignSerializer(StrictSerializer):
-    user_ids = serializers.ListField(
-        child=serializers.CharField(max_length=32), min_length=1, max_length=1000
-    )
+    user_ids = serializers.ListField(child=TextField(max_length=32), min_length=1, max_length=1000)
     start_date = CalendarDateField()
 
 

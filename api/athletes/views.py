@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,11 +22,11 @@ from api.athletes.export import export_zip
 from astral import cache
 from astral.api.errors import ApiError, first_error
 from astral.api.pagination import Page, page_from, paginated
-from astral.api.params import bool_param, date_param
+from astral.api.params import bool_param, date_param, str_param
 from astral.api.parsers import MultiPartParser
 from astral.api.requests import fetch_visible, require_user, validated
 from astral.api.responses import cached_response, ok
-from astral.api.schema import PAGINATION, USER_ID, ApiDoc, query
+from astral.api.schema import PAGINATION, USER_ID, ApiDoc, public_id, query
 from astral.localtime import local_midnight, local_today
 from athletes import files, streams
 from athletes.models import (
@@ -73,6 +74,7 @@ class MeView(APIView):
     api_doc = {
         "get": ApiDoc(),
         "patch": ApiDoc(request=s.UserUpdateSerializer, errors=(400, 403, 409)),
+        "delete": ApiDoc(request=s.PasswordSerializer, errors=(400, 403)),
     }
 
     def get(self, request: Request) -> Response:
@@ -193,7 +195,7 @@ class ActivityListView(APIView):
 
     def get(self, request: Request) -> Response:
         caller = caller_of(request)
-        athlete = resolve_athlete(caller, request.query_params.get("user_id"))
+        athlete = resolve_athlete(caller, str_param(request.query_params, "user_id", 32))
         page = page_from(request.query_params)
         first = date_param(request.query_params, "from")
         last = date_param(request.query_params, "to")
@@ -287,7 +289,7 @@ FILE_FORM = {
         "required": ["file"],
         "properties": {
             "file": {"type": "string", "format": "binary"},
-            "user_id": {"type": "string"},
+            "user_id": public_id("usr"),
             "allow_overlap": {"type": "boolean"},
         },
     }
@@ -313,7 +315,7 @@ class ActivityUploadView(APIView):
             raise ApiError(
                 "The file is larger than 25 MB.", "FILE_TOO_LARGE", field="file", status=413
             )
-        athlete = resolve_athlete(caller, request.data.get("user_id"))
+        athlete = resolve_athlete(caller, str_param(request.data, "user_id", 32))
         allow_overlap = bool_param(request.data, "allow_overlap") or bool_param(
             request.query_params, "allow_overlap"
         )
@@ -377,7 +379,7 @@ class ActivityImportView(APIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise ApiError("Attach the export's zip as the multipart field 'file'.", field="file")
-        athlete = writable_athlete(caller, request.data.get("user_id"))
+        athlete = writable_athlete(caller, str_param(request.data, "user_id", 32))
         if not zipfile.is_zipfile(upload):
             raise ApiError(
                 "The file is not a zip: upload a single activity to /api/v1/activities/upload.",
@@ -509,7 +511,14 @@ MAX_HEALTH_ENTRIES = 1000
 
 class HealthMetricsView(APIView):
     api_doc = {
-        "post": ApiDoc(request=s.HealthMetricsRequestSerializer, status=201),
+        "post": ApiDoc(
+            request=PolymorphicProxySerializer(
+                component_name="HealthMetricsWrite",
+                serializers=[s.HealthEntrySerializer, s.HealthEntriesSerializer],
+                resource_type_field_name=None,
+            ),
+            status=201,
+        ),
         "get": ApiDoc(
             params=[
                 USER_ID,
@@ -525,6 +534,12 @@ class HealthMetricsView(APIView):
         payload = body(request)
         bulk = isinstance(payload, dict) and "entries" in payload
         if bulk:
+            others = sorted(str(name) for name in payload if name != "entries")
+            if others:
+                raise ApiError(
+                    f"{others[0]}: Unknown field; with entries, each entry carries its own.",
+                    field=others[0],
+                )
             raw_entries = payload["entries"]
             if not isinstance(raw_entries, list) or not raw_entries:
                 raise ApiError("entries must be a non-empty list.", field="entries")
@@ -561,7 +576,7 @@ class HealthMetricsView(APIView):
 
     def get(self, request: Request) -> Response:
         caller = caller_of(request)
-        athlete = resolve_athlete(caller, request.query_params.get("user_id"))
+        athlete = resolve_athlete(caller, str_param(request.query_params, "user_id", 32))
         page = page_from(request.query_params)
         queryset = athlete.health_metrics.all()
         first = date_param(request.query_params, "from")
@@ -596,7 +611,9 @@ class GoalListView(APIView):
     }
 
     def get(self, request: Request) -> Response:
-        athlete = resolve_athlete(caller_of(request), request.query_params.get("user_id"))
+        athlete = resolve_athlete(
+            caller_of(request), str_param(request.query_params, "user_id", 32)
+        )
         page = page_from(request.query_params)
         queryset = Goal.objects.filter(user=athlete).select_related("user").order_by("race_date")
         total = queryset.count()
@@ -634,7 +651,7 @@ class GoalDetailView(APIView):
 
 class PlanListView(APIView):
     api_doc = {
-        "get": ApiDoc(params=[query("org_id"), *PAGINATION]),
+        "get": ApiDoc(params=[query("org_id", public_id("org")), *PAGINATION]),
         "post": ApiDoc(request=s.PlanSerializer, status=201),
     }
 
@@ -642,7 +659,7 @@ class PlanListView(APIView):
         caller = caller_of(request)
         org_ids = coached_org_ids(caller)
         queryset = Plan.objects.filter(organization_id__in=org_ids).select_related("organization")
-        org_id = request.query_params.get("org_id")
+        org_id = str_param(request.query_params, "org_id", 32)
         if org_id:
             queryset = queryset.filter(
                 organization=resolve_organization(caller, org_id, coach=True)
@@ -703,7 +720,9 @@ class PlanInstanceListView(APIView):
     api_doc = {"get": ApiDoc(params=[USER_ID, *PAGINATION])}
 
     def get(self, request: Request) -> Response:
-        athlete = resolve_athlete(caller_of(request), request.query_params.get("user_id"))
+        athlete = resolve_athlete(
+            caller_of(request), str_param(request.query_params, "user_id", 32)
+        )
         page = page_from(request.query_params)
         queryset = PlanInstance.objects.filter(user=athlete).order_by("-start_date", "pk")
         total = queryset.count()

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from astral.api.errors import ApiError
 from astral.api.pagination import page_from, paginated
 from astral.api.params import choice_param
-from astral.api.requests import StrictSerializer, fetch_visible, require_user, validated
+from astral.api.requests import StrictSerializer, TextField, fetch_visible, require_user, validated
 from astral.api.responses import ok
 from astral.api.schema import PAGINATION, ApiDoc, query
 from athletes.models import User
@@ -40,7 +40,7 @@ from organizations.models import (
 
 
 class OrganizationSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200)
+    name = TextField(max_length=200)
 
 
 class MemberSerializer(StrictSerializer):
@@ -48,35 +48,27 @@ class MemberSerializer(StrictSerializer):
 
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices, default=Role.ATHLETE)
-    assigned_coach_id = serializers.CharField(max_length=32, required=False, allow_null=True)
-    labels = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, max_length=50
-    )
-    group_ids = serializers.ListField(
-        child=serializers.CharField(max_length=32), required=False, max_length=50
-    )
+    assigned_coach_id = TextField(max_length=32, required=False, allow_null=True)
+    labels = serializers.ListField(child=TextField(max_length=64), required=False, max_length=50)
+    group_ids = serializers.ListField(child=TextField(max_length=32), required=False, max_length=50)
 
 
 class MemberPatchSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
-    assigned_coach_id = serializers.CharField(max_length=32, required=False, allow_null=True)
-    labels = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, max_length=50
-    )
+    assigned_coach_id = TextField(max_length=32, required=False, allow_null=True)
+    labels = serializers.ListField(child=TextField(max_length=64), required=False, max_length=50)
 
 
 class GroupSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200)
+    name = TextField(max_length=200)
 
 
 class GroupMembersSerializer(StrictSerializer):
-    user_ids = serializers.ListField(
-        child=serializers.CharField(max_length=32), min_length=1, max_length=1000
-    )
+    user_ids = serializers.ListField(child=TextField(max_length=32), min_length=1, max_length=1000)
 
 
 class ApiKeySerializer(StrictSerializer):
-    name = serializers.CharField(max_length=100)
+    name = TextField(max_length=100)
 
 
 def organization_data(organization: Organization, role: str | None = None) -> dict[str, Any]:
@@ -209,10 +201,8 @@ class MemberListView(APIView):
         organization = coach_org(caller_of(request), org_id)
         page = page_from(request.query_params)
         queryset = memberships_of(organization)
-        role = request.query_params.get("role")
+        role = choice_param(request.query_params, "role", Role.values)
         if role:
-            if role not in Role.values:
-                raise ApiError("role must be owner, coach or athlete.", field="role")
             queryset = queryset.filter(role=role)
         total = queryset.count()
         rows = queryset.order_by("user__display_name", "user__username")[page.offset : page.limit]

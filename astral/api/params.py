@@ -15,9 +15,13 @@ FALSE_VALUES = {"0", "false", "no", "off", ""}
 
 
 def _raw(params: Mapping[str, Any], name: str) -> Any:
+    """The value as sent; a parameter sent empty (`?user_id=`) is a 400, as the schema says
+    (no parameter allows an empty value): leave out what you do not mean."""
     value = params.get(name)
     if isinstance(value, str):
         value = value.strip()
+        if not value:
+            raise ApiError(f"{name} is empty: give a value or leave it out.", field=name)
     return value
 
 

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from django.db.models import Model, QuerySet
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from astral.api.errors import ApiError
+from astral.localtime import place_zone, places
 
 M = TypeVar("M", bound=Model)
 
@@ -39,6 +41,35 @@ class FiniteFloatField(serializers.FloatField):
             return finite_float(data)
         except (TypeError, ValueError, OverflowError):
             self.fail("invalid")
+
+
+class TextField(serializers.CharField):
+    """The API's one text field: a JSON string, never a number or a boolean coerced to one
+    (`{"name": 0}` is a 400 naming `name`, as the schema's `type: string` says)."""
+
+    default_error_messages = {"invalid": "A string is required."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def timezone_schema() -> dict[str, Any]:
+    return {"type": "string", "enum": sorted(places()), "description": "IANA time zone"}
+
+
+@extend_schema_field(timezone_schema())
+class TimezoneField(TextField):
+    """An IANA place's time zone (`Europe/Paris`); the schema lists every one accepted."""
+
+    default_error_messages = {"zone": "Unknown time zone; use an IANA name."}
+
+    def to_internal_value(self, data: Any) -> str:
+        name = super().to_internal_value(data)
+        if place_zone(name) is None:
+            self.fail("zone")
+        return name
 
 
 class StrictSerializer(serializers.Serializer):

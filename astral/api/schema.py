@@ -11,10 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer
+from rest_framework.serializers import ListSerializer
+
+from astral.api.pagination import MAX_PAGE, MAX_PER_PAGE
+from astral.api.params import FALSE_VALUES, TRUE_VALUES
+from astral.api.requests import StrictSerializer
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -77,6 +83,28 @@ class ApiDoc:
     media_type: str | None = None  # of the success body, when not JSON
 
 
+# What the parsers in astral/api/params.py accept, said in the schema (a generated client and
+# the fuzzer both hold the API to it): dates 1900..2199, ids by their prefix.
+DATE_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "format": "date",
+    "pattern": "^(19|2[01])[0-9]{2}-[0-9]{2}-[0-9]{2}$",
+    "description": "YYYY-MM-DD, 1900-01-01..2199-12-31",
+}
+
+
+def public_id(prefix: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": f"^{prefix}_[0-9a-hjkmnp-tv-z]{{16}}$"}
+
+
+def text(max_length: int) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_length}
+
+
+def integer(minimum: int, maximum: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
+
+
 def query(
     name: str,
     kind: Any = OpenApiTypes.STR,
@@ -85,14 +113,23 @@ def query(
     enum: list[str] | None = None,
     description: str = "",
 ) -> OpenApiParameter:
+    """A query parameter; `kind` is an OpenApiTypes or a JSON schema (`integer(1, 365)`)."""
+    if kind == OpenApiTypes.DATE:
+        kind = DATE_SCHEMA
+    elif kind == OpenApiTypes.BOOL:  # what params.bool_param reads
+        kind = {"type": "string", "enum": sorted((TRUE_VALUES | FALSE_VALUES) - {""})}
+    elif kind == OpenApiTypes.STR:
+        kind = {"type": "string", "minLength": 1}
+    if isinstance(kind, dict) and kind.get("type") == "string":
+        kind = {**kind, "minLength": 1}  # a parameter sent empty is a 400 (params._raw)
     return OpenApiParameter(
         name, kind, OpenApiParameter.QUERY, required=required, enum=enum, description=description
     )
 
 
-USER_ID = query("user_id", description="Athlete id (usr_…); omitted: the caller")
-PAGE = query("page", OpenApiTypes.INT, description="1-based page")
-PER_PAGE = query("per_page", OpenApiTypes.INT, description="1..200")
+USER_ID = query("user_id", public_id("usr"), description="Athlete id (usr_…); omitted: the caller")
+PAGE = query("page", integer(1, MAX_PAGE), description="1-based page")
+PER_PAGE = query("per_page", integer(1, MAX_PER_PAGE), description="1..200")
 PAGINATION = [PAGE, PER_PAGE]
 
 
@@ -102,10 +139,51 @@ def envelope(data: dict[str, Any] | None = None) -> dict[str, Any]:
     return {**ENVELOPE_SCHEMA, "properties": {**ENVELOPE_SCHEMA["properties"], "data": data}}
 
 
+NO_NUL = "^[^\\u0000]*$"
+
+
+def storable_text(result: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """A postprocessing hook: every free-text string says it holds no NUL character, which
+    PostgreSQL cannot store and the API refuses (astral/api/middleware.py)."""
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "string" and not {"format", "enum", "pattern"} & node.keys():
+                node["pattern"] = NO_NUL
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result.get("paths"))
+    visit(result.get("components"))
+    return result
+
+
 class AstralAutoSchema(AutoSchema):
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+        result = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            result["additionalProperties"] = False  # an unknown field is a 400 naming it
+        for name, child in serializer.fields.items():
+            # drf-spectacular leaves out a nested list's bounds (ListField's it keeps).
+            if isinstance(child, ListSerializer) and name in result.get("properties", {}):
+                if child.min_length is not None:
+                    result["properties"][name]["minItems"] = child.min_length
+                if child.max_length is not None:
+                    result["properties"][name]["maxItems"] = child.max_length
+        return result
+
     def _doc(self) -> ApiDoc:
         docs = getattr(self.view, "api_doc", {})
         return docs.get(self.method.lower(), ApiDoc())
+
+    def _get_request_body(self, direction: str = "request") -> Any:
+        body = super()._get_request_body(direction)
+        if body is not None and isinstance(self._doc().request, PolymorphicProxySerializer):
+            body["required"] = True  # one of several shapes, none of them empty
+        return body
 
     def get_override_parameters(self) -> list[Any]:
         return [*super().get_override_parameters(), *self._doc().params]
@@ -142,3 +220,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
         return {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+
+
+class BearerScheme(SimpleJWTScheme):
+    target_class = "organizations.authentication.BearerAuthentication"

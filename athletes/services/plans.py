@@ -4,7 +4,7 @@ Every write is atomic and ends in `athlete_data_changed` (or says why not)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +19,7 @@ from athletes.models import (
 )
 from athletes.services.accounts import _athlete_row_update
 from athletes.services.changes import athlete_data_changed, lock_athlete
+from metrics.plans import plan_day, week_monday
 
 
 def goal_create(*, athlete: User, fields: dict[str, Any]) -> Goal:
@@ -106,6 +107,8 @@ def plan_copy(*, plan: Plan, name: str, created_by: User | None) -> Plan:
                 "duration": w.duration,
                 "pace_zone": w.pace_zone,
                 "note": w.note,
+                "steps": w.steps,
+                "athlete_note": w.athlete_note,
             }
             for w in plan.workouts.all()
         ],
@@ -127,10 +130,7 @@ def _own_plan(instance: PlanInstance, created_by: User | None) -> PlanInstance:
 
 def _plan_day(instance: PlanInstance, day: date) -> tuple[int, int] | None:
     """(week, day) of a date inside the instance's weeks, None outside them."""
-    offset = (day - instance.start_date).days
-    if offset < 0 or offset >= 7 * instance.plan.total_weeks:
-        return None
-    return offset // 7 + 1, offset % 7 + 1
+    return plan_day(instance.start_date, instance.plan.total_weeks, day)
 
 
 def calendar_workout_add(
@@ -150,7 +150,7 @@ def calendar_workout_add(
         if covering:
             instance = _own_plan(covering[0], by)
         else:
-            monday = day - timedelta(days=day.weekday())
+            monday = week_monday(day)
             plan, _ = plan_create(
                 organization=organization,
                 name=f"{athlete.name} · week of {monday:%-d %b %Y}"[:200],
@@ -185,6 +185,21 @@ def calendar_workout_move(
     return moved
 
 
+def calendar_workout_update(
+    *, instance: PlanInstance, workout: PlannedWorkout, fields: dict[str, Any], by: User | None
+) -> PlannedWorkout:
+    """Edits one planned workout in place (type, distance, duration, zone, note, steps, or
+    the athlete's own note), in the athlete's own copy of the plan."""
+    with transaction.atomic():
+        lock_athlete(instance.user)
+        edited = _copied(instance, workout, by)
+        for name, value in fields.items():
+            setattr(edited, name, value)
+        edited.save(update_fields=list(fields))
+        athlete_data_changed([instance.user_id])
+    return edited
+
+
 def calendar_workout_delete(
     *, instance: PlanInstance, workout: PlannedWorkout, by: User | None
 ) -> None:
@@ -200,9 +215,13 @@ def _copied(instance: PlanInstance, workout: PlannedWorkout, by: User | None) ->
     _own_plan(instance, by)
     if instance.plan_id == before:
         return workout
-    same = instance.plan.workouts.filter(
-        week=workout.week, day=workout.day, type=workout.type, distance=workout.distance
-    ).first()
+    same = (
+        instance.plan.workouts.filter(
+            week=workout.week, day=workout.day, type=workout.type, distance=workout.distance
+        )
+        .order_by("pk")
+        .first()
+    )
     if same is None:  # pragma: no cover - the copy holds every workout
         raise ApiError("The workout is no longer in the plan.", "NOT_FOUND", status=404)
     return same

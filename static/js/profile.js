@@ -38,10 +38,21 @@
     options: { scales: { x: C.timeAxis("Day"), y: C.valueAxis("HRV, rMSSD (ms)") },
       plugins: { legend: { position: "bottom", labels: { filter: (item) => item.text !== "" } } } } });
 
-  C.draw("chart-ff", { type: "line", data: { labels: labels(data.fitness_fatigue), datasets: [
-    line("Fitness (CTL)", data.fitness_fatigue.map((r) => r.ctl), p.blue),
-    line("Fatigue (ATL)", data.fitness_fatigue.map((r) => r.atl), p.purple),
-    line("Form (TSB)", data.fitness_fatigue.map((r) => r.tsb), p.orange) ] },
+  // Past days solid; the days ahead of the active plan dashed, joined at today.
+  const past = data.fitness_fatigue, ahead = data.fitness_ahead || [];
+  const both = past.concat(ahead);
+  const solid = (key) => past.map((r) => r[key]).concat(ahead.map(() => null));
+  const dashed = (key) => past.map((r, i) => (i === past.length - 1 ? r[key] : null)).concat(ahead.map((r) => r[key]));
+  const ffSets = [
+    line("Fitness (CTL)", solid("ctl"), p.blue),
+    line("Fatigue (ATL)", solid("atl"), p.purple),
+    line("Form (TSB)", solid("tsb"), p.orange) ];
+  if (ahead.length) {
+    ffSets.push(line("Fitness ahead", dashed("ctl"), p.blue, { borderDash: [5, 4] }),
+      line("Fatigue ahead", dashed("atl"), p.purple, { borderDash: [5, 4] }),
+      line("Form ahead", dashed("tsb"), p.orange, { borderDash: [5, 4] }));
+  }
+  C.draw("chart-ff", { type: "line", data: { labels: labels(both), datasets: ffSets },
     options: { scales: { x: C.timeAxis("Day"), y: C.valueAxis("Load units") } } });
 
   C.draw("chart-health", { type: "line", data: { labels: labels(data.health), datasets: [

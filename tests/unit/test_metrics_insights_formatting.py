@@ -6,7 +6,6 @@ import pytest
 
 from metrics.formatting import avg_pace, format_duration, pace_in_units, parse_duration
 from metrics.insights import ActivityFacts, GroupFacts, WeekFacts, write_insight
-from metrics.plans import PlannedDay, compliance
 
 
 def test_activity_insight_names_distance_pace_zone_and_the_longest_run():
@@ -69,27 +68,3 @@ def test_pace_and_duration_formatting():
     with pytest.raises(ValueError):
         parse_duration("3:60:00")
     assert pace_in_units(300, "imperial") == "8:03 /mi"  # 300 s/km · 1.609344
-
-
-def test_plan_week_and_compliance():
-    start = date(2026, 11, 2)
-    workouts = [PlannedDay(1, 1, 8000), PlannedDay(1, 3, 10000), PlannedDay(2, 1, 8000)]
-    done = {date(2026, 11, 2): 9000, date(2026, 11, 4): 5000}
-    # min(9000, 8000) + min(5000, 10000) + 0 over 26000 planned to date
-    assert compliance(start, workouts, done, date(2026, 11, 12)) == round(13000 / 26000, 3)
-    assert compliance(start, workouts, done, date(2026, 11, 1)) is None
-
-
-def test_a_workout_is_done_by_a_run_on_its_day_or_a_day_either_side():
-    """A Tuesday 8 km run on Wednesday counts; on Thursday it does not. One run counts for
-    one workout only: a Monday 10 km covers Monday's 8 km and 2 km of Tuesday's 8 km."""
-    start = date(2026, 11, 2)  # Monday
-    tuesday = [PlannedDay(1, 2, 8000)]
-    assert compliance(start, tuesday, {date(2026, 11, 4): 8000}, date(2026, 11, 8)) == 1.0
-    assert compliance(start, tuesday, {date(2026, 11, 5): 8000}, date(2026, 11, 8)) == 0.0
-    assert compliance(start, tuesday, {date(2026, 11, 2): 8000}, date(2026, 11, 8)) == 1.0
-    both = [PlannedDay(1, 1, 8000), PlannedDay(1, 2, 8000)]
-    # 8 km to Monday, then Tuesday takes the 2 km left of Monday's run: 10 of 16.
-    assert compliance(start, both, {date(2026, 11, 2): 10000}, date(2026, 11, 8)) == round(
-        10000 / 16000, 3
-    )

@@ -493,6 +493,13 @@ ROWS: list[Row] = [
             ("calendar", "&from=2026-11-02&to=2026-11-29"),
         ]
     ],
+    # The FIT workout file: the calendar's permissions; no workout planned that day is 404.
+    Row(
+        "get",
+        "api/v1/analytics/calendar/workout.fit",
+        U(A + "analytics/calendar/workout.fit?user_id={alice}&date=2026-11-03"),
+        only({"alice": 404, "cora": 404, "key": 404}, 403),
+    ),
     Row(
         "post",
         "api/v1/analytics/running_streaks",
@@ -630,6 +637,25 @@ PAGES: list[tuple[str, str, Callable[[Any, str], str] | str, dict[str, int]]] = 
         "athletes/<str:user_id>/calendar",
         U("/athletes/{alice}/calendar"),
         {"alice": 200, "bob": 403, "cora": 200, "olga": 403},
+    ),
+    (
+        "get",
+        "athletes/<str:user_id>/calendar/workout.fit",
+        U("/athletes/{alice}/calendar/workout.fit?date=2026-11-03"),
+        {"alice": 404, "bob": 403, "cora": 404, "olga": 403},
+    ),
+    # The feed is for whoever holds its secret address: an unknown one is 404 to anyone.
+    (
+        "get",
+        "calendar/<str:token>.ics",
+        "/calendar/not-a-token.ics",
+        {c: 404 for c in PAGE_CALLERS},
+    ),
+    (
+        "post",
+        "settings/calendar-feed",
+        "/settings/calendar-feed",
+        {"alice": 302, "bob": 302, "cora": 302, "olga": 302},
     ),
     # Only the athlete's coaches change their planned days.
     (
