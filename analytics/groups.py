@@ -216,8 +216,9 @@ def group_overview(
             activities=this["total_activities"],
             active_athletes=this["active_athletes"],
             athlete_count=this["athlete_count"],
-            needs_attention=attention_names,
-            needs_attention_count=attention_count,
+            # Flags are today's: a past week's summary does not borrow them.
+            needs_attention=attention_names if in_progress else [],
+            needs_attention_count=attention_count if in_progress else 0,
             in_progress=in_progress,
         ),
         units,

@@ -176,8 +176,18 @@ def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
         "flags": page_flags(metrics["attention_signals"]["flags"]),
         "last_activity_at": metrics.get("last_activity_at"),
         "last_activity_day": _athlete_day(metrics.get("last_activity_at"), athlete["timezone"]),
-        "plan": athlete["current_plans"][0] if athlete["current_plans"] else None,
+        "plan": plan_view(athlete["current_plans"][0], athlete["timezone"])
+        if athlete["current_plans"]
+        else None,
     }
+
+
+def plan_view(plan: dict[str, Any], tz_name: str | None) -> dict[str, Any]:
+    """A plan as a page says it: one not started yet reads "starts Mon 14 Dec", not week 1."""
+    start = plan["start_date"]
+    start = date.fromisoformat(start) if isinstance(start, str) else start
+    today = local_today(zoneinfo.ZoneInfo(tz_name or "UTC"))
+    return {**plan, "starts": start if start > today else None}
 
 
 def calendar_weeks(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -280,6 +290,7 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
     athlete = page_athlete(request, user_id)
     units = Units(request.user.units)
     profile = roster.athlete_profile(athlete, refresh=False, units=units.system)
+    profile["current_plans"] = [plan_view(p, athlete.tz_name) for p in profile["current_plans"]]
     tz = athlete.tz
     today = local_today(tz)
     chart_data = services.charts(load_series(athlete, tz=tz, today=today))

@@ -188,3 +188,39 @@ def test_an_upgraded_database_equals_a_fresh_one(django_db_blocker):
         with connection.cursor() as cursor:
             for name in names:
                 cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.mark.django_db
+def test_instances_keep_every_planned_date_when_day_one_becomes_monday(cast):
+    """Migration 0021: before, day 1 was the start date; now it is Monday. An instance that
+    started on a Wednesday gets its own copy of the plan, shifted, so every workout stays on
+    the date it had; an instance that started on a Monday keeps the plan as it was."""
+    from datetime import date, timedelta
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from athletes.models import Plan, PlanInstance, PlannedWorkout
+    from metrics.plans import workout_date
+
+    plan = Plan.objects.create(organization=cast.riverside, name="Block", total_weeks=2)
+    for week, day in ((1, 1), (1, 5), (2, 7)):
+        PlannedWorkout.objects.create(plan=plan, week=week, day=day, distance=8000)
+    wednesday, monday = date(2026, 12, 9), date(2026, 12, 7)
+    moved = PlanInstance.objects.create(plan=plan, user=cast.alice, start_date=wednesday)
+    kept = PlanInstance.objects.create(plan=plan, user=cast.bob, start_date=monday)
+    # The old rule, by hand: start + 7·(week − 1) + (day − 1).
+    before = {
+        wednesday + timedelta(days=7 * (w - 1) + (d - 1)) for w, d in ((1, 1), (1, 5), (2, 7))
+    }
+    assert before == {date(2026, 12, 9), date(2026, 12, 13), date(2026, 12, 22)}
+
+    import_module("athletes.migrations.0021_weekday_plans_and_steps").shift_instances(apps, None)
+
+    moved.refresh_from_db()
+    kept.refresh_from_db()
+    assert kept.plan_id == plan.pk and moved.plan_id != plan.pk
+    after = {workout_date(wednesday, w.week, w.day) for w in moved.plan.workouts.all()}
+    assert after == before
+    assert moved.plan.total_weeks == 3  # 22 Dec is in the third ISO week from 7 Dec
+    assert sorted((w.week, w.day) for w in plan.workouts.all()) == [(1, 1), (1, 5), (2, 7)]
