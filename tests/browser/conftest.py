@@ -43,13 +43,25 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+def watch_console(page: Any) -> list[str]:
+    """The page's console errors and uncaught exceptions, as they happen (a CSP refusal is
+    one): a browser test asserts the list stays empty."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    errors = watch_console(page)
+    page.console_errors = errors  # a test that means to be refused clears what it expected
     yield page
     context.close()
+    assert errors == [], f"console errors: {errors}"
 
 
 def screenshot(page: Any, name: str) -> Path:

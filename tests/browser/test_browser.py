@@ -130,6 +130,11 @@ def test_athlete_lands_on_their_profile_and_is_refused_another(page, live_server
     response = page.goto(f"{live_server.url}/athletes/{cast.bob.public_id}")
     assert response.status == 403
     assert "can't see this page" in page.content()
+    # The browser logs the refused page itself as a failed load: that one was meant.
+    assert page.console_errors == [
+        "Failed to load resource: the server responded with a status of 403 (Forbidden)"
+    ]
+    page.console_errors.clear()
     screenshot(page, "athlete-refused")
 
 

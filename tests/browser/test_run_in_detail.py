@@ -85,8 +85,9 @@ def test_splits_agree_with_the_watch_laps_and_the_calendar_plans_a_week(browser,
     assert calendar.locator(".planned").count() == 3
     sunday = monday + timedelta(days=6)
     coach.get_by_label("Day", exact=True).fill(sunday.isoformat())
-    coach.get_by_label("Type").select_option("long")
-    coach.get_by_label("Distance (km)").fill("18")
+    form = coach.get_by_role("region", name="Plan a workout")
+    form.get_by_label("Type").select_option("long")
+    form.get_by_label("Distance (km)").fill("18")
     coach.get_by_role("button", name="Plan it").click()
     coach.wait_for_selector("text=Planned on")
     cell = coach.locator(f'[data-date="{sunday.isoformat()}"]')

@@ -17,7 +17,7 @@ from garmin_fit_sdk import Decoder, Stream
 from astral.localtime import local_today
 from athletes.models import Plan, PlanInstance
 from organizations.models import Group
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, watch_console
 from tests.conftest import bearer
 from tests.factories import make_activity
 
@@ -25,13 +25,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery-staple"
 STEPS = "wu 10:00; 5x work 1 Z4, rec 2:00 HR1; cd lap"
-
-
-def watch_console(page: Any) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
 
 
 def sign_in(browser: Any, live_server: Any, login: str) -> tuple[Any, list[str]]:
