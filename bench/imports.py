@@ -171,3 +171,62 @@ def bulk_import() -> dict[str, Any]:
             f"{batch.imported} imported, {batch.rejected} rejected; worker peak {peak:.0f} MB"
         )
     return {"files": len(batch_files), "parse_rate": parse_rate, "runs": runs}
+
+
+LARGEST_UPLOAD_POINTS = 200_000
+LARGEST_UPLOAD_SCRIPT = """
+import resource, sys, time
+from athletes.files import parse_gpx
+content = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+parsed = parse_gpx(content)
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(seconds, (peak - before) / 1024, len(parsed.legs[0].samples))
+"""
+
+
+def largest_gpx(points: int = LARGEST_UPLOAD_POINTS, size: int = 25 * 1024 * 1024) -> bytes:
+    """A GPX at /upload's limits: `points` timed points with elevation and heart rate, padded
+    with a track description to just under `size` bytes."""
+    start = datetime(2026, 11, 1, 7, tzinfo=UTC)
+    rows = [
+        f'<trkpt lat="{45 + i * 1e-5:.6f}" lon="{7 + i * 1e-5:.6f}"><ele>{200 + (i % 50) * 0.5:.1f}'
+        f"</ele><time>{(start + timedelta(seconds=i)):%Y-%m-%dT%H:%M:%SZ}</time>"
+        f"<extensions><hr>{140 + i % 20}</hr></extensions></trkpt>"
+        for i in range(points)
+    ]
+    body = "".join(rows)
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="bench" '
+    head += 'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Long run</name><desc>'
+    tail = "</desc><type>running</type><trkseg>" + body + "</trkseg></trk></gpx>\n"
+    padding = max(0, size - len(head) - len(tail) - 1)
+    return (head + "x" * padding + tail).encode()
+
+
+def largest_upload() -> dict[str, Any]:
+    """Parsing one file at /upload's limits (25 MB, 200,000 points) in a process of its
+    own, as a web worker would: seconds and the memory it took beyond the interpreter
+    and Django (issue 32's budget: ≤ 2 s, ≤ 150 MB). The median of three."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    content = largest_gpx()
+    with tempfile.NamedTemporaryFile(suffix=".gpx", delete=False) as handle:
+        handle.write(content)
+    runs = []
+    try:
+        for _ in range(3):
+            out = subprocess.run(
+                [sys.executable, "-c", "import django; django.setup()\n" + LARGEST_UPLOAD_SCRIPT,
+                 handle.name],
+                check=True, capture_output=True, text=True,
+            ).stdout.split()  # fmt: skip
+            runs.append((float(out[0]), float(out[1]), int(out[2])))
+    finally:
+        Path(handle.name).unlink()
+    seconds, memory, samples = sorted(runs)[1]
+    return {"bytes": len(content), "points": samples, "seconds": seconds, "memory_mb": memory}

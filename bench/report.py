@@ -140,6 +140,7 @@ def markdown(result: dict[str, Any]) -> str:
             for processes, run in result["bulk_import"]["runs"].items()
         )
         + ".",
+        _largest(result["bulk_import"].get("largest")),
         f"- Data build: {result['data']['load_s']:.1f} s (set-based SQL); whole run {result['total_s']:.0f} s.",
     ]
     return "\n".join(lines) + "\n"
@@ -230,3 +231,14 @@ def growth_markdown(results: list[dict[str, Any]]) -> str:
         + ".",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _largest(largest: dict[str, Any] | None) -> str:
+    if not largest:
+        return "- Largest upload: not measured."
+    ok = largest["seconds"] <= 2 and largest["memory_mb"] <= 150
+    return (
+        f"- Largest upload ({largest['bytes'] / 1e6:.1f} MB GPX, {largest['points']:,} points): "
+        f"parsed in {largest['seconds']:.2f} s with {largest['memory_mb']:.0f} MB beyond the "
+        f"interpreter (budget ≤ 2 s, ≤ 150 MB: {'yes' if ok else '**no**'})."
+    )

@@ -29,7 +29,7 @@ from astral import cache
 from athletes.services.changes import data_tokens
 from bench.data import load_club
 from bench.environment import API_KEY, ATHLETES, DAYS, OUT, REFERENCE_CEILING, ROOT, log
-from bench.imports import bulk_import, refresh_snapshots
+from bench.imports import bulk_import, largest_upload, refresh_snapshots
 from bench.probes import latency, query_count, roster_statement, rps_text, sql_floor, wrk
 from bench.report import growth, growth_markdown, markdown, targets_text, unmet, verdict
 from bench.servers import free_port, start_gunicorn, worker_rss_mb
@@ -521,7 +521,7 @@ def run_size(size: int, args: Any, imports: dict[str, Any] | None) -> dict[str, 
     data = build()
     snapshots = refresh_snapshots()
     # The bulk import does not depend on the club's size: measured once.
-    imports = imports if imports is not None else bulk_import()
+    imports = imports if imports is not None else {**bulk_import(), "largest": largest_upload()}
     port = free_port()
     server = start_gunicorn(port, args.workers)
     try:
