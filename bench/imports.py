@@ -188,13 +188,14 @@ print(seconds, (peak - before) / 1024, len(parsed.legs[0].samples))
 
 
 def largest_gpx(points: int = LARGEST_UPLOAD_POINTS, size: int = 25 * 1024 * 1024) -> bytes:
-    """A GPX at /upload's limits: `points` timed points with elevation and heart rate, padded
-    with a track description to just under `size` bytes."""
+    """A GPX at /upload's limits: `points` timed points with elevation and heart rate (as
+    GPX 1.0's bare <hr>, so 200,000 fit), padded with a track description to just under
+    `size` bytes."""
     start = datetime(2026, 11, 1, 7, tzinfo=UTC)
     rows = [
         f'<trkpt lat="{45 + i * 1e-5:.6f}" lon="{7 + i * 1e-5:.6f}"><ele>{200 + (i % 50) * 0.5:.1f}'
         f"</ele><time>{(start + timedelta(seconds=i)):%Y-%m-%dT%H:%M:%SZ}</time>"
-        f"<extensions><hr>{140 + i % 20}</hr></extensions></trkpt>"
+        f"<hr>{140 + i % 20}</hr></trkpt>"
         for i in range(points)
     ]
     body = "".join(rows)

@@ -51,8 +51,9 @@ def database_url() -> str:
 
 
 @contextmanager
-def gunicorn(**env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """One sync worker with production settings on the test database."""
+def gunicorn(workers: int = 1, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """gunicorn as configured (gunicorn.conf.py) with production settings on the test
+    database; one worker unless told."""
     port = free_port()
     environment = {
         **os.environ,
@@ -74,7 +75,7 @@ def gunicorn(**env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "1",
+            str(workers),
             "--timeout",
             "60",
         ],
@@ -222,3 +223,49 @@ def test_with_redis_frozen_writes_and_reads_answer_at_once():
     assert read_status == 200
     assert json.loads(read)["data"]["total_distance"] == 10000  # read from PostgreSQL
     assert read_seconds < 2, f"the read waited {read_seconds:.1f} s on a frozen Redis"
+
+
+def test_three_uploads_at_the_limits_leave_the_site_answering():
+    """Issue 32: three GPX files at /upload's limits (25 MB, 200,000 points) at once, on
+    three workers: `/healthz` answers in under a second throughout, and each upload gets
+    its JSON answer (no gunicorn timeout page)."""
+    import threading
+
+    from bench.imports import largest_gpx
+
+    content = largest_gpx()
+    assert len(content) <= 25 * 1024 * 1024
+    athletes = [make_user(f"big{n}") for n in range(3)]
+    answers: list[tuple[int, Any, bytes]] = []
+    waits: list[float] = []
+    with gunicorn(workers=3) as (base, _master):
+
+        def upload(athlete: Any) -> None:
+            body, content_type = multipart(f"{athlete.username}.gpx", content)
+            answers.append(
+                call(
+                    base + "/api/v1/activities/upload",
+                    method="POST",
+                    body=body,
+                    headers={**bearer_for(athlete), "Content-Type": content_type},
+                )
+            )
+
+        threads = [threading.Thread(target=upload, args=(a,)) for a in athletes]
+        for thread in threads:
+            thread.start()
+        while any(t.is_alive() for t in threads):
+            started = time.perf_counter()
+            status, _, _ = call(base + "/healthz")
+            waits.append(time.perf_counter() - started)
+            assert status == 200
+            time.sleep(0.1)
+        for thread in threads:
+            thread.join()
+    assert len(waits) >= 5, "the uploads ended before /healthz was tried under them"
+    assert max(waits) < 1.0, f"/healthz took {max(waits):.2f} s under three uploads"
+    assert sorted(status for status, _, _ in answers) == [201, 201, 201], answers
+    for _status, headers, answer in answers:
+        assert headers["Content-Type"].startswith("application/json")
+        assert json.loads(answer)["data"]["distance"] > 0
+    assert Activity.objects.filter(user__in=athletes).count() == 3
