@@ -16,8 +16,8 @@ from typing import Any
 from garmin_fit_sdk import Encoder, Profile
 
 from metrics import plans as rule
-from metrics.formatting import format_duration, format_pace
-from metrics.units import METERS_PER_MILE
+from metrics.formatting import format_duration
+from metrics.units import METERS_PER_MILE, meters_per_unit
 
 MESG = Profile["mesg_num"]
 INTENSITY = {"warmup": "warmup", "work": "active", "recovery": "recovery", "cooldown": "cooldown"}
@@ -151,18 +151,30 @@ def _distance_words(meters: float, unit_system: str) -> str:
     return f"{meters / 1000:.1f} km" if meters >= 1000 else f"{meters:.0f} m"
 
 
-def _target_words(target: Mapping[str, Any] | None, unit_system: str) -> str:
+# How a target is said: in words (the iCalendar feed, the calendar page) by default; the
+# plan editor's steps syntax passes its own (pages/steps.py).
+TARGET_WORDS = {
+    "pace_zone": " at pace zone {}",
+    "hr_zone": " at HR zone {}",
+    "hr": " at {}–{} bpm",
+    "pace": " at {}–{} /{}",
+}
+
+
+def describe_target(
+    target: Mapping[str, Any] | None, unit_system: str, formats: Mapping[str, str] = TARGET_WORDS
+) -> str:
+    """A step's target in the viewer's units (a pace range per km or mile)."""
     if not target:
         return ""
-    if "pace_zone" in target:
-        return f" at pace zone {target['pace_zone']}"
-    if "hr_zone" in target:
-        return f" at HR zone {target['hr_zone']}"
+    for zone in ("pace_zone", "hr_zone"):
+        if zone in target:
+            return formats[zone].format(target[zone])
     if "hr" in target:
-        return f" at {target['hr'][0]}–{target['hr'][1]} bpm"
-    factor, unit = (METERS_PER_MILE / 1000, "/mi") if unit_system == "imperial" else (1, "/km")
-    fast, slow = (format_pace(p * factor) for p in target["pace"])
-    return f" at {fast}–{slow} {unit}"
+        return formats["hr"].format(*target["hr"])
+    per = meters_per_unit(unit_system) / 1000.0
+    fast, slow = (format_duration(p * per) for p in target["pace"])
+    return formats["pace"].format(fast, slow, "mi" if unit_system == "imperial" else "km")
 
 
 def _step_words(step: Mapping[str, Any], unit_system: str) -> str:
@@ -173,7 +185,7 @@ def _step_words(step: Mapping[str, Any], unit_system: str) -> str:
         amount = format_duration(step["duration"])
     else:
         amount = "until lap"
-    return f"{kind[step['kind']]} {amount}{_target_words(step.get('target'), unit_system)}"
+    return f"{kind[step['kind']]} {amount}{describe_target(step.get('target'), unit_system)}"
 
 
 def steps_in_words(steps: Sequence[Mapping[str, Any]] | None, unit_system: str) -> list[str]:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from analytics.workout_files import describe_target
 from astral.api.errors import ApiError
 from metrics.formatting import format_duration, parse_duration
 from metrics.units import METERS_PER_MILE, meters_per_unit
@@ -116,23 +117,12 @@ def _amount_text(step: Mapping[str, Any], unit_system: str) -> str:
     return "lap"
 
 
-def _target_text(target: Mapping[str, Any] | None, unit_system: str) -> str:
-    if not target:
-        return ""
-    if "pace_zone" in target:
-        return f" Z{target['pace_zone']}"
-    if "hr_zone" in target:
-        return f" HR{target['hr_zone']}"
-    if "hr" in target:
-        return f" {target['hr'][0]}-{target['hr'][1]}bpm"
-    per = meters_per_unit(unit_system) / 1000.0
-    fast, slow = (format_duration(p * per) for p in target["pace"])
-    return f" {fast}-{slow}"
+STEPS_SYNTAX = {"pace_zone": " Z{}", "hr_zone": " HR{}", "hr": " {}-{}bpm", "pace": " {}-{}"}
 
 
 def _step_text(step: Mapping[str, Any], unit_system: str) -> str:
     amount = _amount_text(step, unit_system)
-    return f"{SHORT[step['kind']]} {amount}{_target_text(step.get('target'), unit_system)}"
+    return f"{SHORT[step['kind']]} {amount}{describe_target(step.get('target'), unit_system, STEPS_SYNTAX)}"
 
 
 def steps_text(steps: Sequence[Mapping[str, Any]] | None, unit_system: str) -> str:
