@@ -157,12 +157,12 @@ def planned_quantities(
             return None, None
         return distance, duration
     pace = zone_pace(workout.pace_zone, boundaries) if workout.pace_zone else easy_pace(boundaries)
-    distance, duration = workout.distance or None, workout.duration or None
-    if distance and not duration:
-        duration = distance * pace / 1000.0
-    elif duration and not distance:
-        distance = duration / pace * 1000.0
-    return distance, duration
+    planned_distance, planned_duration = workout.distance or None, workout.duration or None
+    if planned_distance and not planned_duration:
+        planned_duration = planned_distance * pace / 1000.0
+    elif planned_duration and not planned_distance:
+        planned_distance = planned_duration / pace * 1000.0
+    return planned_distance, planned_duration
 
 
 def planned_load(

@@ -118,6 +118,8 @@ def valid_data_accepted(ctx, response, case):
 
 
 EXAMPLES = int(os.environ.get("ASTRAL_FUZZ_EXAMPLES", "6"))  # `make fuzz` runs more
+# The suite's sample is fixed (a red CI run is reproducible); `make fuzz` draws fresh ones.
+FRESH = bool(os.environ.get("ASTRAL_FUZZ_FRESH"))
 
 
 @pytest.mark.django_db
@@ -126,7 +128,7 @@ EXAMPLES = int(os.environ.get("ASTRAL_FUZZ_EXAMPLES", "6"))  # `make fuzz` runs 
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
-    derandomize=True,
+    derandomize=not FRESH,
     suppress_health_check=list(HealthCheck),
 )
 def test_api_conforms_to_its_schema(case, caller, cast):
