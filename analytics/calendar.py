@@ -147,14 +147,12 @@ def _round(value: float | None) -> float | None:
 
 
 def _day_colour(planned: list[dict[str, Any]], unplanned: bool) -> str | None:
-    """One colour for the day: the worst of its workouts (missed, off, partial, planned,
-    done), `rest` for a rest day, `unplanned` for runs no workout took, None when empty."""
-    colour = rule.worst(w["status"] for w in planned)
-    if colour:
-        return colour
-    if unplanned:
-        return "unplanned"
-    return rule.REST if planned else None
+    """API.md, calendar: the day's workout's status when it has one (the worst of missed,
+    off, partial, planned, done; `rest` for a rest day), else `unplanned` when it has runs
+    no workout took, else None."""
+    if planned:
+        return rule.worst(w["status"] for w in planned) or rule.REST
+    return "unplanned" if unplanned else None
 
 
 def _week_total(week: list[dict[str, Any]], totals: dict[date, dict[str, float]]) -> dict[str, Any]:

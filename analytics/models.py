@@ -71,6 +71,10 @@ class PlanStanding(models.Model):
         related_name="standing",
     )
     compliance = models.FloatField(null=True)
+    # What the compliance is the mean of (METRICS.md §7): the workouts due and the sum of
+    # their min(done ÷ planned, 1), so a group's figure is the same mean over all of theirs.
+    due_workouts = models.PositiveIntegerField(default=0, db_default=0)
+    score_sum = models.FloatField(default=0.0, db_default=0.0)
     current_week = models.PositiveSmallIntegerField()
     recent_weeks = SnapshotJSONField(default=list)
     planned_distance_to_date = models.FloatField()
@@ -110,7 +114,9 @@ class PlanRow(models.Model):
     name = models.CharField(max_length=150)  # the athlete's display name
     start_date = models.DateField()
     compliance = models.FloatField(null=True)
-    progress = models.FloatField(null=True)  # plan week ÷ plan weeks
+    due_workouts = models.PositiveIntegerField(default=0, db_default=0)  # as the standing's
+    score_sum = models.FloatField(default=0.0, db_default=0.0)
+    progress = models.FloatField(null=True)  # plan week ÷ plan weeks; 0 before the start
     fresh_from = models.DateTimeField()
     fresh_until = models.DateTimeField()
 

@@ -189,7 +189,12 @@ def week_status(
     return "partial" if compliance >= rule.PARTIAL_BAND[0] else "missed"
 
 
-def plan_instances_data(instances: Iterable[PlanInstance]) -> list[dict[str, Any]]:
+def plan_instances_data(
+    instances: Iterable[PlanInstance], *, with_sums: bool = False
+) -> list[dict[str, Any]]:
+    """Each instance as the API shows it; `with_sums`: and what its compliance is the mean
+    of (the workouts due and the sum of their scores), which the kept standings keep so a
+    group's compliance is the mean over all its workouts."""
     instances = list(instances)
     if not instances:
         return []
@@ -200,8 +205,11 @@ def plan_instances_data(instances: Iterable[PlanInstance]) -> list[dict[str, Any
         plan = instance.plan
         items = standings[instance.pk]
         current = instance.current_week  # type: ignore[attr-defined]
+        scores = [s.score for s in items if s.score is not None]
+        sums = {"due_workouts": len(scores), "score_sum": sum(scores)} if with_sums else {}
         out.append(
             {
+                **sums,
                 "plan_instance_id": instance.public_id,
                 "plan_id": plan.public_id,
                 "user_id": instance.user.public_id,

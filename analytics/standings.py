@@ -100,6 +100,8 @@ def standings_refresh(instance_ids: Iterable[int]) -> int:
             PlanStanding(
                 instance_id=instance.pk,
                 compliance=row["compliance"],
+                due_workouts=row["due_workouts"],
+                score_sum=row["score_sum"],
                 current_week=row["current_week"],
                 recent_weeks=row["recent_weeks"],
                 planned_distance_to_date=row["planned_distance_to_date"],
@@ -110,7 +112,9 @@ def standings_refresh(instance_ids: Iterable[int]) -> int:
                 source_weeks=instance.plan.total_weeks,
                 source_start=instance.start_date,
             )
-            for instance, row in zip(instances, plan_instances_data(instances), strict=True)
+            for instance, row in zip(
+                instances, plan_instances_data(instances, with_sums=True), strict=True
+            )
         ]
         PlanStanding.objects.bulk_create(
             rows,
@@ -118,6 +122,8 @@ def standings_refresh(instance_ids: Iterable[int]) -> int:
             unique_fields=["instance"],
             update_fields=[
                 "compliance",
+                "due_workouts",
+                "score_sum",
                 "current_week",
                 "recent_weeks",
                 "planned_distance_to_date",
@@ -152,19 +158,21 @@ def standings_refresh_for(user_ids: Sequence[int], *, force: bool = False) -> in
 # limit (NULL: all), offset.
 OVERVIEW_SQL = """
 WITH listed AS (
-  SELECT user_id, plan_id, progress, compliance FROM analytics_planrow
+  SELECT user_id, plan_id, progress, due_workouts, score_sum FROM analytics_planrow
    WHERE organization_id = %(org)s AND listed
 ),
 groups AS (SELECT id, public_id, name FROM organizations_group WHERE organization_id = %(org)s),
 -- Per group (NULL: in none of the organization's groups) and plan, hashed, not sorted.
 per AS (
+  -- Compliance over a group is the mean over all its workouts due (METRICS.md §7): the
+  -- workouts due (`rated`) and the sum of their scores (`compliance`), divided at the end.
   SELECT gm.group_id, r.plan_id, count(*) AS plans, sum(r.progress) AS progress,
-         count(r.compliance) AS rated, sum(r.compliance) AS compliance
+         sum(r.due_workouts) AS rated, sum(r.score_sum) AS compliance
     FROM listed r JOIN organizations_group_members gm ON gm.user_id = r.user_id
    WHERE gm.group_id IN (SELECT id FROM groups)
    GROUP BY 1, 2
   UNION ALL
-  SELECT NULL, r.plan_id, count(*), sum(r.progress), count(r.compliance), sum(r.compliance)
+  SELECT NULL, r.plan_id, count(*), sum(r.progress), sum(r.due_workouts), sum(r.score_sum)
     FROM listed r
    WHERE NOT EXISTS (SELECT 1 FROM organizations_group_members gm
                       WHERE gm.user_id = r.user_id AND gm.group_id IN (SELECT id FROM groups))

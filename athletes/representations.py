@@ -118,6 +118,7 @@ def plan_data(plan: Plan, workouts: list[Any] | None = None) -> dict[str, Any]:
                 "duration": w.duration,
                 "pace_zone": w.pace_zone,
                 "note": w.note,
+                "steps": w.steps,
             }
             for w in workouts
         ]

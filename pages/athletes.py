@@ -318,6 +318,10 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
                 **race,
                 "distance_text": units.distance(race["distance"], 2),
                 "predicted": format_duration(predicted) if predicted else None,
+                # METRICS.md §7: the race day's TSB, when the race falls inside the plan.
+                "race_day_tsb": ahead["race"]["tsb"]
+                if ahead["race"] and str(ahead["race"]["date"]) == str(race["race_date"])
+                else None,
             }
         )
     marks = records.marks_by_public_id(
@@ -396,7 +400,6 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
                 if r["all_time"]
             ],
             "chart_payload": chart_payload,
-            "race_form": ahead["race"],
             "ahead_until": ahead["days"][-1]["date"] if ahead["days"] else None,
             "health_view": health_view,
             "streak": streak,

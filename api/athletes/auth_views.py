@@ -20,7 +20,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from api.athletes.serializers import RegisterSerializer
 from astral.api.errors import ApiError
-from astral.api.requests import StrictSerializer, TextField, require_user, validated
+from astral.api.requests import EmailField, StrictSerializer, TextField, require_user, validated
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from astral.throttles import AuthRateThrottle
 from athletes.backends import login_locked
@@ -190,7 +190,7 @@ class PasswordChangeView(APIView):
 
 
 class PasswordResetRequestSerializer(StrictSerializer):
-    email = serializers.EmailField()
+    email = EmailField()
 
 
 class PasswordResetRequestView(PublicView):
@@ -258,7 +258,7 @@ class AuthMeView(APIView):
 
 
 class VerifyRequestSerializer(StrictSerializer):
-    email = serializers.EmailField()
+    email = EmailField()
 
 
 class VerifyEmailRequestView(PublicView):

@@ -11,7 +11,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from astral.api.errors import ApiError, first_error
-from astral.api.requests import FiniteFloatField, StrictSerializer, TextField, TimezoneField
+from astral.api.requests import (
+    EmailField,
+    FiniteFloatField,
+    RegexField,
+    StrictSerializer,
+    TextField,
+    TimezoneField,
+    URLField,
+)
 from astral.api.schema import DATE_SCHEMA
 from astral.localtime import MAX_DATE, MIN_DATE
 from athletes.models import PlanStatus, Provider, Sex, Source, UnitSystem, User
@@ -79,9 +87,9 @@ class CalendarDateField(serializers.DateField):
 
 
 class RegisterSerializer(StrictSerializer):
-    email = serializers.EmailField()
+    email = EmailField()
     password = TextField(max_length=128, trim_whitespace=False)
-    username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
+    username = RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
     display_name = TextField(max_length=150, required=False, allow_blank=True)
     timezone = TimezoneField(required=False)
 
@@ -95,9 +103,9 @@ class RegisterSerializer(StrictSerializer):
 
 
 class UserUpdateSerializer(StrictSerializer):
-    username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150, required=False)
+    username = RegexField(r"^[\w.@+-]{3,150}$", max_length=150, required=False)
     display_name = TextField(max_length=150, required=False, allow_blank=True)
-    profile_image_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
+    profile_image_url = URLField(required=False, allow_blank=True, max_length=200)
     timezone = TimezoneField(required=False)
     unit_system = serializers.ChoiceField(choices=UnitSystem.choices, required=False)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_null=True)
@@ -186,7 +194,7 @@ class ActivityWriteSerializer(StrictSerializer):
     )
     name = TextField(max_length=200, required=False, allow_blank=True)
     notes = TextField(max_length=5000, required=False, allow_blank=True)
-    sport = serializers.RegexField(r"^[a-z_]{2,32}$", required=False)
+    sport = RegexField(r"^[a-z_]{2,32}$", required=False)
     avg_heart_rate = FiniteFloatField(min_value=20, max_value=260, required=False, allow_null=True)
     max_heart_rate = FiniteFloatField(min_value=20, max_value=260, required=False, allow_null=True)
     calories = FiniteFloatField(min_value=0, max_value=100_000, required=False, allow_null=True)

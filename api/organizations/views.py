@@ -14,7 +14,14 @@ from rest_framework.views import APIView
 from astral.api.errors import ApiError
 from astral.api.pagination import page_from, paginated
 from astral.api.params import choice_param
-from astral.api.requests import StrictSerializer, TextField, fetch_visible, require_user, validated
+from astral.api.requests import (
+    EmailField,
+    StrictSerializer,
+    TextField,
+    fetch_visible,
+    require_user,
+    validated,
+)
 from astral.api.responses import ok
 from astral.api.schema import PAGINATION, ApiDoc, query
 from athletes.models import User
@@ -46,7 +53,7 @@ class OrganizationSerializer(StrictSerializer):
 class MemberSerializer(StrictSerializer):
     """An invitation: remembered until accepted, then applied to the new membership."""
 
-    email = serializers.EmailField()
+    email = EmailField()
     role = serializers.ChoiceField(choices=Role.choices, default=Role.ATHLETE)
     assigned_coach_id = TextField(max_length=32, required=False, allow_null=True)
     labels = serializers.ListField(child=TextField(max_length=64), required=False, max_length=50)

@@ -43,16 +43,33 @@ class FiniteFloatField(serializers.FloatField):
             self.fail("invalid")
 
 
-class TextField(serializers.CharField):
-    """The API's one text field: a JSON string, never a number or a boolean coerced to one
-    (`{"name": 0}` is a 400 naming `name`, as the schema's `type: string` says)."""
+class StrictText:
+    """Text fields take JSON strings only, never a number or a boolean coerced to one
+    (`{"name": 0}`, `{"username": 12345}` are a 400 naming the field), as the schema's
+    `type: string` says. Mixed into every text field of the API."""
 
-    default_error_messages = {"invalid": "A string is required."}
+    default_error_messages = {"not_text": "A string is required."}
 
-    def to_internal_value(self, data: Any) -> str:
+    def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+            self.fail("not_text")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class TextField(StrictText, serializers.CharField):
+    """The API's text field."""
+
+
+class EmailField(StrictText, serializers.EmailField):
+    pass
+
+
+class RegexField(StrictText, serializers.RegexField):
+    pass
+
+
+class URLField(StrictText, serializers.URLField):
+    pass
 
 
 def timezone_schema() -> dict[str, Any]:

@@ -53,6 +53,22 @@ def test_cache_keys_and_lifetimes_are_built_only_in_astral_cache():
     assert _offenders(r"^\w*TTL\w* = ", {"astral/cache.py"}) == []
 
 
+def test_the_api_s_text_fields_take_strings_only():
+    """Every text field of the API is one of astral.api.requests' (StrictText): DRF's own
+    coerce a number or a boolean to text, which the schema says is refused."""
+    pattern = r"serializers\.(CharField|RegexField|EmailField|URLField|SlugField)\("
+    assert _offenders(pattern, {"astral/api/requests.py"}) == []
+
+
+@pytest.mark.django_db
+def test_a_number_is_not_text_anywhere(cast):
+    api = cast.api(cast.alice)
+    for field, value in (("username", 12345), ("display_name", 7), ("profile_image_url", 1)):
+        response = api.patch("/api/v1/users/me", {field: value}, format="json")
+        assert response.status_code == 400, field
+        assert response.json()["details"]["field"] == field
+
+
 def test_local_today_is_the_only_today():
     pattern = r"timezone\.localdate\(|date\.today\(|\.now\([^)]*\)\.date\(\)"
     assert _offenders(pattern, {"astral/localtime.py"}) == []

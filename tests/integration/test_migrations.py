@@ -49,6 +49,7 @@ FROZEN = {
     "analytics/sql/month_totals/0001.sql": "dda276dd8e3e666a",
     "analytics/sql/plan_rows/0001.backfill.sql": "1aa543ec2edc40d2",
     "analytics/sql/plan_rows/0001.down.sql": "4f4db0477df188bc",
+    "analytics/sql/plan_rows/0002.sql": "9b023da0f036b24e",
     "analytics/sql/plan_rows/0001.sql": "47c81c022f52f8da",
     "analytics/sql/roster_rows/0001.backfill.sql": "82e6d3638485516f",
     "analytics/sql/roster_rows/0001.down.sql": "5b7f1f9ebc170596",

@@ -23,6 +23,7 @@ from analytics.plans import plan_instances_data, with_plan
 from analytics.snapshots import snapshot_batches
 from analytics.standings import stale_instances
 from analytics.tasks import refresh_snapshot
+from astral.localtime import local_today
 from athletes.models import Activity, Plan, PlanInstance, PlannedWorkout, PlanStatus
 from athletes.services.accounts import user_update
 from athletes.services.activities import activity_create, activity_delete, activity_update
@@ -50,24 +51,27 @@ def recomputed(org) -> dict:
             )
         )
     )
-    rows = plan_instances_data(instances)
+    rows = plan_instances_data(instances, with_sums=True)
     users = {i.public_id: i.user.public_id for i in instances}
+    today = {i.public_id: local_today(i.user.tz) for i in instances}
     members = {
         g.public_id: {u.public_id for u in g.members.all()}
         for g in Group.objects.filter(organization=org)
     }
     grouped = set().union(*members.values()) if members else set()
 
+    def progress(r: dict) -> float:
+        # A plan not started yet has made no progress.
+        started = r["start_date"] <= today[r["plan_instance_id"]]
+        return r["current_week"] / r["total_weeks"] if started else 0.0
+
     def rollup(chosen: list[dict]) -> dict:
-        rated = [r["compliance"] for r in chosen if r["compliance"] is not None]
+        # METRICS.md §7: "Group and week figures are the same mean over their workouts."
+        due = sum(r["due_workouts"] for r in chosen)
         return {
             "active_plans": len(chosen),
-            "avg_progress": (
-                sum(r["current_week"] / r["total_weeks"] for r in chosen) / len(chosen)
-                if chosen
-                else None
-            ),
-            "avg_compliance": sum(rated) / len(rated) if rated else None,
+            "avg_progress": sum(map(progress, chosen)) / len(chosen) if chosen else None,
+            "avg_compliance": sum(r["score_sum"] for r in chosen) / due if due else None,
             "plans": sorted({r["name"] for r in chosen}),
         }
 

@@ -207,3 +207,62 @@ def test_the_calendar_feed_is_at_a_secret_address_with_steps_in_words(cast, clie
     client.post("/settings/calendar-feed")
     client.logout()
     assert client.get(f"/calendar/{token}.ics").status_code == 404  # the old address stops
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_groups_compliance_is_the_mean_over_all_its_workouts(cast):
+    """METRICS.md §7: "Group and week figures are the same mean over their workouts." Alice
+    ran her one workout due (1.0); Bob missed his three (0, 0, 0): the group's compliance is
+    1 / 4, not the mean of the two athletes' 1.0 and 0.0."""
+    from organizations.models import Group
+    from tests.factories import make_activity
+
+    Group.objects.create(organization=cast.riverside, name="Squad").members.add(
+        cast.alice, cast.bob
+    )
+    alice_plan = make_plan(cast, [{"week": 1, "day": 1, "type": "easy", "distance": 8000}])
+    bob_plan = make_plan(
+        cast, [{"week": 1, "day": d, "type": "easy", "distance": 8000} for d in (1, 3, 5)]
+    )
+    coach = cast.api(cast.cora)
+    for plan, who in ((alice_plan, cast.alice), (bob_plan, cast.bob)):
+        coach.post(
+            f"/api/v1/plans/{plan['plan_id']}/assign",
+            {"user_ids": [who.public_id], "start_date": "2026-11-30"},
+            format="json",
+        )
+    make_activity(cast.alice, datetime(2026, 11, 30, 14, tzinfo=UTC), distance=8000, sport="run")
+    from athletes.services.changes import athlete_data_changed
+
+    athlete_data_changed([cast.alice.pk])
+    data = coach.get("/api/v1/analytics/plans_overview").json()["data"]
+    [squad] = [g for g in data["by_group"] if g["name"] == "Squad"]
+    assert squad["avg_compliance"] == round(1 / 4, 3)
+    rows = {r["user_id"]: r["compliance"] for r in data["athletes"]}
+    assert rows == {cast.alice.public_id: 1.0, cast.bob.public_id: 0.0}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_plan_reads_back_its_steps_and_a_rest_day_is_rest(cast):
+    plan = make_plan(
+        cast,
+        [
+            {"week": 1, "day": 2, "type": "rest"},
+            {"week": 1, "day": 3, "type": "intervals", "steps": INTERVALS},
+        ],
+    )
+    read = cast.api(cast.cora).get(f"/api/v1/plans/{plan['plan_id']}").json()["data"]
+    assert [w["steps"] for w in read["workouts"]] == [None, INTERVALS]
+    cast.api(cast.cora).post(
+        f"/api/v1/plans/{plan['plan_id']}/assign",
+        {"user_ids": [cast.alice.public_id], "start_date": "2026-12-07"},
+        format="json",
+    )
+    days = (
+        cast.api(cast.alice)
+        .get("/api/v1/analytics/calendar", {"from": "2026-12-07", "to": "2026-12-13"})
+        .json()["data"]["days"]
+    )
+    # API.md: a rest day's workout status is `rest`, and so is the day's.
+    assert days[1]["planned"][0]["status"] == "rest" and days[1]["status"] == "rest"
+    assert days[1]["planned"][0]["planned_load"] == 0

@@ -164,3 +164,35 @@ def test_the_api_the_plan_editor_and_the_calendar_keep_one_workout_rule(cast):
     assert not PlanInstance.objects.filter(user=cast.alice).exists()
     page.post(calendar, {"action": "add", "date": "2026-12-09", "type": "easy", "distance": "200"})
     assert PlanInstance.objects.get(user=cast.alice).plan.workouts.get().distance == 200_000
+
+
+def test_the_goal_race_shows_its_race_day_form_from_the_plan_ahead(cast):
+    """METRICS.md §7 "Fitness ahead": with no runs yet, CTL and ATL are 0 today; tomorrow's
+    10 km easy run (planned load L) leaves the race, the day after, to start at
+    TSB = L/42 − L/7."""
+    import math
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from astral.localtime import local_today
+    from athletes.models import PlannedWorkout
+
+    alice = cast.alice
+    alice.pace_zones = [300, 270, 250, 230]
+    alice.save(update_fields=["pace_zones"])
+    with time_machine.travel(datetime(2026, 12, 7, 15, tzinfo=UTC), tick=False):  # Mon, Chicago
+        today = local_today(alice.tz)
+        plan = Plan.objects.create(organization=cast.riverside, name="B", total_weeks=1)
+        PlannedWorkout.objects.create(plan=plan, week=1, day=2, type="easy", distance=10_000)
+        PlanInstance.objects.create(plan=plan, user=alice, start_date=today)
+        Goal.objects.create(
+            user=alice, race_name="Parkrun", race_date=today + timedelta(days=2), distance=5000
+        )
+        page = signed_in(alice).get(f"/athletes/{alice.public_id}").content.decode()
+    # Easy pace 300 + 30 s/km: 55 min, 181.8 m/min; intensity from VDOT 40 (§3).
+    v = 10_000 / 55
+    x = (-4.60 + 0.182258 * v + 0.000104 * v * v - 3.5) / (40 - 3.5)
+    load = round(55 * x * 0.64 * math.exp(1.92 * x), 1)
+    tsb = load / 42 - load / 7
+    assert f"Race-day form (TSB) {tsb:.1f}" in page
