@@ -436,7 +436,7 @@ class ActivityDetailView(APIView):
     def get(self, request: Request, activity_id: str) -> Response:
         caller = caller_of(request)
         activity = visible_activity(caller, activity_id)
-        include = [part for part in (request.query_params.get("include") or "").split(",") if part]
+        include = [p for p in (str_param(request.query_params, "include") or "").split(",") if p]
         unknown = sorted(set(include) - set(detail.INCLUDES))
         if unknown:
             raise ApiError(

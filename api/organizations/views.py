@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from astral.api.errors import ApiError
 from astral.api.pagination import page_from, paginated
-from astral.api.params import choice_param
+from astral.api.params import choice_param, str_param
 from astral.api.requests import (
     EmailField,
     StrictSerializer,
@@ -369,7 +369,7 @@ class InvitationAcceptView(APIView):
         user = require_user(caller_of(request))
         invitation = my_invitation(user, invitation_id)
         # The link's token proves the mailbox; without it the account's address must be verified.
-        token = request.data.get("token") if isinstance(request.data, dict) else None
+        token = str_param(request.data, "token", 128) if isinstance(request.data, dict) else None
         membership = invitations.invitation_accept(
             invitation=invitation,
             user=user,

@@ -47,9 +47,30 @@ def watch_console(page: Any) -> list[str]:
     """The page's console errors and uncaught exceptions, as they happen (a CSP refusal is
     one): a browser test asserts the list stays empty."""
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None
+    )
     page.on("pageerror", lambda e: errors.append(str(e)))
     return errors
+
+
+OPENED: list[Any] = []  # pages a test opened itself (`watched`), checked when it ends
+
+
+def watched(page: Any) -> Any:
+    """A page the test opened itself, its console checked when the test ends."""
+    page.console_errors = watch_console(page)
+    OPENED.append(page)
+    return page
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors() -> Iterator[None]:
+    OPENED.clear()
+    yield
+    errors = [e for page in OPENED for e in page.console_errors]
+    OPENED.clear()
+    assert errors == [], f"console errors: {errors}"
 
 
 @pytest.fixture

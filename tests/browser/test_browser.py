@@ -8,7 +8,7 @@ import pytest
 
 from athletes.models import Plan, PlanInstance, PlannedWorkout
 from organizations.models import Group
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, watched
 from tests.factories import make_activity, make_health
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -132,7 +132,8 @@ def test_athlete_lands_on_their_profile_and_is_refused_another(page, live_server
     assert "can't see this page" in page.content()
     # The browser logs the refused page itself as a failed load: that one was meant.
     assert page.console_errors == [
-        "Failed to load resource: the server responded with a status of 403 (Forbidden)"
+        f"{page.url}: Failed to load resource: the server responded with a status of 403 "
+        "(Forbidden)"
     ]
     page.console_errors.clear()
     screenshot(page, "athlete-refused")
@@ -140,7 +141,7 @@ def test_athlete_lands_on_their_profile_and_is_refused_another(page, live_server
 
 def test_pages_fit_a_375_px_phone(browser, live_server, cast, club):
     context = browser.new_context(viewport={"width": 375, "height": 812})
-    page = context.new_page()
+    page = watched(context.new_page())
     sign_in(page, live_server, "cora")
     page.wait_for_url("**/athletes")
     for path in ("/athletes", f"/athletes/{cast.alice.public_id}", "/analytics"):

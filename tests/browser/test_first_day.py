@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from athletes.models import Activity, Goal, PlanInstance
 from organizations.models import Group, Membership
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, watched
 from tests.conftest import ACTIVITY_FILES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,7 +56,7 @@ def visit(page: Any, phone: Any, url: str, name: str) -> None:
 
 def new_page(browser: Any, width: int) -> Any:
     context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
+    page = watched(context.new_page())
     page.set_default_timeout(15_000)
     return page
 

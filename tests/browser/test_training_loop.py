@@ -17,7 +17,7 @@ from garmin_fit_sdk import Decoder, Stream
 from astral.localtime import local_today
 from athletes.models import Plan, PlanInstance
 from organizations.models import Group
-from tests.browser.conftest import screenshot, watch_console
+from tests.browser.conftest import screenshot, watched
 from tests.conftest import bearer
 from tests.factories import make_activity
 
@@ -28,9 +28,9 @@ STEPS = "wu 10:00; 5x work 1 Z4, rec 2:00 HR1; cd lap"
 
 
 def sign_in(browser: Any, live_server: Any, login: str) -> tuple[Any, list[str]]:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = watched(browser.new_context(viewport={"width": 1280, "height": 900}).new_page())
     page.set_default_timeout(15_000)
-    errors = watch_console(page)
+    errors = page.console_errors
     page.goto(f"{live_server.url}/login")
     page.get_by_label("E-mail or username").fill(login)
     page.get_by_label("Password").fill(PASSWORD)

@@ -125,6 +125,13 @@ RACES = [
 ]
 
 
+TEMPO = [
+    {"kind": "warmup", "duration": 900},
+    {"kind": "work", "distance": 5000, "target": {"pace_zone": 3}},
+    {"kind": "cooldown", "duration": 600},
+]
+
+
 class Command(BaseCommand):
     help = "Loads the demo club (2 coaches, 3 groups, ~40 athletes, 6 months of training)."
 
@@ -408,8 +415,14 @@ class Command(BaseCommand):
             PlannedWorkout.objects.bulk_create(
                 PlannedWorkout(plan=plan, week=w, day=d, type=t, distance=km * f, pace_zone=z)
                 for w in range(1, weeks + 1)
-                for d, t, f, z in ((2, "easy", 1.0, 1), (4, "tempo", 1.1, 3), (7, "long", 2.0, 2))
+                for d, t, f, z in ((2, "easy", 1.0, 1), (7, "long", 2.0, 2))
             )
+            # Thursdays: a structured tempo (its distance and time are its steps' sums).
+            PlannedWorkout.objects.bulk_create(
+                PlannedWorkout(plan=plan, week=w, day=4, type="tempo", steps=TEMPO,
+                               distance=5000.0, duration=1500.0)
+                for w in range(1, weeks + 1)
+            )  # fmt: skip
             start = today - timedelta(days=rng.randint(14, 40))
             PlanInstance.objects.bulk_create(
                 PlanInstance(plan=plan, user=member, start_date=start)
