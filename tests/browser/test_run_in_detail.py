@@ -84,6 +84,7 @@ def test_splits_agree_with_the_watch_laps_and_the_calendar_plans_a_week(browser,
     calendar = coach.get_by_test_id("calendar")
     assert calendar.locator(".planned").count() == 3
     sunday = monday + timedelta(days=6)
+    coach.get_by_text("Plan a workout on").click()  # the form sits below the month
     coach.get_by_label("Day", exact=True).fill(sunday.isoformat())
     form = coach.get_by_role("region", name="Plan a workout")
     form.get_by_label("Type").select_option("long")
