@@ -9,13 +9,11 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Prefetch
-
-from analytics.plans import standings_of
+from analytics.plans import plans_of, standings_of
 from analytics.records import marks_for
 from astral import cache
 from astral.localtime import local_date, local_midnight
-from athletes.models import RUNNING_SPORTS, Activity, PlanInstance, PlannedWorkout, PlanStatus, User
+from athletes.models import RUNNING_SPORTS, Activity, User
 from metrics import plans as rule
 
 
@@ -26,26 +24,9 @@ def month_grid(month: date) -> tuple[date, date]:
     return first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
 
 
-def instances_of(athlete: User) -> list[PlanInstance]:
-    return list(
-        PlanInstance.objects.filter(user=athlete)
-        .exclude(status=PlanStatus.CANCELLED)
-        .select_related("plan")
-        .prefetch_related(
-            Prefetch("plan__workouts", queryset=PlannedWorkout.objects.order_by("week", "day"))
-        )
-    )
-
-
 def training_calendar(athlete: User, *, first: date, last: date, today: date) -> dict[str, Any]:
     tz = athlete.tz
-    instances = [
-        i
-        for i in instances_of(athlete)
-        if i.start_date <= last and rule.plan_end(i.start_date, i.plan.total_weeks) >= first
-    ]
-    for instance in instances:
-        instance.user = athlete  # the standings read its time zone and zones
+    instances = plans_of(athlete, first, last)
     standings = standings_of(instances)
     rows = {row.pk: row for i in instances for row in i.plan.workouts.all()}
     names = {i.pk: (i.public_id, i.plan.name) for i in instances}

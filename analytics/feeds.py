@@ -9,10 +9,9 @@ from datetime import timedelta
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from analytics.calendar import instances_of
-from analytics.plans import standings_of
+from analytics.plans import plans_of, standings_of
 from analytics.workout_files import steps_in_words
-from astral.localtime import local_today
+from astral.localtime import MAX_DATE, local_today
 from athletes.models import User
 from metrics import plans as rule
 from metrics.formatting import distance_in_units, format_duration
@@ -40,13 +39,7 @@ def _summary(item: rule.Standing, unit_system: str) -> str:
 
 def ical_feed(athlete: User) -> bytes:
     today = local_today(athlete.tz)
-    instances = [
-        i
-        for i in instances_of(athlete)
-        if rule.plan_end(i.start_date, i.plan.total_weeks) >= today - PAST
-    ]
-    for instance in instances:
-        instance.user = athlete
+    instances = plans_of(athlete, today - PAST, MAX_DATE)
     rows = {row.pk: row for i in instances for row in i.plan.workouts.all()}
     names = {i.pk: i.plan.name for i in instances}
     feed = Calendar()

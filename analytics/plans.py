@@ -14,7 +14,7 @@ from django.utils import timezone
 from analytics.selectors import runs_by_user
 from analytics.workout_files import Zones, fit_workout
 from astral.api.errors import ApiError
-from astral.localtime import local_today
+from astral.localtime import MAX_DATE, local_today
 from athletes.models import Goal, PlanInstance, PlannedWorkout, User
 from metrics import plans as rule
 from metrics.zones import default_hr_zones, effective_max_hr
@@ -72,18 +72,39 @@ def watch_zones(user: User, today: date) -> Zones:
     return Zones(pace=rule.zone_boundaries(user.pace_zones, user.vdot), hr=hr)
 
 
+def plans_of(
+    athlete: User,
+    first: date,
+    last: date,
+    *,
+    statuses: tuple[str, ...] = ("active", "scheduled", "completed"),
+) -> list[PlanInstance]:
+    """The athlete's plan instances (not cancelled, unless told which statuses) whose weeks
+    meet first..last, with their plans' workouts and the athlete on each (what the
+    standings read), in one query and a prefetch."""
+    instances = (
+        PlanInstance.objects.filter(user=athlete, status__in=statuses)
+        .select_related("plan")
+        .prefetch_related(
+            Prefetch("plan__workouts", queryset=PlannedWorkout.objects.order_by("week", "day"))
+        )
+    )
+    out = []
+    for instance in instances:
+        if (
+            instance.start_date <= last
+            and rule.plan_end(instance.start_date, instance.plan.total_weeks) >= first
+        ):
+            instance.user = athlete
+            out.append(instance)
+    return out
+
+
 def workout_file(athlete: User, day: date, workout_id: int | None) -> tuple[str, bytes]:
     """(file name, FIT bytes) of the athlete's planned workout on a day (the day's first
     when no id is given); ApiError 404 on a day without one."""
     today = local_today(athlete.tz)
-    instances = [
-        i
-        for i in PlanInstance.objects.filter(user=athlete)
-        .exclude(status="cancelled")
-        .select_related("plan")
-        .prefetch_related("plan__workouts")
-        if i.start_date <= day <= rule.plan_end(i.start_date, i.plan.total_weeks)
-    ]
+    instances = plans_of(athlete, day, day)
     found = [
         (row, instance)
         for instance in instances
@@ -233,17 +254,9 @@ def plan_instances_data(
 def fitness_ahead_of(athlete: User, today: date, ctl: float, atl: float) -> dict[str, Any]:
     """CTL/ATL/TSB continued over the athlete's active plans to the end of the last one
     (METRICS.md §7), and the goal race's race-day form when the race falls inside them."""
-    instances = [
-        i
-        for i in PlanInstance.objects.filter(user=athlete, status="active")
-        .select_related("plan")
-        .prefetch_related("plan__workouts")
-        if rule.plan_end(i.start_date, i.plan.total_weeks) > today
-    ]
+    instances = plans_of(athlete, today + timedelta(days=1), MAX_DATE, statuses=("active",))
     if not instances:
         return {"days": [], "race": None}
-    for instance in instances:
-        instance.user = athlete
     loads: dict[date, float] = defaultdict(float)
     for items in standings_of(instances).values():
         for item in items:
@@ -272,18 +285,8 @@ def fitness_ahead_of(athlete: User, today: date, ctl: float, atl: float) -> dict
 def matched_workout(athlete: User, run_pk: int, day: date) -> dict[str, Any] | None:
     """The planned workout a run was matched to (METRICS.md §7), with its status; None for a
     run outside the plan."""
-    instances = [
-        i
-        for i in PlanInstance.objects.filter(user=athlete)
-        .exclude(status="cancelled")
-        .select_related("plan")
-        .prefetch_related("plan__workouts")
-        if i.start_date - timedelta(days=1)
-        <= day
-        <= rule.plan_end(i.start_date, i.plan.total_weeks) + timedelta(days=1)
-    ]
-    for instance in instances:
-        instance.user = athlete
+    one = timedelta(days=1)
+    instances = plans_of(athlete, day - one, day + one)
     for instance_pk, items in standings_of(instances).items():
         for item in items:
             if any(r.key == run_pk for r in item.runs):
