@@ -148,6 +148,9 @@ class GoalAdmin(AthleteDataAdmin):
 class PlannedWorkoutInline(admin.TabularInline):
     model = PlannedWorkout
     extra = 0
+    # Steps are written through the one rule that checks them (the API, the plan editor and
+    # the calendar: api.athletes.serializers.StepsField); here they are shown, not typed.
+    readonly_fields = ("steps",)
 
 
 @admin.register(Plan)
