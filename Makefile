@@ -57,7 +57,7 @@ loadtest: install
 	scripts/bench.sh --loadtest
 
 fuzz: install
-	ASTRAL_FUZZ_EXAMPLES=50 ASTRAL_FUZZ_FRESH=1 scripts/test.sh tests/integration/hardening/test_fuzz.py
+	ASTRAL_FUZZ_LIVE=1 ASTRAL_FUZZ_EXAMPLES=50 ASTRAL_FUZZ_FRESH=1 scripts/test.sh tests/integration/hardening/test_fuzz.py
 
 # Several machines on one: PostgreSQL primary + streaming replica, Redis, two gunicorn behind
 # HAProxy, two Celery workers and beat, on loopback (state in .cluster/).

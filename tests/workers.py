@@ -18,14 +18,19 @@ ARTIFACTS = Path(os.environ.get("ASTRAL_TEST_ARTIFACTS", ROOT / "test-output"))
 
 
 @contextmanager
-def celery_worker(name: str = "celery-worker", processes: int | None = None) -> Iterator[Path]:
+def celery_worker(
+    name: str = "celery-worker",
+    processes: int | None = None,
+    settings_module: str = "astral.test_settings",
+) -> Iterator[Path]:
     """The worker runs while the block does (one process, or `processes` forked ones); its log
-    is the path yielded. Tasks sent meanwhile go to the broker, not run in place."""
+    is the path yielded. Tasks sent meanwhile go to the broker, not run in place. The test
+    settings by default, so it shares the test cache's key prefix; `astral.settings` beside a
+    `tests.servers.gunicorn`."""
     db = connection.settings_dict
     env = {
         **os.environ,
-        # The test settings, so the worker shares the test cache's key prefix.
-        "DJANGO_SETTINGS_MODULE": "astral.test_settings",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

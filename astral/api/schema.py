@@ -16,7 +16,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer
-from rest_framework.serializers import ListSerializer
+from rest_framework.serializers import CharField, ListSerializer
 
 from astral.api.pagination import MAX_PAGE, MAX_PER_PAGE
 from astral.api.params import FALSE_VALUES, TRUE_VALUES
@@ -140,6 +140,9 @@ def envelope(data: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 NO_NUL = "^[^\\u0000]*$"
+# A text field that trims its value and refuses it blank holds something besides white space
+# (`\\s` as Python's str.strip() reads it: a lone U+0085 is blank too).
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
 
 def storable_text(result: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -167,8 +170,19 @@ class AstralAutoSchema(AutoSchema):
         if direction == "request" and isinstance(serializer, StrictSerializer):
             result["additionalProperties"] = False  # an unknown field is a 400 naming it
         for name, child in serializer.fields.items():
+            shape = result.get("properties", {}).get(name)
+            if shape is None:
+                continue
+            if (
+                isinstance(child, CharField)
+                and child.trim_whitespace
+                and not child.allow_blank
+                and shape.get("type") == "string"
+                and not {"format", "enum", "pattern"} & shape.keys()
+            ):
+                shape["pattern"] = NOT_BLANK
             # drf-spectacular leaves out a nested list's bounds (ListField's it keeps).
-            if isinstance(child, ListSerializer) and name in result.get("properties", {}):
+            if isinstance(child, ListSerializer):
                 if child.min_length is not None:
                     result["properties"][name]["minItems"] = child.min_length
                 if child.max_length is not None:

@@ -1,5 +1,6 @@
 """Schemathesis against Astral's own OpenAPI schema, as an athlete, a coach and an API key,
-with every check on: no 5xx; every response as the schema says (statuses, content types,
+with every check on, in process (the suite) or against a live gunicorn with a Celery worker
+(`make fuzz`): no 5xx; every response as the schema says (statuses, content types,
 headers, bodies, and so every error in the API.md shape); schema-valid data accepted and
 schema-invalid data refused; authentication enforced.
 
@@ -22,6 +23,8 @@ from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import bearer
+from tests.servers import gunicorn
+from tests.workers import celery_worker
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +38,11 @@ def _keep_the_test_connection():
 
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema", get_wsgi_application())
+# `make fuzz`: the same schema, sent over HTTP to gunicorn as deployed (production settings,
+# Celery tasks on the broker for a real worker), on the test database.
+LIVE = bool(os.environ.get("ASTRAL_FUZZ_LIVE"))
+if LIVE:
+    schema = schemathesis.openapi.from_dict(schema.raw_schema)
 
 RULES_BEYOND_THE_SCHEMA = {
     # API.md "Activities": elapsed time is at least the moving duration.
@@ -122,7 +130,26 @@ EXAMPLES = int(os.environ.get("ASTRAL_FUZZ_EXAMPLES", "6"))  # `make fuzz` runs 
 FRESH = bool(os.environ.get("ASTRAL_FUZZ_FRESH"))
 
 
-@pytest.mark.django_db
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker):
+    """The live service's address under `make fuzz`; None in process."""
+    if not LIVE:
+        yield None
+        return
+    broker = os.environ["CELERY_BROKER_URL"]
+    with (
+        django_db_blocker.unblock(),
+        gunicorn(workers=2, CELERY_BROKER_URL=broker) as (base, _master),
+        celery_worker("fuzz-worker", settings_module="astral.settings") as worker_log,
+    ):
+        yield base
+    # What the requests sent to the worker ran there, and none of it failed.
+    log = worker_log.read_text()
+    assert "Traceback" not in log and " ERROR/" not in log, log[-4000:]
+
+
+# Live, the cast must be committed for gunicorn to see it.
+@pytest.mark.django_db(transaction=LIVE)
 @pytest.mark.parametrize("caller", ["athlete", "coach", "api_key"])
 @schema.parametrize()
 @settings(
@@ -131,7 +158,7 @@ FRESH = bool(os.environ.get("ASTRAL_FUZZ_FRESH"))
     derandomize=not FRESH,
     suppress_health_check=list(HealthCheck),
 )
-def test_api_conforms_to_its_schema(case, caller, cast):
+def test_api_conforms_to_its_schema(case, caller, cast, server):
     headers = {
         "athlete": bearer(cast.alice),
         "coach": bearer(cast.cora),
@@ -152,6 +179,7 @@ def test_api_conforms_to_its_schema(case, caller, cast):
                 case.body = {"user_id": cast.alice.public_id}
     # The in-process WSGI transport does not undo Content-Encoding; gzip has its own test.
     case.call_and_validate(
+        base_url=server,
         headers={**headers, "Accept-Encoding": "identity"},
         excluded_checks=[positive_data_acceptance],
         additional_checks=[valid_data_accepted],
