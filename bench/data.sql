@@ -63,7 +63,18 @@ FROM generate_series(1, 5) k CROSS JOIN organizations_organization o;
 
 INSERT INTO athletes_plannedworkout (plan_id, week, day, type, distance, duration, pace_zone)
 SELECT pl.id, w, d, 'easy', 8000 + d * 1000, NULL, 1
-FROM athletes_plan pl CROSS JOIN generate_series(1, 12) w CROSS JOIN unnest(ARRAY[2, 4, 7]) d;
+FROM athletes_plan pl CROSS JOIN generate_series(1, 12) w CROSS JOIN unnest(ARRAY[2, 7]) d;
+
+-- Thursdays are structured (API.md "Goals and plans"): a warm-up, 6 × (800 m at a pace
+-- zone 4, 2 min easy), a cool-down; the distance and time are what the steps add up to
+-- (1.2 km + 4.8 km + 12 min + 1.2 km, at the zones' paces as the API would have stored).
+INSERT INTO athletes_plannedworkout (plan_id, week, day, type, distance, duration, pace_zone, steps)
+SELECT pl.id, w, 4, 'intervals', 7200, 2520, NULL,
+       '[{"kind": "warmup", "duration": 600},
+         {"repeat": 6, "steps": [{"kind": "work", "distance": 800, "target": {"pace_zone": 4}},
+                                 {"kind": "recovery", "duration": 120}]},
+         {"kind": "cooldown", "duration": 600, "target": {"hr": [120, 150]}}]'::jsonb
+FROM athletes_plan pl CROSS JOIN generate_series(1, 12) w;
 
 INSERT INTO athletes_planinstance (public_id, plan_id, user_id, start_date, status, created_at)
 SELECT 'pi_' || substr(md5('pi' || m.user_id), 1, 16),

@@ -14,7 +14,7 @@ import shutil
 import signal
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,13 @@ def fixtures() -> dict[str, Any]:
     from athletes.models import User
     from organizations.models import Group
 
-    athlete = User.objects.filter(memberships__role="athlete").order_by("pk").first()
+    # An athlete following a plan: the calendar's and watch file's numbers are the structured
+    # workouts' (bench/data.sql), not an empty month.
+    athlete = (
+        User.objects.filter(memberships__role="athlete", plan_instances__status="active")
+        .order_by("pk")
+        .first()
+    )
     coach = User.objects.get(username="bench1")
     session = SessionStore()
     session["_auth_user_id"] = str(coach.pk)
@@ -83,6 +89,8 @@ def fixtures() -> dict[str, Any]:
     athlete_session.create()
     return {
         "athlete": athlete,
+        # This week's Thursday: a structured workout of the athlete's plan.
+        "thursday": (date.today() - timedelta(days=date.today().weekday()) + timedelta(days=3)),
         "group": Group.objects.order_by("name").first(),
         "session": session.session_key,
         "athlete_session": athlete_session.session_key,
@@ -301,6 +309,13 @@ def measure(port: int, quick: bool) -> dict[str, Any]:
         (
             "calendar month API",
             f"/api/v1/analytics/calendar?user_id={uid}",
+            key,
+            {"p50_ms": 50},
+            None,
+        ),
+        (
+            "Watch file of a structured workout (FIT)",
+            f"/api/v1/analytics/calendar/workout.fit?user_id={uid}&date={fx['thursday']}",
             key,
             {"p50_ms": 50},
             None,

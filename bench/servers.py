@@ -78,8 +78,6 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen[bytes]:
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
-            "--worker-class",
-            "sync",
             "--keep-alive",
             "30",
             "--access-logfile",

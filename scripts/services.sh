@@ -5,6 +5,7 @@
 #   scripts/services.sh replica-start DIR   # a hot-standby streaming replica of that PostgreSQL
 #   scripts/services.sh replica-stop DIR    # (pg_basebackup on first start; a slot keeps its WAL)
 #   scripts/services.sh redis-restart DIR   # Redis stopped and started again, empty
+#   scripts/services.sh pg-stop DIR | redis-stop DIR   # one of them alone dies (tests)
 # PG_DURABLE=1 keeps PostgreSQL's crash safety (fsync, synchronous commit): `make cluster`.
 # Fails loudly when they cannot start: nothing is ever silently skipped.
 set -euo pipefail
@@ -152,6 +153,18 @@ replica_stop() {
   as_pg_user "$bin/pg_ctl" -D "$dir/replica/data" -m "${MODE:-fast}" -w stop >/dev/null
 }
 
+pg_stop() {  # PostgreSQL alone, as when its server dies (the health check's test)
+  dir=$(cd "$dir" && pwd)
+  local bin
+  bin=$(pg_bin)
+  as_pg_user "$bin/pg_ctl" -D "$dir/pg/data" -m immediate -w stop >/dev/null
+}
+
+redis_stop() {  # Redis alone
+  dir=$(cd "$dir" && pwd)
+  redis-cli -p "$(cat "$dir/redis/port")" shutdown nosave >/dev/null 2>&1 || true
+}
+
 stop() {
   [ -d "$dir" ] || return 0
   local bin
@@ -170,5 +183,7 @@ case "$cmd" in
   replica-start) replica_start ;;
   replica-stop) replica_stop ;;
   redis-restart) redis_restart ;;
+  pg-stop) pg_stop ;;
+  redis-stop) redis_stop ;;
   *) die "unknown command $cmd" ;;
 esac

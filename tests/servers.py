@@ -8,10 +8,12 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -78,3 +80,12 @@ def gunicorn(workers: int = 1, **env: str) -> Iterator[tuple[str, subprocess.Pop
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def call(url: str, *, method: str = "GET", body: bytes | None = None, headers: Any = None):
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()

@@ -69,6 +69,7 @@ ERROR_TEXT = {
     413: "File too large",
     415: "Unsupported file or media type",
     429: "Rate limited",
+    503: "Unavailable: a service Astral needs does not answer",
 }
 
 

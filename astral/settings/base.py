@@ -98,7 +98,11 @@ def _database(url: str) -> dict[str, Any]:
     database["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     database["CONN_HEALTH_CHECKS"] = True
     database.setdefault("OPTIONS", {}).update(
-        options="-c jit=off", server_side_binding=True, prepare_threshold=5
+        options="-c jit=off",
+        server_side_binding=True,
+        prepare_threshold=5,
+        # A server that is gone or frozen is an error in seconds, not a hung worker.
+        connect_timeout=3,
     )
     return database
 

@@ -15,8 +15,6 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +27,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from athletes.models import Activity
 from tests.factories import make_user
-from tests.servers import free_port, gunicorn
+from tests.servers import call, free_port, gunicorn
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,15 +43,6 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise AssertionError("no VmHWM")
-
-
-def call(url: str, *, method: str = "GET", body: bytes | None = None, headers: Any = None):
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
 
 
 def multipart(name: str, content: bytes) -> tuple[bytes, str]:
