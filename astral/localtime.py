@@ -6,6 +6,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date, datetime, time, tzinfo
 from functools import cache
+from typing import Any
 
 from django.utils import timezone
 
@@ -60,3 +61,18 @@ def local_start(instant: datetime, tz: tzinfo, viewer_tz: tzinfo) -> str:
     if str(tz) != str(viewer_tz):
         text += f" ({tz})"
     return text
+
+
+class StaffTimeZoneMiddleware:
+    """The admin shows and reads times in the staff member's own time zone (their profile's),
+    not UTC; every other page renders its local dates itself."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        user = getattr(request, "user", None)
+        if request.path.startswith("/admin/") and user is not None and user.is_authenticated:
+            with timezone.override(place_zone(user.timezone) or zoneinfo.ZoneInfo("UTC")):
+                return self.get_response(request)
+        return self.get_response(request)

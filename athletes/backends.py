@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
@@ -78,3 +78,23 @@ def login_locked(login: str) -> bool:
     """Too many failed sign-ins for the account this login names in the last 15 minutes
     (for the views' own message; the backend refuses a locked account by itself)."""
     return _locked(_lock_key(login, find_account(login)))
+
+
+def lockout_of(user: User) -> datetime | None:
+    """When the account's sign-in lockout ends, or None when it is not locked (the admin's
+    column: a locked person can be helped)."""
+    since = timezone.now() - FAILED_LOGIN_WINDOW
+    times = list(
+        FailedSignIn.objects.filter(login_hash=_lock_key("", user), at__gte=since)
+        .order_by("-at")
+        .values_list("at", flat=True)[:FAILED_LOGIN_LIMIT]
+    )
+    if len(times) < FAILED_LOGIN_LIMIT:
+        return None
+    return times[-1] + FAILED_LOGIN_WINDOW
+
+
+def lockout_clear(user: User) -> int:
+    """Forgets the account's failed sign-ins (staff, once they know it is the person)."""
+    deleted, _ = FailedSignIn.objects.filter(login_hash=_lock_key("", user)).delete()
+    return deleted

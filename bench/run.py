@@ -26,6 +26,7 @@ from django.db import connection
 import bench.environment  # noqa: F401  (the environment and Django, before any app)
 from analytics.activities import page_statement
 from astral import cache
+from astral.localtime import local_today
 from athletes.services.changes import data_tokens
 from bench.data import load_club
 from bench.environment import API_KEY, ATHLETES, DAYS, OUT, REFERENCE_CEILING, ROOT, log
@@ -63,6 +64,10 @@ def build() -> dict[str, float]:
     return timings
 
 
+def thursday(today: date) -> date:
+    return today - timedelta(days=today.weekday()) + timedelta(days=3)
+
+
 def fixtures() -> dict[str, Any]:
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -90,7 +95,7 @@ def fixtures() -> dict[str, Any]:
     return {
         "athlete": athlete,
         # This week's Thursday: a structured workout of the athlete's plan.
-        "thursday": (date.today() - timedelta(days=date.today().weekday()) + timedelta(days=3)),
+        "thursday": thursday(local_today(athlete.tz)),
         "group": Group.objects.order_by("name").first(),
         "session": session.session_key,
         "athlete_session": athlete_session.session_key,

@@ -83,7 +83,7 @@ def organization_rename(*, organization: Organization, name: str) -> None:
     organization_changed(organization)
 
 
-def _last_owner(membership: Membership) -> bool:
+def is_last_owner(membership: Membership) -> bool:
     return (
         membership.role == Role.OWNER
         and not Membership.objects.filter(
@@ -102,7 +102,7 @@ def membership_update(
     labels: Iterable[str] | None = None,
 ) -> None:
     """Role, assigned coach and labels of a member; an organization keeps an owner."""
-    if role is not None and role != membership.role and _last_owner(membership):
+    if role is not None and role != membership.role and is_last_owner(membership):
         raise ApiError("An organization needs at least one owner.", field="role")
     with transaction.atomic():
         if role is not None:
@@ -118,7 +118,7 @@ def membership_update(
 
 def membership_remove(*, membership: Membership) -> None:
     """The member leaves the organization and its groups; its coaches lose sight at once."""
-    if _last_owner(membership):
+    if is_last_owner(membership):
         raise ApiError("An organization needs at least one owner.", field="user_id")
     with transaction.atomic():
         Group.members.through.objects.filter(

@@ -194,7 +194,11 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         user: User = request.user  # type: ignore[assignment]
         if user.check_password(request.POST.get("password", "")):
-            accounts.user_delete(user=user)
+            try:
+                accounts.user_delete(user=user)
+            except ApiError as refused:  # the only owner of a club with members
+                messages.error(request, refused.message)
+                return redirect("settings")
             logout(request)
             messages.success(request, "Your account and all your data were deleted.")
             return redirect("login")

@@ -74,7 +74,8 @@ class MeView(APIView):
     api_doc = {
         "get": ApiDoc(),
         "patch": ApiDoc(request=s.UserUpdateSerializer, errors=(400, 403, 409)),
-        "delete": ApiDoc(request=s.PasswordSerializer, errors=(400, 403)),
+        # 409 SOLE_OWNER: the only owner of a club with other members hands it over first.
+        "delete": ApiDoc(request=s.PasswordSerializer, errors=(400, 403, 409)),
     }
 
     def get(self, request: Request) -> Response:

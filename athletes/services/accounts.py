@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from astral.api.errors import ApiError
@@ -63,9 +64,38 @@ def user_delete(*, user: User) -> None:
     plans, memberships). Their organizations' caches are invalidated in the same
     transaction, so a coach loses sight of them at once.
 
-    Not a data change: the athlete's rows go with them; `person_changed` replaces the caches of everyone who saw them."""
+    Not a data change: the athlete's rows go with them; `person_changed` replaces the caches of everyone who saw them.
+
+    Nothing personal stays behind: their session tokens, their sign-in failures, the address
+    of the invitations they answered, their e-mail verifications. A club they alone belong to
+    goes with them; the only owner of a club with other members must hand it over first (409
+    `SOLE_OWNER`, before anything is deleted)."""
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    from athletes.backends import lockout_clear
+    from organizations.models import Invitation, Membership, Organization, Role
+
     with transaction.atomic():
+        owned = Organization.objects.filter(
+            memberships__user=user, memberships__role=Role.OWNER
+        ).distinct()
+        for club in owned:
+            others = Membership.objects.filter(organization=club).exclude(user=user)
+            if others.exists() and not others.filter(role=Role.OWNER).exists():
+                raise ApiError(
+                    f"You are the only owner of {club.name}: make another member its owner "
+                    "(Club page, Members) before deleting your account.",
+                    "SOLE_OWNER",
+                    status=409,
+                    extra={"org_id": club.public_id},
+                )
         person_changed([user.pk])
+        others = Membership.objects.filter(organization=OuterRef("pk")).exclude(user=user)
+        Organization.objects.filter(memberships__user=user).filter(~Exists(others)).delete()
+        Invitation.objects.filter(answered_by=user).update(email="", answered_by=None)
+        OutstandingToken.objects.filter(user=user).delete()  # their blacklist rows with them
+        EmailVerification.objects.filter(email__iexact=user.email).delete()
+        lockout_clear(user)
         user.delete()
 
 

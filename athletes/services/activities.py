@@ -358,7 +358,9 @@ def efforts_rebuild(*, activities: list[Activity], batch: int = 500) -> int:
 
 
 # What a run's best efforts and pace curve depend on: editing any of these rebuilds them.
-EFFORT_INPUTS = {"sport", "distance", "duration", "start_time"}
+# What a run's best efforts and pace curve are read from, and whose records they are (staff
+# can move a run to another athlete in the admin).
+EFFORT_INPUTS = {"sport", "distance", "duration", "start_time", "user"}
 
 
 def activity_delete(*, activity: Activity) -> None:
