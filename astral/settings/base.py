@@ -140,7 +140,16 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Without Redis (`make run`), a cache on disk that every process on this machine shares:
+    # a write from `make manage` (an import, a shell) replaces the running server's cached
+    # answers at once, as it does through Redis.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env.str("ASTRAL_CACHE_DIR", default=str(BASE_DIR / ".cache" / "astral")),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
 
 AUTH_USER_MODEL = "athletes.User"
 AUTH_PASSWORD_VALIDATORS = [
