@@ -293,8 +293,17 @@ FILE_FORM = {
             "user_id": public_id("usr"),
             "allow_overlap": {"type": "boolean"},
         },
+        "additionalProperties": False,
     }
 }
+
+
+def file_form(request: Request) -> None:
+    """As for JSON bodies: a field the form does not have is a 400 naming it."""
+    known = FILE_FORM["multipart/form-data"]["properties"]
+    for name in [*request.data.keys(), *request.FILES.keys()]:
+        if name not in known:
+            raise ApiError(f"Unknown field '{name}'.", field=name)
 
 
 class ActivityUploadView(APIView):
@@ -309,6 +318,7 @@ class ActivityUploadView(APIView):
 
     def post(self, request: Request) -> Response:
         caller = caller_of(request)
+        file_form(request)
         upload = request.FILES.get("file")
         if upload is None:
             raise ApiError("Attach the activity file as the multipart field 'file'.", field="file")
@@ -377,6 +387,7 @@ class ActivityImportView(APIView):
 
     def post(self, request: Request) -> Response:
         caller = caller_of(request)
+        file_form(request)
         upload = request.FILES.get("file")
         if upload is None:
             raise ApiError("Attach the export's zip as the multipart field 'file'.", field="file")
