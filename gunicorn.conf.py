@@ -10,6 +10,16 @@ lifted here so Astral's middleware answers any over-long URL under /api/ with th
 JSON error (414), like every other refusal. Headers keep gunicorn's limits.
 """
 
+import os
+
 limit_request_line = 0
 worker_class = "gthread"
 threads = 4
+
+# Proxy headers (X-Forwarded-Proto and the like) are believed only when ASTRAL_TRUSTED_PROXIES
+# says a proxy is in front, and then only from FORWARDED_ALLOW_IPS (loopback unless told):
+# gunicorn otherwise takes them from any local client.
+if int(os.environ.get("ASTRAL_TRUSTED_PROXIES") or 0) > 0:
+    forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+else:
+    forwarded_allow_ips = ""

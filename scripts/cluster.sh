@@ -43,7 +43,7 @@ web_start() {  # a|b
   (cd "$ROOT" && .venv/bin/gunicorn astral.wsgi:application --daemon \
     --bind "127.0.0.1:$port" --workers "${WEB_WORKERS:-2}" --keep-alive 30 \
     --pid "$DIR/web-$name.pid" --error-logfile "$DIR/web-$name.log" --capture-output \
-    --access-logfile /dev/null)
+    --access-logfile "$DIR/web-$name.access.log")
   wait_http "http://127.0.0.1:$port/healthz" 30 || die "gunicorn $name did not answer on $port"
 }
 
@@ -68,6 +68,7 @@ export DJANGO_DEBUG=0
 export DJANGO_SECRET_KEY=cluster-on-loopback-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 export DJANGO_SECURE_SSL_REDIRECT=0
+export ASTRAL_TRUSTED_PROXIES=1
 export DJANGO_SECURE_COOKIES=0
 export DJANGO_HSTS_SECONDS=0
 export DJANGO_STATIC_ROOT=$DIR/static
@@ -100,6 +101,8 @@ defaults
 
 frontend astral
     bind 127.0.0.1:$port
+    # The client's address for the sign-in throttles (ASTRAL_TRUSTED_PROXIES=1 trusts it).
+    option forwardfor
     acl read_only method GET HEAD
     acl read_only path /api/v1/analytics/running_streaks
     http-request disable-l7-retry unless read_only

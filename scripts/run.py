@@ -145,6 +145,7 @@ def main() -> None:
     stop_stale_server()
     env = dict(os.environ)
     env.setdefault("DJANGO_DEBUG", "1")
+    env.setdefault("ASTRAL_LOG_FILE", str(ROOT / "logs" / "astral.log"))
     port = env.get("PORT", "8000")
     if not port_free(port):
         sys.exit(
