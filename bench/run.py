@@ -26,7 +26,6 @@ from django.db import connection
 import bench.environment  # noqa: F401  (the environment and Django, before any app)
 from analytics.activities import page_statement
 from astral import cache
-from astral.localtime import local_today
 from athletes.services.changes import data_tokens
 from bench.data import load_club
 from bench.environment import API_KEY, ATHLETES, DAYS, OUT, REFERENCE_CEILING, ROOT, log
@@ -64,8 +63,11 @@ def build() -> dict[str, float]:
     return timings
 
 
-def thursday(today: date) -> date:
-    return today - timedelta(days=today.weekday()) + timedelta(days=3)
+def planned_thursday(athlete: Any) -> date:
+    """The Thursday of the second week of the athlete's plan: a structured workout
+    (bench/data.sql; API.md: week 1 is the ISO week of the start date, day 1 Monday)."""
+    start = athlete.plan_instances.filter(status="active").order_by("pk").first().start_date
+    return start - timedelta(days=start.weekday()) + timedelta(days=7 + 3)
 
 
 def fixtures() -> dict[str, Any]:
@@ -95,7 +97,7 @@ def fixtures() -> dict[str, Any]:
     return {
         "athlete": athlete,
         # This week's Thursday: a structured workout of the athlete's plan.
-        "thursday": thursday(local_today(athlete.tz)),
+        "thursday": planned_thursday(athlete),
         "group": Group.objects.order_by("name").first(),
         "session": session.session_key,
         "athlete_session": athlete_session.session_key,

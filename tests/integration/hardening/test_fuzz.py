@@ -77,8 +77,9 @@ RULES_BEYOND_THE_SCHEMA = {
     ("GET", "/api/v1/analytics/activity_stats"): {"to"},
     ("GET", "/api/v1/analytics/health_metrics"): {"to"},
     ("GET", "/api/v1/analytics/calendar"): {"from", "to"},  # and both or neither
-    # API.md §4 coach_athletes_metrics: the coach filter names a coach of the organization.
-    ("GET", "/api/v1/analytics/coach_athletes_metrics"): {"assigned_coach_id"},
+    # API.md §4 coach_athletes_metrics: the coach filter names a coach of the organization,
+    # and `group_id` together with `unassigned_only=1` is 400.
+    ("GET", "/api/v1/analytics/coach_athletes_metrics"): {"assigned_coach_id", "unassigned_only"},
     ("GET", "/api/v1/analytics/group_comparison"): {"to"},
     # API.md "Auth": the current password must be the account's.
     ("POST", "/api/v1/auth/password"): {"current_password", "new_password"},
