@@ -4,7 +4,6 @@ the broker is gone (API.md §4, issue: cached athlete metrics)."""
 from __future__ import annotations
 
 import re
-import socket
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,15 +14,14 @@ import pytest
 from analytics.models import AthleteSnapshot
 from astral.celery import app as celery_app
 from tests.conftest import Api, bearer
+from tests.servers import free_port
 from tests.workers import ARTIFACTS, celery_worker
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_port()  # free, so nothing answers there
 
 
 def reconnect_broker() -> None:

@@ -26,7 +26,7 @@ from athletes.backends import FAILED_LOGIN_LIMIT
 from athletes.models import Activity, BestEffort, User
 from athletes.services.accounts import email_verification_request
 from organizations.invitations import invitation_accept, invitation_create
-from organizations.models import Group, Membership, Role
+from organizations.models import Group, Invitation, Membership, Role
 from tests.conftest import assert_error
 from tests.factories import make_user
 
@@ -66,6 +66,21 @@ def delete_account(cast, user: User):
     )
 
 
+def invite(cast, email: str) -> Invitation:
+    """Cora invites the address to Riverside as an athlete (the e-mail is sent)."""
+    return invitation_create(
+        organization=cast.riverside,
+        email=email,
+        role=Role.ATHLETE,
+        assigned_coach=None,
+        labels=[],
+        groups=[],
+        invited_by=cast.cora,
+        api_key=None,
+        base_url="http://testserver",
+    )
+
+
 def links(html: str, pattern: str) -> list[str]:
     return sorted(set(re.findall(pattern, html)))
 
@@ -75,17 +90,7 @@ def test_no_admin_page_shows_a_token_key_or_secret(cast, staff):
     cast.alice.calendar_token = "feed-secret-0123456789abcdef"
     cast.alice.push_token = "push-secret-0123456789"
     cast.alice.save()
-    invitation = invitation_create(
-        organization=cast.riverside,
-        email="new@example.com",
-        role=Role.ATHLETE,
-        assigned_coach=None,
-        labels=[],
-        groups=[],
-        invited_by=cast.cora,
-        api_key=None,
-        base_url="http://testserver",
-    )
+    invitation = invite(cast, "new@example.com")
     email_verification_request(email="alice@example.com")
     secrets = {
         "refresh token": refresh_token,
@@ -317,17 +322,7 @@ def test_the_admin_forms_say_the_rules_before_postgresql_must(cast, staff):
 
 
 def test_deleting_an_account_leaves_nothing_personal(cast):
-    invitation = invitation_create(
-        organization=cast.riverside,
-        email="charlie@example.com",
-        role=Role.ATHLETE,
-        assigned_coach=None,
-        labels=[],
-        groups=[],
-        invited_by=cast.cora,
-        api_key=None,
-        base_url="http://testserver",
-    )
+    invitation = invite(cast, "charlie@example.com")
     invitation_accept(invitation=invitation, user=cast.charlie, email_proven=True)
     token = sign_in("charlie@example.com").json()["refresh"]
     deleted = delete_account(cast, cast.charlie)
