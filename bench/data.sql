@@ -28,14 +28,17 @@ SELECT '!', false, 'bench' || n, '', '', 'bench' || n || '@bench.example', false
        '{}'::jsonb, '{}'::jsonb, '', true, 0
 FROM generate_series(1, (SELECT athletes FROM bench_params) + 2) AS n;
 
+-- The coaches first: an athlete's assigned coach is a coach of the club already
+-- (organizations/migrations/0004 keeps it).
 INSERT INTO organizations_membership (organization_id, user_id, role, assigned_coach_id, joined_at)
-SELECT o.id, u.id,
-       CASE WHEN u.username IN ('bench1', 'bench2') THEN 'coach' ELSE 'athlete' END,
-       CASE WHEN u.username IN ('bench1', 'bench2') THEN NULL
-            ELSE (SELECT id FROM athletes_user WHERE username = 'bench' || (1 + u.id % 2)) END,
-       now()
+SELECT o.id, u.id, 'coach', NULL, now()
 FROM athletes_user u CROSS JOIN organizations_organization o
-WHERE u.username LIKE 'bench%';
+WHERE u.username IN ('bench1', 'bench2');
+INSERT INTO organizations_membership (organization_id, user_id, role, assigned_coach_id, joined_at)
+SELECT o.id, u.id, 'athlete',
+       (SELECT id FROM athletes_user WHERE username = 'bench' || (1 + u.id % 2)), now()
+FROM athletes_user u CROSS JOIN organizations_organization o
+WHERE u.username LIKE 'bench%' AND u.username NOT IN ('bench1', 'bench2');
 
 -- 20 groups; 1 athlete in 10 belongs to none.
 INSERT INTO organizations_group (public_id, organization_id, name, created_at)
