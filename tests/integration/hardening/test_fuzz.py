@@ -80,7 +80,10 @@ RULES_BEYOND_THE_SCHEMA = {
     # API.md §4 coach_athletes_metrics: the coach filter names a coach of the organization,
     # and `group_id` together with `unassigned_only=1` is 400.
     ("GET", "/api/v1/analytics/coach_athletes_metrics"): {"assigned_coach_id", "unassigned_only"},
-    ("GET", "/api/v1/analytics/group_comparison"): {"to"},
+    # API.md §4 group_comparison (and group_stats, read the same way): `period=custom` needs
+    # `from` and `to`, at most 400 days apart.
+    ("GET", "/api/v1/analytics/group_comparison"): {"from", "to"},
+    ("GET", "/api/v1/analytics/group_stats"): {"from", "to"},
     # API.md "Auth": the current password must be the account's.
     ("POST", "/api/v1/auth/password"): {"current_password", "new_password"},
     ("DELETE", "/api/v1/users/me"): {"password"},
