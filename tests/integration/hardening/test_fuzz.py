@@ -78,8 +78,13 @@ RULES_BEYOND_THE_SCHEMA = {
     ("GET", "/api/v1/analytics/health_metrics"): {"to"},
     ("GET", "/api/v1/analytics/calendar"): {"from", "to"},  # and both or neither
     # API.md §4 coach_athletes_metrics: the coach filter names a coach of the organization,
-    # and `group_id` together with `unassigned_only=1` is 400.
-    ("GET", "/api/v1/analytics/coach_athletes_metrics"): {"assigned_coach_id", "unassigned_only"},
+    # and `group_id` together with `unassigned_only=1` is 400; docs/api.md: `filter_by_coach`
+    # needs a signed-in coach (it depends on the credential, which JSON Schema cannot see).
+    ("GET", "/api/v1/analytics/coach_athletes_metrics"): {
+        "assigned_coach_id",
+        "unassigned_only",
+        "filter_by_coach",
+    },
     # API.md §4 group_comparison (and group_stats, read the same way): `period=custom` needs
     # `from` and `to`, at most 400 days apart.
     ("GET", "/api/v1/analytics/group_comparison"): {"from", "to"},
