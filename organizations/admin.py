@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from astral.api.errors import ApiError
+from athletes.services.changes import athlete_data_changed
 from organizations import services
 from organizations.models import ApiKey, Group, Invitation, Label, Membership, Organization, Role
 
@@ -82,7 +83,9 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
+        # As membership_update: the club's answers and the member's own (their coach's view).
         services.organization_changed(obj.organization)
+        athlete_data_changed([obj.user_id])
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.membership_remove(membership=obj)
