@@ -33,6 +33,19 @@ from athletes.models import (
 from athletes.services import accounts
 from athletes.services.activities import activity_delete, activity_update, comment_delete
 from athletes.services.changes import athlete_data_changed
+from athletes.services.health import HEALTH_FIELDS, health_metrics_upsert
+from athletes.services.plans import (
+    WORKOUT_FIELDS,
+    goal_create,
+    goal_delete,
+    goal_update,
+    plan_assign,
+    plan_create,
+    plan_instance_update,
+    plan_update,
+    plan_workouts_set,
+)
+from metrics.formatting import format_duration, parse_duration
 
 # simplejwt's pages list every live refresh token in full: anyone with staff rights could
 # copy one and become that person. Sessions are revoked through the services, not browsed.
@@ -244,12 +257,25 @@ class ActivityAdmin(AthleteDataAdmin):
 
 @admin.register(HealthMetric)
 class HealthMetricAdmin(AthleteDataAdmin):
+    """A day's reading is written as the API writes it (`health_metrics_upsert`); the person
+    and the day name the row, so they are fixed once it exists."""
+
     list_display = ("user", "date", "resting_hr", "hrv", "vo2_max", "recovery_score")
     list_filter = ("date", "user__memberships__organization")
     search_fields = ("user__username", "user__email")
     date_hierarchy = "date"
     list_select_related = ("user",)
     raw_id_fields = ("user",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("user", "date") if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        sent = {
+            name: form.cleaned_data[name] for name in HEALTH_FIELDS if name in form.changed_data
+        }
+        (stored,) = health_metrics_upsert(entries=[(obj.user, {"date": obj.date, **sent})])
+        obj.pk = stored.pk
 
 
 @admin.register(Integration)
@@ -260,16 +286,73 @@ class IntegrationAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
 
 
+class GoalTimeField(forms.CharField):
+    """A goal time as people write it (`3:05:00`, `45:30`), stored in seconds."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return format_duration(value) if isinstance(value, int) else value
+
+    def to_python(self, value: Any) -> int | None:
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return parse_duration(text)
+        except ValueError:
+            raise forms.ValidationError("Write the time as H:MM:SS, for example 3:05:00.") from None
+
+
+class GoalForm(forms.ModelForm):
+    goal_time = GoalTimeField(required=False, help_text="H:MM:SS")
+
+    class Meta:
+        model = Goal
+        fields = ("user", "race_name", "race_date", "distance", "goal_time")
+
+
 @admin.register(Goal)
 class GoalAdmin(AthleteDataAdmin):
-    list_display = ("race_name", "user", "race_date", "distance", "goal_time")
+    """Goals are written through the API's services (the goal time is formatted by the
+    database, the athlete's predictions follow)."""
+
+    form = GoalForm
+    list_display = ("race_name", "user", "race_date", "distance", "goal_time_text")
     list_filter = ("race_date",)
     search_fields = ("race_name", "user__username", "user__email")
     raw_id_fields = ("user",)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("user",) if obj is not None else ()  # a goal is its athlete's
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            stored = Goal.objects.get(pk=obj.pk)
+            goal_update(goal=stored, changes={k: form.cleaned_data[k] for k in form.changed_data})
+        else:
+            fields = {k: v for k, v in form.cleaned_data.items() if k != "user"}
+            stored = goal_create(athlete=obj.user, fields=fields)
+        obj.pk = stored.pk
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        goal_delete(goal=obj)
+
+
+class PlannedWorkoutFormSet(forms.BaseInlineFormSet):
+    """A plan's weeks as the API checks them: no workout past the plan's last week."""
+
+    def clean(self) -> None:
+        super().clean()
+        weeks = self.instance.total_weeks
+        for form in self.forms:
+            week = form.cleaned_data.get("week")
+            if week and weeks and week > weeks and not form.cleaned_data.get("DELETE"):
+                form.add_error("week", f"Week {week} is past the plan's {weeks} weeks.")
+                raise forms.ValidationError("A workout is past the plan's last week.")
+
 
 class PlannedWorkoutInline(admin.TabularInline):
     model = PlannedWorkout
+    formset = PlannedWorkoutFormSet
     extra = 0
     # Steps are written through the one rule that checks them (the API, the plan editor and
     # the calendar: api.athletes.serializers.StepsField); here they are shown, not typed.
@@ -278,24 +361,96 @@ class PlannedWorkoutInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(AthleteDataAdmin):
-    """A plan's weeks change the compliance and current week of everyone following it."""
+    """A plan's weeks change the compliance and current week of everyone following it: its
+    fields are saved by `plan_update` and its workouts, as a whole, by `plan_workouts_set`."""
 
     list_display = ("name", "organization", "total_weeks", "created_at")
     list_filter = ("organization",)
     search_fields = ("name", "public_id")
     inlines = [PlannedWorkoutInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("organization", "created_by") if obj is not None else ("created_by",)
+
     def athletes_of(self, objects: Iterable[Any]) -> set[int]:
         plans = [obj.pk for obj in objects if obj.pk]
         return set(PlanInstance.objects.filter(plan_id__in=plans).values_list("user_id", flat=True))
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            plan = Plan.objects.get(pk=obj.pk)
+            plan_update(plan=plan, changes={k: form.cleaned_data[k] for k in form.changed_data})
+        else:
+            fields = form.cleaned_data
+            plan, _ = plan_create(
+                organization=fields["organization"],
+                name=fields["name"],
+                total_weeks=fields["total_weeks"],
+                description=fields.get("description", ""),
+                created_by=request.user,  # type: ignore[arg-type]
+                workouts=[],
+            )
+        obj.pk = plan.pk
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        kept = []
+        for row in formset.forms:
+            data = row.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            workout = {name: data.get(name) for name in WORKOUT_FIELDS}
+            workout["note"] = workout["note"] or ""
+            workout["athlete_note"] = workout["athlete_note"] or ""
+            workout["steps"] = row.instance.steps if row.instance.pk else None
+            kept.append(workout)
+        plan_workouts_set(plan=form.instance, workouts=kept)
+        # The weeks were written as a whole; the history says "Changed workouts".
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
+
+
+class PlanInstanceForm(forms.ModelForm):
+    """A plan is followed by an athlete of the plan's club, as the API assigns it."""
+
+    class Meta:
+        model = PlanInstance
+        fields = ("plan", "user", "start_date", "status")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        plan, user = data.get("plan"), data.get("user")
+        if self.instance.pk is None and plan and user:
+            from organizations.models import Membership
+
+            if not Membership.objects.filter(organization=plan.organization, user=user).exists():
+                self.add_error("user", f"{user} is not a member of {plan.organization}.")
+        return data
+
 
 @admin.register(PlanInstance)
 class PlanInstanceAdmin(AthleteDataAdmin):
+    form = PlanInstanceForm
     list_display = ("public_id", "plan", "user", "start_date", "status")
     list_filter = ("status", "plan__organization")
     search_fields = ("user__username", "user__email", "plan__name")
     raw_id_fields = ("user",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("plan", "user") if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            stored = PlanInstance.objects.get(pk=obj.pk)
+            changes = {k: form.cleaned_data[k] for k in form.changed_data}
+            plan_instance_update(instance=stored, changes=changes)
+        else:
+            (stored,) = plan_assign(plan=obj.plan, athletes=[obj.user], start_date=obj.start_date)
+            if obj.status != stored.status:
+                plan_instance_update(instance=stored, changes={"status": obj.status})
+        obj.pk = stored.pk
 
 
 @admin.register(EmailVerification)

@@ -64,6 +64,30 @@ def plan_create(
     return plan, rows
 
 
+def plan_update(*, plan: Plan, changes: dict[str, Any]) -> None:
+    """A plan's name, description or length: its followers' current week, calendar and
+    compliance follow."""
+    with transaction.atomic():
+        for name, value in changes.items():
+            setattr(plan, name, value)
+        if changes:
+            plan.save(update_fields=list(changes))
+        athlete_data_changed(plan.instances.values_list("user_id", flat=True))
+
+
+WORKOUT_FIELDS = (
+    "week",
+    "day",
+    "type",
+    "distance",
+    "duration",
+    "pace_zone",
+    "note",
+    "steps",
+    "athlete_note",
+)
+
+
 def plan_assign(*, plan: Plan, athletes: list[User], start_date: date) -> list[PlanInstance]:
     with transaction.atomic():
         created = PlanInstance.objects.bulk_create(
@@ -98,20 +122,7 @@ def plan_copy(*, plan: Plan, name: str, created_by: User | None) -> Plan:
         total_weeks=plan.total_weeks,
         description=plan.description,
         created_by=created_by,
-        workouts=[
-            {
-                "week": w.week,
-                "day": w.day,
-                "type": w.type,
-                "distance": w.distance,
-                "duration": w.duration,
-                "pace_zone": w.pace_zone,
-                "note": w.note,
-                "steps": w.steps,
-                "athlete_note": w.athlete_note,
-            }
-            for w in plan.workouts.all()
-        ],
+        workouts=[{name: getattr(w, name) for name in WORKOUT_FIELDS} for w in plan.workouts.all()],
     )
     return copied
 

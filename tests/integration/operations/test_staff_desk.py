@@ -363,3 +363,103 @@ def test_staff_see_and_clear_a_sign_in_lockout(cast, staff):
     assert sign_in("alice@example.com").status_code == 200
     page = staff.get(f"/admin/athletes/user/{cast.alice.pk}/change/").content.decode()
     assert "Not locked" in page
+
+
+def test_readings_goals_and_plans_edited_in_the_admin_read_as_the_api_wrote_them(cast, staff):
+    api = cast.api(cast.alice)
+    # A day's reading: staff correct its resting HR; the HRV the watch sent stays, and the
+    # athlete's next read (cached before the edit) shows the correction at once.
+    assert api.post(
+        "/api/v1/health_metrics", {"date": "2026-11-20", "resting_hr": 50, "hrv": 70}
+    ).status_code in (200, 201)
+
+    def reading() -> dict:
+        days = {"from": "2026-11-20", "to": "2026-11-20"}  # cached 5 minutes (API.md §4)
+        return api.get("/api/v1/analytics/health_metrics", days).json()["data"]["series"][0]
+
+    assert reading()["resting_hr"] == 50
+    metric = cast.alice.health_metrics.get()
+    url = f"/admin/athletes/healthmetric/{metric.pk}/change/"
+    page = staff.get(url).content.decode()
+    assert 'name="date"' not in page and 'name="user"' not in page  # the row's name is fixed
+    answer = staff.post(url, form_of(page, resting_hr=48))
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert (reading()["resting_hr"], reading()["hrv"]) == (48, 70)
+
+    # A second reading for the same day is refused by the form, not a 500.
+    page = staff.get("/admin/athletes/healthmetric/add/").content.decode()
+    answer = staff.post(
+        "/admin/athletes/healthmetric/add/",
+        form_of(page, user=cast.alice.pk, date="2026-11-20", resting_hr=47),
+    )
+    assert answer.status_code == 200
+    assert "already exists" in answer.content.decode()
+    assert cast.alice.health_metrics.count() == 1
+
+    # A goal's time: the API's `H:MM:SS` text follows the edit.
+    goal = api.post(
+        "/api/v1/goals",
+        {
+            "race_name": "Chicago",
+            "race_date": "2027-10-10",
+            "distance": 42195,
+            "goal_time": "3:30:00",
+        },
+    ).json()["data"]
+    assert api.get(f"/api/v1/goals/{goal['goal_id']}").json()["data"]["goal_time"] == "3:30:00"
+    row = cast.alice.goals.get()
+    url = f"/admin/athletes/goal/{row.pk}/change/"
+    answer = staff.post(url, form_of(staff.get(url).content.decode(), goal_time="3:15:00"))
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert api.get(f"/api/v1/goals/{goal['goal_id']}").json()["data"]["goal_time"] == "3:15:00"
+
+    # A plan's length: Alice's instance reads the new length at once; a workout past the
+    # plan's last week is refused with the week named, and nothing of the form is stored.
+    coach = cast.api(cast.cora)
+    plan = coach.post(
+        "/api/v1/plans",
+        {
+            "name": "Base",
+            "org_id": cast.riverside.public_id,
+            "total_weeks": 2,
+            "workouts": [{"week": 1, "day": 2, "type": "easy", "distance": 8000}],
+        },
+    ).json()["data"]
+    assert coach.post(
+        f"/api/v1/plans/{plan['plan_id']}/assign",
+        {"user_ids": [cast.alice.public_id], "start_date": "2026-11-16"},
+    ).status_code in (200, 201)
+
+    def weeks() -> int:
+        return api.get("/api/v1/plan_instances").json()["data"]["plan_instances"][0]["total_weeks"]
+
+    assert weeks() == 2
+    stored = cast.riverside.plans.get()
+    url = f"/admin/athletes/plan/{stored.pk}/change/"
+    form = form_of(staff.get(url).content.decode(), total_weeks=3)
+    form.update({"workouts-0-week": 4})
+    answer = staff.post(url, form)
+    assert answer.status_code == 200
+    assert "Week 4 is past the plan&#x27;s 3 weeks." in answer.content.decode()
+    assert weeks() == 2 and stored.workouts.get().week == 1
+    form.update({"workouts-0-week": 3})
+    answer = staff.post(url, form)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert weeks() == 3
+    assert [(w.week, w.day, w.distance) for w in stored.workouts.all()] == [(3, 2, 8000)]
+
+    # Assigned in the admin: to an athlete of the club only, as the API's assign.
+    page = staff.get("/admin/athletes/planinstance/add/").content.decode()
+    answer = staff.post(
+        "/admin/athletes/planinstance/add/",
+        form_of(page, plan=stored.pk, user=cast.dave.pk, start_date="2026-11-23", status="active"),
+    )
+    assert answer.status_code == 200
+    assert "is not a member of Riverside Runners" in answer.content.decode()
+    answer = staff.post(
+        "/admin/athletes/planinstance/add/",
+        form_of(page, plan=stored.pk, user=cast.bob.pk, start_date="2026-11-23", status="active"),
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    bob = cast.api(cast.bob).get("/api/v1/plan_instances").json()["data"]["plan_instances"]
+    assert [(i["name"], i["start_date"]) for i in bob] == [("Base", "2026-11-23")]
