@@ -101,17 +101,19 @@ def effort_rows(activity: Activity) -> list[dict[str, Any]]:
     ]
 
 
+def comment_row(comment: ActivityComment) -> dict[str, Any]:
+    return {
+        "comment_id": comment.pk,
+        "author_id": comment.author.public_id if comment.author else None,
+        "author_name": comment.author.name if comment.author else "Deleted user",
+        "text": comment.text,
+        "created_at": comment.created_at,
+    }
+
+
 def comment_rows(activity: Activity) -> list[dict[str, Any]]:
-    return [
-        {
-            "comment_id": comment.pk,
-            "author_id": comment.author.public_id if comment.author else None,
-            "author_name": comment.author.name if comment.author else "Deleted user",
-            "text": comment.text,
-            "created_at": comment.created_at,
-        }
-        for comment in ActivityComment.objects.filter(activity=activity).select_related("author")
-    ]
+    rows = ActivityComment.objects.filter(activity=activity).select_related("author")
+    return [comment_row(comment) for comment in rows]
 
 
 def event_legs(activity: Activity) -> list[dict[str, Any]]:

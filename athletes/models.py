@@ -241,6 +241,23 @@ class ActivityStream(models.Model):
         return f"stream of {self.activity_id}"
 
 
+class ActivityFile(models.Model):
+    """The file a run came from, kept as the athlete sent it (gzip-compressed): downloadable
+    from the activity page and the API, and part of the athlete's export. A multisport file
+    is kept once, with its first leg."""
+
+    activity = models.OneToOneField(
+        Activity, on_delete=models.CASCADE, related_name="original_file", primary_key=True
+    )
+    filename = models.CharField(max_length=255)
+    kind = models.CharField(max_length=4, help_text=".fit, .gpx or .tcx")
+    size = models.PositiveIntegerField(help_text="bytes, uncompressed")
+    data = models.BinaryField(help_text="gzip of the file's bytes")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class BestEffort(models.Model):
     """The fastest window of one standard distance inside one run, found at import
     (metrics/efforts.py). Rebuilt whenever the run's distance or samples change."""

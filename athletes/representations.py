@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+
 from astral.localtime import local_today
-from athletes.models import ZONE_FIELDS, Activity, Goal, HealthMetric, Integration, Plan, User
+from athletes.models import (
+    ZONE_FIELDS,
+    Activity,
+    ActivityFile,
+    Goal,
+    HealthMetric,
+    Integration,
+    Plan,
+    User,
+)
 from metrics.zones import default_hr_zones, effective_max_hr, effective_pace_zones
 
 
@@ -123,3 +136,12 @@ def plan_data(plan: Plan, workouts: list[Any] | None = None) -> dict[str, Any]:
             for w in workouts
         ]
     return data
+
+
+def original_file_response(kept: ActivityFile) -> HttpResponse:
+    """The file as the athlete's device wrote it, under its own name."""
+    response = HttpResponse(
+        gzip.decompress(bytes(kept.data)), content_type="application/octet-stream"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, kept.filename)
+    return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from athletes.models import HealthMetric, User
+from athletes.models import Activity, ActivityFile, HealthMetric, User
 from metrics.zones import (
     default_hr_zones,
     effective_max_hr,
@@ -47,3 +47,13 @@ def training_context(user: User, today: date) -> TrainingContext:
         hr_zones=[float(z) for z in hr_zones],
         weight_kg=user.weight_kg,
     )
+
+
+def original_file_of(activity: Activity, *, with_data: bool = False) -> ActivityFile | None:
+    """The file the activity was uploaded as; a multisport file's legs share their first's."""
+    kept = ActivityFile.objects.filter(activity_id=activity.pk)
+    if activity.multisport_id:
+        kept = ActivityFile.objects.filter(
+            activity__user_id=activity.user_id, activity__multisport_id=activity.multisport_id
+        )
+    return (kept if with_data else kept.defer("data")).first()

@@ -20,7 +20,8 @@ from analytics import activities as detail
 from analytics.plans import matched_workout
 from astral.localtime import local_date, local_start, local_today
 from athletes.models import RUNNING_SPORTS, Activity, ActivityComment
-from athletes.selectors import training_context
+from athletes.representations import original_file_response
+from athletes.selectors import original_file_of, training_context
 from athletes.services import activities as activity_services
 from metrics.formatting import format_duration
 from metrics.units import meters_per_unit
@@ -103,6 +104,15 @@ def _visible(request: HttpRequest, activity_id: str) -> Activity:
     if not can_view_athlete(page_caller(request), activity.user):
         raise PermissionDenied("You may not see this activity.")
     return activity
+
+
+@login_required
+def activity_file(request: HttpRequest, activity_id: str) -> HttpResponse:
+    """The file the run was uploaded as, for whoever may see the run."""
+    kept = original_file_of(_visible(request, activity_id), with_data=True)
+    if kept is None:
+        raise Http404("This run was not uploaded as a file.")
+    return original_file_response(kept)
 
 
 @login_required
@@ -210,6 +220,7 @@ def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
             if activity.elapsed_time and activity.elapsed_time > activity.duration + 1
             else None,
             "pace": units.pace(activity.duration, activity.distance),
+            "ascent": units.elevation(activity.elevation_gain),
             "splits": split_rows,
             "laps": laps if len(laps) > 1 else [],
             "zones": _zone_table(activity, context, units),
@@ -238,6 +249,7 @@ def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
             if (tiles := settings.ASTRAL_MAP_TILES)
             else route_path(track.get("lat", []), track.get("lon", [])),
             "own": own,
+            "original_file": original_file_of(activity),
             "sports": sorted(set(SPORTS) | {activity.sport}),
             "max_comment": MAX_COMMENT,
         },

@@ -61,6 +61,14 @@ class Units:
         value, unit = distance_in_units(meters, self.system)
         return f"{value:.{digits}f} {unit}"
 
+    def elevation(self, meters: float | None) -> str:
+        """Climb and altitude: feet for an imperial viewer, meters otherwise."""
+        if meters is None:
+            return "–"
+        if self.system == "imperial":
+            return f"{meters / 0.3048:,.0f} ft"
+        return f"{meters:,.0f} m"
+
     def value(self, meters: float | None) -> float:
         return round(distance_in_units(meters or 0.0, self.system)[0], 2)
 

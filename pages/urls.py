@@ -159,6 +159,7 @@ urlpatterns = [
         name="athlete-calendar-workout",
     ),
     path("activities/<str:activity_id>", activity_views.activity_page, name="activity"),
+    path("activities/<str:activity_id>/file", activity_views.activity_file, name="activity-file"),
     path("activities/<str:activity_id>/edit", activity_views.activity_edit, name="activity-edit"),
     path(
         "activities/<str:activity_id>/comments",

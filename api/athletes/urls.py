@@ -23,6 +23,7 @@ urlpatterns = [
     path("activities/import", views.ActivityImportView.as_view()),
     path("imports/<str:import_id>", views.ImportDetailView.as_view()),
     path("activities/<str:activity_id>", views.ActivityDetailView.as_view()),
+    path("activities/<str:activity_id>/file", views.ActivityFileView.as_view()),
     path("activities/<str:activity_id>/comments", views.ActivityCommentsView.as_view()),
     path(
         "activities/<str:activity_id>/comments/<int:comment_id>",

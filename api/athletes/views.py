@@ -43,10 +43,11 @@ from athletes.representations import (
     goal_data,
     health_metric_data,
     integrations_data,
+    original_file_response,
     plan_data,
     user_data,
 )
-from athletes.selectors import training_context
+from athletes.selectors import original_file_of, training_context
 from athletes.services import accounts, imports
 from athletes.services import activities as activity_services
 from athletes.services import health as health_services
@@ -514,6 +515,28 @@ class ActivityDetailView(APIView):
         activity = visible_activity(caller_of(request), activity_id)
         activity_services.activity_delete(activity=activity)
         return ok({"activity_id": activity_id, "deleted": True})
+
+
+class ActivityFileView(APIView):
+    api_doc = {
+        "get": ApiDoc(
+            response={"type": "string", "format": "binary"},
+            media_type="application/octet-stream",
+            errors=(403, 404),
+            summary="The file the activity was uploaded as (.fit, .gpx or .tcx, as sent)",
+        )
+    }
+
+    def get(self, request: Request, activity_id: str) -> HttpResponse:
+        activity = visible_activity(caller_of(request), activity_id)
+        kept = original_file_of(activity, with_data=True)
+        if kept is None:
+            raise ApiError(
+                "This activity was not uploaded as a file: it has no original file.",
+                "NOT_FOUND",
+                status=404,
+            )
+        return original_file_response(kept)
 
 
 # Health metrics -------------------------------------------------------------------------

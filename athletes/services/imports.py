@@ -14,21 +14,38 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 import orjson
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from astral.api.errors import ApiError
 from astral.celery import IMPORT_ARCHIVE, IMPORT_FILE, REFRESH_SNAPSHOT, enqueue
 from athletes import files
-from athletes.models import ImportBatch, ImportChunk, User
-from athletes.services.activities import activity_import_file
+from athletes.models import Goal, HealthMetric, ImportBatch, ImportChunk, Source, User
+from athletes.plausibility import activity_problem
+from athletes.services.activities import (
+    activity_create,
+    activity_import_file,
+    activity_update,
+)
 from athletes.services.changes import _refresh_deferred
+from athletes.services.health import HEALTH_FIELDS, health_metrics_upsert
+from athletes.services.plans import goal_create
+from metrics.formatting import parse_duration
 
 logger = logging.getLogger(__name__)
 
 
 OUTCOMES = ("imported", "duplicate", "rejected")
+
+# An athlete's own export (api.athletes.export) names itself in this member: sent back to
+# the import, its activities without an original file, its readings and goals are restored
+# beside the files it holds.
+EXPORT_MANIFEST = "astral-export.json"
+EXPORT_FORMAT = "astral-export"
+EXPORT_VERSION = 1
+EXPORT_JSON_MAX_BYTES = 512 * 1024 * 1024  # activities.json with every sample stream
 
 
 def import_batch_create(*, user: User, total: int) -> ImportBatch:
@@ -104,11 +121,13 @@ def import_archive_start(
     and one task unpacks it member by member (`import_archive`).
 
     Not a data change of its own: each file ends in `athlete_data_changed`."""
-    names = [name for name, _ in files.zip_members(zipfile.ZipFile(upload))]
-    if not names:
+    archive = zipfile.ZipFile(upload)
+    names = [name for name, _ in files.zip_members(archive)]
+    exported = exported_activities(archive)
+    if not names and exported is None:
         raise ApiError("The zip holds no .fit, .gpx or .tcx file.", "INVALID_FILE", field="file")
     with transaction.atomic():
-        batch = import_batch_create(user=user, total=len(names))
+        batch = import_batch_create(user=user, total=len(names if exported is None else exported))
         upload.seek(0)
         ImportChunk.objects.bulk_create(
             ImportChunk(batch=batch, seq=seq, data=chunk)
@@ -137,9 +156,12 @@ def import_archive(*, batch_id: int, allow_overlap: bool = False) -> None:
         spool.seek(0)
         try:
             archive = zipfile.ZipFile(spool)
-            import_members(
-                batch=batch, members=files.zip_members(archive), allow_overlap=allow_overlap
-            )
+            if EXPORT_MANIFEST in archive.namelist():
+                export_restore(batch=batch, archive=archive, allow_overlap=allow_overlap)
+            else:
+                import_members(
+                    batch=batch, members=files.zip_members(archive), allow_overlap=allow_overlap
+                )
         except zipfile.BadZipFile as exc:  # the directory was read once; the rest is lost
             _finish(batch_id, f"the zip cannot be read ({exc})")
     ImportChunk.objects.filter(batch_id=batch_id).delete()
@@ -226,3 +248,189 @@ def import_batch_file(
         _refresh_deferred.reset(deferred)
     _count(batch_id, outcome, note)
     return outcome
+
+
+def _export_member(archive: zipfile.ZipFile, name: str) -> list[dict[str, Any]]:
+    """A JSON list of the export, read bounded like any member; [] when absent or unreadable."""
+    try:
+        info = archive.getinfo(name)
+        rows = orjson.loads(files.read_member(archive, info, EXPORT_JSON_MAX_BYTES))
+    except (KeyError, orjson.JSONDecodeError, files.InvalidActivityFile):
+        return []
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+
+
+def exported_activities(archive: zipfile.ZipFile) -> list[dict[str, Any]] | None:
+    """The activities of an Astral export, each restored from its original file (`file`) or,
+    when it came from none (typed in, pushed by the API), from its JSON. None when the zip is
+    not an Astral export."""
+    if EXPORT_MANIFEST not in archive.namelist():
+        return None
+    return _export_member(archive, "activities.json")
+
+
+RESTORED_FIELDS = (
+    "name",
+    "notes",
+    "sport",
+    "distance",
+    "duration",
+    "elapsed_time",
+    "avg_heart_rate",
+    "max_heart_rate",
+    "calories",
+    "elevation_gain",
+    "source",
+    "external_id",
+)
+
+
+def _restored_activity(row: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An exported activity as the fields and samples `activity_create` takes; ValueError
+    naming the first field that is not what an export writes."""
+    fields = {k: row[k] for k in RESTORED_FIELDS if row.get(k) is not None}
+    try:
+        fields["start_time"] = datetime.fromisoformat(str(row.get("start_time")))
+    except ValueError:
+        raise ValueError("start_time is not an ISO 8601 time") from None
+    if fields["start_time"].tzinfo is None:
+        raise ValueError("start_time has no offset")
+    for name in ("distance", "duration", "elapsed_time", "avg_heart_rate", "max_heart_rate",
+                 "calories", "elevation_gain"):  # fmt: skip
+        if name in fields and (
+            isinstance(fields[name], bool) or not isinstance(fields[name], int | float)
+        ):
+            raise ValueError(f"{name} is not a number")
+    for name in ("name", "notes", "sport", "source", "external_id"):
+        if name in fields and not isinstance(fields[name], str):
+            raise ValueError(f"{name} is not text")
+    if fields.get("source") not in {choice for choice, _ in Source.choices}:
+        fields["source"] = Source.MANUAL
+    problem = activity_problem(
+        start_time=fields["start_time"],
+        distance=fields.get("distance"),
+        duration=fields.get("duration"),
+        avg_heart_rate=fields.get("avg_heart_rate"),
+        max_heart_rate=fields.get("max_heart_rate"),
+    )
+    if problem is not None:
+        raise ValueError(problem[1])
+    columns = row.get("samples") or {}
+    samples: list[dict[str, Any]] = []
+    if isinstance(columns, dict) and isinstance(columns.get("t"), list):
+        names = [k for k, v in columns.items() if isinstance(v, list)]
+        for index, t in enumerate(columns["t"]):
+            if isinstance(t, bool) or not isinstance(t, int | float):
+                raise ValueError(f"samples.t[{index}] is not a number")
+            samples.append({k: columns[k][index] for k in names if index < len(columns[k])})
+    return fields, samples
+
+
+def export_restore(*, batch: ImportBatch, archive: zipfile.ZipFile, allow_overlap: bool) -> None:
+    """An Astral export, in one task: each activity counted in the batch like a file (from its
+    original file, with the name, notes and sport the athlete gave it, or from its JSON), then
+    its daily readings and goals (what is already there is kept, not doubled)."""
+    rows = exported_activities(archive) or []
+    user = batch.user
+    from_file: dict[str, list[int]] = {}  # a multisport file's legs share it
+    for index, row in enumerate(rows):
+        if isinstance(row.get("file"), str):
+            from_file.setdefault(row["file"], []).append(index)
+    deferred = _refresh_deferred.set(True)
+    try:
+        for path, indexes in from_file.items():
+            outcome, note = _restore_file(user, archive, path, [rows[i] for i in indexes])
+            for _ in indexes:
+                _count(batch.pk, outcome, note)
+        for index, row in enumerate(rows):
+            if not isinstance(row.get("file"), str):
+                outcome, note = _restore_typed(user, row, f"activities.json[{index}]",
+                                               allow_overlap)  # fmt: skip
+                _count(batch.pk, outcome, note)
+        _restore_readings_and_goals(user, archive)
+    finally:
+        _refresh_deferred.reset(deferred)
+
+
+def _restore_file(
+    user: User, archive: zipfile.ZipFile, path: str, rows: list[dict[str, Any]]
+) -> tuple[str, str | None]:
+    """One original file of the export, stored as its upload was, then named as the athlete
+    had named each of its legs."""
+    try:
+        content = files.read_member(archive, archive.getinfo(path), files.MAX_DECOMPRESSED_BYTES)
+        imported = activity_import_file(user=user, filename=path, content=content)
+    except KeyError:
+        return "rejected", f"{path}: not in the zip"
+    except ApiError as exc:
+        if exc.code == "DUPLICATE_ACTIVITY":
+            return "duplicate", None
+        return "rejected", f"{path}: {exc.message}"
+    except (files.InvalidActivityFile, files.UnsupportedFileType) as exc:
+        return "rejected", f"{path}: {exc}"
+    for activity, row in zip(imported.activities, rows, strict=False):
+        given = {k: row[k] for k in ("name", "notes", "sport") if isinstance(row.get(k), str)}
+        changed = {k: v for k, v in given.items() if getattr(activity, k) != v}
+        if changed:
+            activity_update(activity=activity, fields=changed)
+    return "imported", None
+
+
+def _restore_typed(
+    user: User, row: dict[str, Any], label: str, allow_overlap: bool
+) -> tuple[str, str | None]:
+    try:
+        fields, samples = _restored_activity(row)
+        laps = row.get("laps") if isinstance(row.get("laps"), list) else None
+        with transaction.atomic():
+            activity_create(
+                user=user, fields=fields, samples=samples, allow_overlap=allow_overlap, laps=laps
+            )
+    except ApiError as exc:
+        if exc.code == "DUPLICATE_ACTIVITY":
+            return "duplicate", None
+        return "rejected", f"{label}: {exc.message}"
+    except (ValueError, TypeError, KeyError, DatabaseError) as exc:
+        return "rejected", f"{label}: {exc}"
+    return "imported", None
+
+
+def _restore_readings_and_goals(user: User, archive: zipfile.ZipFile) -> None:
+    entries = []
+    for row in _export_member(archive, "health_metrics.json"):
+        reading = HealthMetric(user=user, date=row.get("date"))
+        values = {k: row.get(k) for k in HEALTH_FIELDS if row.get(k) is not None}
+        for name, value in values.items():
+            setattr(reading, name, value)
+        try:
+            reading.full_clean(exclude=["user"], validate_unique=False)
+        except ValidationError:
+            continue  # a reading the API would refuse is not restored
+        entries.append((user, {"date": reading.date, **values}))
+    if entries:
+        try:
+            health_metrics_upsert(entries=entries)
+        except DatabaseError:
+            logger.warning("the readings of %s's export were refused by PostgreSQL", user.pk)
+    have = set(user.goals.values_list("race_name", "race_date"))
+    for row in _export_member(archive, "goals.json"):
+        try:
+            goal = Goal(
+                user=user,
+                race_name=row.get("race_name"),
+                race_date=row.get("race_date"),
+                distance=row.get("distance"),
+                goal_time=parse_duration(row["goal_time"]) if row.get("goal_time") else None,
+            )
+            goal.full_clean(exclude=["user"])
+        except (ValidationError, ValueError, TypeError, AttributeError):
+            continue
+        if (goal.race_name, goal.race_date) in have:
+            continue
+        have.add((goal.race_name, goal.race_date))
+        goal_create(
+            athlete=user,
+            fields={
+                k: getattr(goal, k) for k in ("race_name", "race_date", "distance", "goal_time")
+            },
+        )
