@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from astral.api.errors import ApiError
-from athletes.backends import lockout_clear, lockout_of
+from athletes.backends import FAILED_LOGIN_LIMIT, lockout_clear, lockout_of
 from athletes.models import (
     ZONE_FIELDS,
     Activity,
@@ -168,7 +168,7 @@ class UserAdmin(BaseUserAdmin):
         until = lockout_of(user)
         if until is None:
             return "Not locked"
-        return f"Locked after 10 failed sign-ins, until {until:%H:%M} (see the actions)"
+        return f"Locked after {FAILED_LOGIN_LIMIT} failed sign-ins, until {until:%H:%M} (see the actions)"
 
     @admin.action(description="Clear the sign-in lockout of the selected people")
     def clear_sign_in_lockout(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
