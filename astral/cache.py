@@ -395,6 +395,36 @@ class ThrottleStore:
 throttle_store = ThrottleStore()
 
 
+def budget_count(key: str, ttl: int) -> int | None:
+    """This request counted in `key`'s window: the count so far, None with the cache away."""
+
+    def count() -> int:
+        try:
+            return int(cache.incr(key))
+        except ValueError:  # the window's first request
+            cache.add(key, 0, ttl)
+            return int(cache.incr(key))
+
+    return _guarded("budget", count, None)
+
+
+def guarded_get(key: str) -> Any:
+    return _guarded("get", lambda: cache.get(key), None)
+
+
+def guarded_add(key: str, value: Any, ttl: int) -> bool:
+    """True when `key` was not there and is now `value` (or the cache is away)."""
+    return _guarded("add", lambda: bool(cache.add(key, value, ttl)), True)
+
+
+def guarded_set(key: str, value: Any, ttl: int) -> None:
+    _guarded("set", lambda: cache.set(key, value, ttl), None)
+
+
+def guarded_delete(key: str) -> None:
+    _guarded("delete", lambda: cache.delete(key), None)
+
+
 # A Redis that stops answering (stopped, frozen, cut off) costs one socket timeout, then is
 # skipped for BREAKER_SECONDS, so no request waits on it twice and a write never waits on it
 # more than once; everything is read from PostgreSQL meanwhile.

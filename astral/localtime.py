@@ -4,7 +4,7 @@ own time zone, never the UTC date. Instants are compared in UTC; days are local.
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from functools import cache
 from typing import Any
 
@@ -42,6 +42,12 @@ def local_date(instant: datetime, tz: tzinfo) -> date:
     return instant.astimezone(tz).date()
 
 
+def utc_text(instant: datetime) -> str:
+    """An instant as the API writes every one: UTC with `Z` ("2026-11-20T13:00:00Z"), the
+    same whether rendered now or kept as text in a snapshot."""
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def local_midnight(day: date, tz: tzinfo) -> datetime:
     """The instant a local day starts (DST-safe: a local day may last 23 or 25 hours)."""
     return datetime.combine(day, time.min, tzinfo=tz)
@@ -64,15 +70,17 @@ def local_start(instant: datetime, tz: tzinfo, viewer_tz: tzinfo) -> str:
 
 
 class StaffTimeZoneMiddleware:
-    """The admin shows and reads times in the staff member's own time zone (their profile's),
-    not UTC; every other page renders its local dates itself."""
+    """Pages and the admin show (and the admin reads) times in the viewer's own time zone
+    (their profile's), not UTC: a comment's time, an admin's date field. The API answers
+    in UTC as API.md says; dates of an athlete's days are computed in the athlete's zone by
+    the pages themselves."""
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
         user = getattr(request, "user", None)
-        if request.path.startswith("/admin/") and user is not None and user.is_authenticated:
+        if not request.path.startswith("/api/") and user is not None and user.is_authenticated:
             with timezone.override(place_zone(user.timezone) or zoneinfo.ZoneInfo("UTC")):
                 return self.get_response(request)
         return self.get_response(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -83,15 +84,26 @@ def login_locked(login: str) -> bool:
 def lockout_of(user: User) -> datetime | None:
     """When the account's sign-in lockout ends, or None when it is not locked (the admin's
     column: a locked person can be helped)."""
+    return _lockout_end(_lock_key("", user))
+
+
+def _lockout_end(key: str) -> datetime | None:
     since = timezone.now() - FAILED_LOGIN_WINDOW
     times = list(
-        FailedSignIn.objects.filter(login_hash=_lock_key("", user), at__gte=since)
+        FailedSignIn.objects.filter(login_hash=key, at__gte=since)
         .order_by("-at")
         .values_list("at", flat=True)[:FAILED_LOGIN_LIMIT]
     )
     if len(times) < FAILED_LOGIN_LIMIT:
         return None
     return times[-1] + FAILED_LOGIN_WINDOW
+
+
+def lockout_seconds(login: str) -> int:
+    """Seconds until the account this login names may sign in again (the 429's Retry-After);
+    0 when it is not locked."""
+    end = _lockout_end(_lock_key(login, find_account(login)))
+    return max(0, math.ceil((end - timezone.now()).total_seconds())) if end else 0
 
 
 def lockout_clear(user: User) -> int:

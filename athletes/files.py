@@ -34,6 +34,10 @@ EARTH_RADIUS_M = 6_371_008.8
 STOPPED_SPEED_M_S = 0.5
 SEMICIRCLE = 180.0 / 2**31
 RECORD_MESG_NUM = 20  # the FIT profile's `record` message
+# FIT protocol: a date_time below 0x10000000 is not a date but seconds since the device
+# powered on (its clock was never set); the SDK reads both from the FIT epoch.
+FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
+FIT_SYSTEM_TIME_LIMIT = FIT_EPOCH + timedelta(seconds=0x10000000)
 
 
 class InvalidActivityFile(ValueError):
@@ -368,6 +372,10 @@ class FitContent:
     records: list[dict[str, Any]] = field(default_factory=list)
     laps: list[dict[str, Any]] = field(default_factory=list)
     sports: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    activities: list[dict[str, Any]] = field(default_factory=list)
+    correlations: list[dict[str, Any]] = field(default_factory=list)
+    created: Any = None
     warning: str | None = None
 
 
@@ -392,12 +400,17 @@ def _read_fit(content: bytes) -> FitContent:
     messages, errors = Decoder(stream).read(enable_crc_check=False, mesg_listener=count)
     if any(isinstance(error, FileTooLarge) for error in errors):
         raise next(error for error in errors if isinstance(error, FileTooLarge))
+    file_id = next(iter(messages.get("file_id_mesgs", [])), {})
     found = FitContent(
-        file_type=next(iter(messages.get("file_id_mesgs", [])), {}).get("type"),
+        file_type=file_id.get("type"),
         sessions=messages.get("session_mesgs", []),
         records=messages.get("record_mesgs", []),
         laps=messages.get("lap_mesgs", []),
         sports=messages.get("sport_mesgs", []),
+        events=messages.get("event_mesgs", []),
+        activities=messages.get("activity_mesgs", []),
+        correlations=messages.get("timestamp_correlation_mesgs", []),
+        created=file_id.get("time_created"),
     )
     if errors:
         found.warning = (
@@ -437,15 +450,87 @@ def _fit_samples(records: list[dict[str, Any]], start: datetime) -> list[dict[st
     return samples
 
 
+def _is_system_time(value: Any) -> bool:
+    return isinstance(value, datetime) and value < FIT_SYSTEM_TIME_LIMIT
+
+
+def _clock_offset(found: FitContent) -> timedelta:
+    """How far the file's times are from real ones: 0 when the device's clock was set.
+    When it never was (every timestamp is seconds since power-on), a message that pairs a
+    real time with the device's own anchors them (`timestamp_correlation`, else the real
+    `time_created` of `file_id` taken as the first timestamp); without one the file has no
+    date and is refused (API.md, Activities)."""
+    stamps = [
+        m[name]
+        for group in (found.records, found.sessions, found.laps)
+        for m in group
+        for name in ("timestamp", "start_time")
+        if isinstance(m.get(name), datetime)
+    ]
+    if not stamps or not all(_is_system_time(stamp) for stamp in stamps):
+        return timedelta(0)
+    for pair in found.correlations:
+        real, own = pair.get("timestamp"), pair.get("system_timestamp")
+        if isinstance(real, datetime) and not _is_system_time(real) and isinstance(own, datetime):
+            return real - own
+    if isinstance(found.created, datetime) and not _is_system_time(found.created):
+        return found.created - min(stamps)
+    raise InvalidActivityFile(
+        "the device's clock was never set: the file holds no date, only seconds since the "
+        "device was switched on, so the activity cannot be placed in time"
+    )
+
+
+def _shifted(messages: list[dict[str, Any]], offset: timedelta) -> list[dict[str, Any]]:
+    """The messages with every device time moved onto the real clock."""
+    if not offset:
+        return messages
+    return [
+        {k: v + offset if _is_system_time(v) else v for k, v in message.items()}
+        for message in messages
+    ]
+
+
+def timer_from_events(events: list[dict[str, Any]], begin: datetime, end: datetime | None) -> float:
+    """The seconds the timer ran between `begin` and `end`, from its start and stop events
+    (what a device adds up as its timer when the session's own total is missing)."""
+    running_since: datetime | None = None
+    total = 0.0
+    for event in sorted(
+        (e for e in events if isinstance(e.get("timestamp"), datetime)),
+        key=lambda e: e["timestamp"],
+    ):
+        if str(event.get("event")) != "timer" or not _within(event["timestamp"], begin, end):
+            continue
+        kind = str(event.get("event_type"))
+        if kind == "start" and running_since is None:
+            running_since = event["timestamp"]
+        elif kind.startswith("stop") and running_since is not None:
+            total += (event["timestamp"] - running_since).total_seconds()
+            running_since = None
+    if running_since is not None and end is not None:
+        total += (end - running_since).total_seconds()
+    return total
+
+
 def _fit_leg(
     session: dict[str, Any],
     records: list[dict[str, Any]],
     laps: list[dict[str, Any]],
     fallback_sport: str,
+    events: list[dict[str, Any]] | None = None,
 ) -> ParsedActivity:
-    """One session as the device summarised it; streams fill in only what it left out."""
+    """One session as the device summarised it; streams fill in only what it left out. A
+    session whose timer is 0 gets the timer from the file's start and stop events; one
+    without a session, from its laps' timers."""
     start = session.get("start_time") or records[0]["timestamp"]
     samples = _fit_samples(records, start)
+    end = session.get("timestamp") if isinstance(session.get("timestamp"), datetime) else None
+    timer = (
+        _positive(session.get("total_timer_time"))
+        or timer_from_events(events or [], start, end + timedelta(seconds=1) if end else None)
+        or _positive(sum(_positive(lap.get("total_timer_time")) or 0.0 for lap in laps))
+    )
     gps_total = fill_gps_distance(samples) if samples else 0.0
     avg_hr, max_hr = time_weighted_hr(samples)
     last = samples[-1] if samples else {"t": 0.0, "distance": None}
@@ -457,7 +542,7 @@ def _fit_leg(
         if sport is not None
         else fallback_sport,
         distance=_positive(session.get("total_distance")) or float(stream_distance or 0.0),
-        duration=_positive(session.get("total_timer_time")) or moving_seconds(samples),
+        duration=timer or moving_seconds(samples),
         elapsed_time=_positive(session.get("total_elapsed_time")) or float(last["t"]),
         avg_heart_rate=_positive(session.get("avg_heart_rate")) or avg_hr,
         max_heart_rate=_positive(session.get("max_heart_rate")) or max_hr,
@@ -495,25 +580,47 @@ def parse_fit(content: bytes) -> ParsedFile:
             "it is a course (a planned route), not a recorded activity: load it on a device "
             "to follow it, and upload the activity it records"
         )
-    records = [r for r in found.records if isinstance(r.get("timestamp"), datetime)]
+    offset = _clock_offset(found)
+    records = [
+        r for r in _shifted(found.records, offset) if isinstance(r.get("timestamp"), datetime)
+    ]
+    events = _shifted(found.events, offset)
     if found.warning and not found.sessions and len(records) < MIN_RECORDS_OF_DAMAGED:
         raise InvalidActivityFile(
             f"the FIT file is damaged before enough of it could be read ({found.warning})"
         )
-    laps = [lap for lap in found.laps if isinstance(lap.get("start_time"), datetime)]
-    sport_of_file = next(
-        (str(m["sport"]) for m in [*found.sports, *laps] if m.get("sport") is not None), None
+    laps = [
+        lap for lap in _shifted(found.laps, offset) if isinstance(lap.get("start_time"), datetime)
+    ]
+    # API.md: the sport of the FIT session (even one whose times are broken), else of the
+    # `sport` message, else of the laps.
+    named = next(
+        (m for m in [*found.sessions, *found.sports, *laps] if m.get("sport") is not None), None
     )
-    fallback = normalise_sport(sport_of_file, None) if sport_of_file else "other"
+    fallback = (
+        normalise_sport(str(named["sport"]), str(named.get("sub_sport") or ""))
+        if named
+        else "other"
+    )
     sessions = sorted(
-        (s for s in found.sessions if isinstance(s.get("start_time"), datetime)),
+        (s for s in _shifted(found.sessions, offset) if isinstance(s.get("start_time"), datetime)),
         key=lambda s: s["start_time"],
     )
     if not sessions:  # no summary: the records are the activity
         if len(records) < 2:
             raise InvalidActivityFile("the file has no session and no track points")
-        pseudo = {"start_time": records[0]["timestamp"]}
-        return ParsedFile([_fit_leg(pseudo, records, laps, fallback)], found.warning)
+        pseudo = {
+            "start_time": records[0]["timestamp"],
+            "total_timer_time": next(
+                (
+                    a["total_timer_time"]
+                    for a in found.activities
+                    if _positive(a.get("total_timer_time"))
+                ),
+                None,
+            ),
+        }
+        return ParsedFile([_fit_leg(pseudo, records, laps, fallback, events)], found.warning)
     legs = []
     for index, session in enumerate(sessions):
         begin = session["start_time"]
@@ -523,7 +630,7 @@ def parse_fit(content: bytes) -> ParsedFile:
         if not inside and not _positive(session.get("total_timer_time")):
             continue
         own_laps = [lap for lap in laps if _within(lap["start_time"], begin, end)]
-        legs.append(_fit_leg(session, inside, own_laps, fallback))
+        legs.append(_fit_leg(session, inside, own_laps, fallback, events))
     if not legs:
         raise InvalidActivityFile("the file has no track points and no session time")
     return ParsedFile(legs, found.warning)

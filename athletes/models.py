@@ -158,16 +158,18 @@ class Activity(models.Model):
     external_id = models.CharField(max_length=128, null=True, blank=True)
     content_hash = models.CharField(max_length=64, null=True, blank=True)
     training_load = models.FloatField(default=0)
-    pace_z1_time = models.FloatField(default=0)
-    pace_z2_time = models.FloatField(default=0)
-    pace_z3_time = models.FloatField(default=0)
-    pace_z4_time = models.FloatField(default=0)
-    pace_z5_time = models.FloatField(default=0)
-    hr_z1_time = models.FloatField(default=0)
-    hr_z2_time = models.FloatField(default=0)
-    hr_z3_time = models.FloatField(default=0)
-    hr_z4_time = models.FloatField(default=0)
-    hr_z5_time = models.FloatField(default=0)
+    # Seconds in each zone (METRICS.md §2): null, not 0, when the athlete has no pace zones
+    # (no `pace_zones`, no VDOT), and the HR zones' when the activity has no heart rate.
+    pace_z1_time = models.FloatField(null=True, blank=True)
+    pace_z2_time = models.FloatField(null=True, blank=True)
+    pace_z3_time = models.FloatField(null=True, blank=True)
+    pace_z4_time = models.FloatField(null=True, blank=True)
+    pace_z5_time = models.FloatField(null=True, blank=True)
+    hr_z1_time = models.FloatField(null=True, blank=True)
+    hr_z2_time = models.FloatField(null=True, blank=True)
+    hr_z3_time = models.FloatField(null=True, blank=True)
+    hr_z4_time = models.FloatField(null=True, blank=True)
+    hr_z5_time = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -213,6 +215,15 @@ class Activity(models.Model):
                 fields=["user", "content_hash"],
                 condition=Q(content_hash__isnull=False),
                 name="activity_unique_content_hash",
+            ),
+            # A kind of zone time is known for all five zones or for none.
+            *(
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{kind}_z{i}_time__isnull": True for i in range(1, 6)})
+                    | models.Q(**{f"{kind}_z{i}_time__isnull": False for i in range(1, 6)}),
+                    name=f"activity_{kind}_zones_all_or_none",
+                )
+                for kind in ("pace", "hr")
             ),
             models.CheckConstraint(condition=Q(distance__gte=0), name="activity_distance_gte_0"),
             models.CheckConstraint(condition=Q(duration__gt=0), name="activity_duration_gt_0"),

@@ -66,6 +66,8 @@ def activity_data(activity: Activity) -> dict[str, Any]:
         "activity_id": activity.public_id,
         "user_id": activity.user.public_id,
         "start_time": activity.start_time,
+        # API.md §5: the same instant with the athlete's offset then (their local clock).
+        "start_time_local": activity.start_time.astimezone(activity.user.tz),
         "name": activity.name,
         "notes": activity.notes,
         "sport": activity.sport,

@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "astral.settings")
+os.environ.setdefault("ASTRAL_API_BUDGET_PER_MINUTE", "100000000")  # the service, not the budget
 # Plain HTTP on loopback: production settings otherwise, without the TLS redirect.
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))  # shared with gunicorn
 os.environ.update(

@@ -61,6 +61,7 @@ def attention_flags(
     history_days: int,
     activities_last_7_days: int,
     activities_prior_28_days: int,
+    days_since_last_activity: int | None = None,
     thresholds: Mapping[str, float] | None = None,
 ) -> list[Flag]:
     t = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
@@ -132,12 +133,12 @@ def attention_flags(
         flags.append(
             Flag(
                 "inactive",
-                "activities",
+                "days_since_last_activity",
                 "info",
-                0,
-                float(activities_prior_28_days),
+                days_since_last_activity,  # METRICS.md §5: what `current` is for this flag
                 None,
-                "No activity in the last 7 days",
+                None,
+                f"No activity in the last {days_since_last_activity or 7} days",
             )
         )
     return flags

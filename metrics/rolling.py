@@ -83,14 +83,20 @@ class FitnessDay:
     tsb: float
 
 
+# METRICS.md §4: CTL/ATL start from 0 on the later of the first day of data and today − 364,
+# a window of 365 local days including today.
+FITNESS_WINDOW_DAYS = 365
+
+
 def fitness_fatigue(
     daily_load: Mapping[date, float], first_day: date, today: date
 ) -> list[FitnessDay]:
-    """CTL/ATL/TSB (TrainingPeaks): from 0 on the first day of data, at most 365 days back.
+    """CTL/ATL/TSB (TrainingPeaks): from 0 on the later of the first day of data and
+    today − 364 (METRICS.md §4).
 
     TSB of a day is yesterday's CTL − ATL: the form you start the day with.
     """
-    start = max(first_day, today - timedelta(days=365))
+    start = max(first_day, today - timedelta(days=FITNESS_WINDOW_DAYS - 1))
     ctl = atl = 0.0
     out: list[FitnessDay] = []
     for day in days_between(start, today):
@@ -119,7 +125,7 @@ def fitness_state(
 ) -> tuple[FitnessState, float]:
     """Today's state and TSB: the last day of `fitness_fatigue`, unrounded, without building
     the series."""
-    start = max(first_day, today - timedelta(days=365))
+    start = max(first_day, today - timedelta(days=FITNESS_WINDOW_DAYS - 1))
     ctl = atl = tsb = 0.0
     day = start
     one = timedelta(days=1)
@@ -141,7 +147,7 @@ def carried_fitness(
     365-day window moves on, the day that leaves it (`previous.start`, whose load is
     `load_dropped`) is taken out of yesterday's values before today's step."""
     today = previous.day + timedelta(days=1)
-    start = max(first_day, today - timedelta(days=365))
+    start = max(first_day, today - timedelta(days=FITNESS_WINDOW_DAYS - 1))
     ctl, atl = previous.ctl, previous.atl
     if start > previous.start:  # by one day: yesterday's first day leaves the window
         age = (previous.day - previous.start).days

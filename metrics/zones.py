@@ -86,8 +86,11 @@ class Sample:
 
 @dataclass(frozen=True)
 class ZoneTimes:
-    pace: tuple[float, float, float, float, float]
-    hr: tuple[float, float, float, float, float]
+    """None for a kind of zone that cannot be known: pace without pace zones, HR without
+    any heart rate (METRICS.md §2)."""
+
+    pace: tuple[float, float, float, float, float] | None
+    hr: tuple[float, float, float, float, float] | None
 
 
 def _zero() -> list[float]:
@@ -106,12 +109,14 @@ def zone_times(
     """Seconds in each pace and HR zone.
 
     With samples each interval goes to the zone of its own pace (Δt/Δd) or heart rate;
-    intervals slower than 0.5 m/s are stopped time. Without samples the whole moving
-    duration goes to the zone of the average pace (and average HR). Without pace zones,
-    pace time is unassigned (all zero).
+    intervals slower than 0.5 m/s are stopped time. Without samples (or without HR in them)
+    the whole moving duration goes to the zone of the average pace (and average HR). Pace
+    times are None without pace zones, HR times None without any heart rate; 0 bpm is no
+    reading (METRICS.md §7).
     """
     pace = _zero()
     hr = _zero()
+    has_hr = False
     usable = [s for s in samples if s.distance is not None]
     if len(usable) >= 2:
         moving_total = 0.0
@@ -123,17 +128,21 @@ def zone_times(
             moving_total += dt
             if pace_boundaries:
                 pace[pace_zone_of(dt / dd * 1000.0, pace_boundaries) - 1] += dt
-            heart_rate = prev.heart_rate if prev.heart_rate is not None else cur.heart_rate
-            if heart_rate is not None:
+            heart_rate = prev.heart_rate if prev.heart_rate else cur.heart_rate
+            if heart_rate:
+                has_hr = True
                 hr[hr_zone_of(heart_rate, hr_bounds) - 1] += dt
         # Timer time is the truth for the total; spread any difference proportionally so
         # the five pace-zone times add up to the moving duration.
         if pace_boundaries and moving_total > 0 and duration > 0:
             scale = duration / moving_total
             pace = [p * scale for p in pace]
-        return ZoneTimes(tuple(pace), tuple(hr))  # type: ignore[arg-type]
-    if pace_boundaries and distance > 0 and duration > 0:
+    elif pace_boundaries and distance > 0 and duration > 0:
         pace[pace_zone_of(duration / distance * 1000.0, pace_boundaries) - 1] = duration
-    if avg_heart_rate is not None and duration > 0:
+    if not has_hr and avg_heart_rate and duration > 0:
+        has_hr = True
         hr[hr_zone_of(avg_heart_rate, hr_bounds) - 1] = duration
-    return ZoneTimes(tuple(pace), tuple(hr))  # type: ignore[arg-type]
+    return ZoneTimes(
+        tuple(pace) if pace_boundaries else None,  # type: ignore[arg-type]
+        tuple(hr) if has_hr else None,  # type: ignore[arg-type]
+    )

@@ -5,12 +5,16 @@ rate and elevation over distance, and the route drawn from its GPS track as an S
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +22,8 @@ from django.views.decorators.http import require_POST
 
 from analytics import activities as detail
 from analytics.plans import matched_workout
-from astral.localtime import local_date, local_start, local_today
+from astral.api.pagination import page_number
+from astral.localtime import local_date, local_midnight, local_start, local_today
 from athletes.models import RUNNING_SPORTS, Activity, ActivityComment
 from athletes.representations import original_file_response
 from athletes.selectors import original_file_of, training_context
@@ -26,7 +31,8 @@ from athletes.services import activities as activity_services
 from metrics.formatting import format_duration
 from metrics.units import meters_per_unit
 from organizations.access import can_view_athlete
-from pages.chrome import Units, page_caller, sidebar
+from pages.chrome import SPORTS, Units, page_athlete, page_caller
+from pages.templatetags.astral import sport_name
 
 MAX_COMMENT = 2000
 ROUTE_BOX = 320  # the SVG's user units
@@ -92,9 +98,6 @@ def route_on_tiles(lats: list[Any], lons: list[Any], template: str) -> dict[str,
     ]
     coords = " ".join(f"{x - left:.1f},{y - top:.1f}" for x, y in projected)
     return {"points": coords, "size": round(size, 1), "tiles": tiles, "tile": TILE}
-
-
-SPORTS = ["run", "trail_run", "treadmill", "walk", "hike", "ride", "swim", "other"]
 
 
 def _visible(request: HttpRequest, activity_id: str) -> Activity:
@@ -164,19 +167,40 @@ def activity_comment(request: HttpRequest, activity_id: str) -> HttpResponse:
 
 def _chart_payload(series: dict[str, Any], units: Units) -> dict[str, Any]:
     """The server-reduced series in the viewer's units: distance in km or mi, pace in
-    minutes per km or mi, time in minutes."""
+    minutes per km or mi, elevation in m or ft, time in minutes; and the pace axis's range,
+    so a stop's spike does not squash the run into a line (its points are clipped)."""
     per = meters_per_unit(units.system)
-    out: dict[str, Any] = {"unit": units.label, "series": {}}
+    feet = units.system == "imperial"
+    out: dict[str, Any] = {
+        "unit": units.label,
+        "elevation_unit": "ft" if feet else "m",
+        "series": {},
+    }
     for name, line in series.items():
         values = line["value"]
         if name == "pace":
             values = [round(v * per / 1000 / 60, 2) if v < 30 * 60 else None for v in values]
+            out["pace_range"] = pace_range([v for v in values if v is not None])
+        elif name == "altitude" and feet:
+            values = [None if v is None else round(v / 0.3048, 1) for v in values]
         out["series"][name] = {
             "distance": [units.value(d) for d in line["distance"]] if line["distance"] else None,
             "minutes": [round(t / 60, 2) for t in line["t"]],
             "value": values,
         }
     return out
+
+
+def pace_range(paces: list[float]) -> list[float] | None:
+    """[fastest, slowest] minutes per unit the pace chart shows: the 2nd to the 98th
+    percentile with a margin, to the half minute; what lies beyond is a stop or a glitch."""
+    if len(paces) < 5:
+        return None
+    ordered = sorted(paces)
+    low = ordered[int(0.02 * (len(ordered) - 1))]
+    high = ordered[int(0.98 * (len(ordered) - 1))]
+    margin = max(0.25, (high - low) * 0.15)
+    return [math.floor((low - margin) * 2) / 2, math.ceil((high + margin) * 2) / 2]
 
 
 def _in_units(rows: list[dict[str, Any]], units: Units) -> list[dict[str, Any]]:
@@ -209,7 +233,6 @@ def activity_page(request: HttpRequest, activity_id: str) -> HttpResponse:
         request,
         "athletes/activity.html",
         {
-            **sidebar(request),
             "activity": activity,
             "athlete": athlete,
             "units": units,
@@ -292,6 +315,8 @@ def _zone_table(activity: Activity, context: Any, units: Units) -> dict[str, lis
         pace_rows.append({"name": f"Z{i + 1}", "range": text, "seconds": seconds})
     out = {}
     for kind, rows in (("hr", hr_rows), ("pace", pace_rows)):
+        if any(r["seconds"] is None for r in rows):
+            continue  # not known for this run (no HR, or no pace zones): no table
         total = sum(r["seconds"] for r in rows)
         if total > 0:
             out[kind] = [
@@ -303,3 +328,114 @@ def _zone_table(activity: Activity, context: Any, units: Units) -> dict[str, lis
                 for r in rows
             ]
     return out
+
+
+LIBRARY_PAGE = 25
+LIBRARY_SORTS = {
+    "newest": ("-start_time", "Newest first"),
+    "oldest": ("start_time", "Oldest first"),
+    "longest": ("-distance", "Longest first"),
+    "shortest": ("distance", "Shortest first"),
+    "fastest": ("pace", "Fastest pace first"),
+}
+
+
+class LibraryForm(forms.Form):
+    """What a person narrows their runs down by; a bad value is named beside its field and
+    every value typed stays in the form."""
+
+    q = forms.CharField(required=False, max_length=200, label="Name contains")
+    sport = forms.ChoiceField(required=False, label="Sport")
+    start = forms.DateField(required=False, label="From", input_formats=["%Y-%m-%d"])
+    end = forms.DateField(required=False, label="To", input_formats=["%Y-%m-%d"])
+    shortest = forms.FloatField(required=False, min_value=0, max_value=1000, label="At least")
+    longest = forms.FloatField(required=False, min_value=0, max_value=1000, label="At most")
+    sort = forms.ChoiceField(
+        required=False, choices=[(k, v[1]) for k, v in LIBRARY_SORTS.items()], label="Order"
+    )
+
+    error_messages = {
+        "start": "Give the first day as a date, for example 2026-09-01.",
+        "end": "Give the last day as a date, for example 2026-09-30.",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sport"].choices = [("", "All sports")] + [(s, sport_name(s)) for s in SPORTS]
+        for name, message in self.error_messages.items():
+            self.fields[name].error_messages["invalid"] = message
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The last day is before the first.")
+        low, high = data.get("shortest"), data.get("longest")
+        if low is not None and high is not None and high < low:
+            self.add_error("longest", "The longest is shorter than the shortest.")
+        return data
+
+
+@login_required
+def athlete_activities(request: HttpRequest, user_id: str) -> HttpResponse:
+    """Every run of an athlete, found by name, sport, dates and distance, a page at a time:
+    one count and one page of rows, whatever the page size."""
+    athlete = page_athlete(request, user_id)
+    units = Units(request.user.units)
+    form = LibraryForm(request.GET or None)
+    runs = Activity.objects.filter(user=athlete)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    if data.get("q"):
+        runs = runs.filter(name__icontains=data["q"])
+    if data.get("sport"):
+        runs = runs.filter(sport=data["sport"])
+    tz = athlete.tz
+    if data.get("start"):
+        runs = runs.filter(start_time__gte=local_midnight(data["start"], tz))
+    if data.get("end"):
+        runs = runs.filter(start_time__lt=local_midnight(data["end"] + timedelta(days=1), tz))
+    per_unit = meters_per_unit(units.system)
+    if data.get("shortest") is not None:
+        runs = runs.filter(distance__gte=data["shortest"] * per_unit)
+    if data.get("longest") is not None:
+        runs = runs.filter(distance__lte=data["longest"] * per_unit)
+    order = LIBRARY_SORTS.get(data.get("sort") or "newest", LIBRARY_SORTS["newest"])[0]
+    if order == "pace":
+        runs = runs.filter(distance__gt=0).annotate(pace=F("duration") / F("distance"))
+    total = runs.count()
+    number = page_number(request.GET.get("page"))
+    last_page = max(1, -(-total // LIBRARY_PAGE))
+    number = min(number, last_page)
+    rows = runs.order_by(order, "-pk").values(
+        "public_id", "name", "sport", "start_time", "distance", "duration",
+        "avg_heart_rate", "training_load",
+    )[(number - 1) * LIBRARY_PAGE : number * LIBRARY_PAGE]  # fmt: skip
+    activities = [
+        {
+            **row,
+            "when": local_start(row["start_time"], tz, request.user.tz),
+            "distance_text": units.distance(row["distance"], 2),
+            "time": format_duration(row["duration"]),
+            "pace": units.pace(row["duration"], row["distance"]),
+        }
+        for row in rows
+    ]
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return render(
+        request,
+        "athletes/activities.html",
+        {
+            "athlete": athlete,
+            "form": form,
+            "units": units,
+            "activities": activities,
+            "total": total,
+            "page": number,
+            "last_page": last_page,
+            "previous_url": f"?{urlencode({**query, 'page': number - 1})}" if number > 1 else None,
+            "next_url": f"?{urlencode({**query, 'page': number + 1})}"
+            if number < last_page
+            else None,
+            "filtered": bool(query),
+        },
+    )

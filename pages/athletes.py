@@ -4,6 +4,7 @@ They read the same services as the API (one computation, two faces)."""
 from __future__ import annotations
 
 import csv
+import zipfile
 import zoneinfo
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from astral.api.requests import finite_float
 from astral.localtime import local_date, local_start, local_today
 from athletes import files
 from athletes.models import ZONE_FIELDS, Activity, User
+from athletes.services import imports
 from athletes.services.activities import activity_import_file, upload_slot
 from athletes.services.plans import goal_create
 from metrics.formatting import format_duration
@@ -36,10 +38,12 @@ from metrics.units import meters_per_unit
 from metrics.vdot import predict_race_seconds
 from organizations.models import Group, Label, Membership, Role
 from pages.chrome import (
+    SPORTS,
     Units,
     current_organization,
+    failed_form,
+    form_failed,
     page_athlete,
-    sidebar,
 )
 
 PAGE_SIZE = 50
@@ -91,14 +95,14 @@ def athletes_list(request: HttpRequest) -> HttpResponse:
     if 1 <= last < number:  # past the end: the last page
         page = roster.roster_page(organization, filters, Page(number=last, per_page=PAGE_SIZE))
     units = Units(request.user.units)
-    rows = [_roster_row(a, units) for a in page["athletes"]]
+    viewer_today = local_today(request.user.tz)
+    rows = [_roster_row(a, units, viewer_today) for a in page["athletes"]]
     query = urlencode({k: v for k, v in params.items() if v and k != "mine"})
     everyone = urlencode({k: v for k, v in params.items() if v and k not in ("coach", "mine")})
     return render(
         request,
         "athletes/list.html",
         {
-            **sidebar(request),
             "organization": organization,
             "rows": rows,
             "meta": page["metadata"],
@@ -157,7 +161,21 @@ def page_flags(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
+def their_day(tz_name: str | None, viewer_today: date) -> str | None:
+    """When an athlete's local day is not the viewer's: what "this week so far" counts for
+    them ("their week began Mon 7 Dec", "still their week of Mon 30 Nov"), or the day."""
+    today = local_today(zoneinfo.ZoneInfo(tz_name or "UTC"))
+    if today == viewer_today:
+        return None
+    theirs = today - timedelta(days=today.weekday())
+    if theirs > viewer_today - timedelta(days=viewer_today.weekday()):
+        return f"their new week began {theirs:%a} {theirs.day} {theirs:%b}"
+    if theirs < viewer_today - timedelta(days=viewer_today.weekday()):
+        return f"still their week of {theirs:%a} {theirs.day} {theirs:%b}"
+    return f"{today:%a} {today.day} {today:%b} there"
+
+
+def _roster_row(athlete: dict[str, Any], units: Units, viewer_today: date) -> dict[str, Any]:
     metrics = athlete["metrics"]
     current = metrics["fitness"]["current"]
     hrv, hrv_prev = current.get("hrv_avg"), current.get("hrv_avg_prev")
@@ -169,6 +187,7 @@ def _roster_row(athlete: dict[str, Any], units: Units) -> dict[str, Any]:
     return {
         **athlete,
         "weekly_distance": units.distance(metrics["running_analytics"]["weekly_distance"]),
+        "their_day": their_day(athlete["timezone"], viewer_today),
         "acr": metrics["training"]["acute_chronic_ratio"],
         "acr_band": metrics["training"]["acr_band"],
         "hrv": hrv,
@@ -376,11 +395,11 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
         {**check, "hint": check["hint"] if viewing_self else COACH_HINTS.get(check["key"], "")}
         for check in profile["data_quality"]["checks"]
     ]
+    failed = failed_form(request)
     return render(
         request,
         "athletes/profile.html",
         {
-            **sidebar(request),
             "athlete": athlete,
             "profile": profile,
             "flags": flags,
@@ -389,6 +408,15 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
             "units": units,
             "goals": goals,
             "recent": recent,
+            "sports": SPORTS,
+            "goal_failed": failed if failed and failed["form"] == "goal" else None,
+            "race_distances": [
+                ("5k", "5 km"),
+                ("10k", "10 km"),
+                ("half", "Half marathon"),
+                ("marathon", "Marathon"),
+                ("custom", "Other (km below)"),
+            ],
             "records": [
                 {
                     **r,
@@ -466,10 +494,16 @@ def athlete_upload(request: HttpRequest, user_id: str) -> HttpResponse:
     if upload.size > settings.ASTRAL_UPLOAD_MAX_BYTES:
         messages.error(request, "That file is larger than 25 MB.")
         return redirect(target)
+    if (upload.name or "").lower().endswith(".zip"):
+        return _upload_archive(request, athlete, upload, target)
+    sport = request.POST.get("sport") or None
+    if sport is not None and sport not in SPORTS:
+        messages.error(request, "Choose one of the listed sports, or leave it to the file.")
+        return redirect(target)
     try:
         with upload_slot(athlete):
             imported = activity_import_file(
-                user=athlete, filename=upload.name or "", content=upload.read()
+                user=athlete, filename=upload.name or "", content=upload.read(), sport=sport
             )
     except files.UnsupportedFileType:
         messages.error(
@@ -478,16 +512,15 @@ def athlete_upload(request: HttpRequest, user_id: str) -> HttpResponse:
     except files.InvalidActivityFile as exc:
         messages.error(request, f"That file could not be read: {exc}.")
     except ApiError as exc:
+        existing = exc.extra.get("activity_id")
+        if existing:  # a duplicate: the run it duplicates is one click away, so go there
+            messages.info(request, f"Not imported again: {exc.message} Here it is.")
+            return redirect("activity", activity_id=existing)
         messages.error(request, f"Not imported: {exc.message}")
     else:
         activity = imported.first
         units = Units(request.user.units)
         when = local_start(activity.start_time, athlete.tz, request.user.tz)
-        old = (
-            " It is older than the recent list shows."
-            if (local_today(athlete.tz) - local_date(activity.start_time, athlete.tz)).days > 14
-            else ""
-        )
         legs = imported.activities
         what = (
             f"a multisport event of {len(legs)} legs ("
@@ -498,19 +531,55 @@ def athlete_upload(request: HttpRequest, user_id: str) -> HttpResponse:
             else f"{activity.name} of {when}: {units.distance(activity.distance, 2)} "
             f"in {format_duration(activity.duration)}"
         )
-        messages.success(request, f"Imported {what}.{old}")
+        messages.success(request, f"Imported {what}.")
         if imported.warning:
             messages.warning(request, f"Part of the file was not read: {imported.warning}.")
+        if activity.sport == "other":
+            messages.info(request, "The file does not say what sport it was: set it below.")
+        return redirect("activity", activity_id=activity.public_id)  # the run itself
     return redirect(target)
 
 
+def _upload_archive(request: HttpRequest, athlete: User, upload: Any, target: str) -> HttpResponse:
+    """A whole export (Strava's, Garmin's or Astral's own): unpacked by a worker, each file
+    stored as an upload is; the message says how many and where to follow."""
+    if upload.size > settings.ASTRAL_IMPORT_MAX_BYTES:
+        messages.error(request, "That zip is larger than the import takes.")
+        return redirect(target)
+    try:
+        batch = imports.import_archive_start(user=athlete, upload=upload)
+    except (zipfile.BadZipFile, ApiError) as exc:
+        reason = exc.message if isinstance(exc, ApiError) else "it is not a readable zip"
+        messages.error(request, f"Not imported: {reason}")
+        return redirect(target)
+    batch.refresh_from_db()
+    done = (
+        f"{batch.imported} imported, {batch.duplicate} already here, {batch.rejected} refused"
+        if batch.done >= batch.total
+        else "the rest follows in a minute"
+    )
+    messages.success(request, f"Importing {batch.total} activities from the zip: {done}.")
+    return redirect(reverse("athlete-activities", args=[athlete.public_id]))
+
+
 def home_for(user: User) -> str:
-    if Membership.objects.filter(user=user, role__in=[Role.OWNER, Role.COACH]).exists():
+    """A coach's roster, an athlete's profile; someone in no club the page that offers to
+    start one or join one (staff without a club: the admin)."""
+    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    if roles & {Role.OWNER, Role.COACH}:
         return reverse("athletes")
-    if user.is_staff and not Membership.objects.filter(user=user).exists():
-        return "/admin/"
+    if not roles:
+        return "/admin/" if user.is_staff else reverse("club")
     return reverse("athlete-profile", args=[user.public_id])
 
+
+# What is wrong with a goal, in words (the API's messages name fields and formats).
+GOAL_WORDS = {
+    "race_name": "Give the race a name.",
+    "race_date": "Give the race's date, for example 2027-04-19.",
+    "custom_km": "Choose a distance, or type one in km (for example 15).",
+    "goal_time": "Write the goal time as hours, minutes and seconds: 3:30:00, or 45:00.",
+}
 
 RACE_DISTANCES = {"5k": 5000.0, "10k": 10000.0, "half": 21097.5, "marathon": 42195.0}
 
@@ -520,7 +589,7 @@ RACE_DISTANCES = {"5k": 5000.0, "10k": 10000.0, "half": 21097.5, "marathon": 421
 def athlete_goal(request: HttpRequest, user_id: str) -> HttpResponse:
     """The athlete's goal race, set by them or their coach; the API's rules."""
     athlete = page_athlete(request, user_id)
-    target = reverse("athlete-profile", args=[athlete.public_id]) + "#plan-h"
+    target = reverse("athlete-profile", args=[athlete.public_id]) + "#goal-form"
     post = request.POST
     distance = RACE_DISTANCES.get(post.get("distance", ""))
     if distance is None:
@@ -537,7 +606,9 @@ def athlete_goal(request: HttpRequest, user_id: str) -> HttpResponse:
     serializer = s.GoalSerializer(data=body)
     if not serializer.is_valid():
         field, problems = next(iter(serializer.errors.items()))
-        messages.error(request, f"Goal race not saved: {field.replace('_', ' ')}: {problems[0]}")
+        field = "custom_km" if field == "distance" else field
+        message = GOAL_WORDS.get(field, f"{field.replace('_', ' ').capitalize()}: {problems[0]}")
+        form_failed(request, "goal", field, message, post)
         return redirect(target)
     goal_create(athlete=athlete, fields=dict(serializer.validated_data))
     messages.success(request, f"Goal race {body['race_name']} saved.")

@@ -25,7 +25,7 @@ from metrics.formatting import format_duration
 from metrics.plans import workout_date
 from organizations.access import coached_org_ids
 from organizations.models import Membership, Organization, Role
-from pages.chrome import Units, page_athlete, page_caller, sidebar
+from pages.chrome import Units, page_athlete, page_caller
 from pages.plans import TYPES, typed_workout
 from pages.steps import HELP as STEPS_HELP
 from pages.steps import steps_text
@@ -99,7 +99,6 @@ def calendar_page(request: HttpRequest, user_id: str) -> HttpResponse:
         request,
         "athletes/calendar.html",
         {
-            **sidebar(request),
             "athlete": athlete,
             "month": month,
             "weeks": weeks,

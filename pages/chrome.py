@@ -9,11 +9,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Subquery
 from django.http import Http404, HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from athletes.models import User
 from metrics.formatting import distance_in_units, pace_in_units
 from organizations.access import Caller, can_view_athlete, coached_org_ids
-from organizations.models import Organization
+from organizations.models import Membership, Organization
 
 
 def page_caller(request: HttpRequest) -> Caller:
@@ -46,6 +47,10 @@ def page_athlete(request: HttpRequest, user_id: str) -> User:
     if not can_view_athlete(page_caller(request), athlete):
         raise PermissionDenied("You may not see this athlete.")
     return athlete
+
+
+# The sports a person picks from (a run's type, a file that names none).
+SPORTS = ["run", "trail_run", "treadmill", "walk", "hike", "ride", "swim", "other"]
 
 
 class Units:
@@ -100,7 +105,41 @@ def sidebar(request: HttpRequest) -> dict[str, Any]:
         )
     return {
         "is_coach": bool(organizations),
+        # In a club at all (a coach or an athlete): someone in none is offered to start one.
+        "in_a_club": bool(organizations)
+        or Membership.objects.filter(user_id=request.user.pk).exists(),
         "sidebar_athletes": athletes,
         "sidebar_athlete_count": athletes[0]["total"] if athletes else 0,
         "organizations": organizations,
     }
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the menu of every page a signed-in person sees, the same for a
+    role on every page (also the ones that never asked for it: invitations, password). Read
+    only when a page draws it, so the admin and the API pay nothing."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    return {"nav": SimpleLazyObject(lambda: sidebar(request))}
+
+
+FAILED_FORM = "astral_failed_form"
+
+
+def form_failed(
+    request: HttpRequest, form: str, field: str | None, message: str, values: Any
+) -> None:
+    """A small form that posts and redirects failed: the next page shows `message` beside
+    `field` of `form`, moves focus there and fills in every value typed (kept in the session
+    for that one page)."""
+    request.session[FAILED_FORM] = {
+        "form": form,
+        "field": field,
+        "message": message,
+        "values": {k: v for k, v in values.items() if k != "csrfmiddlewaretoken"},
+    }
+
+
+def failed_form(request: HttpRequest) -> dict[str, Any] | None:
+    """What `form_failed` left for this page, once."""
+    return request.session.pop(FAILED_FORM, None)

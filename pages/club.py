@@ -31,7 +31,7 @@ from organizations.models import (
     Organization,
     Role,
 )
-from pages.chrome import coach_organizations, current_organization, sidebar
+from pages.chrome import coach_organizations, current_organization, failed_form, form_failed
 
 
 class InviteForm(forms.Form):
@@ -134,11 +134,11 @@ def club(request: HttpRequest) -> HttpResponse:
         shown[group_id].append(
             {"public_id": public_id, "display_name": display_name, "username": username}
         )
+    failed = failed_form(request)
     return render(
         request,
         "organizations/club.html",
         {
-            **sidebar(request),
             "organization": organization,
             "owner": owner,
             "form": form,
@@ -146,7 +146,11 @@ def club(request: HttpRequest) -> HttpResponse:
             "search": search,
             "pending": [{"row": i, "status": invitations.display_status(i)} for i in pending],
             "coaches": coaches,
-            "groups": [{"group": g, "members": shown[g.pk]} for g in groups],
+            "groups": [
+                {"group": g, "members": shown[g.pk], "failed": _failed_of(failed, g.public_id)}
+                for g in groups
+            ],
+            "create_failed": _failed_of(failed, ""),
             "roles": Role.choices,
             "keys": ApiKey.objects.filter(organization=organization, revoked_at__isnull=True)
             if owner
@@ -166,7 +170,14 @@ def _create_club(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{name} is ready. Invite your athletes and coaches.")
             return _back(request, organization, "#invite")
         error = "Give your club a name."
-    return render(request, "organizations/club_new.html", {**sidebar(request), "error": error})
+    from organizations import invitations  # the invitations this person can answer
+
+    pending = invitations.pending_for(request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "organizations/club_new.html",
+        {"error": error, "pending": pending, "typed": request.POST.get("name", "")},
+    )
 
 
 def _back(request: HttpRequest, organization: Organization, anchor: str) -> HttpResponse:
@@ -235,15 +246,29 @@ def _member(organization: Organization, user_id: str) -> Membership:
     return membership
 
 
+def _failed_of(failed: dict[str, Any] | None, group_id: str) -> dict[str, Any] | None:
+    """The group form (of this group; "" the new group's) that failed on the last post, with
+    its action, message and typed values."""
+    if not failed or not failed["form"].startswith("group_"):
+        return None
+    action, _, which = failed["form"].partition(":")
+    return {**failed, "action": action} if which == group_id else None
+
+
 def _act(
     request: HttpRequest, organization: Organization, owner: bool, action: str, coaches: list[User]
 ) -> None:
-    """One change from one of the page's small forms; the outcome as a message."""
+    """One change from one of the page's small forms; the outcome as a message, or, for a
+    group's forms, beside the field with what was typed."""
     post = request.POST
     try:
         text = _apply(request, organization, owner, action, coaches, post)
     except ApiError as error:
-        messages.error(request, error.message)
+        if action.startswith("group_"):
+            key = f"{action}:{post.get('group_id', '') if action != 'group_create' else ''}"
+            form_failed(request, key, error.field, error.message, post)
+        else:
+            messages.error(request, error.message)
     else:
         if text:
             messages.success(request, text)
@@ -313,8 +338,11 @@ def _apply(
         return f"Group {found.name} deleted."
     athlete = _club_athlete(organization, post)
     if athlete is None:
+        typed = post.get("athlete", "").strip()
         raise ApiError(
-            "No athlete of the club has that e-mail, username or exact name.", field="athlete"
+            f"No athlete of the club is called “{typed}”: type their e-mail, username or full "
+            "name as the members list shows it.",
+            field="athlete",
         )
     if action == "group_add":
         services.group_members_add(group=found, athletes=[athlete])

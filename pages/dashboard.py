@@ -15,7 +15,7 @@ from astral.localtime import local_today
 from metrics.rolling import iso_week_start
 from organizations.access import can_coach
 from organizations.models import Group
-from pages.chrome import Units, current_organization, page_caller, sidebar
+from pages.chrome import Units, current_organization, page_caller
 
 TABS = ("overview", "groups", "plans")
 PERIODS = ("7", "14", "30", "custom")
@@ -56,7 +56,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         tab = "overview"
     units = Units(request.user.units)
     context: dict[str, Any] = {
-        **sidebar(request),
         "organization": organization,
         "tab": tab,
         "units": units,
@@ -128,7 +127,6 @@ def group_detail(request: HttpRequest, group_id: str) -> HttpResponse:
         request,
         "analytics/group.html",
         {
-            **sidebar(request),
             "organization": group.organization,
             "group": group,
             "stats": stats,

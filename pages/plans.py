@@ -25,7 +25,7 @@ from metrics.formatting import format_duration, parse_duration
 from metrics.units import meters_per_unit
 from organizations.access import can_coach
 from organizations.models import Role
-from pages.chrome import Units, current_organization, page_caller, sidebar
+from pages.chrome import Units, current_organization, page_caller
 from pages.steps import HELP as STEPS_HELP
 from pages.steps import parse_steps, steps_text
 
@@ -99,7 +99,7 @@ def plans(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "organizations/plans.html",
-        {**sidebar(request), "organization": organization, "plans": rows},
+        {"organization": organization, "plans": rows},
     )
 
 
@@ -199,7 +199,6 @@ def plan_edit(request: HttpRequest, plan_id: str) -> HttpResponse:
         request,
         "organizations/plan_edit.html",
         {
-            **sidebar(request),
             "organization": organization,
             "plan": plan,
             "weeks": weeks,

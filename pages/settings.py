@@ -26,9 +26,9 @@ from astral.localtime import local_today
 from athletes.models import User
 from athletes.services import accounts
 from metrics.formatting import format_pace, parse_duration
+from metrics.units import meters_per_unit
 from metrics.vdot import vdot_from_race
 from metrics.zones import default_hr_zones, effective_max_hr, effective_pace_zones
-from pages.chrome import sidebar
 
 RACES = [("5000", "5 km"), ("10000", "10 km"), ("21097.5", "Half marathon"), ("42195", "Marathon")]
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "posixrules", "Factory"})
@@ -75,23 +75,34 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/sign_up.html", {"form": form})
 
 
-def _zones_text(values: list[int] | None, pace: bool) -> str:
+def _zones_text(values: list[int] | None, pace: bool, units: str = "metric") -> str:
+    """Zones as the form shows them: bpm, or paces per km or per mile (the viewer's unit)."""
     if not values:
         return ""
-    return ", ".join(format_pace(v) or "" if pace else str(v) for v in values)
+    per = meters_per_unit(units) / 1000
+    return ", ".join(format_pace(v * per) or "" if pace else str(v) for v in values)
 
 
-def _parse_zones(text: str, pace: bool) -> list[int] | None:
+def _parse_zones(
+    text: str, pace: bool, units: str = "metric", stored: list[int] | None = None
+) -> list[int] | None:
+    """The form's zones as stored (bpm, seconds per km); text left as shown keeps the stored
+    values exactly (a pace per mile rounds to the second, back and forth)."""
     parts = [part.strip() for part in text.split(",") if part.strip()]
     if not parts:
         return None
+    if stored and text.strip() == _zones_text(stored, pace, units):
+        return list(stored)
+    per = meters_per_unit(units) / 1000
     try:
-        return [parse_duration(part) if pace else int(part) for part in parts]
+        return [round(parse_duration(part) / per) if pace else int(part) for part in parts]
     except ValueError:
         raise ApiError(
-            "Write each boundary as M:SS per km, separated by commas."
+            f"Write each boundary as minutes:seconds per {'mile' if units == 'imperial' else 'km'}"
+            ", separated by commas, for example 4:55, 4:25, 4:05, 3:50."
             if pace
-            else "Write each upper bound in bpm, separated by commas.",
+            else "Write each upper bound in bpm, separated by commas, for example 120, 140, 155, "
+            "170, 185.",
             field="pace_zones" if pace else "hr_zones",
         ) from None
 
@@ -99,7 +110,7 @@ def _parse_zones(text: str, pace: bool) -> list[int] | None:
 FIELDS = ("display_name", "profile_image_url", "timezone", "unit_system", "max_hr", "resting_hr")
 
 
-def _changes(post: Any) -> dict[str, Any]:
+def _changes(post: Any, user: User) -> dict[str, Any]:
     """The form's values as the API's PATCH body (empty numbers clear the value)."""
     changes: dict[str, Any] = {name: post.get(name, "").strip() for name in FIELDS}
     for name in ("max_hr", "resting_hr"):
@@ -115,7 +126,9 @@ def _changes(post: Any) -> dict[str, Any]:
         if seconds <= 0:
             raise ApiError("The race time must be positive.", field="race_time")
         changes["vdot"] = round(vdot_from_race(distance, seconds), 1)
-    changes["pace_zones"] = _parse_zones(post.get("pace_zones", ""), pace=True)
+    changes["pace_zones"] = _parse_zones(
+        post.get("pace_zones", ""), pace=True, units=user.units, stored=user.pace_zones
+    )
     changes["hr_zones"] = _parse_zones(post.get("hr_zones", ""), pace=False)
     return changes
 
@@ -126,7 +139,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            changes = _changes(request.POST)
+            changes = _changes(request.POST, user)
             serializer = s.UserUpdateSerializer(data=changes)
             if not serializer.is_valid():
                 errors = {k: " ".join(str(m) for m in v) for k, v in serializer.errors.items()}
@@ -138,14 +151,16 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             errors = {error.field or "form": error.message}
     max_hr = effective_max_hr(user.max_hr, user.birth_date, local_today(user.tz))
     context = {
-        **sidebar(request),
         "errors": errors,
         "values": request.POST if errors else None,
         "time_zones": TIME_ZONES,
         "races": RACES,
-        "pace_zones_text": _zones_text(user.pace_zones, pace=True),
+        "pace_zones_text": _zones_text(user.pace_zones, pace=True, units=user.units),
+        "pace_unit": "mile" if user.units == "imperial" else "km",
         "hr_zones_text": _zones_text(user.hr_zones, pace=False),
-        "derived_pace": _zones_text(effective_pace_zones(None, user.vdot), pace=True),
+        "derived_pace": _zones_text(
+            effective_pace_zones(None, user.vdot), pace=True, units=user.units
+        ),
         "derived_hr": _zones_text(default_hr_zones(max_hr), pace=False),
         "vdot_estimate": records.cached_personal_records(user, today=local_today(user.tz))[
             "vdot_estimate"

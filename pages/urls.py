@@ -145,6 +145,11 @@ urlpatterns = [
         athlete_views.athlete_activities_export,
         name="athlete-activities-export",
     ),
+    path(
+        "athletes/<str:user_id>/activities",
+        activity_views.athlete_activities,
+        name="athlete-activities",
+    ),
     path("athletes/<str:user_id>/upload", athlete_views.athlete_upload, name="athlete-upload"),
     path("athletes/<str:user_id>/goal", athlete_views.athlete_goal, name="athlete-goal"),
     path("athletes/<str:user_id>/calendar", calendar_views.calendar_page, name="athlete-calendar"),

@@ -33,6 +33,7 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "astral.settings")
+os.environ.setdefault("ASTRAL_API_BUDGET_PER_MINUTE", "100000000")  # the service, not the budget
 
 import django  # noqa: E402
 

@@ -50,7 +50,7 @@ def file_id(created: datetime, kind: int = 4) -> bytes:
 
 
 def session(
-    start: datetime,
+    start: datetime | int,
     *,
     timer: float,
     elapsed: float,
@@ -65,8 +65,8 @@ def session(
         1,
         18,
         [
-            (253, UINT32, fit_time(start) + round(elapsed)),
-            (2, UINT32, fit_time(start)),
+            (253, UINT32, stamp(start) + round(elapsed)),
+            (2, UINT32, stamp(start)),
             (7, UINT32, round(elapsed * 1000)),
             (8, UINT32, round(timer * 1000)),
             (9, UINT32, round(distance * 100)),
@@ -74,5 +74,72 @@ def session(
             (6, ENUM, sub_sport),
             (16, UINT8, avg_hr),
             (17, UINT8, max_hr),
+        ],
+    )
+
+
+def stamp(moment: datetime | int) -> int:
+    """A FIT date_time: a real moment, or an int already in device seconds (a clock never
+    set counts from power-on, below 0x10000000)."""
+    return moment if isinstance(moment, int) else fit_time(moment)
+
+
+def record(moment: datetime | int, distance: float, heart_rate: int = 0) -> bytes:
+    fields = [(253, UINT32, stamp(moment)), (5, UINT32, round(distance * 100))]
+    if heart_rate:
+        fields.append((3, UINT8, heart_rate))
+    return message(2, 20, fields)
+
+
+def timer_event(moment: datetime | int, kind: str) -> bytes:
+    """The timer's start (0) or stop_all (4) event."""
+    return message(
+        3,
+        21,
+        [(253, UINT32, stamp(moment)), (0, ENUM, 0), (1, ENUM, {"start": 0, "stop": 4}[kind])],
+    )
+
+
+def lap(start: datetime | int, *, timer: float, elapsed: float, distance: float) -> bytes:
+    return message(
+        4,
+        19,
+        [
+            (253, UINT32, stamp(start) + round(elapsed)),
+            (2, UINT32, stamp(start)),
+            (7, UINT32, round(elapsed * 1000)),
+            (8, UINT32, round(timer * 1000)),
+            (9, UINT32, round(distance * 100)),
+        ],
+    )
+
+
+def activity(moment: datetime | int, *, timer: float, sessions: int) -> bytes:
+    return message(
+        5,
+        34,
+        [(253, UINT32, stamp(moment)), (0, UINT32, round(timer * 1000)), (1, UINT16, sessions)],
+    )
+
+
+def sport(kind: int) -> bytes:
+    return message(6, 12, [(0, ENUM, kind)])
+
+
+def timestamp_correlation(real: datetime, own: int) -> bytes:
+    """Pairs a real time with the device's own seconds since power-on."""
+    return message(7, 162, [(253, UINT32, fit_time(real)), (1, UINT32, own)])
+
+
+def bare_session(*, sport_kind: int, timer: float, distance: float, elapsed: float) -> bytes:
+    """A session naming its sport but without its start time or timestamp (broken times)."""
+    return message(
+        1,
+        18,
+        [
+            (7, UINT32, round(elapsed * 1000)),
+            (8, UINT32, round(timer * 1000)),
+            (9, UINT32, round(distance * 100)),
+            (5, ENUM, sport_kind),
         ],
     )

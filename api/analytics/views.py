@@ -144,7 +144,12 @@ class RunningStatsView(AnalyticsView):
                 query("range_type", required=True, enum=["daily", "weekly", "monthly", "yearly"]),
                 query("metric_type", enum=["distance", "duration", "training_load"]),
                 TIMEZONE,
-                query("timezone_offset_minutes", integer(-840, 840), description="legacy"),
+                query(
+                    "timezone_offset_minutes",
+                    integer(-840, 840),
+                    description="Deprecated: send `timezone` (an IANA name) instead.",
+                    deprecated=True,
+                ),
             ]
         )
     }

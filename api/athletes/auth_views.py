@@ -23,7 +23,7 @@ from astral.api.errors import ApiError
 from astral.api.requests import EmailField, StrictSerializer, TextField, require_user, validated
 from astral.api.schema import TOP_LEVEL_OBJECT, ApiDoc
 from astral.throttles import AuthRateThrottle
-from athletes.backends import login_locked
+from athletes.backends import lockout_seconds, login_locked
 from athletes.models import User
 from athletes.passwords import password_reset_user, send_password_reset
 from athletes.services import accounts
@@ -110,6 +110,7 @@ class TokenView(PublicView):
                 "Too many failed sign-ins for this account; try again in 15 minutes.",
                 "RATE_LIMITED",
                 status=429,
+                retry_after=lockout_seconds(login),
             )
         user = authenticate(request, username=login, password=data["password"])
         if user is None:  # the backend counted the failure against the account
@@ -254,7 +255,22 @@ class AuthMeView(APIView):
     api_doc = {"get": ApiDoc(response=TOP_LEVEL_OBJECT, errors=(401, 403))}
 
     def get(self, request: Request) -> Response:
-        return Response(me_data(require_user(caller_of(request))))
+        """A person's account; for an API key (API.md §5), the key and its organization."""
+        caller = caller_of(request)
+        key = getattr(request.user, "api_key", None)
+        if key is not None and caller.organization is not None:
+            organization = caller.organization
+            return Response(
+                {
+                    "api_key": {"key_id": key.public_id, "name": key.name, "prefix": key.prefix},
+                    "organization": {
+                        "org_id": organization.public_id,
+                        "name": organization.name,
+                        "created_at": organization.created_at,
+                    },
+                }
+            )
+        return Response(me_data(require_user(caller)))
 
 
 class VerifyRequestSerializer(StrictSerializer):

@@ -39,6 +39,9 @@ from athletes.workouts import (
 from metrics.formatting import parse_duration
 from metrics.plans import expand, steps_totals
 
+# A sport's name: `run`, `trail_run`, `ride`… (the API's one rule, the upload's too).
+SPORT_PATTERN = r"^[a-z_]{2,32}$"
+
 MAX_SAMPLES = 100_000
 
 
@@ -194,7 +197,7 @@ class ActivityWriteSerializer(StrictSerializer):
     )
     name = TextField(max_length=200, required=False, allow_blank=True)
     notes = TextField(max_length=5000, required=False, allow_blank=True)
-    sport = RegexField(r"^[a-z_]{2,32}$", required=False)
+    sport = RegexField(SPORT_PATTERN, required=False)
     avg_heart_rate = FiniteFloatField(min_value=20, max_value=260, required=False, allow_null=True)
     max_heart_rate = FiniteFloatField(min_value=20, max_value=260, required=False, allow_null=True)
     calories = FiniteFloatField(min_value=0, max_value=100_000, required=False, allow_null=True)
@@ -241,6 +244,13 @@ class ActivityWriteSerializer(StrictSerializer):
                 {"elapsed_time": ["elapsed_time must not be shorter than the moving duration."]}
             )
         return attrs
+
+
+class ActivityPutSerializer(ActivityWriteSerializer):
+    """`PUT /activities/by_external_id/{source}/{external_id}`: the path names those two."""
+
+    source = None
+    external_id = None
 
 
 class ActivityPatchSerializer(ActivityWriteSerializer):

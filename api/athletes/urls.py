@@ -21,6 +21,10 @@ urlpatterns = [
     path("activities", views.ActivityListView.as_view()),
     path("activities/upload", views.ActivityUploadView.as_view()),
     path("activities/import", views.ActivityImportView.as_view()),
+    path(
+        "activities/by_external_id/<str:source>/<str:external_id>",
+        views.ActivityByExternalIdView.as_view(),
+    ),
     path("imports/<str:import_id>", views.ImportDetailView.as_view()),
     path("activities/<str:activity_id>", views.ActivityDetailView.as_view()),
     path("activities/<str:activity_id>/file", views.ActivityFileView.as_view()),

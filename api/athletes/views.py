@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import date, timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import PolymorphicProxySerializer
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,6 +37,7 @@ from athletes.models import (
     ImportBatch,
     Plan,
     PlanInstance,
+    Source,
     User,
 )
 from athletes.representations import (
@@ -52,6 +54,7 @@ from athletes.services import accounts, imports
 from athletes.services import activities as activity_services
 from athletes.services import health as health_services
 from athletes.services import plans as plan_services
+from metrics.load import calories_estimate
 from organizations.access import (
     Caller,
     caller_of,
@@ -244,6 +247,72 @@ class ActivityListView(APIView):
         return ok(activity_data(activity), status=201)
 
 
+# What a replacing PUT sets when the body leaves it out: as a new activity would have it.
+REPLACED_DEFAULTS: dict[str, Any] = {
+    "name": "",
+    "notes": "",
+    "sport": "run",
+    "elapsed_time": None,
+    "avg_heart_rate": None,
+    "max_heart_rate": None,
+    "calories": None,
+    "elevation_gain": None,
+}
+
+
+class ActivityByExternalIdView(APIView):
+    """API.md §5: an integration's run by its own id, created (201) or replaced (200)."""
+
+    api_doc = {
+        "put": ApiDoc(
+            params=[
+                OpenApiParameter(
+                    "source", {"type": "string", "enum": list(Source.values)}, OpenApiParameter.PATH
+                ),
+                OpenApiParameter(
+                    "external_id",
+                    {"type": "string", "minLength": 1, "maxLength": 128},
+                    OpenApiParameter.PATH,
+                ),
+            ],
+            request=s.ActivityPutSerializer,
+            status=200,
+            also=(201,),
+            errors=(400, 403, 404, 409),
+            summary="Create or replace the activity with this external id",
+        )
+    }
+
+    def put(self, request: Request, source: str, external_id: str) -> Response:
+        caller = caller_of(request)
+        if source not in Source.values:
+            raise ApiError(f"source must be one of {', '.join(Source.values)}.", field="source")
+        if not 1 <= len(external_id) <= 128:
+            raise ApiError("external_id is 1 to 128 characters.", field="external_id")
+        data = validated(s.ActivityPutSerializer, body(request))
+        athlete = writable_athlete(caller, data.pop("user_id", None))
+        samples = data.pop("samples", None)
+        allow_overlap = data.pop("allow_overlap", False)
+        data.update(source=source, external_id=external_id)
+        existing = (
+            Activity.objects.select_related("user")
+            .filter(user=athlete, source=source, external_id=external_id)
+            .first()
+        )
+        if existing is None:
+            activity = activity_services.activity_create(
+                user=athlete, fields=data, samples=samples, allow_overlap=allow_overlap
+            )
+            return ok(activity_data(activity), status=201)
+        fields = {**REPLACED_DEFAULTS, **data}
+        if fields["calories"] is None:
+            fields["calories"] = calories_estimate(fields["distance"], athlete.weight_kg)
+        activity = activity_services.activity_update(
+            activity=existing, fields=fields, allow_overlap=allow_overlap, samples=samples or []
+        )
+        return ok(activity_data(activity))
+
+
 class ActivityCommentsView(APIView):
     api_doc = {
         "get": ApiDoc(),
@@ -297,11 +366,21 @@ FILE_FORM = {
         "additionalProperties": False,
     }
 }
+# The upload's own: what the activity was, for a file that names no sport (API.md).
+UPLOAD_FORM = {
+    "multipart/form-data": {
+        **FILE_FORM["multipart/form-data"],
+        "properties": {
+            **FILE_FORM["multipart/form-data"]["properties"],
+            "sport": {"type": "string", "pattern": s.SPORT_PATTERN},
+        },
+    }
+}
 
 
-def file_form(request: Request) -> None:
+def file_form(request: Request, form: dict[str, Any] = FILE_FORM) -> None:
     """As for JSON bodies: a field the form does not have is a 400 naming it."""
-    known = FILE_FORM["multipart/form-data"]["properties"]
+    known = form["multipart/form-data"]["properties"]
     for name in [*request.data.keys(), *request.FILES.keys()]:
         if name not in known:
             raise ApiError(f"Unknown field '{name}'.", field=name)
@@ -311,7 +390,7 @@ class ActivityUploadView(APIView):
     parser_classes = [MultiPartParser]
     api_doc = {
         "post": ApiDoc(
-            request=FILE_FORM,
+            request=UPLOAD_FORM,
             status=201,
             errors=(400, 403, 404, 409, 413, 415),
         )
@@ -319,7 +398,7 @@ class ActivityUploadView(APIView):
 
     def post(self, request: Request) -> Response:
         caller = caller_of(request)
-        file_form(request)
+        file_form(request, UPLOAD_FORM)
         upload = request.FILES.get("file")
         if upload is None:
             raise ApiError("Attach the activity file as the multipart field 'file'.", field="file")
@@ -327,6 +406,9 @@ class ActivityUploadView(APIView):
             raise ApiError(
                 "The file is larger than 25 MB.", "FILE_TOO_LARGE", field="file", status=413
             )
+        sport = str_param(request.data, "sport", 32)
+        if sport is not None and not re.fullmatch(s.SPORT_PATTERN, sport):
+            raise ApiError("sport must be a sport's name such as run or ride.", field="sport")
         athlete = resolve_athlete(caller, str_param(request.data, "user_id", 32))
         allow_overlap = bool_param(request.data, "allow_overlap") or bool_param(
             request.query_params, "allow_overlap"
@@ -338,6 +420,7 @@ class ActivityUploadView(APIView):
                     filename=upload.name or "",
                     content=upload.read(),
                     allow_overlap=allow_overlap,
+                    sport=sport,
                 )
         except files.UnsupportedFileType as exc:
             raise ApiError(

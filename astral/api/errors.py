@@ -26,6 +26,7 @@ class ApiError(Exception):
         field: str | None = None,
         status: int = 400,
         extra: dict[str, Any] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -33,6 +34,8 @@ class ApiError(Exception):
         self.field = field
         self.status = status
         self.extra = extra or {}
+        # Seconds until the request may succeed, sent as Retry-After (every 429 says it).
+        self.retry_after = retry_after
 
 
 def error_body(
@@ -82,7 +85,12 @@ STATUS_CODES = {
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApiError):
-        return Response(error_body(exc.message, exc.code, exc.field, exc.extra), status=exc.status)
+        response = Response(
+            error_body(exc.message, exc.code, exc.field, exc.extra), status=exc.status
+        )
+        if exc.status == 429 or exc.retry_after:
+            response["Retry-After"] = str(max(1, int(exc.retry_after or 60)))
+        return response
     if isinstance(exc, Http404):
         return Response(error_body("Not found.", "NOT_FOUND"), status=404)
     if isinstance(exc, PermissionDenied):
@@ -110,8 +118,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response = Response(
             error_body("Too many requests; try again later.", "RATE_LIMITED"), status=429
         )
-        if exc.wait:
-            response["Retry-After"] = str(int(exc.wait))
+        response["Retry-After"] = str(max(1, int(exc.wait or 60)))
         return response
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return Response(

@@ -15,9 +15,11 @@ from astral.api.parsers import refuse_unstorable, unstorable_reason
 logger = logging.getLogger(__name__)
 
 
-def json_error(message: str, code: str, status: int) -> HttpResponse:
+def json_error(message: str, code: str, status: int, field: str | None = None) -> HttpResponse:
     return HttpResponse(
-        orjson.dumps(error_body(message, code)), status=status, content_type="application/json"
+        orjson.dumps(error_body(message, code, field)),
+        status=status,
+        content_type="application/json",
     )
 
 

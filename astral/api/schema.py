@@ -79,6 +79,7 @@ class ApiDoc:
     request: Any = None
     response: dict[str, Any] | None = None  # the success schema; the envelope by default
     status: int = 200
+    also: tuple[int, ...] = ()  # other success statuses (a PUT that creates: 201)
     errors: tuple[int, ...] = (400, 401, 403, 404)
     summary: str | None = None
     media_type: str | None = None  # of the success body, when not JSON
@@ -113,8 +114,10 @@ def query(
     required: bool = False,
     enum: list[str] | None = None,
     description: str = "",
+    deprecated: bool = False,
 ) -> OpenApiParameter:
-    """A query parameter; `kind` is an OpenApiTypes or a JSON schema (`integer(1, 365)`)."""
+    """A query parameter; `kind` is an OpenApiTypes or a JSON schema (`integer(1, 365)`);
+    `deprecated`: kept for old clients, marked so in the schema (API.md §5)."""
     if kind == OpenApiTypes.DATE:
         kind = DATE_SCHEMA
     elif kind == OpenApiTypes.BOOL:  # what params.bool_param reads
@@ -124,7 +127,13 @@ def query(
     if isinstance(kind, dict) and kind.get("type") == "string":
         kind = {**kind, "minLength": 1}  # a parameter sent empty is a 400 (params._raw)
     return OpenApiParameter(
-        name, kind, OpenApiParameter.QUERY, required=required, enum=enum, description=description
+        name,
+        kind,
+        OpenApiParameter.QUERY,
+        required=required,
+        enum=enum,
+        description=description,
+        deprecated=deprecated,
     )
 
 
@@ -210,6 +219,8 @@ class AstralAutoSchema(AutoSchema):
         doc = self._doc()
         success = (doc.status, doc.media_type) if doc.media_type else doc.status
         responses: dict[Any, Any] = {success: doc.response or ENVELOPE_SCHEMA}
+        for other in doc.also:
+            responses[other] = doc.response or ENVELOPE_SCHEMA
         errors = set(doc.errors) | {500}
         if self.method in ("POST", "PUT", "PATCH"):
             errors.add(415)  # a body in another media type than documented

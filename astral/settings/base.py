@@ -51,6 +51,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so every refusal under /api/ (Django's own included) is the API's JSON.
     "astral.api.middleware.ApiErrorMiddleware",
+    # API.md §5: every key's and token's request counts (cached answers too), and a
+    # retried write with its Idempotency-Key is answered once; ETag and 304 for every GET.
+    "astral.api.budget.ApiBudgetMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "astral.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -58,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "astral.api.idempotency.IdempotencyMiddleware",
     "astral.localtime.StaffTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -79,6 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pages.chrome.navigation",
             ],
         },
     },
@@ -165,6 +171,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+# "Sun 6 Dec 2026" on every page, the admin's too (astral/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["astral.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -218,6 +226,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No link inside each operation's button (axe: nested interactive controls); the
+    # operation's address stays in the schema and the docs' own anchors.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False, "persistAuthorization": True},
 }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -281,6 +292,8 @@ ASTRAL_MAP_TILES = env.str("ASTRAL_MAP_TILES", default="")
 
 ASTRAL_UPLOAD_MAX_BYTES = 25 * 1024 * 1024
 # A zip of a whole Strava or Garmin export (POST /api/v1/activities/import).
+# API.md §5: each API key's (and each person's token's) requests a minute, in the headers.
+ASTRAL_API_BUDGET_PER_MINUTE = env.int("ASTRAL_API_BUDGET_PER_MINUTE", default=1200)
 ASTRAL_IMPORT_MAX_BYTES = env.int("ASTRAL_IMPORT_MAX_BYTES", default=1024 * 1024 * 1024)
 # A JSON body: 100,000 samples of an activity fit in 16 MB; anything larger is refused by
 # its Content-Length before it is read (astral/api/middleware.py).

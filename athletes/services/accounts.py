@@ -207,6 +207,7 @@ def email_verification_request(*, email: str) -> None:
                 "RATE_LIMITED",
                 field="email",
                 status=429,
+                retry_after=3600,
             )
         token = secrets.token_urlsafe(32)
         user = User.objects.filter(email__iexact=email).first()

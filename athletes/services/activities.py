@@ -15,7 +15,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 
 from astral.api.errors import ApiError
-from astral.localtime import local_today
+from astral.localtime import local_date
 from athletes import files, streams
 from athletes.models import (
     RUNNING_SPORTS,
@@ -49,7 +49,7 @@ def derived_fields(
     duration: float,
     avg_heart_rate: float | None,
     samples: list[Sample],
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     """A computation: its caller stores the row and ends in `athlete_data_changed`."""
     zones = zone_times(
         samples=samples,
@@ -59,8 +59,10 @@ def derived_fields(
         pace_boundaries=context.pace_zones,
         hr_bounds=context.hr_zones,
     )
-    fields = {f"pace_z{i + 1}_time": round(v, 1) for i, v in enumerate(zones.pace)}
-    fields.update({f"hr_z{i + 1}_time": round(v, 1) for i, v in enumerate(zones.hr)})
+    fields: dict[str, float | None] = {}
+    for kind, times in (("pace", zones.pace), ("hr", zones.hr)):
+        for i in range(5):
+            fields[f"{kind}_z{i + 1}_time"] = None if times is None else round(times[i], 1)
     fields["training_load"] = training_load(
         duration=duration,
         distance=distance,
@@ -203,7 +205,8 @@ def _activity_insert(
         )
         if duplicate:
             raise duplicate
-        context = training_context(user, local_today(user.tz))
+        # METRICS.md §2: the 7 local days ending on the activity's own day.
+        context = training_context(user, local_date(fields["start_time"], user.tz))
         activity = Activity(user=user, **fields)
         if activity.calories is None:
             activity.calories = calories_estimate(activity.distance, context.weight_kg)
@@ -279,8 +282,15 @@ def _efforts_of(
 
 
 def activity_update(
-    *, activity: Activity, fields: dict[str, Any], allow_overlap: bool = True
+    *,
+    activity: Activity,
+    fields: dict[str, Any],
+    allow_overlap: bool = True,
+    samples: list[dict[str, Any]] | None = None,
 ) -> Activity:
+    """An edit; with `samples`, the activity's streams are replaced too (a sync that sends
+    the run again), and everything read from them follows."""
+    fields = _name_follows_sport(activity, fields)
     with transaction.atomic():
         lock_athlete(activity.user)
         for name, value in fields.items():
@@ -300,10 +310,12 @@ def activity_update(
             )
             if duplicate:
                 raise duplicate
+        if samples is not None:
+            _stream_replace(activity, samples)
         stream = ActivityStream.objects.filter(activity=activity).first()
         columns = streams.unpack(stream.data) if stream else {}
         parsed = streams.to_samples(columns)
-        context = training_context(activity.user, local_today(activity.user.tz))
+        context = training_context(activity.user, local_date(activity.start_time, activity.user.tz))
         for name, value in derived_fields(
             context=context,
             distance=activity.distance,
@@ -318,7 +330,7 @@ def activity_update(
                 stream_views(columns, cadence_factor=streams.cadence_factor(activity.sport))
             )
             stream.save(update_fields=["views"])
-        if EFFORT_INPUTS & fields.keys():
+        if EFFORT_INPUTS & fields.keys() or samples is not None:
             efforts_store(
                 activity=activity,
                 times=columns.get("t", []),
@@ -373,6 +385,35 @@ def activity_delete(*, activity: Activity) -> None:
         athlete_data_changed([user_id])
 
 
+def _stream_replace(activity: Activity, samples: list[dict[str, Any]]) -> None:
+    """The activity's sample streams as sent now (none: no streams). Part of its update."""
+    ActivityStream.objects.filter(activity=activity).delete()
+    if samples:
+        columns = streams.columns_of(samples)
+        ActivityStream.objects.create(
+            activity=activity,
+            data=streams.pack(columns),
+            sample_count=len(samples),
+            views=streams.pack_views(
+                stream_views(columns, cadence_factor=streams.cadence_factor(activity.sport))
+            ),
+        )
+
+
+def _name_follows_sport(activity: Activity, fields: dict[str, Any]) -> dict[str, Any]:
+    """API.md: a generated name ("Evening Other") follows a new sport until the athlete
+    names the activity; a name sent unchanged is not naming it."""
+    if "sport" not in fields or fields["sport"] == activity.sport:
+        return fields
+    if fields.get("name", activity.name) != activity.name:
+        return fields  # the athlete names it now
+    tz = activity.user.tz
+    if activity.name != activity_name(activity.sport, activity.start_time, tz):
+        return fields  # named by the athlete before
+    start = fields.get("start_time", activity.start_time)
+    return {**fields, "name": activity_name(fields["sport"], start, tz)}
+
+
 def activity_name(sport: str, start_time: datetime, tz: Any) -> str:
     """ "Morning Run", "Evening Ride": what runners' apps call an imported activity.
 
@@ -410,9 +451,11 @@ def activity_import_file(
     content: bytes,
     allow_overlap: bool = False,
     source: str = "file",
+    sport: str | None = None,
 ) -> Imported:
     """Parses a FIT, GPX or TCX file (optionally gzip-compressed) and stores each of its
     activities; the legs of a multisport file share an event id, all stored or none.
+    `sport`: what the athlete says the activity was, for a file that names none (`other`).
 
     Raises UnsupportedFileType, InvalidActivityFile, or ApiError 409 for a duplicate.
     """
@@ -425,6 +468,8 @@ def activity_import_file(
     # no transaction around its own (a savepoint and its release, saved on every import).
     with transaction.atomic() if multisport else contextlib.nullcontext():
         for index, leg in enumerate(parsed.legs):
+            if sport and leg.sport == "other":
+                leg.sport = sport
             fields = leg.fields()
             problem = activity_problem(
                 start_time=leg.start_time,
@@ -461,7 +506,9 @@ def original_file_keep(
     activity: Activity, filename: str, kind: str, sent: bytes, raw: bytes
 ) -> ActivityFile:
     """The file as sent, gzip-compressed (kept as sent when it came compressed): a tenth of a
-    GPX's bytes, half a FIT's. Part of the activity's own write: no data change of its own."""
+    GPX's bytes, half a FIT's.
+
+    Not a data change: part of the activity's own write (no number is read from it)."""
     name = PurePosixPath(filename.replace("\\", "/")).name or f"activity{kind}"
     if name.lower().endswith(".gz"):
         name = name[:-3]
@@ -513,6 +560,7 @@ def upload_slot(user: User) -> Iterator[None]:
                 "TOO_MANY_UPLOADS",
                 field="file",
                 status=429,
+                retry_after=5,
             )
     try:
         yield

@@ -263,7 +263,9 @@ def _export_member(archive: zipfile.ZipFile, name: str) -> list[dict[str, Any]]:
 def exported_activities(archive: zipfile.ZipFile) -> list[dict[str, Any]] | None:
     """The activities of an Astral export, each restored from its original file (`file`) or,
     when it came from none (typed in, pushed by the API), from its JSON. None when the zip is
-    not an Astral export."""
+    not an Astral export.
+
+    A read."""
     if EXPORT_MANIFEST not in archive.namelist():
         return None
     return _export_member(archive, "activities.json")

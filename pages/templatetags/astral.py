@@ -49,3 +49,9 @@ def pace(per_km: str | None, units: Any) -> str:
         return "–"
     minutes, seconds = per_km.split(":")
     return units.pace(int(minutes) * 60 + int(seconds), 1000.0)
+
+
+@register.filter
+def sport_name(sport: str | None) -> str:
+    """`trail_run` as people read it: "Trail run"."""
+    return (sport or "other").replace("_", " ").capitalize()

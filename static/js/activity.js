@@ -10,20 +10,23 @@
   const specs = [
     ["chart-pace", "pace", "Pace", p.blue, "min/" + data.unit, true],
     ["chart-hr", "heart_rate", "Heart rate", p.orange, "bpm", false],
-    ["chart-elevation", "altitude", "Elevation", p.teal, "m", false],
+    ["chart-elevation", "altitude", "Elevation", p.teal, data.elevation_unit || "m", false],
     ["chart-cadence", "cadence", "Cadence", p.purple, "per min", false],
   ];
   const axisTitle = (axis) => (axis === "distance" ? "Distance (" + data.unit + ")" : "Time (min)");
   const points = (line, axis) => (line[axis] || line.minutes).map((x, i) => ({ x: x, y: line.value[i] }));
   let axis = data.series.pace || (data.series.heart_rate && data.series.heart_rate.distance) ? "distance" : "minutes";
-  specs.forEach(([id, key, label, color, unit, reverse]) => {
+  specs.forEach(([id, key, label, color, unit, isPace]) => {
     const line = data.series[key];
     if (!line) return;
+    const plugins = { legend: { display: false } };
+    if (isPace) plugins.tooltip = C.paceTooltip("Pace");
     const chart = C.draw(id, { type: "line", data: { datasets: [{ label: label, borderColor: color,
       backgroundColor: color, pointRadius: 0, borderWidth: 1.5, spanGaps: false, data: points(line, axis) }] },
-      options: { parsing: false, plugins: { legend: { display: false } },
+      options: { parsing: false, plugins: plugins,
         scales: { x: { type: "linear", title: { display: true, text: axisTitle(axis) } },
-                  y: C.valueAxis(unit, { reverse: reverse }) } } });  // faster pace is higher
+                  // Pace: faster higher, m:ss, the stops' spikes clipped to the server's range.
+                  y: isPace ? C.paceAxis(data.unit, data.pace_range) : C.valueAxis(unit) } } });
     if (chart) charts.push([chart, line]);
   });
   const mark = (current) => document.querySelectorAll("[data-axis]").forEach((l) => {

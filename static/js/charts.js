@@ -28,6 +28,28 @@
     return Object.assign({ title: { display: true, text: title } }, extra || {});
   }
 
+  /* 8.2333 (minutes) -> "8:14": pace as runners read it, never a decimal. */
+  function paceText(minutes) {
+    if (minutes === null || minutes === undefined || !isFinite(minutes)) return "–";
+    let whole = Math.floor(minutes);
+    let seconds = Math.round((minutes - whole) * 60);
+    if (seconds === 60) { whole += 1; seconds = 0; }
+    return whole + ":" + String(seconds).padStart(2, "0");
+  }
+
+  /* A pace axis: faster higher, ticks and tooltips in m:ss, bounded to the range the server
+     chose (a stop's spike to 25 min/km is clipped, not the scale). */
+  function paceAxis(unit, range) {
+    const axis = { title: { display: true, text: "Pace (min/" + unit + ")" }, reverse: true,
+      ticks: { callback: (value) => paceText(value) } };
+    if (range) { axis.min = range[0]; axis.max = range[1]; }
+    return axis;
+  }
+
+  function paceTooltip(label) {
+    return { callbacks: { label: (item) => (label || item.dataset.label) + ": " + paceText(item.parsed.y) } };
+  }
+
   function draw(id, config) {
     const canvas = document.getElementById(id);
     if (!canvas || typeof Chart === "undefined") return null;
@@ -39,5 +61,6 @@
   }
 
   window.AstralCharts = { palette: palette, payload: payload, draw: draw, timeAxis: timeAxis,
-    valueAxis: valueAxis, shortDate: shortDate };
+    valueAxis: valueAxis, shortDate: shortDate, paceText: paceText, paceAxis: paceAxis,
+    paceTooltip: paceTooltip };
 })();

@@ -73,6 +73,7 @@
              // Ticks where runners think: 30 s, 1, 5, 10 and 30 min, 1 and 3 h.
              afterBuildTicks: (axis) => { axis.ticks = [30, 60, 300, 600, 1800, 3600, 10800].map((v) => ({ value: v })); },
              ticks: { maxRotation: 0, autoSkip: false, callback: (v) => (v < 60 ? "30 s" : clock(v)) } },
-        y: C.valueAxis("Pace (min/" + data.unit + ")", { reverse: true }) } } });
+        y: C.paceAxis(data.unit) },
+        plugins: { tooltip: C.paceTooltip() } } });
   }
 })();

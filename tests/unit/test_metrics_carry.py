@@ -47,11 +47,11 @@ def test_carried_fitness_equals_the_whole_window_each_day_for_two_years(seed):
         dropped = daily.get(state.start, 0.0)
         state, tsb = carried_fitness(state, FIRST, daily.get(today, 0.0), dropped)
         full, full_tsb = fitness_state(daily, FIRST, today)
-        assert state.start == full.start == max(FIRST, today - timedelta(days=365))
+        assert state.start == full.start == max(FIRST, today - timedelta(days=364))
         assert state.ctl == pytest.approx(full.ctl, abs=1e-9)
         assert state.atl == pytest.approx(full.atl, abs=1e-9)
         assert tsb == pytest.approx(full_tsb, abs=1e-9)
-    assert state.start == today - timedelta(days=365) > FIRST  # the window did move
+    assert state.start == today - timedelta(days=364) > FIRST  # the window did move
 
 
 @pytest.mark.parametrize("pattern", ["random", "every day for 400 days", "gaps"])
@@ -75,3 +75,25 @@ def test_carried_streak_equals_counting_again(pattern):
         longest_carried = max(longest_carried, current)
     if pattern == "every day for 400 days":
         assert longest_carried == 366  # today and the 365 days before, no more
+
+
+def test_fitness_starts_no_earlier_than_today_minus_364():
+    """METRICS.md §4 (issue 35): CTL/ATL start from 0 on the later of the first day of data
+    and today − 364, a window of 365 local days including today. A load 365 days ago is
+    outside it; one 364 days ago is its first day: L/42 then 364 days of (41/42)."""
+    from datetime import date, timedelta
+
+    from metrics.rolling import fitness_fatigue, fitness_state
+
+    today = date(2026, 12, 7)
+    outside = {today - timedelta(days=365): 600.0}
+    state, _ = fitness_state(outside, today - timedelta(days=365), today)
+    assert (state.ctl, state.atl) == (0.0, 0.0)
+    assert state.start == today - timedelta(days=364)
+
+    inside = {today - timedelta(days=364): 600.0}
+    state, _ = fitness_state(inside, today - timedelta(days=364), today)
+    assert state.ctl == pytest.approx(600 / 42 * (41 / 42) ** 364, rel=1e-9)
+    assert state.atl == pytest.approx(600 / 7 * (6 / 7) ** 364, rel=1e-9)
+    series = fitness_fatigue(inside, today - timedelta(days=400), today)
+    assert len(series) == 365 and series[0].date == today - timedelta(days=364)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import random
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -12,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from analytics.demo_tracks import RunPlan, demo_tcx
 from astral.localtime import local_today
 from athletes.models import (
     RUNNING_SPORTS,
@@ -27,6 +31,7 @@ from athletes.models import (
 from athletes.selectors import TrainingContext
 from athletes.services import activities as activity_services
 from athletes.services.activities import derived_fields
+from athletes.services.changes import _refresh_deferred
 from metrics.load import calories_estimate
 from metrics.zones import default_hr_zones, effective_pace_zones
 from organizations.models import (
@@ -132,6 +137,61 @@ TEMPO = [
 ]
 
 
+# The last four weeks of every athlete's runs are recorded as watch files and stored by the
+# upload's import (tracks, splits, laps, zones, best efforts, pace curves); older runs are
+# summaries, as a history synced from another service is.
+TRACK_DAYS = 28
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    user_id: int
+    start: datetime
+    name: str
+    source: str
+    seed: int
+    plan: RunPlan
+
+
+def _import_share(runs: list[DemoRun]) -> None:
+    """One process's share of the demo's files, each stored as an upload is, then named as
+    the athlete named it."""
+    from django.db import connection
+
+    deferred = _refresh_deferred.set(True)  # one snapshot refresh at the end, for everyone
+    try:
+        users = User.objects.in_bulk({run.user_id for run in runs})
+        names: list[Activity] = []
+        for run in runs:
+            imported = activity_services.activity_import_file(
+                user=users[run.user_id],
+                filename=f"{run.start:%Y-%m-%d}-{run.seed}.tcx",
+                content=demo_tcx(run.plan, run.start, run.seed),
+                source=run.source,
+            )
+            names.append(Activity(pk=imported.first.pk, name=run.name))
+        Activity.objects.bulk_update(names, ["name"], batch_size=1000)
+    finally:
+        _refresh_deferred.reset(deferred)
+        if not connection.in_atomic_block:
+            connection.close()  # a pool's process ends with its own connection
+
+
+def import_demo_runs(runs: list[DemoRun]) -> None:
+    """The demo's watch files, imported on every core (each process its own connection)."""
+    from django.db import connection, connections
+
+    workers = max(1, min(4, os.cpu_count() or 1))
+    shares = [runs[i::workers] for i in range(workers)]
+    # Other processes see only what is committed: inside a transaction (a test's) one does it.
+    if workers == 1 or len(runs) < 50 or connection.in_atomic_block:
+        _import_share(runs)
+        return
+    connections.close_all()  # a forked process must not share its parent's socket
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pool.map(_import_share, shares)
+
+
 class Command(BaseCommand):
     help = "Loads the demo club (2 coaches, 3 groups, ~40 athletes, 6 months of training)."
 
@@ -140,13 +200,23 @@ class Command(BaseCommand):
         parser.add_argument("--athletes", type=int, default=40)
         parser.add_argument("--days", type=int, default=183)
         parser.add_argument("--if-empty", action="store_true", help="do nothing when users exist")
+        parser.add_argument(
+            "--track-days",
+            type=int,
+            default=TRACK_DAYS,
+            help="the runs of this many last days are recorded as watch files (0: none)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and User.objects.exists():
             self.stdout.write("Database already has users; demo not loaded.")
             return
+        self.tracks: list[DemoRun] = []
+        self.track_days = options["track_days"]
         with transaction.atomic():
             self.build(options["seed"], options["athletes"], options["days"])
+        self.stdout.write(f"Recording {len(self.tracks)} recent runs as watch files…")
+        import_demo_runs(self.tracks)
         from analytics.snapshots import snapshots_refresh_all
 
         snapshots_refresh_all()
@@ -342,6 +412,25 @@ class Command(BaseCommand):
             if start > timezone.now():
                 continue
             distance = round(km * 1000)
+            if offset < self.track_days:  # recent runs come from a watch file, as uploads do
+                self.tracks.append(
+                    DemoRun(
+                        user_id=athlete.pk,
+                        start=start,
+                        name=kind,
+                        source=rng.choice(["garmin", "strava"]),
+                        seed=index * 1000 + offset,
+                        plan=RunPlan(
+                            distance=distance,
+                            pace=pace,
+                            kind=kind,
+                            resting_hr=float(athlete.resting_hr or 55),
+                            max_hr=float(athlete.max_hr or 190),
+                            has_hr=has_hr,
+                        ),
+                    )
+                )
+                continue
             activity = Activity(
                 user=athlete,
                 start_time=start,

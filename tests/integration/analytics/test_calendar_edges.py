@@ -101,6 +101,11 @@ def test_month_granularity_buckets_by_local_month(cast):
     assert result["2026-02-01"]["distance"] == 0
 
 
+def zones(*seconds: float) -> dict[str, float]:
+    """An activity's five pace-zone times (PostgreSQL keeps all five or none)."""
+    return {f"pace_z{i}_time": value for i, value in enumerate(seconds, start=1)}
+
+
 def test_every_metric_is_in_every_bucket_and_totals_add_up(cast):
     make_activity(
         cast.bob,
@@ -110,8 +115,7 @@ def test_every_metric_is_in_every_bucket_and_totals_add_up(cast):
         calories=300,
         elevation_gain=40,
         training_load=50,
-        pace_z2_time=1000,
-        pace_z3_time=500,
+        **zones(0, 1000, 500, 0, 0),
     )
     make_activity(
         cast.bob,
@@ -121,7 +125,7 @@ def test_every_metric_is_in_every_bucket_and_totals_add_up(cast):
         calories=420,
         elevation_gain=60,
         training_load=70,
-        pace_z1_time=2100,
+        **zones(2100, 0, 0, 0, 0),
     )
     data = (
         cast.api(cast.bob)

@@ -169,7 +169,8 @@ def test_all_zero_heart_rate_is_no_heart_rate(cast):
     legs = legs_of(upload(cast.api(cast.bob), "bike_indoor_zero_hr_onelap.fit"))
     stream = ActivityStream.objects.get(activity__public_id=legs[0]["activity_id"])
     assert "heart_rate" not in unpack(stream.data)  # not a column of zeros
-    assert sum(legs[0][f"hr_z{i}_time"] for i in range(1, 6)) == 0
+    # METRICS.md §2: without any heart rate the HR-zone times are null, not 0.
+    assert [legs[0][f"hr_z{i}_time"] for i in range(1, 6)] == [None] * 5
 
 
 @pytest.mark.parametrize(
@@ -319,7 +320,7 @@ def test_the_api_and_the_page_show_the_legs_together(cast):
     ]  # fmt: skip
     html = signed_in(cast.bob).get(f"/activities/{bike}").content.decode()
     listed = html.split('data-testid="legs"')[1].split("</ol>")[0]
-    assert listed.count("<li>") == 5 and 'aria-current="page">3. ride' in listed
+    assert listed.count("<li>") == 5 and 'aria-current="page">3. Ride' in listed
     assert f'href="/activities/{legs[0]["activity_id"]}"' in listed
 
 

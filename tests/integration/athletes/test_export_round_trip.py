@@ -185,3 +185,22 @@ def test_a_multisport_file_comes_back_as_its_legs_once(cast):
     restored = Activity.objects.filter(user__username="bob2").order_by("leg")
     assert [(a.leg, a.sport) for a in restored] == [(1, legs[0]["sport"]), (2, legs[1]["sport"])]
     assert restored[1].name == "Brick run off the bike"
+
+
+def test_the_settings_download_goes_back_in_through_the_upload_form(cast):
+    """The page's way: Settings → Download my data, then the profile's upload form takes the
+    zip and lands on the run library."""
+    from tests.conftest import signed_in
+
+    handle = io.BytesIO((ACTIVITY_FILES / TCX).read_bytes())
+    handle.name = TCX
+    cast.api(cast.bob).post("/api/v1/activities/upload", {"file": handle}, format="multipart")
+    zipped = io.BytesIO(signed_in(cast.bob).get("/settings/export").content)
+    zipped.name = "astral-bob.zip"
+    newcomer = make_user("bob3", email="bob3@example.com")
+    page = signed_in(newcomer)
+    answer = page.post(f"/athletes/{newcomer.public_id}/upload", {"file": zipped})
+    assert answer["Location"] == f"/athletes/{newcomer.public_id}/activities"
+    shown = page.get(answer["Location"]).content.decode()
+    assert "Importing 1 activities from the zip: 1 imported" in shown
+    assert Activity.objects.filter(user=newcomer).count() == 1

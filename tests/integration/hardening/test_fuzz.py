@@ -56,6 +56,14 @@ RULES_BEYOND_THE_SCHEMA = {
         "start_time",
         "samples",
     },
+    # API.md §5: the same rules as POST /activities, for the run an integration names.
+    ("PUT", "/api/v1/activities/by_external_id/{source}/{external_id}"): {
+        "elapsed_time",
+        "max_heart_rate",
+        "distance",
+        "start_time",
+        "samples",
+    },
     ("PATCH", "/api/v1/activities/{activity_id}"): {
         "elapsed_time",
         "max_heart_rate",

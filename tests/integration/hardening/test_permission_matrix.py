@@ -6,6 +6,7 @@ A route (and, for the API, each of its methods) that has no row here fails
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
 import zipfile
@@ -20,7 +21,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
-from athletes.models import ActivityComment, Goal, ImportBatch, Plan, PlanInstance
+from athletes.models import (
+    Activity,
+    ActivityComment,
+    ActivityFile,
+    Goal,
+    ImportBatch,
+    Plan,
+    PlanInstance,
+)
 from organizations.models import ApiKey, Group
 from tests.conftest import ACTIVITY_FILES, Api, bearer
 from tests.factories import make_activity, make_api_key, make_user
@@ -205,7 +214,13 @@ ROWS: list[Row] = [
         {"uid": "MQ", "token": "nope", "new_password": "a-long-new-passphrase"},
         public=True,
     ),
-    Row("get", "api/v1/auth/me", A + "auth/me", people_only()),
+    # A key reads itself and its organization (API.md §5).
+    Row(
+        "get",
+        "api/v1/auth/me",
+        A + "auth/me",
+        only({**people_only(), "key": 200, "other_key": 200}, 403),
+    ),
     # Users
     Row("get", "api/v1/users/me", A + "users/me", people_only()),
     Row("patch", "api/v1/users/me", A + "users/me", people_only(), {"unit_system": "metric"}),
@@ -229,6 +244,13 @@ ROWS: list[Row] = [
     # Activities
     Row("get", "api/v1/activities", U(A + "activities?user_id={alice}"), alice_visible()),
     Row("post", "api/v1/activities", A + "activities", alice_visible(201), run_body),
+    Row(
+        "put",
+        "api/v1/activities/by_external_id/<str:source>/<str:external_id>",
+        lambda w, caller: f"/api/v1/activities/by_external_id/api/matrix-{caller}",
+        alice_visible(201),
+        run_body,
+    ),
     Row(
         "post",
         "api/v1/activities/upload",
@@ -260,6 +282,12 @@ ROWS: list[Row] = [
         {"name": "Renamed"},
     ),
     Row("delete", "api/v1/activities/<str:activity_id>", fresh_activity, alice_visible()),
+    Row(
+        "get",
+        "api/v1/activities/<str:activity_id>/file",
+        U(A + "activities/{activity}/file"),
+        alice_visible(),
+    ),
     Row(
         "get",
         "api/v1/activities/<str:activity_id>/comments",
@@ -622,6 +650,18 @@ PAGES: list[tuple[str, str, Callable[[Any, str], str] | str, dict[str, int]]] = 
         {"alice": 200, "bob": 403, "cora": 200, "olga": 403},
     ),
     (
+        "get",
+        "athletes/<str:user_id>/activities",
+        U("/athletes/{alice}/activities"),
+        {"alice": 200, "bob": 403, "cora": 200, "olga": 403},
+    ),
+    (
+        "get",
+        "activities/<str:activity_id>/file",
+        U("/activities/{activity}/file"),
+        {"alice": 200, "bob": 403, "cora": 200, "olga": 403},
+    ),
+    (
         "post",
         "activities/<str:activity_id>/edit",
         U("/activities/{activity}/edit"),
@@ -707,11 +747,19 @@ PAGES: list[tuple[str, str, Callable[[Any, str], str] | str, dict[str, int]]] = 
 ]
 
 
+def with_file(activity: Activity) -> Activity:
+    """The run as if uploaded: its original file kept."""
+    ActivityFile.objects.create(
+        activity=activity, filename="run.gpx", kind=".gpx", size=6, data=gzip.compress(b"<gpx/>")
+    )
+    return activity
+
+
 @pytest.fixture
 def world(cast):
     group = Group.objects.create(organization=cast.riverside, name="Sprinters")
     group.members.add(cast.alice)
-    activity = make_activity(cast.alice, datetime.now(UTC) - timedelta(days=3))
+    activity = with_file(make_activity(cast.alice, datetime.now(UTC) - timedelta(days=3)))
     goal = Goal.objects.create(
         user=cast.alice, race_name="Marathon", race_date="2027-04-19", distance=42195
     )
@@ -852,7 +900,7 @@ def invited_world(world, cast):
         **world,
         "alice": ivy.public_id,
         "alice_obj": ivy,
-        "activity": make_activity(ivy, datetime.now(UTC) - timedelta(days=2)).public_id,
+        "activity": with_file(make_activity(ivy, datetime.now(UTC) - timedelta(days=2))).public_id,
         "goal": Goal.objects.create(
             user=ivy, race_name="10K", race_date="2027-05-01", distance=10000
         ).public_id,

@@ -122,7 +122,7 @@ def test_the_owner_creates_a_key_shown_once_and_revokes_it(cast):
 def test_athletes_and_other_clubs_cannot_run_the_club(cast):
     alice = signed_in(cast.alice)
     page = alice.get("/club").content.decode()
-    assert "Create your club" in page and "Bob Brown" not in page
+    assert "Start a club" in page and "Bob Brown" not in page
     alice.post("/club", {"action": "remove", "user_id": cast.bob.public_id})
     assert Membership.objects.filter(organization=cast.riverside, user=cast.bob).exists()
     olga = signed_in(cast.olga)
@@ -148,7 +148,7 @@ def test_a_new_coach_signs_up_and_creates_a_club(db):
         },
     )
     assert response.status_code == 302 and response["Location"] == "/settings"
-    assert "Create your club" in browser.get("/club").content.decode()
+    assert "Start or join a club" in browser.get("/club").content.decode()
     created = browser.post("/club", {"action": "create_club", "name": "Harbour Harriers"})
     assert created.status_code == 302
     membership = Membership.objects.get(user__email="nia@example.com")

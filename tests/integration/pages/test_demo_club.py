@@ -31,3 +31,31 @@ def test_the_demo_club_loads_and_every_member_accepted_an_invitation():
     assert plans.status_code == 200 and b'data-testid="plans-by-athlete"' in plans.content
     call_command("seed_demo", "--if-empty")  # a second `make run` keeps the club
     assert User.objects.filter(email="maria@riverside.example").count() == 1
+
+
+def test_the_demos_recent_runs_are_watch_recordings_with_splits_a_route_and_charts():
+    """Issue 33: a coach trying Astral sees what a watch records: the demo's recent runs are
+    TCX files stored by the upload's import (track, heart rate, cadence, laps), so their
+    pages show splits, a route and charts, and every athlete has a pace curve."""
+    from athletes.models import Activity, ActivityFile, PaceCurve
+
+    call_command("seed_demo", "--athletes", "3", "--days", "40", "--track-days", "10")
+    recorded = Activity.objects.filter(stream__isnull=False).select_related("user")
+    assert recorded.exists()
+    assert ActivityFile.objects.filter(activity__in=recorded).count() == recorded.count()
+    run = recorded.filter(user__email="alex@riverside.example").latest("start_time")
+    assert run.name in {"Easy run", "Tempo", "Intervals", "Recovery jog", "Long run"}
+    assert run.stream.laps and len(run.stream.laps) >= run.distance // 1000
+    html = signed_in(run.user).get(f"/activities/{run.public_id}").content.decode()
+    for part in (
+        'data-testid="splits"',
+        'class="route"',
+        'id="chart-pace"',
+        'id="chart-hr"',
+        'id="chart-elevation"',
+        'id="chart-cadence"',
+    ):
+        assert part in html, part
+    assert "No GPS track" not in html
+    runners = {a.user_id for a in recorded}
+    assert set(PaceCurve.objects.values_list("user_id", flat=True)) >= runners

@@ -63,7 +63,10 @@ def test_custom_zones_are_entered_as_runners_write_them(cast):
     alice = User.objects.get(pk=cast.alice.pk)
     assert alice.pace_zones == [360, 315, 285, 255]
     assert alice.hr_zones == [120, 140, 155, 170, 190]
-    assert "6:00, 5:15, 4:45, 4:15" in page.get("/settings").content.decode()
+    # Typed per km (the form was in km), read back per mile now she chose miles:
+    # 360 s/km × 1.609344 = 579.4 s → 9:39 a mile; 315 → 8:27; 285 → 7:39; 255 → 6:50.
+    shown = page.get("/settings").content.decode()
+    assert "9:39, 8:27, 7:39, 6:50" in shown and "M:SS per mile" in shown
 
 
 def test_my_data_downloads_and_my_account_is_deleted_with_my_password(cast):
