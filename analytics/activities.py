@@ -163,23 +163,32 @@ PAGE_COLUMNS = [
     "external_id",
     "training_load",
     "created_at",
+    "updated_at",
     *ZONE_FIELDS,
 ]
 
 
 def page_statement(
-    athlete_pk: int, *, since: datetime | None, before: datetime | None, offset: int, limit: int
+    athlete_pk: int,
+    *,
+    since: datetime | None,
+    before: datetime | None,
+    offset: int,
+    limit: int,
+    updated_since: datetime | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The one statement of `activity_page` and its parameters (the benchmark times it as
     the list's own SQL)."""
     where = "a.user_id = %(user)s"
     where += " AND a.start_time >= %(since)s" if since else ""
     where += " AND a.start_time < %(before)s" if before else ""
+    where += " AND a.updated_at >= %(updated_since)s" if updated_since else ""
     columns = ", ".join(f"a.{name}" for name in PAGE_COLUMNS)
     params = {
         "user": athlete_pk,
         "since": since,
         "before": before,
+        "updated_since": updated_since,
         "offset": offset,
         "limit": limit - offset,
     }
@@ -187,12 +196,25 @@ def page_statement(
 
 
 def activity_page(
-    athlete: User, *, since: datetime | None, before: datetime | None, offset: int, limit: int
+    athlete: User,
+    *,
+    since: datetime | None,
+    before: datetime | None,
+    offset: int,
+    limit: int,
+    updated_since: datetime | None = None,
 ) -> tuple[list[tuple[SimpleNamespace, list[str]]], int]:
     """The athlete's activities starting in [since, before), newest first, rows offset to
     limit: each as the fields the API shows (with `user` set) and its marks ("PR 5 km"), and
     how many there are in all."""
-    sql, params = page_statement(athlete.pk, since=since, before=before, offset=offset, limit=limit)
+    sql, params = page_statement(
+        athlete.pk,
+        since=since,
+        before=before,
+        offset=offset,
+        limit=limit,
+        updated_since=updated_since,
+    )
     page = []
     rows = fetch_rows(Activity.objects.db, sql, params)
     for row in rows:

@@ -32,12 +32,14 @@ FORGET_CACHE_TOKENS = "analytics.tasks.forget_cache_tokens"
 IMPORT_FILE = "athletes.tasks.import_file"
 IMPORT_ARCHIVE = "athletes.tasks.import_archive"
 FINISH_STALLED_IMPORTS = "athletes.tasks.finish_stalled_imports"
+PRUNE_CHANGES = "athletes.tasks.prune_changes"
 TASKS = (
     REFRESH_SNAPSHOT,
     REFRESH_ALL_SNAPSHOTS,
     FORGET_CACHE_TOKENS,
     IMPORT_FILE,
     IMPORT_ARCHIVE,
+    PRUNE_CHANGES,
     FINISH_STALLED_IMPORTS,
 )
 

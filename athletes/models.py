@@ -566,3 +566,28 @@ class ImportChunk(models.Model):
 
     def __str__(self) -> str:
         return f"piece {self.seq} of import {self.batch_id}"
+
+
+class DataChange(models.Model):
+    """Every write to the data an integration reads (API.md §5, `GET /api/v1/changes`),
+    recorded by PostgreSQL's own triggers (migration 0024), so no path, the admin, a shell
+    or raw SQL included, can change a row without it appearing here. Its id is the feed's
+    cursor; rows older than 30 days are pruned (`athletes.tasks.prune_changes`)."""
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=16)
+    object_id = models.CharField(max_length=40, null=True)
+    user_id = models.BigIntegerField(null=True)
+    organization_id = models.BigIntegerField(null=True)
+    change = models.CharField(max_length=8)
+    at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user_id", "id"], name="datachange_user_id"),
+            models.Index(fields=["organization_id", "id"], name="datachange_org_id"),
+            models.Index(fields=["at"], name="datachange_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} {self.change}"

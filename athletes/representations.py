@@ -85,6 +85,7 @@ def activity_data(activity: Activity) -> dict[str, Any]:
         "training_load": activity.training_load,
         "nexrex_training_load": activity.training_load,
         "created_at": activity.created_at,
+        "updated_at": activity.updated_at,
     }
     for name in ZONE_FIELDS:
         data[name] = getattr(activity, name)

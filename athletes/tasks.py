@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from astral.celery import FINISH_STALLED_IMPORTS, IMPORT_ARCHIVE, IMPORT_FILE
+from astral.celery import FINISH_STALLED_IMPORTS, IMPORT_ARCHIVE, IMPORT_FILE, PRUNE_CHANGES
 
 
 @shared_task(name=IMPORT_FILE, ignore_result=True)
@@ -34,3 +34,11 @@ def finish_stalled_imports() -> int:
     from athletes.services.imports import import_batches_finish_stalled
 
     return import_batches_finish_stalled()
+
+
+@shared_task(name=PRUNE_CHANGES, ignore_result=True)
+def prune_changes() -> int:
+    """The change feed keeps 30 days (API.md §5); older changes go, once a day."""
+    from athletes.services.changes import data_changes_prune
+
+    return data_changes_prune()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from api.athletes import auth_views, views
+from api.athletes.changes import ChangesView
 
 urlpatterns = [
     path("auth/register", auth_views.RegisterView.as_view()),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("users/me/integrations", views.IntegrationsView.as_view()),
     path("users/me/integrations/<str:provider>", views.IntegrationDetailView.as_view()),
     path("users/<str:user_id>", views.UserDetailView.as_view()),
+    path("changes", ChangesView.as_view()),
     path("activities", views.ActivityListView.as_view()),
     path("activities/upload", views.ActivityUploadView.as_view()),
     path("activities/import", views.ActivityImportView.as_view()),

@@ -23,7 +23,7 @@ from api.athletes.export import export_zip
 from astral import cache
 from astral.api.errors import ApiError, first_error
 from astral.api.pagination import Page, page_from, paginated
-from astral.api.params import bool_param, date_param, str_param
+from astral.api.params import bool_param, date_param, instant_param, str_param
 from astral.api.parsers import MultiPartParser
 from astral.api.requests import fetch_visible, require_user, validated
 from astral.api.responses import cached_response, ok
@@ -173,6 +173,15 @@ class ActivityListView(APIView):
                 USER_ID,
                 query("from", OpenApiTypes.DATE),
                 query("to", OpenApiTypes.DATE),
+                query(
+                    "updated_since",
+                    {
+                        "type": "string",
+                        "format": "date-time",
+                        "pattern": "^(19|2[01])[0-9]{2}-.*(Z|[+-][0-9]{2}:[0-9]{2})$",
+                    },
+                    description="Only activities created or changed at or after this instant",
+                ),
                 *PAGINATION,
             ]
         ),
@@ -206,6 +215,7 @@ class ActivityListView(APIView):
         last = date_param(request.query_params, "to")
         if first and last and last < first:
             raise ApiError("to must not be before from.", field="to")
+        updated_since = instant_param(request.query_params, "updated_since")
         tz = athlete.tz
 
         def compute() -> dict[str, Any]:
@@ -216,6 +226,7 @@ class ActivityListView(APIView):
                 before=local_midnight(last + timedelta(days=1), tz) if last else None,
                 offset=page.offset,
                 limit=page.limit,
+                updated_since=updated_since,
             )
             items = [{**activity_data(a), "marks": marks} for a, marks in rows]  # type: ignore[arg-type]
             return paginated(items, total, page, key="activities")
@@ -223,7 +234,8 @@ class ActivityListView(APIView):
         # An integration polls the same pages all day: the rendered page is kept until the
         # athlete's data, profile or settings change (every write replaces their token).
         return cached_response(
-            self.cache_key(athlete.pk, first, last, page),
+            self.cache_key(athlete.pk, first, last, page)
+            + (f":u{updated_since.isoformat()}" if updated_since else ""),
             cache.ANALYTICS_TTL,
             compute,
             refresh=False,

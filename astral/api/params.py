@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from astral.api.errors import ApiError
@@ -99,6 +99,28 @@ def date_param(
             field=name,
         )
     return day
+
+
+def instant_param(params: Mapping[str, Any], name: str) -> datetime | None:
+    """An ISO 8601 instant with its offset (`2026-11-20T13:00:00Z`); None when absent."""
+    raw = _raw(params, name)
+    if raw is None or raw == "":
+        return None
+    try:
+        if not isinstance(raw, str) or len(raw) > 40:
+            raise ValueError
+        moment = datetime.fromisoformat(raw)
+        if moment.tzinfo is None:
+            raise ValueError
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ApiError(
+            f"{name} must be an ISO 8601 instant with its offset, e.g. 2026-11-20T13:00:00Z.",
+            field=name,
+        ) from None
+    if not MIN_DATE <= moment.date() <= MAX_DATE:
+        raise ApiError(f"{name} must lie between 1900 and 2199.", field=name)
+    return moment
 
 
 def timezone_value(name: str, field: str = "timezone") -> zoneinfo.ZoneInfo:

@@ -257,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "athletes.tasks.finish_stalled_imports",
         "schedule": 300.0,
     },
+    # API.md §5: the change feed keeps 30 days.
+    "prune-changes": {
+        "task": "athletes.tasks.prune_changes",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # METRICS.md §5: attention thresholds live in settings.

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextvars import ContextVar
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from astral import cache
 from astral.celery import REFRESH_SNAPSHOT, enqueue
-from athletes.models import (
-    User,
-)
+from athletes.models import DataChange, User
 
 # A refresh waits this long after the write, so a burst of writes (a sync of a week of runs)
 # is computed once: the first refresh to run finds the snapshot stale, the others fresh.
@@ -83,3 +83,15 @@ def lock_athlete(user: User) -> None:
 
     Not a data change: the lock only, inside the caller's write."""
     list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+
+
+CHANGES_KEPT = timedelta(days=30)
+
+
+def data_changes_prune(*, now: datetime | None = None) -> int:
+    """Forgets changes older than 30 days (a cursor from before is then 410).
+
+    Not a data change: the log of changes is not training data."""
+    cutoff = (now or timezone.now()) - CHANGES_KEPT
+    deleted, _ = DataChange.objects.filter(at__lt=cutoff).delete()
+    return deleted

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from analytics.models import AthleteSnapshot
-from astral.localtime import local_today
+from astral.localtime import local_midnight, local_today
 from organizations.models import Group, Role
 from tests.conftest import assert_error
 from tests.factories import add_member, make_activity, make_health, make_user
@@ -341,7 +341,13 @@ def test_cached_pages_are_served_gzip_compressed_to_clients_that_accept_it(cast)
 def test_a_snapshot_from_an_earlier_local_day_is_recomputed(cast, club):
     """A snapshot is fresh for its athlete's local day only: one left from two days ago
     (the hourly refresh missed it) is recomputed before the roster shows it."""
-    make_activity(cast.alice, datetime.now(UTC) - timedelta(hours=2), distance=7000)
+    # Two hours ago, or just after her local week began when that is sooner (at 06:00 UTC on
+    # a Monday, two hours ago is Sunday in Chicago: last week's distance).
+    now = datetime.now(UTC)
+    today = local_today(cast.alice.tz)
+    week_began = local_midnight(today - timedelta(days=today.weekday()), cast.alice.tz)
+    start = max(now - timedelta(hours=2), min(week_began + timedelta(minutes=1), now))
+    make_activity(cast.alice, start - timedelta(seconds=1), distance=7000)
     api = cast.api(cast.cora)
 
     def alice_metrics():

@@ -106,6 +106,10 @@ RULES_BEYOND_THE_SCHEMA = {
     ("POST", "/api/v1/auth/register"): {"password"},
     # API.md "Goals and plans": a workout's week is within the plan's weeks.
     ("POST", "/api/v1/plans"): {"workouts"},
+    # API.md §5: a cursor is one the API gave (opaque); `updated_since` an instant that
+    # exists (the schema's pattern cannot say which days a month has).
+    ("GET", "/api/v1/changes"): {"cursor"},
+    ("GET", "/api/v1/activities"): {"updated_since"},
 }
 
 

@@ -226,6 +226,13 @@ ROWS: list[Row] = [
     Row("patch", "api/v1/users/me", A + "users/me", people_only(), {"unit_system": "metric"}),
     Row("delete", "api/v1/users/me", A + "users/me", people_only(400), {"password": "not-it"}),
     Row("get", "api/v1/users/me/export", A + "users/me/export", people_only()),
+    # Everyone reads the changes of what they may read (API.md §5).
+    Row(
+        "get",
+        "api/v1/changes",
+        A + "changes",
+        only({**people_only(), "key": 200, "other_key": 200}, 403),
+    ),
     Row("get", "api/v1/users/me/integrations", A + "users/me/integrations", people_only()),
     Row(
         "put",

@@ -67,9 +67,16 @@ def test_an_activity_edited_in_the_admin_changes_every_cached_answer(cast):
 
     from django.test import RequestFactory
 
+    from astral.localtime import local_midnight, local_today
     from athletes.models import Activity
 
-    started = datetime.now(UTC) - timedelta(hours=1)
+    # An hour ago, or just after Alice's local week began when that is sooner (early on a
+    # Monday in UTC it is still Sunday in Chicago: last week's distance).
+    now = datetime.now(UTC)
+    today = local_today(cast.alice.tz)
+    week_began = local_midnight(today - timedelta(days=today.weekday()), cast.alice.tz)
+    started = max(now - timedelta(hours=1), min(week_began + timedelta(minutes=1), now))
+    started -= timedelta(seconds=1)
     activity = make_activity(cast.alice, started, distance=10_000)
     athlete, coach = cast.api(cast.alice), cast.api(cast.cora)
     day = started.astimezone(cast.alice.tz).date().isoformat()
