@@ -237,6 +237,7 @@ def plan_instances_data(
                 "name": plan.name,
                 "status": instance.status,
                 "start_date": instance.start_date,
+                "updated_at": instance.updated_at,
                 "end_date": rule.plan_end(instance.start_date, plan.total_weeks),
                 "started": instance.start_date <= today,
                 "current_week": current,

@@ -33,6 +33,7 @@ IMPORT_FILE = "athletes.tasks.import_file"
 IMPORT_ARCHIVE = "athletes.tasks.import_archive"
 FINISH_STALLED_IMPORTS = "athletes.tasks.finish_stalled_imports"
 PRUNE_CHANGES = "athletes.tasks.prune_changes"
+DELIVER_WEBHOOKS = "organizations.tasks.deliver_webhooks"
 TASKS = (
     REFRESH_SNAPSHOT,
     REFRESH_ALL_SNAPSHOTS,
@@ -40,6 +41,7 @@ TASKS = (
     IMPORT_FILE,
     IMPORT_ARCHIVE,
     PRUNE_CHANGES,
+    DELIVER_WEBHOOKS,
     FINISH_STALLED_IMPORTS,
 )
 

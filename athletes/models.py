@@ -413,6 +413,8 @@ class Goal(models.Model):
         db_persist=True,
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by PostgreSQL on every change, whatever the path (migration 0025).
+    updated_at = models.DateTimeField(db_default=models.functions.Now(), editable=False)
 
     class Meta:
         ordering = ["race_date"]
@@ -434,6 +436,8 @@ class Plan(models.Model):
     total_weeks = models.PositiveSmallIntegerField()
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by PostgreSQL on every change, a workout's too (migration 0025).
+    updated_at = models.DateTimeField(db_default=models.functions.Now(), editable=False)
     # Counted up by PostgreSQL in the transaction of every change to the plan's workouts
     # (trigger in migration 0016): a kept plan standing (analytics.standings) computed from
     # another revision is stale, whichever path wrote the workouts.
@@ -488,6 +492,8 @@ class PlanInstance(models.Model):
     start_date = models.DateField()
     status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by PostgreSQL on every change (migration 0025).
+    updated_at = models.DateTimeField(db_default=models.functions.Now(), editable=False)
 
     class Meta:
         ordering = ["-start_date"]

@@ -112,6 +112,7 @@ def goal_data(goal: Goal) -> dict[str, Any]:
         "race_date": goal.race_date,
         "distance": goal.distance,
         "goal_time": goal.goal_time_text,
+        "updated_at": goal.updated_at,
     }
 
 
@@ -123,6 +124,7 @@ def plan_data(plan: Plan, workouts: list[Any] | None = None) -> dict[str, Any]:
         "description": plan.description,
         "total_weeks": plan.total_weeks,
         "created_at": plan.created_at,
+        "updated_at": plan.updated_at,
     }
     if workouts is not None:
         data["workouts"] = [

@@ -177,3 +177,42 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} to {self.organization} ({self.status})"
+
+
+class Webhook(models.Model):
+    """API.md §5: where an organization's changes are POSTed, signed with `secret` (shown
+    once, when it is made). `cursor` is the last change delivered (athletes.DataChange id);
+    a failing receiver is retried with backoff for 24 hours from its first failure."""
+
+    public_id = PublicIdField("whk_")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list, blank=True)  # change types; empty: all
+    secret = models.CharField(max_length=64)
+    cursor = models.BigIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"webhook {self.url} of {self.organization}"
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver one change: `delivered`, `failed` (retried) or `gave_up`."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    change_id = models.BigIntegerField()
+    status = models.CharField(max_length=10)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True, default="")
+    attempt = models.PositiveIntegerField(default=1)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["webhook", "-id"], name="delivery_webhook_recent")]
+
+    def __str__(self) -> str:
+        return f"change {self.change_id} to {self.webhook_id}: {self.status}"

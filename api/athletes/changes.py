@@ -5,9 +5,8 @@ A cursor is opaque to clients; one older than the log's 30 days is 410 CURSOR_EX
 from __future__ import annotations
 
 import base64
-from typing import Any
 
-from django.db.models import Min, Q
+from django.db.models import Min
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,15 +14,11 @@ from rest_framework.views import APIView
 from astral.api.errors import ApiError
 from astral.api.responses import ok
 from astral.api.schema import ApiDoc, query
-from athletes.models import DataChange, User
+from athletes.models import DataChange
 from organizations.access import caller_of, coached_org_ids
-from organizations.models import Membership, Role
+from organizations.changes import change_items, cursor_text, visible
 
 PAGE = 100
-
-
-def cursor_text(change_id: int) -> str:
-    return base64.urlsafe_b64encode(f"c{change_id}".encode()).decode().rstrip("=")
 
 
 def cursor_id(text: str) -> int:
@@ -61,34 +56,11 @@ class ChangesView(APIView):
                 status=410,
             )
         orgs = coached_org_ids(caller)
-        athletes = Membership.objects.filter(organization_id__in=orgs, role=Role.ATHLETE).values(
-            "user_id"
+        user_pk = caller.user.pk if caller.user is not None else None
+        rows = list(
+            DataChange.objects.filter(visible(user_pk, orgs), id__gt=after).order_by("id")[:PAGE]
         )
-        own = Q(user_id=caller.user.pk) if caller.user is not None else Q(pk__in=[])
-        visible = (
-            own
-            | Q(user_id__in=athletes, organization_id__isnull=True)
-            | Q(organization_id__in=orgs)
-        )
-        rows = list(DataChange.objects.filter(visible, id__gt=after).order_by("id")[:PAGE])
-        users = dict(
-            User.objects.filter(pk__in={r.user_id for r in rows if r.user_id}).values_list(
-                "pk", "public_id"
-            )
-        )
-        items: list[dict[str, Any]] = [
-            {
-                "cursor": cursor_text(row.id),
-                "type": row.kind,
-                "id": users.get(int(row.object_id))
-                if row.kind == "membership" and row.object_id
-                else row.object_id,
-                "user_id": users.get(row.user_id),
-                "change": row.change,
-                "at": row.at,
-            }
-            for row in rows
-        ]
+        items = change_items(rows)
         return ok(
             {
                 "changes": items,

@@ -166,6 +166,23 @@ def writable_athlete(caller: Caller, user_id: Any) -> User:
     return resolve_athlete(caller, user_id)
 
 
+# API.md §5: lists of what an integration syncs take the instant it last looked.
+UPDATED_SINCE = query(
+    "updated_since",
+    {
+        "type": "string",
+        "format": "date-time",
+        "pattern": "^(19|2[01])[0-9]{2}-.*(Z|[+-][0-9]{2}:[0-9]{2})$",
+    },
+    description="Only what was created or changed at or after this instant (ISO 8601)",
+)
+
+
+def changed_since(queryset: Any, request: Request) -> Any:
+    since = instant_param(request.query_params, "updated_since")
+    return queryset.filter(updated_at__gte=since) if since else queryset
+
+
 class ActivityListView(APIView):
     api_doc = {
         "get": ApiDoc(
@@ -173,15 +190,7 @@ class ActivityListView(APIView):
                 USER_ID,
                 query("from", OpenApiTypes.DATE),
                 query("to", OpenApiTypes.DATE),
-                query(
-                    "updated_since",
-                    {
-                        "type": "string",
-                        "format": "date-time",
-                        "pattern": "^(19|2[01])[0-9]{2}-.*(Z|[+-][0-9]{2}:[0-9]{2})$",
-                    },
-                    description="Only activities created or changed at or after this instant",
-                ),
+                UPDATED_SINCE,
                 *PAGINATION,
             ]
         ),
@@ -736,7 +745,7 @@ def visible_goal(caller: Caller, goal_id: str) -> Goal:
 
 class GoalListView(APIView):
     api_doc = {
-        "get": ApiDoc(params=[USER_ID, *PAGINATION]),
+        "get": ApiDoc(params=[USER_ID, UPDATED_SINCE, *PAGINATION]),
         "post": ApiDoc(request=s.GoalSerializer, status=201),
     }
 
@@ -745,7 +754,9 @@ class GoalListView(APIView):
             caller_of(request), str_param(request.query_params, "user_id", 32)
         )
         page = page_from(request.query_params)
-        queryset = Goal.objects.filter(user=athlete).select_related("user").order_by("race_date")
+        queryset = changed_since(
+            Goal.objects.filter(user=athlete).select_related("user").order_by("race_date"), request
+        )
         total = queryset.count()
         rows = queryset[page.offset : page.limit]
         return ok(paginated([goal_data(g) for g in rows], total, page, key="goals"))
@@ -781,14 +792,17 @@ class GoalDetailView(APIView):
 
 class PlanListView(APIView):
     api_doc = {
-        "get": ApiDoc(params=[query("org_id", public_id("org")), *PAGINATION]),
+        "get": ApiDoc(params=[query("org_id", public_id("org")), UPDATED_SINCE, *PAGINATION]),
         "post": ApiDoc(request=s.PlanSerializer, status=201),
     }
 
     def get(self, request: Request) -> Response:
         caller = caller_of(request)
         org_ids = coached_org_ids(caller)
-        queryset = Plan.objects.filter(organization_id__in=org_ids).select_related("organization")
+        queryset = changed_since(
+            Plan.objects.filter(organization_id__in=org_ids).select_related("organization"),
+            request,
+        )
         org_id = str_param(request.query_params, "org_id", 32)
         if org_id:
             queryset = queryset.filter(
@@ -847,14 +861,16 @@ class PlanAssignView(APIView):
 
 
 class PlanInstanceListView(APIView):
-    api_doc = {"get": ApiDoc(params=[USER_ID, *PAGINATION])}
+    api_doc = {"get": ApiDoc(params=[USER_ID, UPDATED_SINCE, *PAGINATION])}
 
     def get(self, request: Request) -> Response:
         athlete = resolve_athlete(
             caller_of(request), str_param(request.query_params, "user_id", 32)
         )
         page = page_from(request.query_params)
-        queryset = PlanInstance.objects.filter(user=athlete).order_by("-start_date", "pk")
+        queryset = changed_since(
+            PlanInstance.objects.filter(user=athlete).order_by("-start_date", "pk"), request
+        )
         total = queryset.count()
         rows = with_plan(queryset)[page.offset : page.limit]
         return ok(paginated(plan_instances_data(rows), total, page, key="plan_instances"))

@@ -20,6 +20,15 @@ urlpatterns = [
         "organizations/<str:org_id>/invitations/<str:invitation_id>/resend",
         views.OrgInvitationResendView.as_view(),
     ),
+    path("organizations/<str:org_id>/webhooks", views.WebhookListView.as_view()),
+    path(
+        "organizations/<str:org_id>/webhooks/<str:webhook_id>",
+        views.WebhookDetailView.as_view(),
+    ),
+    path(
+        "organizations/<str:org_id>/webhooks/<str:webhook_id>/deliveries",
+        views.WebhookDeliveriesView.as_view(),
+    ),
     path("invitations", views.MyInvitationListView.as_view()),
     path("invitations/<str:invitation_id>/accept", views.InvitationAcceptView.as_view()),
     path("invitations/<str:invitation_id>/decline", views.InvitationDeclineView.as_view()),

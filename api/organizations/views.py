@@ -18,6 +18,7 @@ from astral.api.requests import (
     EmailField,
     StrictSerializer,
     TextField,
+    URLField,
     fetch_visible,
     require_user,
     validated,
@@ -25,7 +26,7 @@ from astral.api.requests import (
 from astral.api.responses import ok
 from astral.api.schema import PAGINATION, ApiDoc, query
 from athletes.models import User
-from organizations import invitations, services
+from organizations import invitations, services, webhooks
 from organizations.access import (
     Caller,
     caller_of,
@@ -34,6 +35,7 @@ from organizations.access import (
     organization_coach,
     resolve_organization,
 )
+from organizations.changes import cursor_text
 from organizations.models import (
     ApiKey,
     Group,
@@ -43,6 +45,7 @@ from organizations.models import (
     Membership,
     Organization,
     Role,
+    Webhook,
 )
 
 
@@ -566,3 +569,95 @@ class ApiKeyDetailView(APIView):
         if not services.api_key_revoke(organization=organization, key_id=key_id):
             raise ApiError("No such API key.", "NOT_FOUND", status=404)
         return ok({"key_id": key_id, "revoked": True})
+
+
+# Webhooks (API.md §5) ---------------------------------------------------------------
+
+
+class WebhookSerializer(StrictSerializer):
+    url = URLField(max_length=500)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=webhooks.EVENTS), required=False, max_length=6
+    )
+
+
+def webhook_org(caller: Caller, org_id: str) -> Organization:
+    """The club's owner, or the club's own API key (an integration registers its receiver)."""
+    organization = coach_org(caller, org_id)
+    if not caller.is_api_key:
+        require_owner(caller, organization)
+    return organization
+
+
+def webhook_data(hook: Webhook) -> dict[str, Any]:
+    return {
+        "webhook_id": hook.public_id,
+        "url": hook.url,
+        "events": hook.events or list(webhooks.EVENTS),
+        "failing_since": hook.failing_since,
+        "next_attempt_at": hook.next_attempt_at,
+        "created_at": hook.created_at,
+    }
+
+
+class WebhookListView(APIView):
+    api_doc = {
+        "get": ApiDoc(params=PAGINATION),
+        "post": ApiDoc(request=WebhookSerializer, status=201),
+    }
+
+    def get(self, request: Request, org_id: str) -> Response:
+        organization = webhook_org(caller_of(request), org_id)
+        page = page_from(request.query_params)
+        rows = organization.webhooks.order_by("created_at", "pk")
+        total = rows.count()
+        items = [webhook_data(h) for h in rows[page.offset : page.limit]]
+        return ok(paginated(items, total, page, key="webhooks"))
+
+    def post(self, request: Request, org_id: str) -> Response:
+        organization = webhook_org(caller_of(request), org_id)
+        data = validated(WebhookSerializer, request.data)
+        hook = webhooks.webhook_create(
+            organization=organization, url=data["url"], events=data.get("events", [])
+        )
+        # The secret is shown once: the receiver keeps it to check each signature.
+        return ok({**webhook_data(hook), "secret": hook.secret}, status=201)
+
+
+def _webhook(organization: Organization, webhook_id: str) -> Webhook:
+    hook = organization.webhooks.filter(public_id=webhook_id).first()
+    if hook is None:
+        raise ApiError("No such webhook.", "NOT_FOUND", status=404)
+    return hook
+
+
+class WebhookDetailView(APIView):
+    api_doc = {"delete": ApiDoc()}
+
+    def delete(self, request: Request, org_id: str, webhook_id: str) -> Response:
+        organization = webhook_org(caller_of(request), org_id)
+        _webhook(organization, webhook_id).delete()
+        return ok({"webhook_id": webhook_id, "deleted": True})
+
+
+class WebhookDeliveriesView(APIView):
+    api_doc = {"get": ApiDoc(params=PAGINATION)}
+
+    def get(self, request: Request, org_id: str, webhook_id: str) -> Response:
+        organization = webhook_org(caller_of(request), org_id)
+        hook = _webhook(organization, webhook_id)
+        page = page_from(request.query_params)
+        rows = hook.deliveries.order_by("-id")
+        total = rows.count()
+        items = [
+            {
+                "change_cursor": cursor_text(d.change_id),
+                "status": d.status,
+                "status_code": d.status_code,
+                "error": d.error,
+                "attempt": d.attempt,
+                "at": d.at,
+            }
+            for d in rows[page.offset : page.limit]
+        ]
+        return ok(paginated(items, total, page, key="deliveries"))

@@ -257,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "athletes.tasks.finish_stalled_imports",
         "schedule": 300.0,
     },
+    # API.md §5: webhooks get their organization's changes within a minute.
+    "deliver-webhooks": {
+        "task": "organizations.tasks.deliver_webhooks",
+        "schedule": 60.0,
+    },
     # API.md §5: the change feed keeps 30 days.
     "prune-changes": {
         "task": "athletes.tasks.prune_changes",
@@ -297,6 +302,9 @@ ASTRAL_MAP_TILES = env.str("ASTRAL_MAP_TILES", default="")
 
 ASTRAL_UPLOAD_MAX_BYTES = 25 * 1024 * 1024
 # A zip of a whole Strava or Garmin export (POST /api/v1/activities/import).
+# Webhook receivers on private or loopback addresses are refused unless this says otherwise
+# (a webhook must not be a way into the deployment's own network).
+ASTRAL_WEBHOOKS_ALLOW_PRIVATE = env.bool("ASTRAL_WEBHOOKS_ALLOW_PRIVATE", default=False)
 # API.md §5: each API key's (and each person's token's) requests a minute, in the headers.
 ASTRAL_API_BUDGET_PER_MINUTE = env.int("ASTRAL_API_BUDGET_PER_MINUTE", default=1200)
 ASTRAL_IMPORT_MAX_BYTES = env.int("ASTRAL_IMPORT_MAX_BYTES", default=1024 * 1024 * 1024)

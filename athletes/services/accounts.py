@@ -154,6 +154,8 @@ def _athlete_row_update(record: Any, changes: dict[str, Any], user_id: int) -> N
         # again, which made a snapshot or plan standing of older data look fresh.
         if changes:
             record.save(update_fields=list(changes))
+            if any(f.name == "updated_at" for f in record._meta.concrete_fields):
+                record.refresh_from_db(fields=["updated_at"])  # PostgreSQL moved it
         athlete_data_changed([user_id])
 
 

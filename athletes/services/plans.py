@@ -72,6 +72,7 @@ def plan_update(*, plan: Plan, changes: dict[str, Any]) -> None:
             setattr(plan, name, value)
         if changes:
             plan.save(update_fields=list(changes))
+            plan.refresh_from_db(fields=["updated_at"])  # PostgreSQL moved it
         athlete_data_changed(plan.instances.values_list("user_id", flat=True))
 
 

@@ -154,3 +154,60 @@ def test_the_activity_list_takes_updated_since(cast):
     assert_error(
         api.get("/api/v1/activities", {"updated_since": "yesterday"}), 400, None, "updated_since"
     )
+
+
+def test_goals_plans_and_plan_instances_take_updated_since(cast):
+    """API.md §5: `updated_at` moves on every change, by any path (PostgreSQL sets it: a
+    plan's moves when its workouts do), and the lists take `updated_since`."""
+    athlete, coach = cast.api(cast.alice), cast.api(cast.cora)
+    kept = athlete.post(
+        "/api/v1/goals", {"race_name": "Kept", "race_date": "2027-04-01", "distance": 10000}
+    ).json()["data"]
+    edited = athlete.post(
+        "/api/v1/goals", {"race_name": "Edited", "race_date": "2027-05-01", "distance": 5000}
+    ).json()["data"]
+    changed = athlete.patch(f"/api/v1/goals/{edited['goal_id']}", {"goal_time": "0:19:30"})
+    since = changed.json()["data"]["updated_at"]
+    assert since > kept["updated_at"]
+    goals = athlete.get("/api/v1/goals", {"updated_since": since}).json()["data"]["goals"]
+    assert [g["goal_id"] for g in goals] == [edited["goal_id"]]
+
+    plan = coach.post(
+        "/api/v1/plans",
+        {
+            "name": "Base",
+            "org_id": cast.riverside.public_id,
+            "total_weeks": 2,
+            "workouts": [{"week": 1, "day": 2, "type": "easy", "distance": 8000}],
+        },
+    ).json()["data"]
+    other = coach.post(
+        "/api/v1/plans", {"name": "Other", "org_id": cast.riverside.public_id, "total_weeks": 1}
+    ).json()["data"]
+    # A workout changed through the calendar's page path moves its plan: by SQL here.
+    with connection.cursor() as sql:
+        sql.execute(
+            "UPDATE athletes_plannedworkout SET distance = 9000 WHERE plan_id = "
+            "(SELECT id FROM athletes_plan WHERE public_id = %s)",
+            [plan["plan_id"]],
+        )
+    plans = coach.get("/api/v1/plans", {"updated_since": other["updated_at"]}).json()["data"]
+    assert {p["plan_id"] for p in plans["plans"]} == {plan["plan_id"], other["plan_id"]}
+    moved = next(p for p in plans["plans"] if p["plan_id"] == plan["plan_id"])
+    assert moved["updated_at"] > other["updated_at"]
+
+    coach.post(
+        f"/api/v1/plans/{plan['plan_id']}/assign",
+        {"user_ids": [cast.alice.public_id], "start_date": "2026-11-16"},
+    )
+    instance = athlete.get("/api/v1/plan_instances").json()["data"]["plan_instances"][0]
+    later = athlete.patch(
+        f"/api/v1/plan_instances/{instance['plan_instance_id']}", {"status": "completed"}
+    ).json()["data"]
+    assert later["updated_at"] > instance["updated_at"]
+    assert (
+        athlete.get("/api/v1/plan_instances", {"updated_since": later["updated_at"]}).json()[
+            "data"
+        ]["plan_instances"][0]["status"]
+        == "completed"
+    )

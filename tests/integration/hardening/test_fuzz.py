@@ -109,7 +109,12 @@ RULES_BEYOND_THE_SCHEMA = {
     # API.md §5: a cursor is one the API gave (opaque); `updated_since` an instant that
     # exists (the schema's pattern cannot say which days a month has).
     ("GET", "/api/v1/changes"): {"cursor"},
+    # API.md §5: a webhook's receiver is an http or https address.
+    ("POST", "/api/v1/organizations/{org_id}/webhooks"): {"url"},
     ("GET", "/api/v1/activities"): {"updated_since"},
+    ("GET", "/api/v1/goals"): {"updated_since"},
+    ("GET", "/api/v1/plans"): {"updated_since"},
+    ("GET", "/api/v1/plan_instances"): {"updated_since"},
 }
 
 

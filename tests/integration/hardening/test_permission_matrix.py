@@ -488,6 +488,32 @@ ROWS: list[Row] = [
         U(A + "organizations/{riverside}/api_keys/key_nope000000000000"),
         only({"cora": 404}, 403),
     ),
+    # Webhooks: the club's owner, or the club's own key (API.md §5).
+    Row(
+        "get",
+        "api/v1/organizations/<str:org_id>/webhooks",
+        U(A + "organizations/{riverside}/webhooks"),
+        only({"cora": 200, "key": 200}, 403),
+    ),
+    Row(
+        "post",
+        "api/v1/organizations/<str:org_id>/webhooks",
+        U(A + "organizations/{riverside}/webhooks"),
+        only({"cora": 201, "key": 201}, 403),
+        {"url": "https://hooks.example.com/astral"},
+    ),
+    Row(
+        "delete",
+        "api/v1/organizations/<str:org_id>/webhooks/<str:webhook_id>",
+        U(A + "organizations/{riverside}/webhooks/whk_nope000000000000"),
+        only({"cora": 404, "key": 404}, 403),
+    ),
+    Row(
+        "get",
+        "api/v1/organizations/<str:org_id>/webhooks/<str:webhook_id>/deliveries",
+        U(A + "organizations/{riverside}/webhooks/whk_nope000000000000/deliveries"),
+        only({"cora": 404, "key": 404}, 403),
+    ),
     Row("get", "api/v1/groups/<str:group_id>", U(A + "groups/{group}"), coach_only()),
     Row(
         "patch",
