@@ -134,14 +134,14 @@ PAGE_SQL = """
 SELECT p.*, COALESCE(e.places, '{{}}') AS places, t.total
 FROM (SELECT count(*) AS total FROM athletes_activity a WHERE {where}) t
 LEFT JOIN LATERAL (
-  SELECT {columns} FROM athletes_activity a WHERE {where}
-  ORDER BY a.start_time DESC OFFSET %(offset)s LIMIT %(limit)s
+  SELECT {columns} FROM athletes_activity a WHERE {where}{after}
+  ORDER BY a.start_time DESC, a.id DESC OFFSET %(offset)s LIMIT %(limit)s
 ) p ON true
 LEFT JOIN LATERAL (
   SELECT array_agg(ARRAY[b.distance_key, b.place::text]) AS places
   FROM athletes_besteffort b WHERE b.activity_id = p.id AND b.place IS NOT NULL
 ) e ON true
-ORDER BY p.start_time DESC
+ORDER BY p.start_time DESC, p.id DESC
 """
 PAGE_COLUMNS = [
     "id",
@@ -176,9 +176,11 @@ def page_statement(
     offset: int,
     limit: int,
     updated_since: datetime | None = None,
+    after: tuple[datetime, int] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The one statement of `activity_page` and its parameters (the benchmark times it as
-    the list's own SQL)."""
+    the list's own SQL). `after`: the (start, id) a cursor names; the page starts past it in
+    the list's order, whatever was written since (API.md §5, stable pages)."""
     where = "a.user_id = %(user)s"
     where += " AND a.start_time >= %(since)s" if since else ""
     where += " AND a.start_time < %(before)s" if before else ""
@@ -189,10 +191,13 @@ def page_statement(
         "since": since,
         "before": before,
         "updated_since": updated_since,
+        "after_start": after[0] if after else None,
+        "after_id": after[1] if after else None,
         "offset": offset,
         "limit": limit - offset,
     }
-    return PAGE_SQL.format(columns=columns, where=where), params
+    keyset = " AND (a.start_time, a.id) < (%(after_start)s, %(after_id)s)" if after else ""
+    return PAGE_SQL.format(columns=columns, where=where, after=keyset), params
 
 
 def activity_page(
@@ -203,6 +208,7 @@ def activity_page(
     offset: int,
     limit: int,
     updated_since: datetime | None = None,
+    after: tuple[datetime, int] | None = None,
 ) -> tuple[list[tuple[SimpleNamespace, list[str]]], int]:
     """The athlete's activities starting in [since, before), newest first, rows offset to
     limit: each as the fields the API shows (with `user` set) and its marks ("PR 5 km"), and
@@ -214,6 +220,7 @@ def activity_page(
         offset=offset,
         limit=limit,
         updated_since=updated_since,
+        after=after,
     )
     page = []
     rows = fetch_rows(Activity.objects.db, sql, params)

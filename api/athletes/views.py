@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import zipfile
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -178,6 +179,21 @@ UPDATED_SINCE = query(
 )
 
 
+def list_cursor_text(start: datetime, row_id: int) -> str:
+    """Opaque to clients: where a page of the list ends, in its order (start, then id)."""
+    raw = f"{start.astimezone(UTC).isoformat()}|{row_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def list_cursor_value(text: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        start, row_id = raw.split("|")
+        return datetime.fromisoformat(start), int(row_id)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("cursor is not one this API gave.", field="cursor") from None
+
+
 def changed_since(queryset: Any, request: Request) -> Any:
     since = instant_param(request.query_params, "updated_since")
     return queryset.filter(updated_at__gte=since) if since else queryset
@@ -191,6 +207,11 @@ class ActivityListView(APIView):
                 query("from", OpenApiTypes.DATE),
                 query("to", OpenApiTypes.DATE),
                 UPDATED_SINCE,
+                query(
+                    "cursor",
+                    {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+                    description="next_cursor of the page before: stable pages while data is written",
+                ),
                 *PAGINATION,
             ]
         ),
@@ -225,6 +246,8 @@ class ActivityListView(APIView):
         if first and last and last < first:
             raise ApiError("to must not be before from.", field="to")
         updated_since = instant_param(request.query_params, "updated_since")
+        raw_cursor = str_param(request.query_params, "cursor", 64)
+        after = list_cursor_value(raw_cursor) if raw_cursor else None
         tz = athlete.tz
 
         def compute() -> dict[str, Any]:
@@ -233,18 +256,27 @@ class ActivityListView(APIView):
                 athlete,
                 since=local_midnight(first, tz) if first else None,
                 before=local_midnight(last + timedelta(days=1), tz) if last else None,
-                offset=page.offset,
-                limit=page.limit,
+                offset=0 if after else page.offset,
+                limit=page.per_page if after else page.limit,
                 updated_since=updated_since,
+                after=after,
             )
             items = [{**activity_data(a), "marks": marks} for a, marks in rows]  # type: ignore[arg-type]
-            return paginated(items, total, page, key="activities")
+            data = paginated(items, total, page, key="activities")
+            # API.md §5: where the next page starts, whatever is written meanwhile.
+            data["next_cursor"] = (
+                list_cursor_text(rows[-1][0].start_time, rows[-1][0].id)  # type: ignore[attr-defined]
+                if len(rows) == page.per_page
+                else None
+            )
+            return data
 
         # An integration polls the same pages all day: the rendered page is kept until the
         # athlete's data, profile or settings change (every write replaces their token).
         return cached_response(
             self.cache_key(athlete.pk, first, last, page)
-            + (f":u{updated_since.isoformat()}" if updated_since else ""),
+            + (f":u{updated_since.isoformat()}" if updated_since else "")
+            + (f":c{raw_cursor}" if raw_cursor else ""),
             cache.ANALYTICS_TTL,
             compute,
             refresh=False,

@@ -46,27 +46,27 @@ def run_records(first, seconds: int = 600, step: int = 10, speed: float = 3.0) -
     ]
 
 
+def clockless_run() -> list[bytes]:
+    """Ten minutes at 3 m/s recorded by a device whose clock was never set."""
+    return [
+        *run_records(POWER_ON),
+        session(
+            POWER_ON,
+            timer=600,
+            elapsed=600,
+            distance=1800,
+            sport=1,
+            sub_sport=0,
+            avg_hr=150,
+            max_hr=150,
+        ),
+    ]
+
+
 def test_a_fit_whose_clock_was_never_set_has_no_date_and_is_refused(cast):
     """API.md: every timestamp below 0x10000000 is seconds since power-on: no date, 400
     INVALID_FILE saying so (it was stored as a run in 1990)."""
-    content = fit_file(
-        [
-            message
-            for message in (
-                *run_records(POWER_ON),
-                session(
-                    POWER_ON,
-                    timer=600,
-                    elapsed=600,
-                    distance=1800,
-                    sport=1,
-                    sub_sport=0,
-                    avg_hr=150,
-                    max_hr=150,
-                ),
-            )
-        ]
-    )
+    content = fit_file(clockless_run())
     answer = upload(cast.api(cast.bob), content)
     body = assert_error(answer, 400, "INVALID_FILE", "file")
     assert "clock was never set" in body["error"]
@@ -76,22 +76,7 @@ def test_a_fit_whose_clock_was_never_set_has_no_date_and_is_refused(cast):
 def test_a_clockless_fit_is_placed_by_the_real_time_another_message_pairs_with_it(cast):
     """…unless another message carries a real date to anchor its times: here a
     `timestamp_correlation` says power-on second 1000 was 08:00 on 14 Nov 2026."""
-    content = fit_file(
-        [
-            timestamp_correlation(START, POWER_ON),
-            *run_records(POWER_ON),
-            session(
-                POWER_ON,
-                timer=600,
-                elapsed=600,
-                distance=1800,
-                sport=1,
-                sub_sport=0,
-                avg_hr=150,
-                max_hr=150,
-            ),
-        ]
-    )
+    content = fit_file([timestamp_correlation(START, POWER_ON), *clockless_run()])
     answer = upload(cast.api(cast.bob), content)
     assert answer.status_code == 201, answer.content
     run = answer.json()["data"]

@@ -111,7 +111,7 @@ RULES_BEYOND_THE_SCHEMA = {
     ("GET", "/api/v1/changes"): {"cursor"},
     # API.md §5: a webhook's receiver is an http or https address.
     ("POST", "/api/v1/organizations/{org_id}/webhooks"): {"url"},
-    ("GET", "/api/v1/activities"): {"updated_since"},
+    ("GET", "/api/v1/activities"): {"updated_since", "cursor"},
     ("GET", "/api/v1/goals"): {"updated_since"},
     ("GET", "/api/v1/plans"): {"updated_since"},
     ("GET", "/api/v1/plan_instances"): {"updated_since"},
