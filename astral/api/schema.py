@@ -155,6 +155,39 @@ NO_NUL = "^[^\\u0000]*$"
 NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
 
+# API.md §5: answers every operation can get whatever it is, declared on each (a generated
+# client parses them into the one Error model instead of raising "unexpected status").
+ALWAYS = {
+    405: "Method not allowed on this path",
+    406: "Not acceptable: the API answers JSON",
+    413: "Request body too large",
+    414: "URL too long",
+    429: "Over the caller's budget: `Retry-After` says when to come back",
+}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+def shared_error(result: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """A postprocessing hook: every error answer is the one `Error` component, and every
+    operation declares the statuses any request may get (ALWAYS)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for code, text in ALWAYS.items():
+                responses.setdefault(
+                    str(code),
+                    {"description": text, "content": {"application/json": {"schema": ERROR_REF}}},
+                )
+            for answer in responses.values():
+                for content in answer.get("content", {}).values():
+                    if content.get("schema", {}).get("required") == ["error", "details"]:
+                        content["schema"] = ERROR_REF
+    return result
+
+
 def storable_text(result: dict[str, Any], **_: Any) -> dict[str, Any]:
     """A postprocessing hook: every free-text string says it holds no NUL character, which
     PostgreSQL cannot store and the API refuses (astral/api/middleware.py)."""

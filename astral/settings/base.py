@@ -220,6 +220,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "astral.api.schema.shared_error",
         "astral.api.schema.storable_text",
     ],
     # Swagger UI from our own static files (no CDN; the app works offline).

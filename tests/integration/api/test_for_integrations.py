@@ -193,3 +193,27 @@ def test_parameters_kept_for_old_clients_are_marked_deprecated(cast):
     params = schema["paths"]["/api/v1/analytics/running_stats"]["get"]["parameters"]
     legacy = next(p for p in params if p["name"] == "timezone_offset_minutes")
     assert legacy.get("deprecated") is True
+
+
+def test_every_error_is_the_one_error_model_and_every_operation_declares_its_statuses(cast):
+    """API.md §5: errors are one shared `Error` component, and every status an operation can
+    answer is declared, 405, 406, 413, 414 and 429 included (a generated client otherwise
+    raises "unexpected status" on them)."""
+    schema = Client().get("/api/v1/schema", {"format": "json"}).json()
+    error = schema["components"]["schemas"]["Error"]
+    assert error["required"] == ["error", "details"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            for status in ("405", "406", "413", "414", "429"):
+                assert status in responses, (method, path, status)
+            for status, answer in responses.items():
+                if status.startswith(("4", "5")):
+                    shape = answer["content"]["application/json"]["schema"]
+                    assert shape == {"$ref": "#/components/schemas/Error"}, (method, path, status)
+    # And the answers are that model: a 405 from Django itself, a 414.
+    client, headers = key_client(cast)
+    wrong = client.put("/api/v1/analytics/fitness_stats", headers=headers)
+    assert wrong.status_code == 405 and set(wrong.json()) == {"error", "details"}
+    long = client.get("/api/v1/users/me?x=" + "a" * 9000, headers=headers)
+    assert long.status_code == 414 and set(long.json()) == {"error", "details"}
