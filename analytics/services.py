@@ -238,9 +238,10 @@ def charts(series: AthleteSeries) -> dict[str, Any]:
     distance = series.daily_value("distance")
     load = series.daily_value("training_load")
 
-    # Daily distance: last 30 days, trend = trailing 7-day mean (days without runs count 0).
+    # Daily distance: last 30 days in km to one decimal (METRICS.md §4), trend = trailing
+    # 7-day mean (days without runs count 0), the days before the first point included.
     days = days_between(today - timedelta(days=35), today)
-    values = [(d, round(distance.get(d, 0.0), 1)) for d in days]
+    values = [(d, round(distance.get(d, 0.0) / 1000, 1)) for d in days]
     trend = rolling.trailing_means(values, 7)
     daily_distance = [
         {"date": d, "value": v, "trend": t} for (d, v), t in zip(values, trend, strict=True)

@@ -363,7 +363,11 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
     chart_payload = {
         "unit": units.label,
         "daily_distance": [
-            {"date": p["date"], "value": units.value(p["value"]), "trend": units.value(p["trend"])}
+            {
+                "date": p["date"],
+                "value": units.value(p["value"] * 1000),  # km (METRICS.md §4) to the viewer's
+                "trend": units.value(p["trend"] * 1000),
+            }
             for p in chart_data["daily_distance"]
         ],
         "weekly_training_load": chart_data["weekly_training_load"],

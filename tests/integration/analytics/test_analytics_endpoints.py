@@ -216,8 +216,9 @@ def test_charts_series_lengths_and_trends(cast):
     data = cast.api(cast.bob).get("/api/v1/analytics/user_metrics_charts").json()["data"]
     daily = data["daily_distance"]
     assert len(daily) == 30 and daily[-1]["date"] == "2026-11-18"
-    assert daily[-1]["value"] == 7000
-    assert daily[-1]["trend"] == 1000.0  # 7000 over 7 days
+    # METRICS.md §4: chart distances in km to one decimal.
+    assert daily[-1]["value"] == 7.0
+    assert daily[-1]["trend"] == 1.0  # 7 km over 7 days
     weekly = data["weekly_training_load"]
     assert len(weekly) == 12 and weekly[-1]["week_start"] == "2026-11-16"
     assert weekly[-1]["value"] == 100 and weekly[-1]["trend"] == 25.0

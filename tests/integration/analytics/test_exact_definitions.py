@@ -224,3 +224,20 @@ def test_group_comparison_ends_on_the_requesters_local_today(cast):
     keyed = cast.api(cast.riverside_key).get("/api/v1/analytics/group_comparison", params)
     utc_today = local_today(UTC)
     assert keyed.json()["data"]["to"] == utc_today.isoformat()
+
+
+def test_chart_trends_include_the_days_before_the_charts_first_point(cast):
+    """§4: each trend point is the trailing mean including the real data before the chart's
+    first day (never a mean cut short at the window's start). A 7 km run 31 days ago, none
+    since: the 30-day chart's first point (29 days ago) has the 7-day mean 7 ÷ 7 = 1.0 km."""
+    api = cast.api(cast.bob)
+    today = local_today(cast.bob.tz)
+    api.post(
+        "/api/v1/activities",
+        {"start_time": at_noon(today - timedelta(days=31)), "distance": 7000, "duration": 2400},
+    )
+    daily = api.get("/api/v1/analytics/user_metrics_charts").json()["data"]["daily_distance"]
+    assert len(daily) == 30 and daily[0]["date"] == (today - timedelta(days=29)).isoformat()
+    assert (daily[0]["value"], daily[0]["trend"]) == (0, 1.0)
+    # The window of 25 days ago (31..25 days ago) still holds the run; 24 days ago it has left.
+    assert (daily[4]["trend"], daily[5]["trend"]) == (1.0, 0)
