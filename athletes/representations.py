@@ -101,6 +101,7 @@ def health_metric_data(metric: HealthMetric, user: User) -> dict[str, Any]:
         "vo2_max": metric.vo2_max,
         "recovery_score": metric.recovery_score,
         "sleep_seconds": metric.sleep_seconds,
+        "updated_at": metric.updated_at,
     }
 
 

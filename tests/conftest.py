@@ -17,7 +17,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from athletes.models import User
 from organizations.models import Organization, Role
+from tests import answers
 from tests.factories import add_member, make_api_key, make_org, make_user
+
+answers.install()  # every API answer a test receives is checked against the schema
 
 ROOT = Path(__file__).resolve().parents[1]
 # The real device files live in ../shared/data/activities/ beside the repository.

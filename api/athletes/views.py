@@ -23,12 +23,12 @@ from api.athletes import serializers as s
 from api.athletes.export import export_zip
 from astral import cache
 from astral.api.errors import ApiError, first_error
-from astral.api.pagination import Page, page_from, paginated
+from astral.api.pagination import Page, page_from, paginated, walk
 from astral.api.params import bool_param, date_param, instant_param, str_param
 from astral.api.parsers import MultiPartParser
 from astral.api.requests import fetch_visible, require_user, validated
 from astral.api.responses import cached_response, ok
-from astral.api.schema import PAGINATION, USER_ID, ApiDoc, public_id, query
+from astral.api.schema import PAGINATION, USER_ID, WALK, ApiDoc, public_id, query
 from astral.localtime import local_midnight, local_today
 from athletes import files, streams
 from athletes.models import (
@@ -695,7 +695,8 @@ class HealthMetricsView(APIView):
                 USER_ID,
                 query("from", OpenApiTypes.DATE),
                 query("to", OpenApiTypes.DATE),
-                *PAGINATION,
+                UPDATED_SINCE,
+                *WALK,
             ]
         ),
     }
@@ -748,7 +749,6 @@ class HealthMetricsView(APIView):
     def get(self, request: Request) -> Response:
         caller = caller_of(request)
         athlete = resolve_athlete(caller, str_param(request.query_params, "user_id", 32))
-        page = page_from(request.query_params)
         queryset = athlete.health_metrics.all()
         first = date_param(request.query_params, "from")
         last = date_param(request.query_params, "to")
@@ -756,11 +756,10 @@ class HealthMetricsView(APIView):
             queryset = queryset.filter(date__gte=first)
         if last:
             queryset = queryset.filter(date__lte=last)
-        total = queryset.count()
-        rows = queryset.order_by("-date")[page.offset : page.limit]
-        return ok(
-            paginated([health_metric_data(m, athlete) for m in rows], total, page, key="entries")
+        rows = walk(
+            changed_since(queryset, request), ["-date", "pk"], request.query_params, "entries"
         )
+        return ok(rows.answer([health_metric_data(m, athlete) for m in rows.rows], "entries"))
 
 
 # Goals ----------------------------------------------------------------------------------
@@ -777,7 +776,7 @@ def visible_goal(caller: Caller, goal_id: str) -> Goal:
 
 class GoalListView(APIView):
     api_doc = {
-        "get": ApiDoc(params=[USER_ID, UPDATED_SINCE, *PAGINATION]),
+        "get": ApiDoc(params=[USER_ID, UPDATED_SINCE, *WALK]),
         "post": ApiDoc(request=s.GoalSerializer, status=201),
     }
 
@@ -785,13 +784,9 @@ class GoalListView(APIView):
         athlete = resolve_athlete(
             caller_of(request), str_param(request.query_params, "user_id", 32)
         )
-        page = page_from(request.query_params)
-        queryset = changed_since(
-            Goal.objects.filter(user=athlete).select_related("user").order_by("race_date"), request
-        )
-        total = queryset.count()
-        rows = queryset[page.offset : page.limit]
-        return ok(paginated([goal_data(g) for g in rows], total, page, key="goals"))
+        queryset = changed_since(Goal.objects.filter(user=athlete).select_related("user"), request)
+        rows = walk(queryset, ["race_date", "pk"], request.query_params, "goals")
+        return ok(rows.answer([goal_data(g) for g in rows.rows], "goals"))
 
     def post(self, request: Request) -> Response:
         caller = caller_of(request)
@@ -824,7 +819,7 @@ class GoalDetailView(APIView):
 
 class PlanListView(APIView):
     api_doc = {
-        "get": ApiDoc(params=[query("org_id", public_id("org")), UPDATED_SINCE, *PAGINATION]),
+        "get": ApiDoc(params=[query("org_id", public_id("org")), UPDATED_SINCE, *WALK]),
         "post": ApiDoc(request=s.PlanSerializer, status=201),
     }
 
@@ -840,10 +835,8 @@ class PlanListView(APIView):
             queryset = queryset.filter(
                 organization=resolve_organization(caller, org_id, coach=True)
             )
-        page = page_from(request.query_params)
-        total = queryset.count()
-        rows = queryset.order_by("name", "pk")[page.offset : page.limit]
-        return ok(paginated([plan_data(p) for p in rows], total, page, key="plans"))
+        rows = walk(queryset, ["name", "pk"], request.query_params, "plans")
+        return ok(rows.answer([plan_data(p) for p in rows.rows], "plans"))
 
     def post(self, request: Request) -> Response:
         caller = caller_of(request)
@@ -893,19 +886,15 @@ class PlanAssignView(APIView):
 
 
 class PlanInstanceListView(APIView):
-    api_doc = {"get": ApiDoc(params=[USER_ID, UPDATED_SINCE, *PAGINATION])}
+    api_doc = {"get": ApiDoc(params=[USER_ID, UPDATED_SINCE, *WALK])}
 
     def get(self, request: Request) -> Response:
         athlete = resolve_athlete(
             caller_of(request), str_param(request.query_params, "user_id", 32)
         )
-        page = page_from(request.query_params)
-        queryset = changed_since(
-            PlanInstance.objects.filter(user=athlete).order_by("-start_date", "pk"), request
-        )
-        total = queryset.count()
-        rows = with_plan(queryset)[page.offset : page.limit]
-        return ok(paginated(plan_instances_data(rows), total, page, key="plan_instances"))
+        queryset = with_plan(changed_since(PlanInstance.objects.filter(user=athlete), request))
+        rows = walk(queryset, ["-start_date", "pk"], request.query_params, "plan_instances")
+        return ok(rows.answer(plan_instances_data(rows.rows), "plan_instances"))
 
 
 def visible_plan_instance(caller: Caller, instance_id: str) -> PlanInstance:

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from astral.api.errors import ApiError
-from astral.api.pagination import page_from, paginated
+from astral.api.pagination import page_from, paginated, walk
 from astral.api.params import choice_param, str_param
 from astral.api.requests import (
     EmailField,
@@ -24,7 +24,7 @@ from astral.api.requests import (
     validated,
 )
 from astral.api.responses import ok
-from astral.api.schema import PAGINATION, ApiDoc, query
+from astral.api.schema import PAGINATION, WALK, ApiDoc, query
 from athletes.models import User
 from organizations import invitations, services, webhooks
 from organizations.access import (
@@ -147,24 +147,16 @@ def coach_org(caller: Caller, org_id: str) -> Organization:
 
 class OrganizationListView(APIView):
     api_doc = {
-        "get": ApiDoc(params=PAGINATION, errors=(400, 403)),
+        "get": ApiDoc(params=WALK, errors=(400, 403)),
         "post": ApiDoc(request=OrganizationSerializer, status=201, errors=(400, 403)),
     }
 
     def get(self, request: Request) -> Response:
         user = require_user(caller_of(request))
         memberships = Membership.objects.filter(user=user).select_related("organization")
-        page = page_from(request.query_params)
-        total = memberships.count()
-        rows = memberships.order_by("organization__name")[page.offset : page.limit]
-        return ok(
-            paginated(
-                [organization_data(m.organization, m.role) for m in rows],
-                total,
-                page,
-                key="organizations",
-            )
-        )
+        rows = walk(memberships, ["organization__name", "pk"], request.query_params, "orgs")
+        items = [organization_data(m.organization, m.role) for m in rows.rows]
+        return ok(rows.answer(items, "organizations"))
 
     def post(self, request: Request) -> Response:
         user = require_user(caller_of(request))
@@ -203,20 +195,19 @@ def memberships_of(organization: Organization) -> Any:
 
 class MemberListView(APIView):
     api_doc = {
-        "get": ApiDoc(params=[query("role", enum=["owner", "coach", "athlete"]), *PAGINATION]),
+        "get": ApiDoc(params=[query("role", enum=["owner", "coach", "athlete"]), *WALK]),
         "post": ApiDoc(request=MemberSerializer, status=201, errors=(400, 403, 404, 409)),
     }
 
     def get(self, request: Request, org_id: str) -> Response:
         organization = coach_org(caller_of(request), org_id)
-        page = page_from(request.query_params)
         queryset = memberships_of(organization)
         role = choice_param(request.query_params, "role", Role.values)
         if role:
             queryset = queryset.filter(role=role)
-        total = queryset.count()
-        rows = queryset.order_by("user__display_name", "user__username")[page.offset : page.limit]
-        return ok(paginated([member_data(m) for m in rows], total, page, key="members"))
+        order = ["user__display_name", "user__username", "pk"]
+        rows = walk(queryset, order, request.query_params, "members")
+        return ok(rows.answer([member_data(m) for m in rows.rows], "members"))
 
     def post(self, request: Request, org_id: str) -> Response:
         """Invites: nobody becomes a member without accepting (API.md, Organizations)."""
@@ -286,7 +277,7 @@ INVITATION_STATUSES = ["pending", "expired", "accepted", "declined", "revoked"]
 class OrgInvitationListView(APIView):
     api_doc = {
         "get": ApiDoc(
-            params=[query("status", enum=[*INVITATION_STATUSES, "all"]), *PAGINATION],
+            params=[query("status", enum=[*INVITATION_STATUSES, "all"]), *WALK],
             errors=(400, 403, 404),
         )
     }
@@ -305,14 +296,11 @@ class OrgInvitationListView(APIView):
             queryset = queryset.filter(status=InvitationStatus.PENDING, expires_at__lte=now)
         elif status != "all":
             queryset = queryset.filter(status=status)
-        page = page_from(request.query_params)
-        total = queryset.count()
-        rows = (
-            queryset.select_related("organization", "assigned_coach", "invited_by")
-            .prefetch_related("groups")
-            .order_by("-sent_at", "id")[page.offset : page.limit]
-        )
-        return ok(paginated([invitation_data(i) for i in rows], total, page, key="invitations"))
+        queryset = queryset.select_related(
+            "organization", "assigned_coach", "invited_by"
+        ).prefetch_related("groups")
+        rows = walk(queryset, ["-sent_at", "pk"], request.query_params, "invitations")
+        return ok(rows.answer([invitation_data(i) for i in rows.rows], "invitations"))
 
 
 class OrgInvitationDetailView(APIView):
@@ -454,19 +442,17 @@ class LabelListView(APIView):
 
 class GroupListView(APIView):
     api_doc = {
-        "get": ApiDoc(params=PAGINATION),
+        "get": ApiDoc(params=WALK),
         "post": ApiDoc(request=GroupSerializer, status=201),
     }
 
     def get(self, request: Request, org_id: str) -> Response:
         organization = coach_org(caller_of(request), org_id)
-        page = page_from(request.query_params)
         queryset = organization.groups.select_related("organization").annotate(
             member_count=Count("members")
         )
-        total = queryset.count()
-        rows = queryset.order_by("name", "pk")[page.offset : page.limit]
-        return ok(paginated([group_data(g) for g in rows], total, page, key="groups"))
+        rows = walk(queryset, ["name", "pk"], request.query_params, "groups")
+        return ok(rows.answer([group_data(g) for g in rows.rows], "groups"))
 
     def post(self, request: Request, org_id: str) -> Response:
         organization = coach_org(caller_of(request), org_id)
@@ -534,7 +520,7 @@ class GroupMemberDetailView(APIView):
 
 class ApiKeyListView(APIView):
     api_doc = {
-        "get": ApiDoc(params=PAGINATION),
+        "get": ApiDoc(params=WALK),
         "post": ApiDoc(request=ApiKeySerializer, status=201),
     }
 
@@ -542,11 +528,9 @@ class ApiKeyListView(APIView):
         caller = caller_of(request)
         organization = coach_org(caller, org_id)
         require_owner(caller, organization)
-        page = page_from(request.query_params)
         queryset = organization.api_keys.filter(revoked_at__isnull=True)
-        total = queryset.count()
-        rows = queryset.order_by("-created_at", "pk")[page.offset : page.limit]
-        return ok(paginated([key_data(k) for k in rows], total, page, key="api_keys"))
+        rows = walk(queryset, ["-created_at", "pk"], request.query_params, "api_keys")
+        return ok(rows.answer([key_data(k) for k in rows.rows], "api_keys"))
 
     def post(self, request: Request, org_id: str) -> Response:
         caller = caller_of(request)
@@ -602,17 +586,16 @@ def webhook_data(hook: Webhook) -> dict[str, Any]:
 
 class WebhookListView(APIView):
     api_doc = {
-        "get": ApiDoc(params=PAGINATION),
+        "get": ApiDoc(params=WALK),
         "post": ApiDoc(request=WebhookSerializer, status=201),
     }
 
     def get(self, request: Request, org_id: str) -> Response:
         organization = webhook_org(caller_of(request), org_id)
-        page = page_from(request.query_params)
-        rows = organization.webhooks.order_by("created_at", "pk")
-        total = rows.count()
-        items = [webhook_data(h) for h in rows[page.offset : page.limit]]
-        return ok(paginated(items, total, page, key="webhooks"))
+        rows = walk(
+            organization.webhooks.all(), ["created_at", "pk"], request.query_params, "webhooks"
+        )
+        return ok(rows.answer([webhook_data(h) for h in rows.rows], "webhooks"))
 
     def post(self, request: Request, org_id: str) -> Response:
         organization = webhook_org(caller_of(request), org_id)
@@ -641,14 +624,12 @@ class WebhookDetailView(APIView):
 
 
 class WebhookDeliveriesView(APIView):
-    api_doc = {"get": ApiDoc(params=PAGINATION)}
+    api_doc = {"get": ApiDoc(params=WALK)}
 
     def get(self, request: Request, org_id: str, webhook_id: str) -> Response:
         organization = webhook_org(caller_of(request), org_id)
         hook = _webhook(organization, webhook_id)
-        page = page_from(request.query_params)
-        rows = hook.deliveries.order_by("-id")
-        total = rows.count()
+        rows = walk(hook.deliveries.all(), ["-pk"], request.query_params, "deliveries")
         items = [
             {
                 "change_cursor": cursor_text(d.change_id),
@@ -658,6 +639,6 @@ class WebhookDeliveriesView(APIView):
                 "attempt": d.attempt,
                 "at": d.at,
             }
-            for d in rows[page.offset : page.limit]
+            for d in rows.rows
         ]
-        return ok(paginated(items, total, page, key="deliveries"))
+        return ok(rows.answer(items, "deliveries"))

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from astral.api.params import int_param
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from astral.api.errors import ApiError
+from astral.api.params import int_param, str_param
 
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000  # far past any list; its offset fits PostgreSQL's bigint
@@ -58,3 +65,76 @@ def page_number(raw: Any) -> int:
 
 def paginated(items: list[Any], total: int, page: Page, key: str = "items") -> dict[str, Any]:
     return {key: items, "total_count": total, "metadata": page.metadata(total)}
+
+
+CURSOR_PARAM_LENGTH = 512
+
+
+@dataclass(frozen=True)
+class Walk:
+    """One page of a list, by offset (`page`) or after a cursor (`cursor`): API.md §5, "stable
+    pages": the cursor names the last row sent, in the list's order, so rows written or
+    deleted during a walk neither repeat nor skip the others."""
+
+    rows: list[Any]
+    total: int
+    page: Page
+    next_cursor: str | None
+
+    def answer(self, items: list[Any], key: str) -> dict[str, Any]:
+        return {**paginated(items, self.total, self.page, key), "next_cursor": self.next_cursor}
+
+
+def walk(queryset: Any, order: Sequence[str], params: Mapping[str, Any], name: str) -> Walk:
+    """`order`: the list's order, ending in a unique field ("pk"), none of them null;
+    `name`: the list's, so that a cursor from another list is refused."""
+    page = page_from(params)
+    total = queryset.count()
+    queryset = queryset.order_by(*order)
+    raw = str_param(params, "cursor", CURSOR_PARAM_LENGTH)
+    if raw:
+        try:
+            after = queryset.filter(_after(order, _decode(raw, name, len(order))))
+            rows = list(after[: page.per_page + 1])
+        except (ValueError, TypeError, ValidationError):  # a value of the wrong kind
+            raise ApiError("cursor is not one this list gave.", field="cursor") from None
+    else:
+        rows = list(queryset[page.offset : page.limit + 1])
+    more = len(rows) > page.per_page
+    rows = rows[: page.per_page]
+    cursor = _encode(name, [_value(rows[-1], field) for field in order]) if more else None
+    return Walk(rows=rows, total=total, page=page, next_cursor=cursor)
+
+
+def _value(row: Any, field: str) -> Any:
+    value = row
+    for part in field.lstrip("-").split("__"):
+        value = value.pk if part == "pk" else getattr(value, part)
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def _encode(name: str, values: list[Any]) -> str:
+    raw = json.dumps([name, *values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(text: str, name: str, size: int) -> list[Any]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        raw = None
+    if not (isinstance(raw, list) and len(raw) == size + 1 and raw[0] == name):
+        raise ApiError("cursor is not one this list gave.", field="cursor")
+    if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in raw[1:]):
+        raise ApiError("cursor is not one this list gave.", field="cursor")
+    return raw[1:]
+
+
+def _after(order: Sequence[str], values: list[Any]) -> Q:
+    """The rows after `values` in `order`: a > x, or a = x and b > y, … (< where descending)."""
+    after = Q(pk__in=[])
+    for i, field in enumerate(order):
+        same = {f.lstrip("-"): v for f, v in zip(order[:i], values[:i], strict=True)}
+        op = "lt" if field.startswith("-") else "gt"
+        after |= Q(**same, **{f"{field.lstrip('-')}__{op}": values[i]})
+    return after

@@ -141,6 +141,12 @@ USER_ID = query("user_id", public_id("usr"), description="Athlete id (usr_…); 
 PAGE = query("page", integer(1, MAX_PAGE), description="1-based page")
 PER_PAGE = query("per_page", integer(1, MAX_PER_PAGE), description="1..200")
 PAGINATION = [PAGE, PER_PAGE]
+CURSOR = query(
+    "cursor",
+    {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,512}$"},
+    description="next_cursor of the page before: stable pages while data is written",
+)
+WALK = [*PAGINATION, CURSOR]  # the lists of astral.api.pagination.walk
 
 
 def envelope(data: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -165,6 +171,7 @@ ALWAYS = {
     429: "Over the caller's budget: `Retry-After` says when to come back",
 }
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
+NOT_MODIFIED = "Not modified: `If-None-Match` named the answer's current `ETag` (no body)"
 
 
 def shared_error(result: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -172,10 +179,12 @@ def shared_error(result: dict[str, Any], **_: Any) -> dict[str, Any]:
     operation declares the statuses any request may get (ALWAYS)."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for path in result.get("paths", {}).values():
-        for operation in path.values():
+        for method, operation in path.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
+            if method == "get" and any(code.startswith("2") for code in responses):
+                responses.setdefault("304", {"description": NOT_MODIFIED})
             for code, text in ALWAYS.items():
                 responses.setdefault(
                     str(code),

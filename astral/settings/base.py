@@ -222,6 +222,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "astral.api.schema.shared_error",
         "astral.api.schema.storable_text",
+        "api.shapes.typed_answers",
     ],
     # Swagger UI from our own static files (no CDN; the app works offline).
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -112,9 +112,17 @@ RULES_BEYOND_THE_SCHEMA = {
     # API.md §5: a webhook's receiver is an http or https address.
     ("POST", "/api/v1/organizations/{org_id}/webhooks"): {"url"},
     ("GET", "/api/v1/activities"): {"updated_since", "cursor"},
-    ("GET", "/api/v1/goals"): {"updated_since"},
-    ("GET", "/api/v1/plans"): {"updated_since"},
-    ("GET", "/api/v1/plan_instances"): {"updated_since"},
+    ("GET", "/api/v1/goals"): {"updated_since", "cursor"},
+    ("GET", "/api/v1/plans"): {"updated_since", "cursor"},
+    ("GET", "/api/v1/plan_instances"): {"updated_since", "cursor"},
+    ("GET", "/api/v1/health_metrics"): {"updated_since", "cursor"},
+    ("GET", "/api/v1/organizations"): {"cursor"},
+    ("GET", "/api/v1/organizations/{org_id}/members"): {"cursor"},
+    ("GET", "/api/v1/organizations/{org_id}/invitations"): {"cursor"},
+    ("GET", "/api/v1/organizations/{org_id}/groups"): {"cursor"},
+    ("GET", "/api/v1/organizations/{org_id}/api_keys"): {"cursor"},
+    ("GET", "/api/v1/organizations/{org_id}/webhooks"): {"cursor"},
+    ("GET", "/api/v1/organizations/{org_id}/webhooks/{webhook_id}/deliveries"): {"cursor"},
 }
 
 
