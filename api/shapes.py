@@ -155,14 +155,15 @@ FITNESS_NOW = obj(
     hrv_avg_prev=null(NUM),
     recovery_score_prev=null(NUM),
 )
-RECORD = obj(
-    activity_id=ACTIVITY_ID,
-    activity_name=STR,
-    start_time=INSTANT,
-    date=DAY,
-    seconds=NUM,
-    time=STR,
-)
+RECORD_FIELDS = {
+    "activity_id": ACTIVITY_ID,
+    "activity_name": STR,
+    "start_time": INSTANT,
+    "date": DAY,
+    "seconds": NUM,
+    "time": STR,
+}
+RECORD = obj(RECORD_FIELDS)
 GROUP_TOTALS = {
     "athlete_count": INT,
     "total_distance": NUM,
@@ -723,19 +724,7 @@ ANSWERS: dict[str, Shape] = {
                 history=arr(RECORD),
             )
         ),
-        vdot_estimate=null(
-            obj(
-                vdot=NUM,
-                distance=STR,
-                label=STR,
-                activity_id=ACTIVITY_ID,
-                activity_name=STR,
-                start_time=INSTANT,
-                date=DAY,
-                seconds=NUM,
-                time=STR,
-            )
-        ),
+        vdot_estimate=null(obj(RECORD_FIELDS, vdot=NUM, distance=STR, label=STR)),
     ),
     "analytics_pace_curve_get": obj(
         user_id=USER_ID,
