@@ -16,6 +16,18 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.environment import API_KEY
 
+TRIVIAL_PATH = "/healthz"  # the trivial DRF view: the framework's own cost, and the machine's
+
+
+def _timed(conn: http.client.HTTPConnection, path: str, headers: dict[str, str]) -> float:
+    started = time.perf_counter()
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    if response.status != 200:
+        raise RuntimeError(f"{path} answered {response.status}")
+    return (time.perf_counter() - started) * 1000
+
 
 def latency(
     port: int,
@@ -25,23 +37,33 @@ def latency(
     before: Callable[[], None] | None = None,
 ) -> dict[str, float]:
     """p50 and p95 of `n` requests on one keep-alive connection; `before` runs ahead of
-    each one, outside the timing (a write's invalidation, for a cache miss every time)."""
+    each one, outside the timing (a write's invalidation, for a cache miss every time).
+
+    `beside_ms`: the p50 of the trivial view, each of its requests sent right after one of
+    the endpoint's on the same connection, so that both are timed at the same moment of the
+    machine's speed. `relative` (p50 ÷ beside_ms) is what a growth verdict compares between
+    club sizes: a size measured while the machine ran at 40 % speed has a slow trivial view
+    beside it too (docs/benchmarks.md)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    samples = []
+    samples, beside = [], []
     for index in range(n + 3):
         if before is not None:
             before()
-        started = time.perf_counter()
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        if response.status != 200:
-            raise RuntimeError(f"{path} answered {response.status}")
+        took = _timed(conn, path, headers)
+        # Not beside a read after a write: its idle gap is part of what it measures.
+        trivial = _timed(conn, TRIVIAL_PATH, {}) if before is None else None
         if index >= 3:  # the first requests warm connections and caches
-            samples.append((time.perf_counter() - started) * 1000)
+            samples.append(took)
+            if trivial is not None:
+                beside.append(trivial)
     conn.close()
     samples.sort()
-    return {"p50_ms": statistics.median(samples), "p95_ms": samples[int(len(samples) * 0.95) - 1]}
+    p50 = statistics.median(samples)
+    row = {"p50_ms": p50, "p95_ms": samples[int(len(samples) * 0.95) - 1]}
+    if beside:
+        row["beside_ms"] = statistics.median(beside)
+        row["relative"] = p50 / row["beside_ms"]
+    return row
 
 
 def wrk(

@@ -23,7 +23,7 @@ from analytics import plans as plan_analytics
 from analytics import records, roster, services
 from analytics.series import load_series
 from api.athletes import serializers as s
-from astral import spreadsheet
+from astral import cache, spreadsheet
 from astral.api.errors import ApiError
 from astral.api.pagination import Page, page_number
 from astral.api.requests import finite_float
@@ -304,31 +304,56 @@ def athletes_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def profile_figures(athlete: User, units: str, health_view: str) -> dict[str, Any]:
+    """Everything the profile page shows that follows from the athlete's data alone (not
+    from who looks): computed once, then served from the cache until the athlete's data
+    changes (their generation token), their day turns, or the hour does (the pace curve's
+    window), so a coach's visit costs a cache read instead of a dozen statements."""
+    tz = athlete.tz
+    today = local_today(tz)
+    now = timezone.now()
+
+    def compute() -> dict[str, Any]:
+        profile = roster.athlete_profile(athlete, refresh=False, units=units)
+        chart_data = services.charts(load_series(athlete, tz=tz, today=today))
+        last_ff = chart_data["fitness_fatigue"][-1] if chart_data["fitness_fatigue"] else None
+        return {
+            "profile": profile,
+            "chart_data": chart_data,
+            "ahead": plan_analytics.fitness_ahead_of(athlete, today, last_ff["ctl"], last_ff["atl"])
+            if last_ff
+            else {"days": [], "race": None},
+            "health": services.health_metrics(
+                athlete,
+                first=today - timedelta(days=HEALTH_VIEWS[health_view] - 1),
+                last=today,
+                granularity=health_view,
+            ),
+            "streak": services.running_streaks(athlete, days=91, tz=tz, today=today),
+            "marks": records.marks_by_public_id(
+                athlete, [a["activity_id"] for a in profile["recent_activities"]]
+            ),
+            "personal": records.cached_personal_records(athlete, today=today),
+            "curve": records.cached_pace_curve(athlete, days=90, now=now),
+        }
+
+    key = cache.make_key("profile-page", athlete.public_id, today, now.hour, units, health_view)
+    return cache.cached_value(key, cache.PROFILE_TTL, [cache.athlete(athlete.pk)], compute)
+
+
 @login_required
 def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
     athlete = page_athlete(request, user_id)
     units = Units(request.user.units)
-    profile = roster.athlete_profile(athlete, refresh=False, units=units.system)
-    profile["current_plans"] = [plan_view(p, athlete.tz_name) for p in profile["current_plans"]]
-    tz = athlete.tz
-    today = local_today(tz)
-    chart_data = services.charts(load_series(athlete, tz=tz, today=today))
-    last_ff = chart_data["fitness_fatigue"][-1] if chart_data["fitness_fatigue"] else None
-    ahead = (
-        plan_analytics.fitness_ahead_of(athlete, today, last_ff["ctl"], last_ff["atl"])
-        if last_ff
-        else {"days": [], "race": None}
-    )
     health_view = request.GET.get("health", "day")
     if health_view not in HEALTH_VIEWS:
         health_view = "day"
-    health = services.health_metrics(
-        athlete,
-        first=today - timedelta(days=HEALTH_VIEWS[health_view] - 1),
-        last=today,
-        granularity=health_view,
-    )
-    streak = services.running_streaks(athlete, days=91, tz=tz, today=today)
+    figures = profile_figures(athlete, units.system, health_view)
+    profile = {**figures["profile"]}
+    profile["current_plans"] = [plan_view(p, athlete.tz_name) for p in profile["current_plans"]]
+    tz = athlete.tz
+    chart_data, ahead = figures["chart_data"], figures["ahead"]
+    health, streak = figures["health"], figures["streak"]
     goals = []
     for race in profile["current_goals"]["races"]:
         predicted = predict_race_seconds(athlete.vdot, race["distance"]) if athlete.vdot else None
@@ -343,11 +368,7 @@ def athlete_profile(request: HttpRequest, user_id: str) -> HttpResponse:
                 else None,
             }
         )
-    marks = records.marks_by_public_id(
-        athlete, [a["activity_id"] for a in profile["recent_activities"]]
-    )
-    personal = records.cached_personal_records(athlete, today=today)
-    curve = records.cached_pace_curve(athlete, days=90, now=timezone.now())
+    marks, personal, curve = figures["marks"], figures["personal"], figures["curve"]
     per = meters_per_unit(units.system)
     recent = [
         {

@@ -361,3 +361,27 @@ def test_the_sidebar_counts_the_whole_club_and_lists_its_first_hundred(cast):
     people[0].save(update_fields=["is_active"])
     html = signed_in(cast.cora).get("/athletes").content.decode()
     assert f"Athletes ({before - 1})" in html
+
+
+def test_a_second_visit_to_a_profile_reads_its_figures_from_the_cache_and_a_new_run_shows_at_once(
+    cast, club, django_assert_max_num_queries
+):
+    """Issue 36: the profile page at the speed of its SQL. What the page shows that follows
+    from the athlete's data is computed once and kept under the athlete's generation token:
+    a coach's second visit runs only the statements that say who is looking (session, user,
+    access, menu), and a run written in between shows on the next visit."""
+    coach = signed_in(cast.cora)
+    path = f"/athletes/{cast.alice.public_id}"
+    coach.get(path)
+    with django_assert_max_num_queries(8):
+        assert coach.get(path).status_code == 200
+    cast.api(cast.alice).post(
+        "/api/v1/activities",
+        {
+            "start_time": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+            "distance": 12345,
+            "duration": 3600,
+            "name": "Fresh sunrise run",
+        },
+    )
+    assert "Fresh sunrise run" in coach.get(path).content.decode()
