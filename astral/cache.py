@@ -122,6 +122,12 @@ def athlete_profile_key(athlete_id: str, today: Any) -> str:
     return make_key("athlete_profile", athlete_id, today)
 
 
+def profile_page_key(athlete_id: str, today: Any, hour: int, units: str, health_view: str) -> str:
+    """The profile page's figures: the athlete's day, the hour (the pace curve's window), the
+    viewer's units (its sentences) and the health chart's view."""
+    return make_key("profile-page", athlete_id, today, hour, units, health_view)
+
+
 def roster_key(
     identity: str, org_id: str, slot: Any, filters: Mapping[str, Any], number: int, per_page: int
 ) -> str:

@@ -377,7 +377,7 @@ def profile_figures(athlete: User, units: str, health_view: str) -> dict[str, An
             "curve": records.cached_pace_curve(athlete, days=90, now=now),
         }
 
-    key = cache.make_key("profile-page", athlete.public_id, today, now.hour, units, health_view)
+    key = cache.profile_page_key(athlete.public_id, today, now.hour, units, health_view)
     return cache.cached_value(key, cache.PROFILE_TTL, [cache.athlete(athlete.pk)], compute)
 
 
