@@ -509,7 +509,7 @@ ANSWERS: dict[str, Shape] = {
     "organizations_org_id_invitations_get": page_of("invitations", ref("Invitation")),
     "organizations_org_id_invitations_invitation_id_delete": ref("Invitation"),
     "organizations_org_id_invitations_invitation_id_resend_post": ref("Invitation"),
-    "invitations_get": page_of("invitations", ref("Invitation"), walk=False),
+    "invitations_get": page_of("invitations", ref("Invitation")),
     "invitations_invitation_id_accept_post": ref("Invitation"),
     "invitations_invitation_id_decline_post": ref("Invitation"),
     "organizations_org_id_groups_get": page_of("groups", ref("Group")),

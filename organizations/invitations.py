@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from astral.api.errors import ApiError
@@ -248,12 +249,13 @@ def invitation_by_token(token: str) -> Invitation | None:
 
 def pending_for(user: User) -> list[Invitation]:
     """The invitations waiting for this person's answer, newest first."""
-    return list(
-        Invitation.objects.select_related("organization", "invited_by")
-        .filter(
-            email=user.email.strip().lower(),
-            status=InvitationStatus.PENDING,
-            expires_at__gt=timezone.now(),
-        )
-        .order_by("-sent_at")
+    return list(pending_for_query(user).order_by("-sent_at", "pk"))
+
+
+def pending_for_query(user: User) -> QuerySet[Invitation]:
+    """The same, unordered and unread: for a list that pages them itself."""
+    return Invitation.objects.select_related("organization", "invited_by").filter(
+        email=user.email.strip().lower(),
+        status=InvitationStatus.PENDING,
+        expires_at__gt=timezone.now(),
     )

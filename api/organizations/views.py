@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from astral.api.errors import ApiError
-from astral.api.pagination import page_from, paginated, walk
+from astral.api.pagination import walk
 from astral.api.params import choice_param, str_param
 from astral.api.requests import (
     EmailField,
@@ -24,7 +24,7 @@ from astral.api.requests import (
     validated,
 )
 from astral.api.responses import ok
-from astral.api.schema import PAGINATION, WALK, ApiDoc, query
+from astral.api.schema import WALK, ApiDoc, query
 from athletes.models import User
 from organizations import invitations, services, webhooks
 from organizations.access import (
@@ -328,15 +328,18 @@ class OrgInvitationResendView(APIView):
 
 
 class MyInvitationListView(APIView):
-    api_doc = {"get": ApiDoc(params=PAGINATION, errors=(400, 403))}
+    api_doc = {"get": ApiDoc(params=WALK, errors=(400, 403))}
 
     def get(self, request: Request) -> Response:
         """The caller's invitations waiting for an answer, paginated like every list."""
         user = require_user(caller_of(request))
-        page = page_from(request.query_params)
-        rows = invitations.pending_for(user)
-        items = [invitation_data(i) for i in rows[page.offset : page.limit]]
-        return ok(paginated(items, len(rows), page, key="invitations"))
+        queryset = (
+            invitations.pending_for_query(user)
+            .select_related("assigned_coach")
+            .prefetch_related("groups")
+        )
+        rows = walk(queryset, ["-sent_at", "pk"], request.query_params, "my_invitations")
+        return ok(rows.answer([invitation_data(i) for i in rows.rows], "invitations"))
 
 
 def my_invitation(user: User, invitation_id: str) -> Invitation:

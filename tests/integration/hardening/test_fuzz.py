@@ -117,6 +117,7 @@ RULES_BEYOND_THE_SCHEMA = {
     ("GET", "/api/v1/plan_instances"): {"updated_since", "cursor"},
     ("GET", "/api/v1/health_metrics"): {"updated_since", "cursor"},
     ("GET", "/api/v1/organizations"): {"cursor"},
+    ("GET", "/api/v1/invitations"): {"cursor"},
     ("GET", "/api/v1/organizations/{org_id}/members"): {"cursor"},
     ("GET", "/api/v1/organizations/{org_id}/invitations"): {"cursor"},
     ("GET", "/api/v1/organizations/{org_id}/groups"): {"cursor"},

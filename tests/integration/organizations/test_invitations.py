@@ -337,3 +337,41 @@ def test_a_verified_address_accepts_from_the_list(cast):
     )
     assert accepted.status_code == 200
     assert Membership.objects.filter(user=cast.charlie, organization=cast.riverside).exists()
+
+
+def test_a_person_walks_their_invitations_by_cursor_in_constant_queries(
+    cast, django_assert_max_num_queries
+):
+    """API.md §5: every list takes `cursor`. Charlie, invited by both clubs with a coach and
+    groups chosen, reads them one a page, newest first, each once; a page costs the same
+    statements whatever it holds (the inviting coach and the groups read with it)."""
+    squad = Group.objects.create(organization=cast.riverside, name="Squad")
+    hills = Group.objects.create(organization=cast.hilltop, name="Hills")
+    first = invite(
+        cast.api(cast.cora),
+        cast.riverside,
+        email="charlie@example.com",
+        assigned_coach_id=cast.cora.public_id,
+        group_ids=[squad.public_id],
+    )
+    second = invite(
+        cast.api(cast.olga),
+        cast.hilltop,
+        email="charlie@example.com",
+        assigned_coach_id=cast.olga.public_id,
+        group_ids=[hills.public_id],
+    )
+    api = cast.api(cast.charlie)
+    page = api.get("/api/v1/invitations", {"per_page": 1}).json()["data"]
+    seen = [page["invitations"][0]["invitation_id"]]
+    assert page["next_cursor"]
+    with django_assert_max_num_queries(8):
+        page = api.get(
+            "/api/v1/invitations", {"per_page": 1, "cursor": page["next_cursor"]}
+        ).json()["data"]
+    seen += [i["invitation_id"] for i in page["invitations"]]
+    assert page["next_cursor"] is None
+    assert seen == [second["invitation_id"], first["invitation_id"]]
+    with django_assert_max_num_queries(8):
+        both = api.get("/api/v1/invitations").json()["data"]["invitations"]
+    assert [i["group_ids"] for i in both] == [[hills.public_id], [squad.public_id]]
