@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import zipfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -23,12 +22,20 @@ from api.athletes import serializers as s
 from api.athletes.export import export_zip
 from astral import cache
 from astral.api.errors import ApiError, first_error
-from astral.api.pagination import Page, page_from, paginated, walk
+from astral.api.pagination import (
+    CURSOR_PARAM_LENGTH,
+    Page,
+    cursor_text,
+    cursor_values,
+    page_from,
+    paginated,
+    walk,
+)
 from astral.api.params import bool_param, date_param, instant_param, str_param
 from astral.api.parsers import MultiPartParser
 from astral.api.requests import fetch_visible, require_user, validated
 from astral.api.responses import cached_response, ok
-from astral.api.schema import PAGINATION, USER_ID, WALK, ApiDoc, public_id, query
+from astral.api.schema import USER_ID, WALK, ApiDoc, public_id, query
 from astral.localtime import local_midnight, local_today
 from athletes import files, streams
 from athletes.models import (
@@ -179,19 +186,13 @@ UPDATED_SINCE = query(
 )
 
 
-def list_cursor_text(start: datetime, row_id: int) -> str:
-    """Opaque to clients: where a page of the list ends, in its order (start, then id)."""
-    raw = f"{start.astimezone(UTC).isoformat()}|{row_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def list_cursor_value(text: str) -> tuple[datetime, int]:
+    """Where the activity list's page ended (start, then id), from its cursor."""
+    start, row_id = cursor_values(text, "activities", 2)
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        start, row_id = raw.split("|")
-        return datetime.fromisoformat(start), int(row_id)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError("cursor is not one this API gave.", field="cursor") from None
+        return datetime.fromisoformat(str(start)), int(row_id)
+    except (ValueError, TypeError):
+        raise ApiError("cursor is not one this list gave.", field="cursor") from None
 
 
 def changed_since(queryset: Any, request: Request) -> Any:
@@ -207,12 +208,7 @@ class ActivityListView(APIView):
                 query("from", OpenApiTypes.DATE),
                 query("to", OpenApiTypes.DATE),
                 UPDATED_SINCE,
-                query(
-                    "cursor",
-                    {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
-                    description="next_cursor of the page before: stable pages while data is written",
-                ),
-                *PAGINATION,
+                *WALK,
             ]
         ),
         "post": ApiDoc(
@@ -246,7 +242,7 @@ class ActivityListView(APIView):
         if first and last and last < first:
             raise ApiError("to must not be before from.", field="to")
         updated_since = instant_param(request.query_params, "updated_since")
-        raw_cursor = str_param(request.query_params, "cursor", 64)
+        raw_cursor = str_param(request.query_params, "cursor", CURSOR_PARAM_LENGTH)
         after = list_cursor_value(raw_cursor) if raw_cursor else None
         tz = athlete.tz
 
@@ -265,7 +261,7 @@ class ActivityListView(APIView):
             data = paginated(items, total, page, key="activities")
             # API.md §5: where the next page starts, whatever is written meanwhile.
             data["next_cursor"] = (
-                list_cursor_text(rows[-1][0].start_time, rows[-1][0].id)  # type: ignore[attr-defined]
+                cursor_text("activities", [rows[-1][0].start_time, rows[-1][0].id])  # type: ignore[attr-defined]
                 if len(rows) == page.per_page
                 else None
             )

@@ -94,7 +94,7 @@ def walk(queryset: Any, order: Sequence[str], params: Mapping[str, Any], name: s
     raw = str_param(params, "cursor", CURSOR_PARAM_LENGTH)
     if raw:
         try:
-            after = queryset.filter(_after(order, _decode(raw, name, len(order))))
+            after = queryset.filter(_after(order, cursor_values(raw, name, len(order))))
             rows = list(after[: page.per_page + 1])
         except (ValueError, TypeError, ValidationError):  # a value of the wrong kind
             raise ApiError("cursor is not one this list gave.", field="cursor") from None
@@ -102,7 +102,7 @@ def walk(queryset: Any, order: Sequence[str], params: Mapping[str, Any], name: s
         rows = list(queryset[page.offset : page.limit + 1])
     more = len(rows) > page.per_page
     rows = rows[: page.per_page]
-    cursor = _encode(name, [_value(rows[-1], field) for field in order]) if more else None
+    cursor = cursor_text(name, [_value(rows[-1], field) for field in order]) if more else None
     return Walk(rows=rows, total=total, page=page, next_cursor=cursor)
 
 
@@ -110,15 +110,19 @@ def _value(row: Any, field: str) -> Any:
     value = row
     for part in field.lstrip("-").split("__"):
         value = value.pk if part == "pk" else getattr(value, part)
-    return value.isoformat() if isinstance(value, date | datetime) else value
+    return value
 
 
-def _encode(name: str, values: list[Any]) -> str:
-    raw = json.dumps([name, *values], separators=(",", ":")).encode()
+def cursor_text(name: str, values: list[Any]) -> str:
+    """Opaque to clients: the list's name and where its page ended, in its order (the one
+    cursor format of the API; a list written in SQL of its own uses it too)."""
+    plain = [v.isoformat() if isinstance(v, date | datetime) else v for v in values]
+    raw = json.dumps([name, *plain], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(text: str, name: str, size: int) -> list[Any]:
+def cursor_values(text: str, name: str, size: int) -> list[Any]:
+    """The values a cursor of list `name` names (`size` of them), or a 400 naming `cursor`."""
     try:
         raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except (ValueError, UnicodeDecodeError):
