@@ -29,7 +29,8 @@ _broker_down_until = 0.0
 REFRESH_SNAPSHOT = "analytics.tasks.refresh_snapshot"
 REFRESH_ALL_SNAPSHOTS = "analytics.tasks.refresh_all_snapshots"
 FORGET_CACHE_TOKENS = "analytics.tasks.forget_cache_tokens"
-IMPORT_FILE = "athletes.tasks.import_file"
+IMPORT_FILE = "athletes.tasks.import_file"  # one file: tasks sent before IMPORT_FILES
+IMPORT_FILES = "athletes.tasks.import_files"
 IMPORT_ARCHIVE = "athletes.tasks.import_archive"
 FINISH_STALLED_IMPORTS = "athletes.tasks.finish_stalled_imports"
 PRUNE_CHANGES = "athletes.tasks.prune_changes"
@@ -39,6 +40,7 @@ TASKS = (
     REFRESH_ALL_SNAPSHOTS,
     FORGET_CACHE_TOKENS,
     IMPORT_FILE,
+    IMPORT_FILES,
     IMPORT_ARCHIVE,
     PRUNE_CHANGES,
     DELIVER_WEBHOOKS,

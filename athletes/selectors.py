@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -28,25 +29,41 @@ class TrainingContext:
 
 
 def training_context(user: User, today: date) -> TrainingContext:
-    readings = list(
+    """A read: what the athlete's activities of `today` are computed with."""
+    return training_contexts(user, [today])[today]
+
+
+def training_contexts(user: User, days: Iterable[date]) -> dict[date, TrainingContext]:
+    """The training context of each of these local days, their resting heart rates read in
+    one range (METRICS.md §2: the 7 days ending on the day).
+
+    A read."""
+    days = sorted(set(days))
+    if not days:
+        return {}
+    readings: dict[date, float] = dict(
         HealthMetric.objects.filter(
             user=user,
-            date__gt=today - timedelta(days=7),
-            date__lte=today,
+            date__gt=days[0] - timedelta(days=7),
+            date__lte=days[-1],
             resting_hr__isnull=False,
-        ).values_list("resting_hr", flat=True)
+        ).values_list("date", "resting_hr")
     )
-    max_hr = effective_max_hr(user.max_hr, user.birth_date, today)
-    hr_zones = [float(z) for z in user.hr_zones] if user.hr_zones else default_hr_zones(max_hr)
-    return TrainingContext(
-        resting_hr=effective_resting_hr(readings, user.resting_hr),
-        max_hr=max_hr,
-        vdot=user.vdot,
-        sex=user.sex,
-        pace_zones=effective_pace_zones(user.pace_zones, user.vdot),
-        hr_zones=[float(z) for z in hr_zones],
-        weight_kg=user.weight_kg,
-    )
+    contexts = {}
+    for day in days:
+        week = [readings[d] for d in sorted(readings) if day - timedelta(days=7) < d <= day]
+        max_hr = effective_max_hr(user.max_hr, user.birth_date, day)
+        hr_zones = user.hr_zones or default_hr_zones(max_hr)
+        contexts[day] = TrainingContext(
+            resting_hr=effective_resting_hr(week, user.resting_hr),
+            max_hr=max_hr,
+            vdot=user.vdot,
+            sex=user.sex,
+            pace_zones=effective_pace_zones(user.pace_zones, user.vdot),
+            hr_zones=[float(z) for z in hr_zones],
+            weight_kg=user.weight_kg,
+        )
+    return contexts
 
 
 def original_file_of(activity: Activity, *, with_data: bool = False) -> ActivityFile | None:

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from astral.celery import FINISH_STALLED_IMPORTS, IMPORT_ARCHIVE, IMPORT_FILE, PRUNE_CHANGES
+from astral.celery import (
+    FINISH_STALLED_IMPORTS,
+    IMPORT_ARCHIVE,
+    IMPORT_FILE,
+    IMPORT_FILES,
+    PRUNE_CHANGES,
+)
+
+
+@shared_task(name=IMPORT_FILES, ignore_result=True)
+def import_files(batch_id: int, payloads: list[tuple[str, str]], allow_overlap: bool) -> list[str]:
+    """A set of a bulk import's files, on whichever worker process is free."""
+    from athletes.services.imports import import_batch_files, import_content
+
+    return import_batch_files(
+        batch_id=batch_id,
+        uploads=[(filename, import_content(payload)) for filename, payload in payloads],
+        allow_overlap=allow_overlap,
+    )
 
 
 @shared_task(name=IMPORT_FILE, ignore_result=True)
-def import_file(batch_id: int, filename: str, payload: str, allow_overlap: bool) -> str:
-    """One file of a bulk import, on whichever worker process is free."""
-    from athletes.services.imports import import_batch_file, import_content
-
-    return import_batch_file(
-        batch_id=batch_id,
-        filename=filename,
-        content=import_content(payload),
-        allow_overlap=allow_overlap,
-    )
+def import_file(batch_id: int, filename: str, payload: str, allow_overlap: bool) -> list[str]:
+    """One file of a bulk import, as tasks sent before files went in sets still come."""
+    return import_files(batch_id, [(filename, payload)], allow_overlap)
 
 
 @shared_task(name=IMPORT_ARCHIVE, ignore_result=True)

@@ -129,17 +129,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"- Import cost of best efforts and the pace curve: {result['efforts_ms_per_10k_samples']:.1f} ms "
         f"per 10,000 samples (median of 7, numpy); {result['runs_with_efforts']} runs of the benched "
         "athlete carry efforts and curves, so personal_records and pace_curve read a real year.",
-        f"- Bulk import of {result['bulk_import']['files']:,} real-sized files (a 16-lap TCX run of "
-        "1,042 trackpoints, moved a day per copy), each a task as `import_activities` sends them, "
-        f"against the bare parser's {result['bulk_import']['parse_rate']:.1f} files/s in one process "
-        "on the same files: "
-        + "; ".join(
-            f"{processes} worker processes {run['import_rate']:.1f} files/s ({run['ratio']:.0%}, "
-            f"target ≥ 70 %: {'yes' if run['ratio'] >= 0.7 else '**no**'}), "
-            f"{run['imported']:,} imported, peak {run['worker_peak_mb']:.0f} MB per process"
-            for processes, run in result["bulk_import"]["runs"].items()
-        )
-        + ".",
+        _bulk_import(result["bulk_import"]),
         _largest(result["bulk_import"].get("largest")),
         f"- Data build: {result['data']['load_s']:.1f} s (set-based SQL); whole run {result['total_s']:.0f} s.",
     ]
@@ -254,6 +244,28 @@ def _speeds_apart(results: list[dict[str, Any]]) -> str:
     )
     apart = max(medians) / min(medians)
     return f"beside the endpoints its p50 was {told}: the sizes ran {apart:.2f}× apart in speed."
+
+
+def _bulk_import(imports: dict[str, Any]) -> str:
+    runs = imports["runs"]
+    # Judged against the parser beside each run, as every rate here: the machine's own
+    # speed moves by more than the two runs differ.
+    ratios = [run["ratio"] for run in runs.values()]
+    return (
+        f"- Bulk import of {imports['files']:,} real-sized files (a 16-lap TCX run of 1,042 "
+        "trackpoints, moved a day per copy), sent in sets as `import_activities` sends them, "
+        "against the bare parser's rate on the same files in one process, timed right before "
+        "and after each run: "
+        + "; ".join(
+            f"{processes} worker processes {run['import_rate']:.1f} files/s against "
+            f"{run.get('parse_rate', imports['parse_rate']):.1f} ({run['ratio']:.0%}, target "
+            f"≥ 70 %: {'yes' if run['ratio'] >= 0.7 else '**no**'}), {run['imported']:,} "
+            f"imported, peak {run['worker_peak_mb']:.0f} MB per process"
+            for processes, run in runs.items()
+        )
+        + "; 4 processes at least as fast as 2 (each against the parser beside it): "
+        + ("yes." if ratios[-1] >= ratios[0] else "**no**.")
+    )
 
 
 def _largest(largest: dict[str, Any] | None) -> str:

@@ -490,9 +490,16 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--build-only", action="store_true", help="build the club, time it, stop")
+    parser.add_argument(
+        "--imports-only", action="store_true", help="time the bulk import alone (no club)"
+    )
     args = parser.parse_args()
     if args.build_only:
         build()
+        return 0
+    if args.imports_only:
+        call_command("migrate", verbosity=0)
+        bulk_import()
         return 0
     if shutil.which("wrk") is None:
         print("wrk is not installed (scripts/bench.sh installs it)", file=sys.stderr)

@@ -158,6 +158,9 @@ def pace_curve(
     return out
 
 
+SMALL_BUCKET = 16  # points a bucket's largest triangle is found among in plain Python
+
+
 def lttb(x: Sequence[float], y: Sequence[float], threshold: int) -> list[int]:
     """Largest-Triangle-Three-Buckets (Steinarsson, 2013): the indices of at most `threshold`
     points that keep a line's visible shape (peaks and dips survive, unlike every n-th).
@@ -185,6 +188,13 @@ def lttb(x: Sequence[float], y: Sequence[float], threshold: int) -> list[int]:
     for b, (start, stop) in enumerate(zip(lo.tolist(), hi.tolist(), strict=True)):
         if stop - start == 1:  # one point: nothing to choose
             a = start
+        elif stop - start <= SMALL_BUCKET:  # the same arithmetic, without numpy's call cost
+            ax, ay, cx, cy = x_list[a], y_list[a], avg_x[b], avg_y[b]
+            best = -1.0
+            for i in range(start, stop):
+                area = abs((ax - cx) * (y_list[i] - ay) - (ax - x_list[i]) * (cy - ay))
+                if area > best:
+                    best, a = area, i
         else:
             ax, ay, cx, cy = x_list[a], y_list[a], avg_x[b], avg_y[b]
             area = np.abs((ax - cx) * (ys[start:stop] - ay) - (ax - xs[start:stop]) * (cy - ay))

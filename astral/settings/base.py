@@ -240,6 +240,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# A process takes its next task when it frees up, not four ahead: a set of import files
+# runs for a second, and tasks reserved behind a busy process would wait while another idles.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A write enqueues on commit and must not wait on a broker that stopped answering: short
 # socket timeouts, no publish retries (astral.celery.enqueue then skips it for a while).
 CELERY_BROKER_CONNECTION_TIMEOUT = 0.5

@@ -5,18 +5,16 @@ Every write is atomic and ends in `athlete_data_changed` (or says why not)."""
 from __future__ import annotations
 
 import contextlib
-import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, connection, transaction
 
 from astral.api.errors import ApiError
 from astral.localtime import local_date
 from athletes import files, streams
+from athletes.duplicates import duplicate_among, duplicate_error, find_duplicate, stored_alike
 from athletes.models import (
     RUNNING_SPORTS,
     Activity,
@@ -26,20 +24,14 @@ from athletes.models import (
     BestEffort,
     PaceCurve,
     User,
-    new_event_id,
 )
-from athletes.plausibility import activity_problem
-from athletes.selectors import TrainingContext, training_context
+from athletes.selectors import TrainingContext, training_context, training_contexts
 from athletes.services.changes import athlete_data_changed, lock_athlete
+from athletes.uploads import Upload, activity_name, original_file, upload_read
 from metrics import efforts
 from metrics.load import calories_estimate, training_load
 from metrics.streams import stream_views
 from metrics.zones import Sample, zone_times
-
-OVERLAP_WINDOW = timedelta(minutes=2)
-
-
-OVERLAP_DISTANCE_RATIO = 0.03
 
 
 def derived_fields(
@@ -76,71 +68,6 @@ def derived_fields(
     return fields
 
 
-def _duplicate(existing: Activity, message: str) -> ApiError:
-    return ApiError(
-        message,
-        "DUPLICATE_ACTIVITY",
-        status=409,
-        extra={"activity_id": existing.public_id},
-    )
-
-
-SPORT_WORDS = {
-    "run": "run",
-    "trail_run": "run",
-    "treadmill": "run",
-    "ride": "ride",
-    "swim": "swim",
-    "walk": "walk",
-    "hike": "hike",
-}
-
-
-def find_duplicate(
-    *,
-    user: User,
-    start_time: datetime,
-    distance: float,
-    source: str,
-    external_id: str | None,
-    content_hash: str | None,
-    allow_overlap: bool,
-    exclude_pk: int | None = None,
-    multisport_id: str | None = None,
-    sport: str = "run",
-) -> ApiError | None:
-    """A read."""
-    others = Activity.objects.filter(user=user)
-    if exclude_pk is not None:
-        others = others.exclude(pk=exclude_pk)
-    if multisport_id:  # the legs of one event follow each other closely by nature
-        others = others.exclude(multisport_id=multisport_id)
-    if external_id:
-        existing = others.filter(source=source, external_id=external_id).first()
-        if existing:
-            return _duplicate(existing, "This activity was already imported (same external_id).")
-    if content_hash:
-        existing = others.filter(content_hash=content_hash).first()
-        if existing:
-            return _duplicate(existing, "This file was already uploaded.")
-    if not allow_overlap:
-        nearby = others.filter(
-            start_time__gte=start_time - OVERLAP_WINDOW,
-            start_time__lte=start_time + OVERLAP_WINDOW,
-        )
-        for existing in nearby:
-            if abs(existing.distance - distance) <= OVERLAP_DISTANCE_RATIO * max(
-                existing.distance, distance
-            ):
-                return _duplicate(
-                    existing,
-                    f"The same {SPORT_WORDS.get(sport, 'activity')} is already stored (starts"
-                    " within 2 minutes, distance within 3%). Pass allow_overlap=true to store"
-                    " it anyway.",
-                )
-    return None
-
-
 def activity_create(
     *,
     user: User,
@@ -154,19 +81,23 @@ def activity_create(
     Raises ApiError 409 DUPLICATE_ACTIVITY for the same external id, the same file, or
     the same run from another source.
     """
-    parsed = [
-        Sample(t=float(s["t"]), distance=s.get("distance"), heart_rate=s.get("heart_rate"))
-        for s in samples or []
-    ]
+    # METRICS.md §2: the 7 local days ending on the activity's own day.
+    context = training_context(user, local_date(fields["start_time"], user.tz))
+    prepared = activity_prepare(
+        user=user, fields=fields, samples=samples, laps=laps, context=context
+    )
     try:
-        return _activity_insert(
-            user=user,
-            fields=fields,
-            samples=samples,
-            parsed=parsed,
-            allow_overlap=allow_overlap,
-            laps=laps,
-        )
+        with transaction.atomic():
+            lock_athlete(user)
+            duplicate = duplicate_among(
+                prepared.activity,
+                stored_alike(user, [prepared.activity], allow_overlap=allow_overlap),
+                allow_overlap=allow_overlap,
+            )
+            if duplicate:
+                raise duplicate
+            prepared_store([prepared])
+            athlete_data_changed([user.pk])
     except IntegrityError:
         # A concurrent request stored the same external id or file a moment before us: the
         # unique constraints are the last line, after the check under the row lock.
@@ -178,65 +109,77 @@ def activity_create(
         )
         if existing is None:
             raise
-        raise _duplicate(existing, "This activity was already stored.") from None
+        raise duplicate_error(existing, "This activity was already stored.") from None
+    return prepared.activity
 
 
-def _activity_insert(
+@dataclass
+class Prepared:
+    """An activity ready to store: its row with every derived field set, and what is read
+    from its samples (its stream row, best efforts and pace curve), all computed before
+    anything is locked and inserted together by `prepared_store`."""
+
+    activity: Activity
+    stream: ActivityStream | None
+    efforts: list[BestEffort]
+    curve: PaceCurve | None
+
+
+def activity_prepare(
     *,
     user: User,
     fields: dict[str, Any],
     samples: list[dict[str, Any]] | None,
-    parsed: list[Sample],
-    allow_overlap: bool,
     laps: list[dict[str, Any]] | None,
-) -> Activity:
-    with transaction.atomic():
-        lock_athlete(user)
-        duplicate = find_duplicate(
-            user=user,
-            start_time=fields["start_time"],
-            distance=fields["distance"],
-            source=fields.get("source", "manual"),
-            external_id=fields.get("external_id"),
-            content_hash=fields.get("content_hash"),
-            allow_overlap=allow_overlap,
-            multisport_id=fields.get("multisport_id"),
-            sport=fields.get("sport", "run"),
-        )
-        if duplicate:
-            raise duplicate
-        # METRICS.md §2: the 7 local days ending on the activity's own day.
-        context = training_context(user, local_date(fields["start_time"], user.tz))
-        activity = Activity(user=user, **fields)
-        if activity.calories is None:
-            activity.calories = calories_estimate(activity.distance, context.weight_kg)
-        for name, value in derived_fields(
-            context=context,
-            distance=activity.distance,
-            duration=activity.duration,
-            avg_heart_rate=activity.avg_heart_rate,
-            samples=parsed,
-        ).items():
-            setattr(activity, name, value)
-        activity.save()
-        if samples:
-            columns = streams.columns_of(samples)
-            ActivityStream.objects.create(
-                activity=activity,
-                data=streams.pack(columns),
-                sample_count=len(samples),
-                laps=laps or [],
-                views=streams.pack_views(
-                    stream_views(columns, cadence_factor=streams.cadence_factor(activity.sport))
-                ),
-            )
-        efforts_store(
+    context: TrainingContext,
+) -> Prepared:
+    """Server-computed zone times, load and calories, the stream's chart views and the
+    run's best efforts, for an activity not yet stored.
+
+    A computation: its caller stores it (`prepared_store`) and ends in `athlete_data_changed`."""
+    activity = Activity(user=user, **fields)
+    if activity.calories is None:
+        activity.calories = calories_estimate(activity.distance, context.weight_kg)
+    parsed = [
+        Sample(t=float(s["t"]), distance=s.get("distance"), heart_rate=s.get("heart_rate"))
+        for s in samples or []
+    ]
+    for name, value in derived_fields(
+        context=context,
+        distance=activity.distance,
+        duration=activity.duration,
+        avg_heart_rate=activity.avg_heart_rate,
+        samples=parsed,
+    ).items():
+        setattr(activity, name, value)
+    stream = None
+    if samples:
+        columns = streams.columns_of(samples)
+        stream = ActivityStream(
             activity=activity,
-            times=[s.get("t") for s in samples or []],
-            distances=[s.get("distance") for s in samples or []],
+            data=streams.pack(columns),
+            sample_count=len(samples),
+            laps=laps or [],
+            views=streams.pack_views(
+                stream_views(columns, cadence_factor=streams.cadence_factor(activity.sport))
+            ),
         )
-        athlete_data_changed([user.pk])
-    return activity
+    found, curve = _efforts_of(
+        activity, [s.get("t") for s in samples or []], [s.get("distance") for s in samples or []]
+    )
+    return Prepared(activity, stream, found, curve)
+
+
+def prepared_store(prepared: list[Prepared]) -> None:
+    """Inserts prepared activities with their streams, efforts and curves: one statement per
+    table whatever their number, so PostgreSQL's statement triggers keep the month and club
+    totals, the roster rows and the effort places once for all of them.
+
+    Not a data change of its own: its caller's write ends in `athlete_data_changed`."""
+    Activity.objects.bulk_create([p.activity for p in prepared])
+    ActivityStream.objects.bulk_create([p.stream for p in prepared if p.stream is not None])
+    BestEffort.objects.bulk_create([e for p in prepared for e in p.efforts])
+    PaceCurve.objects.bulk_create([p.curve for p in prepared if p.curve is not None])
 
 
 def efforts_store(
@@ -414,23 +357,6 @@ def _name_follows_sport(activity: Activity, fields: dict[str, Any]) -> dict[str,
     return {**fields, "name": activity_name(fields["sport"], start, tz)}
 
 
-def activity_name(sport: str, start_time: datetime, tz: Any) -> str:
-    """ "Morning Run", "Evening Ride": what runners' apps call an imported activity.
-
-    A computation."""
-    hour = start_time.astimezone(tz).hour
-    part = (
-        "Morning"
-        if 5 <= hour < 12
-        else "Afternoon"
-        if hour < 17
-        else "Evening"
-        if hour < 22
-        else "Night"
-    )
-    return f"{part} {sport.replace('_', ' ').title()}"
-
-
 @dataclass
 class Imported:
     """The activities one file held (one per leg of a multisport file) and, when part of the
@@ -459,65 +385,97 @@ def activity_import_file(
 
     Raises UnsupportedFileType, InvalidActivityFile, or ApiError 409 for a duplicate.
     """
-    kind, raw = files.file_kind(filename, content)
-    parsed = files.parse(kind, raw)
-    multisport = len(parsed.legs) > 1
-    event = new_event_id() if multisport and parsed.linked else None
-    stored = []
-    # The legs of a multisport file are stored together or not at all; one activity needs
-    # no transaction around its own (a savepoint and its release, saved on every import).
-    with transaction.atomic() if multisport else contextlib.nullcontext():
-        for index, leg in enumerate(parsed.legs):
-            if sport and leg.sport == "other":
-                leg.sport = sport
-            fields = leg.fields()
-            problem = activity_problem(
-                start_time=leg.start_time,
-                distance=fields["distance"],
-                duration=fields["duration"],
-                avg_heart_rate=fields["avg_heart_rate"],
-                max_heart_rate=fields["max_heart_rate"],
-            )
-            if problem is not None:  # the same rule as the JSON endpoint's
-                where = f"leg {index + 1} ({leg.sport}): " if multisport else ""
-                raise files.InvalidActivityFile(where + problem[1])
-            fields["source"] = source
-            # The first leg carries the file's own hash, so the same file is a duplicate;
-            # the others a hash of their own (one hash per athlete and activity).
-            suffix = b"" if index == 0 else f"#leg{index + 1}".encode()
-            fields["content_hash"] = files.content_hash(raw + suffix)
-            fields["name"] = activity_name(leg.sport, leg.start_time, user.tz)
-            if event:
-                fields["multisport_id"], fields["leg"] = event, index + 1
-            stored.append(
-                activity_create(
-                    user=user,
-                    fields=fields,
-                    samples=leg.samples,
-                    allow_overlap=allow_overlap,
-                    laps=leg.laps,
-                )
-            )
-        original_file_keep(stored[0], filename, kind, content, raw)
-    return Imported(stored, parsed.warning)
+    (outcome,) = activity_import_files(
+        user=user, uploads=[(filename, content)], allow_overlap=allow_overlap, source=source,
+        sport=sport,
+    )  # fmt: skip
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
-def original_file_keep(
-    activity: Activity, filename: str, kind: str, sent: bytes, raw: bytes
-) -> ActivityFile:
-    """The file as sent, gzip-compressed (kept as sent when it came compressed): a tenth of a
-    GPX's bytes, half a FIT's.
+# What one file of `activity_import_files` can end in besides its activities.
+FileRefused = ApiError | files.InvalidActivityFile | files.UnsupportedFileType
 
-    Not a data change: part of the activity's own write (no number is read from it)."""
-    name = PurePosixPath(filename.replace("\\", "/")).name or f"activity{kind}"
-    if name.lower().endswith(".gz"):
-        name = name[:-3]
-    if not name.lower().endswith(kind):
-        name += kind
-    data = sent if sent[:2] == b"\x1f\x8b" else gzip.compress(raw, compresslevel=1, mtime=0)
-    return ActivityFile.objects.create(
-        activity=activity, filename=name[-255:], kind=kind, size=len(raw), data=data
+
+def activity_import_files(
+    *,
+    user: User,
+    uploads: list[tuple[str, bytes]],
+    allow_overlap: bool = False,
+    source: str = "file",
+    sport: str | None = None,
+) -> list[Imported | FileRefused]:
+    """Stores the activities of several files of one athlete together, each file's outcome
+    in order: what it stored, or why not (its activities all stored or none).
+
+    Everything read from the files (parsing, zone times, load, chart views, best efforts,
+    the kept original) is computed before anything is locked; then, in one transaction
+    under the athlete's lock, their duplicates are found in one read and each table is
+    written once for all of them (`prepared_store`), with one data change."""
+    outcomes: list[Imported | FileRefused | None] = []
+    read: list[Upload | None] = []
+    for filename, content in uploads:
+        try:
+            read.append(upload_read(user, filename, content, source=source, sport=sport))
+            outcomes.append(None)
+        except (files.InvalidActivityFile, files.UnsupportedFileType) as exc:
+            read.append(None)
+            outcomes.append(exc)
+    contexts = training_contexts(
+        user,
+        [local_date(leg.start_time, user.tz) for item in read if item for _, leg in item.legs],
     )
+    prepared: list[list[Prepared]] = [
+        [
+            activity_prepare(
+                user=user, fields=fields, samples=leg.samples, laps=leg.laps,
+                context=contexts[local_date(leg.start_time, user.tz)],
+            )
+            for fields, leg in item.legs
+        ]
+        if item
+        else []
+        for item in read
+    ]  # fmt: skip
+    kept = [
+        original_file(item.filename, item.kind, item.sent, item.raw) if item else None
+        for item in read
+    ]
+    candidates = [p.activity for legs in prepared for p in legs]
+    if not candidates:  # every file refused already
+        return cast(list[Imported | FileRefused], outcomes)
+    with transaction.atomic():
+        lock_athlete(user)
+        seen = stored_alike(user, candidates, allow_overlap=allow_overlap)
+        stored: list[Prepared] = []
+        for index, legs in enumerate(prepared):
+            if not legs:
+                continue
+            refused = next(
+                (
+                    d
+                    for p in legs
+                    if (d := duplicate_among(p.activity, seen, allow_overlap=allow_overlap))
+                ),
+                None,
+            )
+            if refused:
+                outcomes[index] = refused
+                continue
+            seen += [p.activity for p in legs]
+            stored += legs
+            outcomes[index] = Imported([p.activity for p in legs], read[index].warning)
+        if stored:
+            prepared_store(stored)
+            files_kept = []
+            for index, legs in enumerate(prepared):
+                if isinstance(outcomes[index], Imported):
+                    kept[index].activity = legs[0].activity
+                    files_kept.append(kept[index])
+            ActivityFile.objects.bulk_create(files_kept)
+            athlete_data_changed([user.pk])
+    return cast(list[Imported | FileRefused], outcomes)  # each file has its outcome now
 
 
 def comment_create(*, activity: Activity, author: User, text: str) -> ActivityComment:

@@ -5,6 +5,7 @@ Every write is atomic and ends in `athlete_data_changed` (or says why not)."""
 from __future__ import annotations
 
 import base64
+import gzip
 import logging
 import tempfile
 import zipfile
@@ -20,13 +21,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from astral.api.errors import ApiError
-from astral.celery import IMPORT_ARCHIVE, IMPORT_FILE, REFRESH_SNAPSHOT, enqueue
+from astral.celery import IMPORT_ARCHIVE, IMPORT_FILES, REFRESH_SNAPSHOT, enqueue
 from athletes import files
 from athletes.models import Goal, HealthMetric, ImportBatch, ImportChunk, Source, User
 from athletes.plausibility import activity_problem
 from athletes.services.activities import (
+    Imported,
     activity_create,
     activity_import_file,
+    activity_import_files,
     activity_update,
 )
 from athletes.services.changes import _refresh_deferred
@@ -54,16 +57,24 @@ def import_batch_create(*, user: User, total: int) -> ImportBatch:
 
 
 def import_payload(content: bytes) -> str:
-    """A file as a task argument: compressed (activity XML shrinks about tenfold, so the
-    broker carries a tenth) and base64 text for the JSON message.
+    """A file as a task argument: gzip-compressed (activity XML shrinks about tenfold, so the
+    broker carries a tenth; a file sent compressed is carried as sent), as base64 text for
+    the JSON message. The worker keeps these very bytes as the original file.
 
     A computation."""
-    return base64.b64encode(zlib.compress(content, 1)).decode()
+    if content[:2] != b"\x1f\x8b":
+        content = gzip.compress(content, compresslevel=1, mtime=0)
+    return base64.b64encode(content).decode()
 
 
 def import_content(payload: str) -> bytes:
-    """A computation."""
-    return zlib.decompress(base64.b64decode(payload))
+    """The file a payload carries, still compressed (`files.file_kind` reads it through).
+
+    A computation."""
+    content = base64.b64decode(payload)
+    if content[:2] != b"\x1f\x8b":  # a task sent before gzip payloads: zlib-compressed
+        content = zlib.decompress(content)
+    return content
 
 
 def import_batch_start(
@@ -73,12 +84,20 @@ def import_batch_start(
     allow_overlap: bool = False,
     sent: Callable[[ImportBatch], Any] | None = None,
 ) -> ImportBatch:
-    """A batch of files, each a task: with a broker every worker process (on every machine)
-    takes files as it frees up; without one, or with the broker away, they run here.
-    `sent` is called after each file (the command's progress bar)."""
+    """A batch of files, sent a few at a time as tasks: with a broker every worker process
+    (on every machine) takes a set of files as it frees up; without one, or with the broker
+    away, they run here. `sent` is called after each file (the command's progress bar)."""
     batch = import_batch_create(user=user, total=len(members))
     import_members(batch=batch, members=members, allow_overlap=allow_overlap, sent=sent)
     return batch
+
+
+# A task carries at most this many files, or this many bytes of them: each table is written
+# once per set (and the athlete's caches replaced once), while a big import still spreads
+# over every worker process (a batch is cut into at least `IMPORT_SETS_AT_LEAST` sets).
+IMPORT_SET_FILES = 8
+IMPORT_SET_BYTES = 32 * 1024 * 1024
+IMPORT_SETS_AT_LEAST = 8
 
 
 def import_members(
@@ -88,26 +107,33 @@ def import_members(
     allow_overlap: bool = False,
     sent: Callable[[ImportBatch], Any] | None = None,
 ) -> None:
-    """Each member of a batch read (bounded, files.read_member) and handed on as a task; a
-    member that cannot be read is a rejected file with its reason, counted like any other.
+    """Each member of a batch read (bounded, files.read_member) and handed on in sets of
+    files, a task each; a member that cannot be read is a rejected file with its reason,
+    counted like any other.
 
-    Not a data change of its own: each file ends in `athlete_data_changed`."""
+    Not a data change of its own: each set ends in `athlete_data_changed`."""
+    per_set = max(1, min(IMPORT_SET_FILES, batch.total // IMPORT_SETS_AT_LEAST))
+    pending: list[tuple[str, bytes]] = []
     for name, read in members:
         try:
             content = read()
         except files.InvalidActivityFile as exc:
-            _count(batch.pk, "rejected", f"{name}: {exc}")
+            _count(batch.pk, {"rejected": 1}, [f"{name}: {exc}"])
         else:
-            queued = enqueue(
-                IMPORT_FILE,
-                (batch.pk, name, import_payload(content), allow_overlap),
-            )
-            if not queued:
-                import_batch_file(
-                    batch_id=batch.pk, filename=name, content=content, allow_overlap=allow_overlap
-                )
+            pending.append((name, content))
+            if len(pending) >= per_set or sum(len(c) for _, c in pending) >= IMPORT_SET_BYTES:
+                _send(batch, pending, allow_overlap)
+                pending = []
         if sent is not None:
             sent(batch)
+    if pending:
+        _send(batch, pending, allow_overlap)
+
+
+def _send(batch: ImportBatch, uploads: list[tuple[str, bytes]], allow_overlap: bool) -> None:
+    payloads = [(name, import_payload(content)) for name, content in uploads]
+    if not enqueue(IMPORT_FILES, (batch.pk, payloads, allow_overlap)):
+        import_batch_files(batch_id=batch.pk, uploads=uploads, allow_overlap=allow_overlap)
 
 
 ARCHIVE_CHUNK_BYTES = 8 * 1024 * 1024
@@ -204,50 +230,76 @@ def _finish(batch_id: int, reason: str) -> None:
         enqueue(REFRESH_SNAPSHOT, ([ended[0]],))
 
 
-def _count(batch_id: int, outcome: str, note: str | None) -> None:
-    """One file of the batch ended (`imported`, `duplicate` or `rejected`), counted in one
-    UPDATE, so any number of worker processes count together; the last one refreshes the
-    athlete's snapshot once for the whole batch."""
-    column = OUTCOMES[OUTCOMES.index(outcome)]  # one of three fixed names
+def _count(batch_id: int, ended: dict[str, int], notes: list[str]) -> None:
+    """Files of the batch ended (so many `imported`, `duplicate` or `rejected`), counted in
+    one UPDATE, so any number of worker processes count together; the last one refreshes
+    the athlete's snapshot once for the whole batch."""
+    counts = [ended.get(outcome, 0) for outcome in OUTCOMES]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE athletes_importbatch SET done = done + 1, {column} = {column} + 1, "  # noqa: S608
-            "touched_at = now(), problems = problems || %s::jsonb WHERE id = %s "
-            "RETURNING done, total, user_id",
-            [orjson.dumps([note] if note else []).decode(), batch_id],
+            "UPDATE athletes_importbatch SET done = done + %s, imported = imported + %s, "
+            "duplicate = duplicate + %s, rejected = rejected + %s, touched_at = now(), "
+            "problems = problems || %s::jsonb WHERE id = %s RETURNING done, total, user_id",
+            [sum(counts), *counts, orjson.dumps(notes).decode(), batch_id],
         )
         done, total, user_id = cursor.fetchone()
     if done >= total:  # the last file of the batch, on whichever process
         enqueue(REFRESH_SNAPSHOT, ([user_id],))
 
 
-def import_batch_file(
-    *, batch_id: int, filename: str, content: bytes, allow_overlap: bool = False
-) -> str:
-    """Imports one file of a batch and counts how it ended (`imported`, `duplicate` or
-    `rejected`). Never raises: a file that fails is a rejected file, with the reason kept."""
+def import_batch_files(
+    *, batch_id: int, uploads: list[tuple[str, bytes]], allow_overlap: bool = False
+) -> list[str]:
+    """Imports a set of a batch's files together (`activity_import_files`) and counts how
+    each ended (`imported`, `duplicate` or `rejected`). Never raises: a file that fails is a
+    rejected file, with the reason kept. Should the set fail as a whole (a row PostgreSQL
+    refuses, an error), its files are imported one by one, so only the file at fault is."""
     batch = ImportBatch.objects.select_related("user").get(pk=batch_id)
-    note = None
     deferred = _refresh_deferred.set(True)
     try:
-        result = activity_import_file(
-            user=batch.user, filename=filename, content=content, allow_overlap=allow_overlap
-        )
-        outcome = "imported"
-        if result.warning:
-            note = f"{filename}: imported, but {result.warning}"
-    except ApiError as exc:
-        outcome = "duplicate" if exc.code == "DUPLICATE_ACTIVITY" else "rejected"
-        note = None if outcome == "duplicate" else f"{filename}: {exc.message}"
-    except (files.InvalidActivityFile, files.UnsupportedFileType) as exc:
-        outcome, note = "rejected", f"{filename}: {exc}"
-    except Exception:  # one bad file must not stop the others; the log has the trace
-        logger.exception("importing %s failed", filename)
-        outcome, note = "rejected", f"{filename}: could not be imported (an error was logged)"
+        try:
+            results = activity_import_files(
+                user=batch.user, uploads=uploads, allow_overlap=allow_overlap
+            )
+        except Exception:
+            results = [_import_alone(batch.user, *upload, allow_overlap) for upload in uploads]
     finally:
         _refresh_deferred.reset(deferred)
-    _count(batch_id, outcome, note)
-    return outcome
+    ended: dict[str, int] = {}
+    notes = []
+    outcomes = []
+    for (filename, _), result in zip(uploads, results, strict=True):
+        outcome, note = _outcome(filename, result)
+        ended[outcome] = ended.get(outcome, 0) + 1
+        notes += [note] if note else []
+        outcomes.append(outcome)
+    _count(batch_id, ended, notes)
+    return outcomes
+
+
+def _import_alone(user: User, filename: str, content: bytes, allow_overlap: bool) -> Any:
+    try:
+        return activity_import_file(
+            user=user, filename=filename, content=content, allow_overlap=allow_overlap
+        )
+    except (ApiError, files.InvalidActivityFile, files.UnsupportedFileType) as exc:
+        return exc
+    except Exception as exc:  # one bad file must not stop the others; the log has the trace
+        logger.exception("importing %s failed", filename)
+        return exc
+
+
+def _outcome(filename: str, result: Any) -> tuple[str, str | None]:
+    """How one file ended, and the note the batch keeps of it."""
+    if isinstance(result, Imported):
+        return "imported", f"{filename}: imported, but {result.warning}" if result.warning else None
+    if isinstance(result, ApiError):
+        if result.code == "DUPLICATE_ACTIVITY":
+            return "duplicate", None
+        return "rejected", f"{filename}: {result.message}"
+    if isinstance(result, files.InvalidActivityFile | files.UnsupportedFileType):
+        return "rejected", f"{filename}: {result}"
+    return "rejected", f"{filename}: could not be imported (an error was logged)"
 
 
 def _export_member(archive: zipfile.ZipFile, name: str) -> list[dict[str, Any]]:
@@ -342,13 +394,12 @@ def export_restore(*, batch: ImportBatch, archive: zipfile.ZipFile, allow_overla
     try:
         for path, indexes in from_file.items():
             outcome, note = _restore_file(user, archive, path, [rows[i] for i in indexes])
-            for _ in indexes:
-                _count(batch.pk, outcome, note)
+            _count(batch.pk, {outcome: len(indexes)}, [note] * len(indexes) if note else [])
         for index, row in enumerate(rows):
             if not isinstance(row.get("file"), str):
                 outcome, note = _restore_typed(user, row, f"activities.json[{index}]",
                                                allow_overlap)  # fmt: skip
-                _count(batch.pk, outcome, note)
+                _count(batch.pk, {outcome: 1}, [note] if note else [])
         _restore_readings_and_goals(user, archive)
     finally:
         _refresh_deferred.reset(deferred)
