@@ -48,10 +48,7 @@ def to_samples(columns: dict[str, list[Any]]) -> list[Sample]:
     times = columns.get("t", [])
     distances = columns.get("distance") or [None] * len(times)
     heart_rates = columns.get("heart_rate") or [None] * len(times)
-    return [
-        Sample(t=t, distance=d, heart_rate=h)
-        for t, d, h in zip(times, distances, heart_rates, strict=False)
-    ]
+    return [Sample(float(t), d, h) for t, d, h in zip(times, distances, heart_rates, strict=False)]
 
 
 def downsample(columns: dict[str, list[Any]], max_points: int) -> dict[str, list[Any]]:

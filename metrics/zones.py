@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
+from typing import NamedTuple
 
 from metrics.vdot import pace_zone_boundaries
 
@@ -77,8 +78,9 @@ def hr_zone_of(heart_rate: float, upper_bounds: Sequence[float]) -> int:
     return 5
 
 
-@dataclass(frozen=True)
-class Sample:
+class Sample(NamedTuple):
+    """One moment of a run (a tuple: a run holds thousands, made on every import)."""
+
     t: float
     distance: float | None = None
     heart_rate: float | None = None

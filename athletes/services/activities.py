@@ -140,21 +140,17 @@ def activity_prepare(
     activity = Activity(user=user, **fields)
     if activity.calories is None:
         activity.calories = calories_estimate(activity.distance, context.weight_kg)
-    parsed = [
-        Sample(t=float(s["t"]), distance=s.get("distance"), heart_rate=s.get("heart_rate"))
-        for s in samples or []
-    ]
+    columns = streams.columns_of(samples) if samples else {}
     for name, value in derived_fields(
         context=context,
         distance=activity.distance,
         duration=activity.duration,
         avg_heart_rate=activity.avg_heart_rate,
-        samples=parsed,
+        samples=streams.to_samples(columns),
     ).items():
         setattr(activity, name, value)
     stream = None
     if samples:
-        columns = streams.columns_of(samples)
         stream = ActivityStream(
             activity=activity,
             data=streams.pack(columns),
@@ -164,9 +160,7 @@ def activity_prepare(
                 stream_views(columns, cadence_factor=streams.cadence_factor(activity.sport))
             ),
         )
-    found, curve = _efforts_of(
-        activity, [s.get("t") for s in samples or []], [s.get("distance") for s in samples or []]
-    )
+    found, curve = _efforts_of(activity, columns.get("t", []), columns.get("distance") or [])
     return Prepared(activity, stream, found, curve)
 
 
