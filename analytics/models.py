@@ -230,6 +230,15 @@ class RosterRow(models.Model):
                 name="rosterrow_by_name",
                 condition=Q(active=True),
             ),
+            # The Club page's members, inactive accounts too: a page of the club's athletes
+            # by name is an index range (pages.club.ClubMembers).
+            models.Index(
+                F("organization_id"),
+                F("name"),
+                F("username"),
+                F("membership_id"),
+                name="rosterrow_members",
+            ),
             models.Index(
                 F("organization_id"),
                 F("last_activity_at").desc(nulls_last=True),

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Subquery
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from athletes.models import User
@@ -22,8 +23,14 @@ def page_caller(request: HttpRequest) -> Caller:
 
 
 def coach_organizations(request: HttpRequest) -> list[Organization]:
-    ids = coached_org_ids(page_caller(request))
-    return list(Organization.objects.filter(pk__in=ids).order_by("name"))
+    """The clubs the viewer coaches, read once a request (the page, its checks and its menu
+    all ask)."""
+    known = getattr(request, "_astral_coached", None)
+    if known is None:
+        ids = coached_org_ids(page_caller(request))
+        known = list(Organization.objects.filter(pk__in=ids).order_by("name"))
+        request._astral_coached = known  # type: ignore[attr-defined]
+    return list(known)
 
 
 def current_organization(request: HttpRequest) -> Organization:
@@ -103,6 +110,10 @@ def sidebar(request: HttpRequest) -> dict[str, Any]:
             )
             .values("public_id", "display_name", "username", "total")[:100]
         )
+    # Each link from one reversed path (a hundred `{% url %}` tags cost more than the query).
+    profile = reverse("athlete-profile", args=["usr_0"]).removesuffix("usr_0")
+    for athlete in athletes:
+        athlete["url"] = profile + athlete["public_id"]
     return {
         "is_coach": bool(organizations),
         # In a club at all (a coach or an athlete): someone in none is offered to start one.

@@ -4,6 +4,8 @@ invite coaches or hold API keys. Plain forms with CSRF; every change is one serv
 
 from __future__ import annotations
 
+from functools import cached_property
+from html import escape as e
 from typing import Any
 
 from django import forms
@@ -11,12 +13,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
+from analytics.models import Club, RosterRow
 from astral.api.errors import ApiError
 from athletes.models import User
 from organizations import invitations, services
@@ -26,7 +31,6 @@ from organizations.models import (
     Group,
     Invitation,
     InvitationStatus,
-    Label,
     Membership,
     Organization,
     Role,
@@ -50,6 +54,7 @@ class InviteForm(forms.Form):
 
 
 MEMBERS_PER_PAGE = 50
+MEMBER_FIELDS = ("public_id", "display_name", "username", "email")  # what a member row shows
 GROUP_NAMES_SHOWN = 12
 
 
@@ -72,8 +77,17 @@ def club(request: HttpRequest) -> HttpResponse:
             memberships__organization=organization, memberships__role__in=COACH_ROLES
         ).order_by("display_name", "username")
     )
+    # Each group's athletes as PostgreSQL keeps them counted (analytics.Club): one index
+    # entry a group, not a count of the club's group memberships.
     groups = list(
-        organization.groups.annotate(member_count=Count("members")).order_by("name", "pk")
+        organization.groups.annotate(
+            member_count=Coalesce(
+                Subquery(
+                    Club.objects.filter(kind="group", ref=OuterRef("pk")).values("athletes")[:1]
+                ),
+                0,
+            )
+        ).order_by("name", "pk")
     )
     form = InviteForm(coaches=coaches, groups=groups)
     if request.method == "POST":
@@ -86,55 +100,58 @@ def club(request: HttpRequest) -> HttpResponse:
                     return _back(request, organization, "#invitations")
         else:
             _act(request, organization, owner, action, coaches)
-            return _back(request, organization, request.POST.get("anchor", ""))
-    members = Membership.objects.filter(organization=organization)
+            anchor = request.POST.get("anchor", "")
+            if action == "group_create":  # the new group opens, ready to be filled
+                created = organization.groups.filter(name=request.POST.get("name", "").strip())
+                made = created.order_by("-pk").values_list("public_id", flat=True).first()
+                anchor = f"#group-{made}" if made else anchor
+            return _back(request, organization, anchor)
     search = request.GET.get("q", "").strip()[:100]
-    if search:
-        members = members.filter(
-            Q(user__display_name__icontains=search)
-            | Q(user__username__icontains=search)
-            | Q(user__email__icontains=search)
+    # A page of members at a time: a club of a thousand is not one table. Its ids come in
+    # the page's order (role, then name), then its fifty rows are read.
+    members: Any = ClubMembers(organization.pk)
+    if search:  # the matches, sorted from the ordering columns alone
+        members = (
+            Membership.objects.filter(organization=organization)
+            .filter(
+                Q(user__display_name__icontains=search)
+                | Q(user__username__icontains=search)
+                | Q(user__email__icontains=search)
+            )
+            .order_by("role", "user__display_name", "user__username", "pk")
+            .values_list("pk", flat=True)
         )
-    # A page of members at a time: a club of a thousand is not one table. The page is found
-    # from the ordering columns alone (sorting the club's whole rows, every account column
-    # and its coach's, cost three times as much at 10,000), then its fifty rows are read.
-    member_page = Paginator(
-        members.order_by("role", "user__display_name", "user__username", "pk").values_list(
-            "pk", flat=True
-        ),
-        MEMBERS_PER_PAGE,
-    ).get_page(request.GET.get("page"))
+    member_page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     page_ids = list(member_page.object_list)
-    loaded = Membership.objects.select_related("user", "assigned_coach").prefetch_related(
-        Prefetch("labels", queryset=Label.objects.order_by("name"))
-    )
-    by_pk = loaded.in_bulk(page_ids)
-    member_page.object_list = [by_pk[pk] for pk in page_ids if pk in by_pk]
+    # The page's rows as plain values (no model instances), their labels in one more read.
+    rows = {
+        row["pk"]: row
+        for row in Membership.objects.filter(pk__in=page_ids).values(
+            "pk", "role", "user_id", "assigned_coach_id", *(f"user__{f}" for f in MEMBER_FIELDS)
+        )
+    }
+    for row in rows.values():
+        row["labels"] = []
+    for membership_id, name in (
+        Membership.labels.through.objects.filter(membership_id__in=page_ids)
+        .order_by("label__name")
+        .values_list("membership_id", "label__name")
+    ):
+        rows[membership_id]["labels"].append(name)
+    member_page.object_list = [rows[pk] for pk in page_ids if pk in rows]
     pending = (
         Invitation.objects.filter(organization=organization, status=InvitationStatus.PENDING)
         .select_related("invited_by")
         .order_by("-sent_at")
     )
-    # The first names of each group, ranked by PostgreSQL in one query (a club of a thousand
-    # is not sent to Python to be cut down); the count says how many in all.
-    shown: dict[int, list[dict[str, str]]] = {g.pk: [] for g in groups}
-    ranked = (
-        Group.members.through.objects.filter(group__organization=organization)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("group_id")],
-                order_by=[F("user__display_name").asc(), F("user__username").asc()],
-            )
-        )
-        .filter(rank__lte=GROUP_NAMES_SHOWN)
-        .values_list("group_id", "user__public_id", "user__display_name", "user__username")
-    )
-    for group_id, public_id, display_name, username in ranked:
-        shown[group_id].append(
-            {"public_id": public_id, "display_name": display_name, "username": username}
-        )
     failed = failed_form(request)
+    # One group's forms and names open at a time (a club of forty groups is a list, not
+    # forty boxes of forms): the one asked for, the one whose form just failed, or a club's
+    # only group.
+    failed_group = _failed_group(failed)
+    opened = request.GET.get("group") or failed_group
+    if opened is None and len(groups) == 1:
+        opened = groups[0].public_id
     return render(
         request,
         "organizations/club.html",
@@ -142,12 +159,27 @@ def club(request: HttpRequest) -> HttpResponse:
             "organization": organization,
             "owner": owner,
             "form": form,
+            # The groups' boxes are written by the page (twenty through the form's widget
+            # templates took longer than the rest of the form).
+            "chosen_groups": form["groups"].value() or [],
             "members": member_page,
+            "member_rows": member_rows(
+                member_page.object_list,
+                coaches=coaches,
+                owner=owner,
+                viewer_id=request.user.pk,
+                csrf_token=get_token(request),
+            ),
             "search": search,
             "pending": [{"row": i, "status": invitations.display_status(i)} for i in pending],
             "coaches": coaches,
             "groups": [
-                {"group": g, "members": shown[g.pk], "failed": _failed_of(failed, g.public_id)}
+                {
+                    "group": g,
+                    "open": g.public_id == opened,
+                    "members": _first_names(g) if g.public_id == opened else [],
+                    "failed": _failed_of(failed, g.public_id),
+                }
                 for g in groups
             ],
             "create_failed": _failed_of(failed, ""),
@@ -181,7 +213,9 @@ def _create_club(request: HttpRequest) -> HttpResponse:
 
 
 def _back(request: HttpRequest, organization: Organization, anchor: str) -> HttpResponse:
-    return redirect(f"{reverse('club')}?org={organization.public_id}{anchor}")
+    """The page again, at the form's place; a group's forms stay open after one is sent."""
+    opened = f"&group={anchor[len('#group-') :]}" if anchor.startswith("#group-") else ""
+    return redirect(f"{reverse('club')}?org={organization.public_id}{opened}{anchor}")
 
 
 def _invite(
@@ -244,6 +278,119 @@ def _member(organization: Organization, user_id: str) -> Membership:
     if membership is None:
         raise ApiError("That person is no longer a member.", "NOT_FOUND", status=404)
     return membership
+
+
+class ClubMembers:
+    """A club's memberships in the member table's order (role, then name, username and id),
+    as the paginator slices them. The athletes (`athlete` sorts first) are read from the
+    roster rows PostgreSQL keeps per athlete membership, by name in their index: page one of
+    a club of 10,000 is fifty index entries, not a sort of the club. Coaches and owners
+    follow, from the memberships (a handful)."""
+
+    def __init__(self, organization_id: int) -> None:
+        self.organization_id = organization_id
+
+    @cached_property
+    def athletes(self) -> int:
+        return RosterRow.objects.filter(organization_id=self.organization_id).count()
+
+    def count(self) -> int:
+        others = Membership.objects.filter(organization_id=self.organization_id).exclude(
+            role=Role.ATHLETE
+        )
+        return self.athletes + others.count()
+
+    def __getitem__(self, window: slice) -> list[int]:
+        start, stop = window.start or 0, window.stop
+        ids = list(
+            RosterRow.objects.filter(organization_id=self.organization_id)
+            .order_by("name", "username", "membership_id")
+            .values_list("membership_id", flat=True)[start:stop]
+        ) if start < self.athletes else []  # fmt: skip
+        if stop > self.athletes:
+            ids += list(
+                Membership.objects.filter(organization_id=self.organization_id)
+                .exclude(role=Role.ATHLETE)
+                .order_by("role", "user__display_name", "user__username", "pk")
+                .values_list("pk", flat=True)[max(0, start - self.athletes) : stop - self.athletes]
+            )
+        return ids
+
+
+def member_rows(
+    members: list[dict[str, Any]],
+    *,
+    coaches: list[User],
+    owner: bool,
+    viewer_id: int,
+    csrf_token: str,
+) -> SafeString:
+    """The member table's rows, each its own small form (role, assigned coach, labels) and
+    a remove button, written here: fifty rows of nested loops through the template language
+    took longer than the rest of the page. Every value is escaped (`html.escape`, which
+    Django's own `escape` applies)."""
+    token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(csrf_token)}">'
+    rows = []
+    for m in members:
+        pk, role_now, form = m["pk"], m["role"], f"member-{m['pk']}"
+        name = e(m["user__display_name"] or m["user__username"])
+        pid = e(m["user__public_id"])
+        if owner:
+            options = "".join(
+                f'<option value="{e(value)}" {"selected" if role_now == value else ""}>{e(text)}</option>'
+                for value, text in Role.choices
+            )
+            role = (
+                f'<label class="sr-only" for="role-{pk}">Role of {name}</label>'
+                f'<select id="role-{pk}" name="role" form="{form}">{options}</select>'
+            )
+        else:
+            role = f'{e(role_now)}<input type="hidden" name="role" value="{e(role_now)}" form="{form}">'
+        coach_options = "".join(
+            f'<option value="{e(c.public_id)}" {"selected" if m["assigned_coach_id"] == c.pk else ""}>'
+            f"{e(c.display_name or c.username)}</option>"
+            for c in coaches
+        )
+        labels = e(", ".join(m["labels"]))
+        remove = ""
+        if (role_now == Role.ATHLETE or owner) and m["user_id"] != viewer_id:
+            remove = (
+                f'<form method="post">{token}<input type="hidden" name="action" value="remove">'
+                '<input type="hidden" name="anchor" value="#members">'
+                f'<input type="hidden" name="user_id" value="{pid}">'
+                '<button type="submit" class="danger">Remove</button></form>'
+            )
+        rows.append(
+            f'<tr><th scope="row">{name}<div class="muted small">{e(m["user__email"])}</div></th>'
+            f"<td>{role}</td>"
+            f'<td><label class="sr-only" for="coach-{pk}">Assigned coach of {name}</label>'
+            f'<select id="coach-{pk}" name="assigned_coach" form="{form}">'
+            f'<option value="">None</option>{coach_options}</select></td>'
+            f'<td><label class="sr-only" for="labels-{pk}">Labels of {name}</label>'
+            f'<input id="labels-{pk}" name="labels" form="{form}" value="{labels}"></td>'
+            f'<td class="row-actions"><form method="post" id="{form}">{token}'
+            '<input type="hidden" name="action" value="member">'
+            '<input type="hidden" name="anchor" value="#members">'
+            f'<input type="hidden" name="user_id" value="{pid}">'
+            f'<button type="submit">Save</button></form>{remove}</td></tr>'
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value above escaped
+
+
+def _first_names(group: Group) -> list[dict[str, str]]:
+    """The first athletes of a group by name (the count says how many in all)."""
+    return list(
+        group.members.order_by("display_name", "username").values(
+            "public_id", "display_name", "username"
+        )[:GROUP_NAMES_SHOWN]
+    )
+
+
+def _failed_group(failed: dict[str, Any] | None) -> str | None:
+    """The group whose form failed on the last post, if one did."""
+    if not failed or not failed["form"].startswith("group_"):
+        return None
+    return failed["form"].partition(":")[2] or None
 
 
 def _failed_of(failed: dict[str, Any] | None, group_id: str) -> dict[str, Any] | None:

@@ -215,3 +215,55 @@ def test_members_are_listed_by_role_then_name_fifty_to_a_page(cast):
     row = second.content.decode().split('<th scope="row">Member 51')[1].split("</tr>")[0]
     assert f'value="{coach.public_id}" selected' in row
     assert 'value="masters"' in row
+
+
+def test_an_inactive_athlete_and_a_name_with_markup_are_listed_in_place_and_escaped(cast):
+    """The members table lists every membership, a closed account's too, in name order; a
+    display name is text, never markup."""
+    nia = make_user("nia", display_name="Nia <b>O'Hara</b>")
+    add_member(cast.riverside, nia)
+    cast.bob.is_active = False
+    cast.bob.save()
+    html = signed_in(cast.cora).get("/club").content.decode()
+    names = re.findall(r'<th scope="row">([^<]+)<div', html)
+    assert names == [
+        "Alice Andersen",
+        "Bob Brown",
+        "Nia &lt;b&gt;O&#x27;Hara&lt;/b&gt;",
+        "Cora Coach",
+    ]
+    assert "<b>O'Hara" not in html
+    assert "Labels of Nia &lt;b&gt;O&#x27;Hara&lt;/b&gt;" in html
+
+
+def test_groups_are_a_list_and_open_one_at_a_time(cast):
+    """A club's groups are one line each (name, athletes, Manage); a group's forms and names
+    open when asked, and stay open after one of its forms is sent."""
+    squad = Group.objects.create(organization=cast.riverside, name="A squad")
+    squad.members.add(cast.alice)
+    other = Group.objects.create(organization=cast.riverside, name="B squad")
+    page = signed_in(cast.cora)
+    html = page.get("/club").content.decode()
+    assert 'A squad</a> <span class="muted small">· 1 athlete</span>' in html
+    assert 'B squad</a> <span class="muted small">· 0 athletes</span>' in html
+    assert html.count('class="small group-manage"') == 2
+    assert "Add athlete" not in html and "Alice Andersen</p>" not in html
+    opened = page.get(f"/club?group={squad.public_id}").content.decode()
+    box = opened.split(f'id="group-{squad.public_id}"')[1].split("</article>")[0]
+    assert f'id="add-{squad.pk}"' in box and "Alice Andersen" in box
+    assert f'id="add-{other.pk}"' not in opened
+    sent = page.post(
+        "/club",
+        {
+            "action": "group_add",
+            "group_id": other.public_id,
+            "athlete": "bob",
+            "anchor": f"#group-{other.public_id}",
+        },
+    )
+    assert f"group={other.public_id}#group-{other.public_id}" in sent["Location"]
+    assert list(other.members.all()) == [cast.bob]
+    made = page.post("/club", {"action": "group_create", "name": "C squad", "anchor": "#groups"})
+    created = Group.objects.get(organization=cast.riverside, name="C squad")
+    assert f"group={created.public_id}" in made["Location"]
+    assert f'id="add-{created.pk}"' in page.get(made["Location"]).content.decode()
