@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 SERVICES_DIR ?= .services
 
-.PHONY: run manage backup restore install test lint format services services-stop worker beat bench bench-imports loadtest fuzz clean browser-deps cluster cluster-stop soak
+.PHONY: run manage backup restore install test lint format services services-stop worker beat bench bench-imports bench-full loadtest fuzz clean browser-deps cluster cluster-stop soak
 
 $(VENV)/.installed: pyproject.toml
 	@echo "Astral: creating $(VENV) and installing its packages (about a minute the first time)…"
@@ -76,6 +76,9 @@ bench: install
 
 bench-imports: install   # the bulk import alone: 1,000 files on 2 and 4 worker processes
 	scripts/bench.sh --imports-only
+
+bench-full: install   # both club sizes and a service of 2,000 small clubs beside the big one (~30 min)
+	BENCH_SIZES=1000,10000 BENCH_MANY_CLUBS=2000 scripts/bench.sh --quick
 
 loadtest: install
 	scripts/bench.sh --loadtest

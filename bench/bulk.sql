@@ -1,14 +1,18 @@
 -- The two big tables of the benchmark's club, for one shard of its athletes (user_id % shards
 -- = shard): bench/data.py runs the shards on parallel connections, with the big tables'
 -- secondary indexes and foreign keys dropped, and builds those once at the end.
--- Parameters as psql-style settings: astral.today, astral.days, astral.shard, astral.shards.
+-- Parameters as psql-style settings: astral.today, astral.days, astral.shard, astral.shards;
+-- astral.club_days, the days of the many small clubs' athletes (bench/clubs.sql), if any.
 CREATE TEMP TABLE IF NOT EXISTS bench_params AS
 SELECT current_setting('astral.today')::date AS today,
        current_setting('astral.days')::int AS days,
        current_setting('astral.shard')::int AS shard,
-       current_setting('astral.shards')::int AS shards;
+       current_setting('astral.shards')::int AS shards,
+       coalesce(nullif(current_setting('astral.club_days', true), '')::int,
+                current_setting('astral.days')::int) AS club_days,
+       (SELECT id FROM organizations_organization WHERE public_id = 'org_bench00000000000') AS big;
 
--- About 0.7 runs a day for two years; ids from the athlete and the day (unique, no hashing).
+-- About 0.7 runs a day for two years (the small clubs' athletes: their days); ids from the athlete and the day (unique, no hashing).
 INSERT INTO athletes_activity (public_id, user_id, start_time, name, sport, distance, duration,
     elapsed_time, avg_heart_rate, max_heart_rate, calories, elevation_gain, source, external_id,
     content_hash, training_load, pace_z1_time, pace_z2_time, pace_z3_time, pace_z4_time,
@@ -22,7 +26,7 @@ SELECT 'act_' || lpad(to_hex(m.user_id::bigint * 100000 + d), 16, '0'), m.user_i
        dur * 0.2, dur * 0.4, dur * 0.3, dur * 0.08, dur * 0.02, now(), now()
 FROM bench_params p
 CROSS JOIN organizations_membership m
-CROSS JOIN generate_series(0, p.days - 1) AS d
+CROSS JOIN generate_series(0, CASE WHEN m.organization_id = p.big THEN p.days ELSE p.club_days END - 1) AS d
 CROSS JOIN LATERAL (SELECT abs(hashtext(m.user_id || '/' || d)::bigint) AS h) hh
 -- In float8, as stored: numeric arithmetic on every column made generating a run 15 % slower.
 CROSS JOIN LATERAL (SELECT (4000 + h % 16000)::float8 AS dist) dd
@@ -38,6 +42,6 @@ SELECT m.user_id, p.today - d,
        40 + h % 60, 21600 + h % 10000, now()
 FROM bench_params p
 CROSS JOIN organizations_membership m
-CROSS JOIN generate_series(0, p.days - 1) AS d
+CROSS JOIN generate_series(0, CASE WHEN m.organization_id = p.big THEN p.days ELSE p.club_days END - 1) AS d
 CROSS JOIN LATERAL (SELECT abs(hashtext('h' || m.user_id || '/' || d)::bigint) AS h) hh
 WHERE m.role = 'athlete' AND m.user_id % p.shards = p.shard;

@@ -22,6 +22,7 @@ from analytics.club_totals import BUILD_CLUB_DAYS_SQL, BUILD_DAYS_SQL, BUILD_WEE
 from analytics.rollups import REBUILD_FROM_DAYS_SQL
 
 SQL = Path(__file__).with_name("data.sql")
+CLUBS = Path(__file__).with_name("clubs.sql")
 BULK = Path(__file__).with_name("bulk.sql")
 BIG_TABLES = [
     "athletes_activity",
@@ -91,10 +92,21 @@ def _load_club_days(dsn: str, where: str) -> None:
         cursor.execute(BUILD_CLUB_DAYS_SQL.replace("{where}", where))
 
 
-def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: int = 2) -> None:
+def load_club(
+    *,
+    today: date,
+    athletes: int,
+    days: int,
+    api_key: str,
+    shards: int = 2,
+    clubs: int = 0,
+    club_size: int = 20,
+    club_days: int = 365,
+) -> None:
     """One organization with `athletes` athletes, two coaches, `days` days of runs and
     health rows ending `today`, groups, goals, plans and an API key `api_key`, into an
-    empty database."""
+    empty database; beside it, `clubs` small clubs of `club_size` athletes with
+    `club_days` days each (bench/clubs.sql)."""
     if connection.in_atomic_block:
         # The shards' connections would wait forever on this transaction's locks.
         raise RuntimeError("load_club commits as it goes: call it outside a transaction")
@@ -103,12 +115,19 @@ def load_club(*, today: date, athletes: int, days: int, api_key: str, shards: in
         "astral.athletes": str(athletes),
         "astral.days": str(days),
         "astral.api_key": api_key,
+        "astral.clubs": str(clubs),
+        "astral.club_size": str(club_size),
+        "astral.club_days": str(club_days),
     }
     started = time.perf_counter()
     with connection.cursor() as cursor:
         _settings(cursor, values)
         cursor.execute(SQL.read_text())
-        started = _phase("club, people, groups, plans", started)
+        if clubs:
+            cursor.execute(CLUBS.read_text())
+        started = _phase(
+            "club, people, groups, plans" + (f"; {clubs:,} small clubs" if clubs else ""), started
+        )
         cursor.execute(CONSTRAINTS_SQL, [BIG_TABLES])
         constraints = cursor.fetchall()
         cursor.execute(INDEXES_SQL, [BIG_TABLES])

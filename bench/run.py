@@ -27,21 +27,40 @@ import bench.environment  # noqa: F401  (the environment and Django, before any 
 from analytics.activities import page_statement
 from astral import cache
 from athletes.services.changes import data_tokens
+from bench import many
 from bench.data import load_club
 from bench.environment import API_KEY, ATHLETES, DAYS, OUT, REFERENCE_CEILING, ROOT, log
 from bench.imports import bulk_import, largest_upload, refresh_snapshots
 from bench.probes import latency, query_count, roster_statement, rps_text, sql_floor, wrk
-from bench.report import growth, growth_markdown, markdown, targets_text, unmet, verdict
+from bench.report import (
+    growth,
+    growth_markdown,
+    many_markdown,
+    markdown,
+    targets_text,
+    unmet,
+    verdict,
+)
 from bench.servers import free_port, start_gunicorn, worker_rss_mb
 
 
-def build() -> dict[str, float]:
+def build(athletes: int | None = None, clubs: int = 0) -> dict[str, float]:
+    """The benchmark's club of `athletes` (the run's size), and `clubs` small clubs beside it
+    (bench/many.py)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     timings["migrate_s"] = time.perf_counter() - started
     started = time.perf_counter()
-    load_club(today=datetime.now(UTC).date(), athletes=ATHLETES, days=DAYS, api_key=API_KEY)
+    load_club(
+        today=datetime.now(UTC).date(),
+        athletes=ATHLETES if athletes is None else athletes,
+        days=DAYS,
+        api_key=API_KEY,
+        clubs=clubs,
+        club_size=many.CLUB_SIZE,
+        club_days=many.CLUB_DAYS,
+    )
     with connection.cursor() as cursor:
         # What autovacuum does soon after any bulk load: the visibility map lets the
         # covering activity index answer without visiting the table.
@@ -520,9 +539,17 @@ def main() -> int:
     result = results[-1]
     if len(results) > 1:
         result["growth"] = growth(results)
+    if many.CLUBS:
+        # The big club alone is the largest size's database, still loaded.
+        alone = many.measure_club(many.big_club(), args.workers)
+        result["many_clubs"] = many.many_clubs(
+            athletes=sizes[-1], workers=args.workers, build=build, reset=reset_database,
+            big_alone=alone,
+        )  # fmt: skip
     OUT.mkdir(exist_ok=True)
     (OUT / "result.json").write_text(json.dumps(results, indent=2, default=str))
     table = markdown(result) + (growth_markdown(results) if len(results) > 1 else "")
+    table += many_markdown(result.get("many_clubs"))
     (OUT / "result.md").write_text(table)
     (ROOT / "docs").mkdir(exist_ok=True)
     (ROOT / "docs" / "benchmarks.md").write_text(table)
