@@ -124,3 +124,46 @@ def test_the_benchmark_club_loads_on_the_current_schema_and_is_served(transactio
     assert len(built) >= 6
     rebuild_month_totals()
     assert months() == built
+
+
+def test_many_small_clubs_load_beside_the_big_one_each_served_as_its_own(transactional_db):
+    """Issue 36's service of many clubs (bench/clubs.sql): small clubs of a coach and 20
+    athletes beside the big club, each with its own key, groups, plan and days of runs; one
+    club's key reads its own athletes only, and what PostgreSQL keeps of the clubs (their
+    days and the athletes' months) is what it would have kept itself."""
+    from athletes.models import Activity
+    from bench.many import club_key
+    from organizations.models import Membership, Organization
+
+    today = datetime.now(UTC).date()
+    load_club(today=today, athletes=4, days=20, api_key=KEY, clubs=3, club_size=5, club_days=10)
+    assert Organization.objects.count() == 4
+    small = Organization.objects.get(public_id="org_club000000000002")
+    members = Membership.objects.filter(organization=small)
+    assert (members.filter(role="coach").count(), members.filter(role="athlete").count()) == (1, 5)
+    # A small club's athletes ran over its 10 days only, the big club's over 20.
+    oldest = Activity.objects.filter(user__memberships__organization=small).earliest("start_time")
+    assert oldest.start_time.date() >= today - timedelta(days=10)
+    assert Activity.objects.filter(start_time__date__lt=today - timedelta(days=11)).exists()
+
+    roster = Api({"X-API-Key": club_key(2)}).get("/api/v1/analytics/coach_athletes_metrics")
+    assert roster.status_code == 200, roster.content
+    names = sorted(a["display_name"] for a in roster.json()["data"]["athletes"])
+    assert names == sorted(m.user.display_name for m in members.filter(role="athlete"))
+    assert all("2-" in name for name in names)  # club 2's people, nobody else's
+
+    def kept() -> tuple[list, list]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.kind, c.ref, d.day, round(d.distance::numeric, 3), d.runs "
+                "FROM analytics_clubday d JOIN analytics_club c ON c.id = d.club_id "
+                "WHERE d.runs <> 0 ORDER BY 1, 2, 3"
+            )
+            days = cursor.fetchall()
+            cursor.execute("SELECT user_id, month, runs FROM analytics_monthtotals ORDER BY 1, 2")
+            return days, cursor.fetchall()
+
+    loaded = kept()
+    rebuild_club_totals()
+    rebuild_month_totals()
+    assert kept() == loaded
