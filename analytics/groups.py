@@ -70,11 +70,23 @@ def _rollup(count: int, distance: float, activities: int, active: int) -> dict[s
     }
 
 
+# The club, and whether it is big enough to read its first twenty by walking an index of
+# every athlete, each one's membership probed (about size x service / club entries), rather
+# than reading all its own entries. A statement that finds the club by kind and ref is
+# planned for an average club, so those reading a club's first twenty run the way this
+# says, and only that one (a one-time filter).
+CLUB_WALK = """
+club AS (SELECT id, athletes FROM analytics_club WHERE kind = %(kind)s AND ref = %(ref)s),
+walk AS (
+  SELECT (SELECT athletes FROM club)::float8 ^ 2
+         >= %(size)s * GREATEST((SELECT reltuples FROM pg_class
+                                 WHERE oid = 'athletes_user'::regclass), 1) AS walk
+)"""
+
 # A club's week from its kept days (analytics/club_totals.py): its athlete count, and for
 # each of two spans the distance, activities and athletes active. An athlete is active once
 # in a span [a, b], on the run-day whose gap reaches back before a: `active[day - a + 1]`.
-OVERVIEW_SQL = """
-WITH club AS (SELECT id, athletes FROM analytics_club WHERE kind = %(kind)s AND ref = %(ref)s),
+_OVERVIEW = """
 spans AS (
   SELECT COALESCE(sum(d.distance) FILTER (WHERE d.day BETWEEN %(a0)s AND %(b0)s), 0) AS d0,
          COALESCE(sum(d.runs) FILTER (WHERE d.day BETWEEN %(a0)s AND %(b0)s), 0)::int AS r0,
@@ -88,17 +100,10 @@ spans AS (
   WHERE d.club_id = (SELECT id FROM club) AND d.day BETWEEN %(a1)s AND %(b0)s
 ),
 -- The club's athletes who ran furthest this week (those tied with the matrix's last place
--- too: the tie is then broken by name), read the cheaper of two ways, and only that one (a
--- one-time filter): a big club walks the week's distance index from the top, each athlete's
--- membership probed, until it has its twenty (about size x service / club entries); a
--- small one reads its members' weeks (club entries). PostgreSQL cannot tell them apart: it
--- plans for an average club, and beside 2,000 clubs of 20 it read all 10,000 members of
--- the big club's weeks (46 ms, against 3 ms alone; issue 36's many-clubs bench).
-walk AS (
-  SELECT (SELECT athletes FROM club)::float8 ^ 2
-         >= %(size)s * GREATEST((SELECT reltuples FROM pg_class
-                                 WHERE oid = 'athletes_user'::regclass), 1) AS walk
-),
+-- too: the tie is then broken by name), read the cheaper of two ways: a big club walks the
+-- week's distance index from the top, each athlete's membership probed; a small one reads
+-- its members' weeks. Planned for an average club, beside 2,000 clubs of 20 it read all
+-- 10,000 members' weeks of the big club (46 ms, against 3 ms alone; issue 36's bench).
 runners AS (
   (SELECT w.user_id, w.distance FROM analytics_athleteweek w
    WHERE (SELECT walk FROM walk) AND w.week = %(a0)s
@@ -124,17 +129,31 @@ SELECT COALESCE((SELECT athletes FROM club), 0), s.d0, s.r0, s.n0, s.d1, s.r1, s
                                 ORDER BY t.distance DESC, t.name), '[]')::text FROM top t)
 FROM spans s
 """
+OVERVIEW_SQL = f"WITH {CLUB_WALK},{_OVERVIEW}"
 
-# While fewer ran than the matrix has places, those of the club who did not, by name.
-RESTING_SQL = """
-SELECT m.user_id, u.public_id, 0::float8, COALESCE(NULLIF(u.display_name, ''), u.username) COLLATE "C"
-FROM analytics_clubmember m JOIN analytics_club c ON c.id = m.club_id
-JOIN athletes_user u ON u.id = m.user_id
-WHERE c.kind = %(kind)s AND c.ref = %(ref)s
-  AND NOT EXISTS (SELECT 1 FROM analytics_athleteweek w
-                  WHERE w.user_id = m.user_id AND w.week = %(a0)s)
-ORDER BY 4 LIMIT %(size)s
+# While fewer ran than the matrix has places (a Monday morning), those of the club who did
+# not, by name, read the cheaper of two ways: a big club walks every athlete by name (the
+# index user_by_name), each one's membership probed; a small one reads and sorts its
+# members. Planned for an average club, the big club's 10,000 members were all read and
+# sorted for a page of twenty.
+_RESTING = """
+(SELECT u.id, u.public_id, 0::float8, COALESCE(NULLIF(u.display_name, ''), u.username) COLLATE "C"
+ FROM athletes_user u
+ WHERE (SELECT walk FROM walk)
+   AND (SELECT true FROM analytics_clubmember m
+        WHERE m.user_id = u.id AND m.club_id = (SELECT id FROM club))
+   AND NOT EXISTS (SELECT 1 FROM analytics_athleteweek w
+                   WHERE w.user_id = u.id AND w.week = %(a0)s)
+ ORDER BY 4 LIMIT %(size)s)
+UNION ALL
+(SELECT m.user_id, u.public_id, 0::float8, COALESCE(NULLIF(u.display_name, ''), u.username) COLLATE "C"
+ FROM analytics_clubmember m JOIN athletes_user u ON u.id = m.user_id
+ WHERE NOT (SELECT walk FROM walk) AND m.club_id = (SELECT id FROM club)
+   AND NOT EXISTS (SELECT 1 FROM analytics_athleteweek w
+                   WHERE w.user_id = m.user_id AND w.week = %(a0)s)
+ ORDER BY 4 LIMIT %(size)s)
 """
+RESTING_SQL = f"WITH {CLUB_WALK}{_RESTING}"
 
 # Who needs attention (their snapshot's warnings), most warnings first as on the roster:
 # how many, and the first names. The organization's from the roster rows' index; a group's

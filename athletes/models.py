@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Cast, Concat, LPad, Mod
+from django.db.models.functions import Cast, Coalesce, Collate, Concat, LPad, Mod, NullIf
 from django.utils import timezone
 
 from astral.ids import PublicIdField, new_public_id
@@ -62,6 +62,15 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["display_name", "username"]
+        indexes = [
+            # Athletes by the name pages show (the display name, else the username), bytewise:
+            # a big club's first athletes by name are a walk from the top, each one's
+            # membership probed (analytics/groups.py RESTING_SQL).
+            models.Index(
+                Collate(Coalesce(NullIf("display_name", models.Value("")), "username"), "C"),
+                name="user_by_name",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["calendar_token"],

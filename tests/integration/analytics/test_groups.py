@@ -1,5 +1,6 @@
 """API.md §4 Group Dashboard data."""
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -332,3 +333,63 @@ def test_the_overview_names_who_needs_attention_most_warnings_first(cast, groups
     sprinters = {"group_id": groups["sprinters"].public_id}  # Alice alone
     group = api.get("/api/v1/analytics/group_overview", sprinters).json()["data"]["insight"]
     assert "Needs attention: Alice Andersen." in group
+
+
+def resting_plan(group: Group, week: str, size: int) -> str:
+    """How PostgreSQL ran the resting athletes' statement for the group's week."""
+    from django.db import connection
+
+    from analytics.groups import RESTING_SQL
+
+    params = {"kind": "group", "ref": group.pk, "a0": week, "size": size}
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + RESTING_SQL, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@time_machine.travel("2026-11-16 08:00:00Z", tick=False)  # Monday morning
+def test_on_monday_morning_the_matrix_fills_by_name_in_a_big_group_and_a_small_one(cast):
+    """API.md §4: while fewer than 20 ran, the matrix's other places go to the group's
+    athletes by name, bytewise ("Zoe" before "adam"; a blank display name is its username).
+    A big group reads them by walking every athlete by name, a small one sorts its own
+    members (issue 36): both give the same names, and the big one never reads all its
+    members."""
+    from django.db import connection
+
+    from tests.factories import add_member, make_user
+
+    big = Group.objects.create(organization=cast.riverside, name="Big")
+    small = Group.objects.create(organization=cast.riverside, name="Small")
+    names = []
+    for index in range(36):
+        name = ["Zoe", "adam", "Émile", ""][index % 4] + (f" {index:02d}" if index % 4 != 3 else "")
+        user = make_user(f"w{index:02d}", display_name=name)
+        add_member(cast.riverside, user)
+        big.members.add(user)
+        if index < 6:
+            small.members.add(user)
+        names.append(name or f"w{index:02d}")
+    early = User.objects.get(username="w01")  # "adam 01" ran before breakfast
+    make_activity(early, datetime(2026, 11, 16, 6, tzinfo=UTC), distance=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE athletes_user")  # the service's size, as PostgreSQL sees it
+    api = cast.api(cast.cora)
+
+    for group, members in ((big, names), (small, names[:6])):
+        matrix = api.get(
+            "/api/v1/analytics/group_overview", {"week": "2026-11-16", "group_id": group.public_id}
+        ).json()["data"]["member_matrix"]
+        resting = sorted((n for n in members if n != "adam 01"), key=lambda n: n.encode())
+        assert [m["display_name"] for m in matrix] == ["adam 01", *resting[:19]]
+        assert matrix[0]["total_distance"] == 5000.0
+        assert {m["total_distance"] for m in matrix[1:]} == {0.0}
+    # 36 athletes of about 40, against 6: the big group walks the names and stops at its
+    # 19th without reading its members; the small one reads its 6 members.
+    walked = resting_plan(big, "2026-11-16", 19)
+    [by_name] = [line for line in walked.splitlines() if "using user_by_name" in line]
+    assert int(re.search(r"actual rows=(\d+)", by_name)[1]) < 36
+    [members] = [line for line in walked.splitlines() if "clubmember_club" in line]
+    assert "never executed" in members
+    read = resting_plan(small, "2026-11-16", 19)
+    [by_name] = [line for line in read.splitlines() if "using user_by_name" in line]
+    assert "never executed" in by_name
