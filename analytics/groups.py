@@ -281,16 +281,23 @@ def group_overview(
 
 
 # Per group of the organization, and for its athletes in no group: their count, distance,
-# activities and how many were active over the period, from the clubs' kept days.
+# activities and how many were active over the period, from the clubs' kept days. The clubs
+# are found by kind and ref, and each one's days read by its key: joined on the days' date
+# range instead, PostgreSQL read every club of the service's days for the period (130 ms
+# beside 2,000 clubs of 20, against 2 ms alone; issue 36).
 COMPARISON_SQL = """
-SELECT c.kind, c.ref, c.athletes, COALESCE(sum(d.distance), 0), COALESCE(sum(d.runs), 0)::int,
-       COALESCE(sum(d.active[d.day - %(first)s + 1]), 0)::int
-FROM analytics_club c
-LEFT JOIN analytics_clubday d ON d.club_id = c.id AND d.day BETWEEN %(first)s AND %(last)s
-WHERE (c.kind = 'group' AND c.ref IN (SELECT id FROM organizations_group
-                                      WHERE organization_id = %(org)s))
-   OR (c.kind = 'none' AND c.ref = %(org)s)
-GROUP BY c.id
+SELECT c.kind, c.ref, c.athletes, COALESCE(d.distance, 0), COALESCE(d.runs, 0)::int,
+       COALESCE(d.active, 0)::int
+FROM (SELECT 'group' AS kind, g.id AS ref FROM organizations_group g
+      WHERE g.organization_id = %(org)s
+      UNION ALL SELECT 'none', %(org)s) k
+JOIN analytics_club c ON c.kind = k.kind AND c.ref = k.ref
+CROSS JOIN LATERAL (
+  SELECT sum(d.distance) AS distance, sum(d.runs) AS runs,
+         sum(d.active[d.day - %(first)s + 1]) AS active
+  FROM analytics_clubday d
+  WHERE d.club_id = c.id AND d.day BETWEEN %(first)s AND %(last)s
+) d
 """
 
 

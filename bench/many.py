@@ -3,9 +3,10 @@ year of runs each, beside the big club of the largest size, in one database.
 
 What it states: the data build's time (budget 10 minutes); the hourly refresh across every
 club (every snapshot forced, a usual hour, the hour midnight passes in Europe/Berlin) on two
-worker processes; and each club's answers against the same club measured alone, at equal
-speed (each p50 over the trivial view's beside it): the big club against the largest size's
-run, a small club against a database holding only a club of its shape. Within 1.2×."""
+worker processes; and each club's answers against the same club alone, within 1.2×: the
+big club against the largest size's database, a small club against a database holding only
+a club of its shape. The shape is built in a database of its own beside the one alone, and
+each answer is asked of both, from two servers side by side, request for request."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ import signal
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import redis
 from django.contrib.sessions.backends.db import SessionStore
 
 from bench.environment import API_KEY, DAYS, log
 from bench.imports import refresh_snapshots
-from bench.probes import latency
+from bench.probes import paired_latency
 from bench.servers import free_port, start_gunicorn
 
 CLUBS = int(os.environ.get("BENCH_MANY_CLUBS", "0"))
@@ -66,14 +69,54 @@ def club_answers(key: str, coach: str, athlete: str) -> list[tuple[str, str, dic
     ]  # fmt: skip
 
 
-def measure_club(answers: list[tuple[str, str, dict[str, str]]], workers: int) -> dict[str, Any]:
-    port = free_port()
-    server = start_gunicorn(port, workers)
+def use_database(name: str) -> dict[str, str]:
+    """Points this process, and the servers and workers it starts, at database `name`;
+    returns the environment a server of that database is started with."""
+    from django.db import connections
+
+    url = urlsplit(os.environ["DATABASE_URL"])
+    os.environ["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{name}"))
+    default = connections["default"]
+    default.close()
+    default.settings_dict["NAME"] = name
+    return {"DATABASE_URL": os.environ["DATABASE_URL"]}
+
+
+def create_database(name: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+
+
+def alone_environment(database: dict[str, str]) -> dict[str, str]:
+    """The club alone's server: its database, and a cache of its own (another Redis
+    database: the two databases' ids are alike, and a shared cache would mix their answers)."""
+    url = urlsplit(os.environ["REDIS_URL"])
+    return {**database, "REDIS_URL": urlunsplit(url._replace(path="/3"))}
+
+
+def measure_pair(
+    here: list[tuple[str, str, dict[str, str]]],
+    alone: list[tuple[str, str, dict[str, str]]],
+    workers: int,
+    alone_env: dict[str, str],
+) -> list[dict[str, Any]]:
+    """Each answer of the club beside the many clubs and of the same club alone, from two
+    servers running side by side, asked in turns (bench/probes.py, paired_latency)."""
+    ports = free_port(), free_port()
+    servers = start_gunicorn(ports[0], workers), start_gunicorn(ports[1], workers, alone_env)
     try:
-        return {name: latency(port, path, headers, n=60) for name, path, headers in answers}
+        rows = []
+        for (name, path, headers), (_, alone_path, alone_headers) in zip(here, alone, strict=True):
+            pair = paired_latency((ports[0], path, headers), (ports[1], alone_path, alone_headers))
+            rows.append({"answer": name, **pair, "met": pair["ratio"] <= WITHIN})
+        return rows
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
 
 
 def small_club(number: int) -> list[tuple[str, str, dict[str, str]]]:
@@ -98,46 +141,36 @@ def big_club() -> list[tuple[str, str, dict[str, str]]]:
     return club_answers(API_KEY, "bench1", athlete.public_id)
 
 
-def compare(shape: dict[str, Any], alone: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for name, here in shape.items():
-        there = alone.get(name)
-        if not there:
-            continue
-        ratio = here["relative"] / there["relative"]
-        rows.append(
-            {
-                "answer": name,
-                "p50_ms": here["p50_ms"],
-                "alone_p50_ms": there["p50_ms"],
-                "ratio": here["p50_ms"] / there["p50_ms"],
-                "ratio_at_speed": ratio,
-                "met": ratio <= WITHIN,
-            }
-        )
-    return rows
+def many_clubs(*, athletes: int, workers: int, build: Any, reset: Any) -> dict[str, Any]:
+    """The whole shape, in a database of its own beside the current one, which holds the big
+    club alone (the largest size's, still loaded); `build(athletes, clubs)` loads the current
+    database, `reset()` empties it."""
+    from django.db import connection
 
-
-def many_clubs(
-    *, athletes: int, workers: int, build: Any, reset: Any, big_alone: dict[str, Any]
-) -> dict[str, Any]:
-    """The whole shape; `build(athletes, clubs)` loads a database, `reset()` empties it;
-    `big_alone` the big club's answers measured in its own size's database."""
     from analytics.snapshots import snapshots_refresh_all
 
-    reset()
+    alone_db = connection.settings_dict["NAME"]
+    shape_db = f"{alone_db}_many"
+    alone_env = alone_environment(use_database(alone_db))
+    big_alone = big_club()
+    create_database(shape_db)
+    use_database(shape_db)
     log(f"many clubs: {CLUBS:,} clubs of {CLUB_SIZE} beside a club of {athletes:,}")
     started = time.perf_counter()
     data = build(athletes, CLUBS)
     build_s = time.perf_counter() - started
     snapshots = refresh_snapshots(one_process=False)
-    big = measure_club(big_club(), workers)
-    small = measure_club(small_club(SMALL_CLUB), workers)
-    # The small club alone: a database of a club of its shape only.
+    big = measure_pair(big_club(), big_alone, workers, alone_env)
+    # The small club alone: the other database emptied and loaded with a club of its shape.
+    use_database(alone_db)
     reset()
     build(0, 1)
     snapshots_refresh_all(batch_size=200)
-    small_alone = measure_club(small_club(1), workers)
+    small_alone = small_club(1)
+    use_database(shape_db)
+    # The alone server's cache still holds the big club's answers under the same ids.
+    redis.Redis.from_url(alone_env["REDIS_URL"]).flushdb()
+    small = measure_pair(small_club(SMALL_CLUB), small_alone, workers, alone_env)
     result = {
         "clubs": CLUBS,
         "club_size": CLUB_SIZE,
@@ -150,8 +183,8 @@ def many_clubs(
         "build_met": build_s <= BUILD_BUDGET_S,
         "snapshots": snapshots,
         "midnight_rate": snapshots["midnight_athletes"] / snapshots["seconds_midnight_hour"],
-        "big": compare(big, big_alone),
-        "small": compare(small, small_alone),
+        "big": big,
+        "small": small,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     log(
@@ -164,6 +197,6 @@ def many_clubs(
         for row in result[side]:
             log(
                 f"many clubs, {side} club, {row['answer']}: {row['p50_ms']:.1f} ms against "
-                f"{row['alone_p50_ms']:.1f} alone, {row['ratio_at_speed']:.2f}× at equal speed"
+                f"{row['alone_p50_ms']:.1f} alone, {row['ratio']:.2f}×"
             )
     return result

@@ -66,6 +66,31 @@ def latency(
     return row
 
 
+def paired_latency(
+    here: tuple[int, str, dict[str, str]], there: tuple[int, str, dict[str, str]], n: int = 100
+) -> dict[str, float]:
+    """The same answer from two servers side by side (port, path, headers each), request for
+    request: each round asks both, which one first in turns, so both are timed at the same
+    moments of the machine's speed and the ratio of their p50s is not the VM's drift between
+    two measurements minutes apart (issue 36: a yardstick of a 1 ms trivial view moved the
+    many-clubs ratios by a third)."""
+    sides = (here, there)
+    conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for port, _, _ in sides]
+    samples: tuple[list[float], list[float]] = ([], [])
+    for index in range(n + 3):
+        took = {}
+        for side in (0, 1) if index % 2 == 0 else (1, 0):
+            _, path, headers = sides[side]
+            took[side] = _timed(conns[side], path, headers)
+        if index >= 3:  # the first requests warm connections and caches
+            for side in (0, 1):
+                samples[side].append(took[side])
+    for conn in conns:
+        conn.close()
+    p50 = [statistics.median(s) for s in samples]
+    return {"p50_ms": p50[0], "alone_p50_ms": p50[1], "ratio": p50[0] / p50[1]}
+
+
 def wrk(
     port: int, path: str, headers: dict[str, str], seconds: int, connections: int = 16
 ) -> dict[str, Any]:

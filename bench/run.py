@@ -541,11 +541,9 @@ def main() -> int:
         result["growth"] = growth(results)
     if many.CLUBS:
         # The big club alone is the largest size's database, still loaded.
-        alone = many.measure_club(many.big_club(), args.workers)
         result["many_clubs"] = many.many_clubs(
-            athletes=sizes[-1], workers=args.workers, build=build, reset=reset_database,
-            big_alone=alone,
-        )  # fmt: skip
+            athletes=sizes[-1], workers=args.workers, build=build, reset=reset_database
+        )
     OUT.mkdir(exist_ok=True)
     (OUT / "result.json").write_text(json.dumps(results, indent=2, default=str))
     table = markdown(result) + (growth_markdown(results) if len(results) > 1 else "")

@@ -56,7 +56,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    port: int, workers: int, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Gunicorn on loopback `port`; `env` overrides this process's environment (another
+    database and cache, for a server beside the usual one)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "astral.settings",
@@ -67,6 +71,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen[bytes]:
         "DJANGO_HSTS_SECONDS": "0",
         # The bench measures the service, not the per-key budget it would enforce.
         "ASTRAL_API_BUDGET_PER_MINUTE": "100000000",
+        **(env or {}),
     }
     env.pop("CELERY_BROKER_URL", None)
     OUT.mkdir(exist_ok=True)

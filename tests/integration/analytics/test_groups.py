@@ -1,6 +1,5 @@
 """API.md §4 Group Dashboard data."""
 
-import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -335,16 +334,29 @@ def test_the_overview_names_who_needs_attention_most_warnings_first(cast, groups
     assert "Needs attention: Alice Andersen." in group
 
 
-def resting_plan(group: Group, week: str, size: int) -> str:
-    """How PostgreSQL ran the resting athletes' statement for the group's week."""
+def resting_ways(group: Group, week: str, size: int) -> list[bool]:
+    """Which of the resting athletes' statement's two ways ran for the group's week: [walk
+    every athlete by name, read the group's members]."""
     from django.db import connection
 
     from analytics.groups import RESTING_SQL
 
     params = {"kind": "group", "ref": group.pk, "a0": week, "size": size}
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + RESTING_SQL, params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + RESTING_SQL, params)
+        [plan] = cursor.fetchone()[0]
+
+    def ran(node: dict) -> bool:  # below the way's one-time filter, anything run at all
+        if "One-Time Filter" in node:
+            return any(
+                child["Actual Loops"] > 0
+                for child in node["Plans"]
+                if child["Parent Relationship"] == "Outer"
+            )
+        return any(ran(child) for child in node.get("Plans", []))
+
+    ways = [n for n in plan["Plan"]["Plans"] if n["Parent Relationship"] == "Member"]
+    return [ran(way) for way in ways]
 
 
 @time_machine.travel("2026-11-16 08:00:00Z", tick=False)  # Monday morning
@@ -383,13 +395,67 @@ def test_on_monday_morning_the_matrix_fills_by_name_in_a_big_group_and_a_small_o
         assert [m["display_name"] for m in matrix] == ["adam 01", *resting[:19]]
         assert matrix[0]["total_distance"] == 5000.0
         assert {m["total_distance"] for m in matrix[1:]} == {0.0}
-    # 36 athletes of about 40, against 6: the big group walks the names and stops at its
-    # 19th without reading its members; the small one reads its 6 members.
-    walked = resting_plan(big, "2026-11-16", 19)
-    [by_name] = [line for line in walked.splitlines() if "using user_by_name" in line]
-    assert int(re.search(r"actual rows=(\d+)", by_name)[1]) < 36
-    [members] = [line for line in walked.splitlines() if "clubmember_club" in line]
-    assert "never executed" in members
-    read = resting_plan(small, "2026-11-16", 19)
-    [by_name] = [line for line in read.splitlines() if "using user_by_name" in line]
-    assert "never executed" in by_name
+    # 36 athletes of about 40, against 6: the big group walks the names (stopping at its
+    # 19th) without reading its members; the small one reads its 6 members.
+    assert resting_ways(big, "2026-11-16", 19) == [True, False]
+    assert resting_ways(small, "2026-11-16", 19) == [False, True]
+
+
+def rows_read(plan: list[dict], table: str) -> int:
+    """The rows an EXPLAIN (ANALYZE, FORMAT JSON) plan read from `table`, over all loops."""
+    total = 0
+    for node in plan:
+        if node.get("Relation Name") == table:
+            total += node["Actual Rows"] * node["Actual Loops"]
+        total += rows_read(node.get("Plans", []), table)
+    return total
+
+
+@time_machine.travel(NOW, tick=False)
+def test_group_comparison_reads_only_its_own_clubs_days(cast, groups):
+    """Issue 36: the comparison read every club of the service's days for the period (130 ms
+    beside 2,000 clubs of 20), not its organization's. Beside 2,000 other clubs' kept days
+    (as PostgreSQL's statistics see them), it reads its own clubs' days only: Riverside's
+    groups and its athletes in no group."""
+    from django.db import connection
+
+    from analytics.groups import COMPARISON_SQL
+
+    hill_group = Group.objects.create(organization=cast.hilltop, name="Hill repeats")
+    hill_group.members.add(cast.dave)
+    for day in range(5, 19):  # a run a day for everyone of both clubs
+        for athlete in (cast.alice, cast.bob, cast.dave):
+            make_activity(athlete, datetime(2026, 11, day, 7, tzinfo=UTC), distance=1000)
+    with connection.cursor() as cursor:
+        # 2,000 more clubs of other services, a week of days each.
+        cursor.execute(
+            "INSERT INTO analytics_club (kind, ref, athletes)"
+            " SELECT 'group', 1000000 + n, 20 FROM generate_series(1, 2000) n"
+        )
+        cursor.execute(
+            "INSERT INTO analytics_clubday (club_id, day, distance, runs, active)"
+            " SELECT c.id, day, 5000, 1, ARRAY[1]"
+            " FROM analytics_club c, generate_series('2026-11-12'::date, '2026-11-18', '1 day') day"
+            " WHERE c.ref > 1000000"
+        )
+        cursor.execute("ANALYZE analytics_club, analytics_clubday")
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE c.kind = 'group' AND c.ref = ANY(%s)"
+            "                         OR c.kind = 'none' AND c.ref = %s), count(*)"
+            " FROM analytics_clubday d JOIN analytics_club c ON c.id = d.club_id"
+            " WHERE d.day BETWEEN '2026-11-12' AND '2026-11-18'",
+            [[g.pk for g in groups.values()], cast.riverside.pk],
+        )
+        own, everyone = cursor.fetchone()
+        cursor.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + COMPARISON_SQL,
+            {"first": "2026-11-12", "last": "2026-11-18", "org": cast.riverside.pk},
+        )
+        [plan] = cursor.fetchone()[0]
+    assert own > 0 and everyone > own  # Hilltop's days are there to be read
+    assert rows_read([plan["Plan"]], "analytics_clubday") == own
+    # And the answer is still Riverside's: 7 days of Alice in Sprinters, Bob in no group.
+    week = cast.api(cast.cora).get("/api/v1/analytics/group_comparison", {"period": "7"})
+    by_name = {g["name"]: g["total_distance"] for g in week.json()["data"]["groups"]}
+    assert by_name == {"Sprinters": 7000, "Empty": 0}
+    assert week.json()["data"]["unassigned"]["total_distance"] == 7000
