@@ -58,6 +58,8 @@ def refresh_snapshots(*, one_process: bool = True) -> dict[str, Any]:
         )
         plans_new_day = cursor.rowcount
     midnight = refresh_through_worker(new_day, force=False)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as autovacuum would soon after: the snapshots are new
     per_batch = {}
     for size in (50, 200):
         with CaptureQueriesContext(connection) as queries:

@@ -166,6 +166,8 @@ def many_clubs(*, athletes: int, workers: int, build: Any, reset: Any) -> dict[s
     reset()
     build(0, 1)
     snapshots_refresh_all(batch_size=200)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as autovacuum would soon after: the snapshots are new
     small_alone = small_club(1)
     use_database(shape_db)
     # The alone server's cache still holds the big club's answers under the same ids.

@@ -28,7 +28,7 @@ from django.utils import timezone
 from astral.api.errors import ApiError
 from astral.api.renderers import dumps
 from athletes.models import DataChange
-from organizations.changes import change_items, visible
+from organizations.changes import change_items, visible_changes
 from organizations.models import Organization, Webhook, WebhookDelivery
 
 EVENTS = ("activity", "health_metric", "goal", "plan", "plan_instance", "membership")
@@ -100,12 +100,13 @@ def _post(webhook: Webhook, body: bytes) -> tuple[int | None, str]:
 
 
 def _pending(webhook: Webhook) -> list[DataChange]:
-    rows = DataChange.objects.filter(
-        visible(None, [webhook.organization_id]), id__gt=webhook.cursor
+    return visible_changes(
+        None,
+        [webhook.organization_id],
+        after=webhook.cursor,
+        limit=BATCH,
+        kinds=webhook.events or None,
     )
-    if webhook.events:
-        rows = rows.filter(kind__in=webhook.events)
-    return list(rows.order_by("id")[:BATCH])
 
 
 def webhook_deliver(webhook: Webhook, now: datetime) -> int:

@@ -16,7 +16,7 @@ from astral.api.responses import ok
 from astral.api.schema import ApiDoc, query
 from athletes.models import DataChange
 from organizations.access import caller_of, coached_org_ids
-from organizations.changes import change_items, cursor_text, visible
+from organizations.changes import change_items, cursor_text, visible_changes
 
 PAGE = 100
 
@@ -57,9 +57,7 @@ class ChangesView(APIView):
             )
         orgs = coached_org_ids(caller)
         user_pk = caller.user.pk if caller.user is not None else None
-        rows = list(
-            DataChange.objects.filter(visible(user_pk, orgs), id__gt=after).order_by("id")[:PAGE]
-        )
+        rows = visible_changes(user_pk, orgs, after=after, limit=PAGE)
         items = change_items(rows)
         return ok(
             {

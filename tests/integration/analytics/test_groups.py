@@ -405,8 +405,9 @@ def rows_read(plan: list[dict], table: str) -> int:
     """The rows an EXPLAIN (ANALYZE, FORMAT JSON) plan read from `table`, over all loops."""
     total = 0
     for node in plan:
-        if node.get("Relation Name") == table:
-            total += node["Actual Rows"] * node["Actual Loops"]
+        if node.get("Relation Name") == table:  # kept or filtered out, over all loops
+            kept_or_not = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+            total += kept_or_not * node["Actual Loops"]
         total += rows_read(node.get("Plans", []), table)
     return total
 
