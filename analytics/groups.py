@@ -36,14 +36,16 @@ WHERE gm.group_id = %s AND u.is_active
 """
 
 # Per member, the sums of each period from the month totals (analytics/rollups.py): one row
-# per member with any activity in the months the periods touch.
+# per member with any activity in the months the periods touch, each (month, member) looked
+# up in the index that holds the month's totals (reading every athlete of the service's
+# months and filtering after was 22-36 ms for a club of 20 beside 2,000 clubs; issue 36).
 TOTALS_SQL = """
 WITH members AS ({members}),
 totals AS (
   SELECT t.user_id, {sums}
-  FROM (SELECT t.user_id, {spans} FROM analytics_monthtotals t
-        WHERE t.month BETWEEN %s AND %s OFFSET 0) t  -- the spans computed before the join
-  JOIN members m ON m.user_id = t.user_id
+  FROM (SELECT t.user_id, {spans}
+        FROM members m JOIN analytics_monthtotals t ON t.user_id = m.user_id
+        WHERE t.month = ANY(%s::date[])) t
   GROUP BY t.user_id
 )
 """
@@ -55,8 +57,12 @@ def _totals_cte(
     spans, span_params = span_sums_sql(periods)
     sums = ", ".join(f"sum(d{i}) AS d{i}, sum(r{i}) AS r{i}" for i in range(len(periods)))
     first_month, last_month = months_touched(periods)
+    months = []
+    while first_month <= last_month:
+        months.append(first_month)
+        first_month = (first_month + timedelta(days=32)).replace(day=1)
     sql = TOTALS_SQL.format(members=members_sql, spans=spans, sums=sums)
-    return sql, [*members_params, *span_params, first_month, last_month]
+    return sql, [*members_params, *span_params, months]
 
 
 def _rollup(count: int, distance: float, activities: int, active: int) -> dict[str, Any]:
