@@ -62,15 +62,18 @@ def _history(series: AthleteSeries, name: str) -> list[dict[str, Any]]:
     return out
 
 
-def _activity_insights(series: AthleteSeries, units: str) -> list[dict[str, Any]]:
+FOUR_WEEKS = timedelta(days=28)
+
+
+def _activity_facts(series: AthleteSeries) -> list[ActivityFacts]:
+    """What the insights of the five latest runs say, whatever the units: each run against
+    the four weeks before its local day."""
     recent = series.recent
+    days = [local_date(a.start_time, series.tz) for a in recent]
     out = []
-    for activity in recent[:5]:
-        day = local_date(activity.start_time, series.tz)
+    for activity, day in zip(recent[:5], days, strict=False):
         window = [
-            a
-            for a in recent
-            if day - timedelta(days=28) <= local_date(a.start_time, series.tz) < day
+            a for a, other in zip(recent, days, strict=True) if day - FOUR_WEEKS <= other < day
         ]
         # "Longest run in 4 weeks" only when there are 4 weeks of history to compare with.
         longest = (
@@ -79,21 +82,27 @@ def _activity_insights(series: AthleteSeries, units: str) -> list[dict[str, Any]
             and series.first_activity_day is not None
             and (day - series.first_activity_day).days >= 28
         )
-        facts = ActivityFacts(
-            activity_id=activity.public_id,
-            day=day,
-            distance=activity.distance,
-            duration=activity.duration,
-            zone_times=list(activity.zone_times),
-            longest_in_weeks=4 if longest else 0,
-            four_week_avg_distance=(sum(a.distance for a in window) / len(window))
-            if window
-            else None,
-        )
         out.append(
-            {"activity_id": activity.public_id, "summary": write_insight("activity", facts, units)}
+            ActivityFacts(
+                activity_id=activity.public_id,
+                day=day,
+                distance=activity.distance,
+                duration=activity.duration,
+                zone_times=list(activity.zone_times),
+                longest_in_weeks=4 if longest else 0,
+                four_week_avg_distance=(sum(a.distance for a in window) / len(window))
+                if window
+                else None,
+            )
         )
     return out
+
+
+def _activity_insights(facts: list[ActivityFacts], units: str) -> list[dict[str, Any]]:
+    return [
+        {"activity_id": f.activity_id, "summary": write_insight("activity", f, units)}
+        for f in facts
+    ]
 
 
 @dataclass(frozen=True)
@@ -197,9 +206,10 @@ def compute(
         current_streak=current_streak,
         flags=flags,
     )
+    facts = _activity_facts(series)
     insights = {
         system: {
-            "recent_activities": _activity_insights(series, system),
+            "recent_activities": _activity_insights(facts, system),
             "weekly_summary": write_insight("week", week_facts, system),
         }
         for system in ("metric", "imperial")
