@@ -154,7 +154,9 @@ SELECT f.total, f.stale, (SELECT COALESCE(json_agg(x.row ORDER BY x.ord), '[]'::
            push_token
     FROM athletes_user WHERE id = p.user_id LIMIT 1) u
   LEFT JOIN athletes_user c ON c.id = m.assigned_coach_id
-  LEFT JOIN analytics_athletesnapshot s ON s.user_id = p.user_id
+  -- By key too: joined, PostgreSQL hashed every snapshot of the service for 200 rows.
+  LEFT JOIN LATERAL (
+    SELECT summary FROM analytics_athletesnapshot WHERE user_id = p.user_id LIMIT 1) s ON true
   -- Each list gathered per page row from its indexes (a join over the whole club's group
   -- members, plans or goals grew with the club).
   LEFT JOIN LATERAL (
