@@ -96,7 +96,8 @@ def _database(url: str) -> dict[str, Any]:
     measured (docs/benchmarks.md): JIT off (it turns the roster aggregate from milliseconds
     into hundreds of them), server-side parameter binding (large results come back sooner
     than through the simple query protocol) and prepared statements after 5 uses on a
-    connection (the roster's statement spent 2 of its 9 ms in the planner)."""
+    connection (planning is a millisecond of some statements; the roster's statement opts
+    out, analytics/roster.py)."""
     database = env.db_url_config(url)
     if database["ENGINE"] != "django.db.backends.postgresql":
         raise environ.ImproperlyConfigured(f"Astral runs on PostgreSQL only, not {url!r}.")
