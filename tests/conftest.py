@@ -153,3 +153,13 @@ def assert_error(
     if field is not None:
         assert body["details"].get("field") == field, body
     return body
+
+
+def rows_read(plan: dict[str, Any], table: str) -> int:
+    """The rows an EXPLAIN (ANALYZE, FORMAT JSON) plan node and those under it read from
+    `table`, kept or filtered out, over all their loops."""
+    own = 0
+    if plan.get("Relation Name") == table:
+        kept_or_not = plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0)
+        own = kept_or_not * plan["Actual Loops"]
+    return own + sum(rows_read(child, table) for child in plan.get("Plans", []))

@@ -8,7 +8,7 @@ import time_machine
 
 from athletes.models import User
 from organizations.models import Group
-from tests.conftest import assert_error
+from tests.conftest import assert_error, rows_read
 from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db
@@ -401,17 +401,6 @@ def test_on_monday_morning_the_matrix_fills_by_name_in_a_big_group_and_a_small_o
     assert resting_ways(small, "2026-11-16", 19) == [False, True]
 
 
-def rows_read(plan: list[dict], table: str) -> int:
-    """The rows an EXPLAIN (ANALYZE, FORMAT JSON) plan read from `table`, over all loops."""
-    total = 0
-    for node in plan:
-        if node.get("Relation Name") == table:  # kept or filtered out, over all loops
-            kept_or_not = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
-            total += kept_or_not * node["Actual Loops"]
-        total += rows_read(node.get("Plans", []), table)
-    return total
-
-
 @time_machine.travel(NOW, tick=False)
 def test_group_comparison_reads_only_its_own_clubs_days(cast, groups):
     """Issue 36: the comparison read every club of the service's days for the period (130 ms
@@ -454,7 +443,7 @@ def test_group_comparison_reads_only_its_own_clubs_days(cast, groups):
         )
         [plan] = cursor.fetchone()[0]
     assert own > 0 and everyone > own  # Hilltop's days are there to be read
-    assert rows_read([plan["Plan"]], "analytics_clubday") == own
+    assert rows_read(plan["Plan"], "analytics_clubday") == own
     # And the answer is still Riverside's: 7 days of Alice in Sprinters, Bob in no group.
     week = cast.api(cast.cora).get("/api/v1/analytics/group_comparison", {"period": "7"})
     by_name = {g["name"]: g["total_distance"] for g in week.json()["data"]["groups"]}
@@ -490,7 +479,7 @@ def test_group_stats_reads_its_members_months_only(cast, groups):
         )
         cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql + GROUP_STATS_SQL, params)
         [plan] = cursor.fetchone()[0]
-    assert rows_read([plan["Plan"]], "analytics_monthtotals") <= 2  # Alice's two months
+    assert rows_read(plan["Plan"], "analytics_monthtotals") <= 2  # Alice's two months
     data = (
         cast.api(cast.cora)
         .get(

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from athletes.models import DataChange
 from athletes.services.changes import data_changes_prune
-from tests.conftest import assert_error
+from tests.conftest import assert_error, rows_read
 
 pytestmark = pytest.mark.django_db
 
@@ -211,16 +211,6 @@ def test_goals_plans_and_plan_instances_take_updated_since(cast):
         ]["plan_instances"][0]["status"]
         == "completed"
     )
-
-
-def rows_read(plan: dict, table: str) -> int:
-    """The rows an EXPLAIN (ANALYZE, FORMAT JSON) plan node read from `table` (kept or
-    filtered out), over all its loops."""
-    own = 0
-    if plan.get("Relation Name") == table:
-        kept_or_not = plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0)
-        own = kept_or_not * plan["Actual Loops"]
-    return own + sum(rows_read(child, table) for child in plan.get("Plans", []))
 
 
 def test_a_small_clubs_feed_reads_its_own_changes_beside_a_busy_service(cast):
