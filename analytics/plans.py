@@ -52,9 +52,12 @@ class PlanWeek(Func):
         ), params
 
 
-def with_plan(queryset: Any) -> Any:
+def with_plan(queryset: Any, *, related: tuple[str, ...] = ("plan__organization", "user")) -> Any:
+    """Instances with what their standings read: the plan's workouts, the current week, and
+    `related` joined (one athlete's own instances, read through their manager, know them
+    without joining the athlete's row)."""
     return (
-        queryset.select_related("plan__organization", "user")
+        queryset.select_related(*related)
         .prefetch_related(
             Prefetch("plan__workouts", queryset=PlannedWorkout.objects.order_by("week", "day"))
         )
@@ -177,10 +180,13 @@ def recent_weeks(
     load, the week's compliance and how it went; a week not begun yet is `planned`."""
     weeks = rule.weekly(items)
     monday = rule.week_monday(instance.start_date)
+    by_week: dict[date, list[rule.Standing]] = defaultdict(list)
+    for item in items:
+        by_week[rule.week_monday(item.day)].append(item)
     out = []
     for week in range(max(1, current - count + 1), current + 1):
         start = monday + timedelta(weeks=week - 1)
-        rows = [s for s in items if rule.week_monday(s.day) == start]
+        rows = by_week.get(start, [])
         figures = weeks.get(start, {})
         out.append(
             {

@@ -19,7 +19,7 @@ from analytics.snapshots import fresh_snapshots, snapshots_refresh
 from astral.api.errors import ApiError
 from astral.api.pagination import Page
 from astral.localtime import local_today
-from athletes.models import Goal, PlanInstance, PlanStatus, User
+from athletes.models import PlanStatus, User
 from organizations.access import organization_coach
 from organizations.models import Group, Organization
 
@@ -345,13 +345,13 @@ def athlete_profile(user: User, *, refresh: bool, units: str | None = None) -> d
     today = local_today(user.tz)
     plans = plan_instances_data(
         with_plan(
-            PlanInstance.objects.filter(
-                user=user, status__in=[PlanStatus.ACTIVE, PlanStatus.SCHEDULED]
-            )
+            user.plan_instances.filter(status__in=[PlanStatus.ACTIVE, PlanStatus.SCHEDULED]),
+            related=("plan",),
         ).order_by("-start_date")
     )
-    goals = Goal.objects.filter(user=user, race_date__gte=today).select_related("user")
-    recent = user.activities.select_related("user").order_by("-start_time")[:5]
+    # Through the athlete's own managers: each row knows its athlete without a join.
+    goals = user.goals.filter(race_date__gte=today)
+    recent = user.activities.order_by("-start_time")[:5]
     metrics = {
         "running_analytics": data["running_analytics"],
         "fitness": data["fitness"],

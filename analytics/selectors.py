@@ -273,13 +273,19 @@ def readings_by_user(
 def activity_bounds_by_user(
     user_ids: Iterable[int],
 ) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """Each athlete's first and last start: two probes of the (user, start) index each, not a
+    pass over their runs."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
     with connections[read_alias()].cursor() as cursor:
         cursor.execute(
-            "SELECT user_id, min(start_time), max(start_time) FROM athletes_activity "
-            "WHERE user_id = ANY(%s) GROUP BY user_id",
-            [list(user_ids)],
+            "SELECT u.id, (SELECT min(start_time) FROM athletes_activity WHERE user_id = u.id),"
+            " (SELECT max(start_time) FROM athletes_activity WHERE user_id = u.id)"
+            " FROM unnest(%s::bigint[]) AS u(id)",
+            [ids],
         )
-        return {user_id: (first, last) for user_id, first, last in cursor.fetchall()}
+        return {user_id: (first, last) for user_id, first, last in cursor.fetchall() if first}
 
 
 @dataclass(frozen=True)

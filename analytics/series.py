@@ -3,7 +3,7 @@ constant number of queries (one more per distinct time zone)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -38,10 +38,12 @@ def load_many(
     *,
     today_for: dict[int, date] | None = None,
     recent_only: Collection[int] = (),
+    bounds: Mapping[int, tuple[date | None, datetime | None]] | None = None,
 ) -> dict[int, AthleteSeries]:
     """Series for each user, each in their own time zone and local today; for the users in
     `recent_only` (whose fitness and streak are carried from yesterday's snapshot) the
-    daily totals of the last `RECENT_DAYS` only."""
+    daily totals of the last `RECENT_DAYS` only. `bounds`: the first run's local day and the
+    last run's start of the users whose snapshot carries them (else read)."""
     if not users:
         return {}
     todays = today_for or {u.pk: local_today(u.tz) for u in users}
@@ -51,22 +53,10 @@ def load_many(
     # A year of loads and run counts (fitness, streaks), but distance and time only for the
     # weeks the snapshot shows: half the columns to fetch for the long window.
     year = [u for u in users if u.pk not in recent_only]
+    recent_first = min(todays.values()) - timedelta(days=RECENT_DAYS)
     daily = selectors.daily_totals_by_user(year, first=first, last=last, fields=("training_load",))
-    weeks = [u for u in users if u.pk in recent_only]
-    if weeks:
-        daily.update(
-            selectors.daily_totals_by_user(
-                weeks,
-                first=min(todays.values()) - timedelta(days=RECENT_DAYS),
-                last=last,
-                fields=("training_load",),
-            )
-        )
     recent_days = selectors.daily_totals_by_user(
-        users,
-        first=min(todays.values()) - timedelta(days=RECENT_DAYS),
-        last=last,
-        fields=("distance", "duration"),
+        year, first=recent_first, last=last, fields=("distance", "duration")
     )
     for user_id, days in daily.items():
         recent_user = recent_days.get(user_id, {})
@@ -74,22 +64,34 @@ def load_many(
             extra = recent_user.get(day)
             row["distance"] = extra["distance"] if extra else 0.0
             row["duration"] = extra["duration"] if extra else 0.0
+    # The carried athletes' five weeks, every column at once.
+    weeks = [u for u in users if u.pk in recent_only]
+    daily.update(
+        selectors.daily_totals_by_user(
+            weeks, first=recent_first, last=last, fields=("training_load", "distance", "duration")
+        )
+    )
     readings = selectors.readings_by_user(
         ids, first=min(todays.values()) - timedelta(days=SNAPSHOT_HEALTH_DAYS), last=last
     )
-    bounds = selectors.activity_bounds_by_user(ids)
+    known = bounds or {}
+    read = selectors.activity_bounds_by_user([pk for pk in ids if pk not in known])
     recent = selectors.recent_activities_by_user(
         ids, since=timezone.now() - timedelta(days=RECENT_DAYS + 1)
     )
     out = {}
     for user in users:
-        first_start, last_start = bounds.get(user.pk, (None, None))
+        if user.pk in known:
+            first_day, last_start = known[user.pk]
+        else:
+            first_start, last_start = read.get(user.pk, (None, None))
+            first_day = local_date(first_start, user.tz) if first_start else None
         out[user.pk] = AthleteSeries(
             today=todays[user.pk],
             tz=user.tz,
             daily=daily.get(user.pk, {}),
             readings=readings.get(user.pk, {}),
-            first_activity_day=local_date(first_start, user.tz) if first_start else None,
+            first_activity_day=first_day,
             last_activity_at=last_start,
             recent=recent.get(user.pk, []),
         )

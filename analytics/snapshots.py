@@ -9,6 +9,7 @@ ahead of readers so that reads are cheap.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count
 from django.utils import timezone
 
 from analytics import selectors
@@ -25,7 +25,7 @@ from analytics.models import AthleteSnapshot
 from analytics.series import AthleteSeries, load_many
 from analytics.standings import standings_refresh_for
 from astral.localtime import local_date, local_today, utc_text
-from athletes.models import Integration, User
+from athletes.models import User
 from metrics import rolling
 from metrics.attention import WeekOverWeek, attention_flags, attention_rank
 from metrics.formatting import avg_pace
@@ -107,18 +107,22 @@ def _activity_insights(facts: list[ActivityFacts], units: str) -> list[dict[str,
 
 @dataclass(frozen=True)
 class Carry:
-    """What yesterday's snapshot hands on to today's (`AthleteSnapshot.carry`)."""
+    """What yesterday's snapshot hands on to today's (`AthleteSnapshot.carry`): the fitness,
+    the streak and the first run's local day (unchanged while the data version is)."""
 
     fitness: rolling.FitnessState
     streak: int
+    first_activity_day: date | None = None
 
     def as_json(self) -> dict[str, Any]:
+        first = self.first_activity_day
         return {
             "day": self.fitness.day.isoformat(),
             "start": self.fitness.start.isoformat(),
             "ctl": self.fitness.ctl,
             "atl": self.fitness.atl,
             "streak": self.streak,
+            "first": first.isoformat() if first else None,
         }
 
     @classmethod
@@ -129,7 +133,12 @@ class Carry:
             ctl=float(data["ctl"]),
             atl=float(data["atl"]),
         )
-        return cls(fitness=state, streak=int(data["streak"]))
+        first = data.get("first")
+        return cls(
+            fitness=state,
+            streak=int(data["streak"]),
+            first_activity_day=date.fromisoformat(first) if first else None,
+        )
 
 
 def compute(
@@ -254,7 +263,7 @@ def compute(
         "insights_by_units": insights,
         "last_activity_at": utc_text(series.last_activity_at) if series.last_activity_at else None,
         "as_of": today.isoformat(),
-    }, Carry(fitness=state, streak=current_streak)
+    }, Carry(fitness=state, streak=current_streak, first_activity_day=series.first_activity_day)
 
 
 def roster_summary(data: dict[str, Any]) -> dict[str, Any]:
@@ -285,6 +294,24 @@ def _local_today(user: User) -> date:
     return local_today(user.tz)
 
 
+# Each athlete's data version (read before their data: a write landing meanwhile leaves the
+# snapshot stale, never wrong and fresh), previous snapshot (its flags, day, data version,
+# what it carries) and connected integrations, in one read.
+PREVIOUS_SQL = """
+SELECT u.id, u.data_version, s.summary #> '{attention_signals,flags}', s.as_of,
+       s.source_version, s.carry, s.last_activity_at,
+       (SELECT count(*) FROM athletes_integration i WHERE i.user_id = u.id)
+  FROM athletes_user u
+  LEFT JOIN analytics_athletesnapshot s ON s.user_id = u.id
+ WHERE u.id = ANY(%s::bigint[])
+"""
+
+
+def _json(value: Any) -> Any:
+    """A jsonb value read by a plain cursor: Django's connections load it as text."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
     """Computes and stores snapshots for these athletes in a constant number of queries."""
     if not users:
@@ -293,27 +320,29 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
     todays = {u.pk: _local_today(u) for u in users}
     # Since when each flag has been raised: carried from the previous snapshot while the
     # flag stays, today for a new one. And what the previous snapshot carries forward, when
-    # it is yesterday's and nothing changed since (the hour after each local midnight).
-    versions = {u.pk: u.data_version for u in users}
+    # it is yesterday's and nothing changed since (the hour after each local midnight),
+    # the bounds of the athlete's runs with it when it knows them.
+    versions = {}
     previous_flags = {}
     carries = {}
-    for user_id, flags, as_of, version, carry in AthleteSnapshot.objects.filter(
-        user__in=users
-    ).values_list(
-        "user_id", "summary__attention_signals__flags", "as_of", "source_version", "carry"
-    ):
-        previous_flags[user_id] = flags
-        yesterday = todays[user_id] - timedelta(days=1)
-        if carry and version == versions[user_id] and as_of == yesterday == _day_of(carry):
-            carries[user_id] = Carry.from_json(carry)
-    series = load_many(users, today_for=todays, recent_only=carries.keys())
+    bounds = {}
+    integrations = {}
+    with connection.cursor() as cursor:
+        cursor.execute(PREVIOUS_SQL, [[u.pk for u in users]])
+        for row in cursor.fetchall():
+            user_id, current, flags, as_of, version, carry, last_at, connected = row
+            versions[user_id] = current
+            integrations[user_id] = connected
+            previous_flags[user_id] = _json(flags)
+            carry = _json(carry)
+            yesterday = todays[user_id] - timedelta(days=1)
+            if carry and version == versions[user_id] and as_of == yesterday == _day_of(carry):
+                carries[user_id] = Carry.from_json(carry)
+                if "first" in carry:
+                    bounds[user_id] = (carries[user_id].first_activity_day, last_at)
+    users = [u for u in users if u.pk in versions]  # an account deleted meanwhile: none
+    series = load_many(users, today_for=todays, recent_only=carries.keys(), bounds=bounds)
     dropped = _dropped_loads([u for u in users if u.pk in carries], carries)
-    integrations = dict(
-        Integration.objects.filter(user_id__in=[u.pk for u in users])
-        .values("user_id")
-        .annotate(n=Count("id"))
-        .values_list("user_id", "n")
-    )
     now = timezone.now()
     rows = []
     for user in users:
@@ -334,7 +363,7 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
                 user=user,
                 data=data,
                 summary=roster_summary(data),
-                source_version=user.data_version,
+                source_version=versions[user.pk],
                 as_of=todays[user.pk],
                 computed_at=now,
                 weekly_distance=data["running_analytics"]["weekly_distance"],
@@ -345,25 +374,54 @@ def snapshots_compute(users: Sequence[User]) -> list[AthleteSnapshot]:
                 carry=carry.as_json(),
             )
         )
-    AthleteSnapshot.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["user"],
-        update_fields=[
-            "data",
-            "summary",
-            "source_version",
-            "as_of",
-            "computed_at",
-            "weekly_distance",
-            "last_activity_at",
-            "attention_warnings",
-            "attention_infos",
-            "attention_since",
-            "carry",
-        ],
-    )
+    _store(rows)
     return rows
+
+
+# A batch's snapshots as one JSON document of rows: the statement's text is the same for
+# every batch (psycopg parses it once, where a VALUES list of 2,400 placeholders was parsed
+# again each time), and no JSON document is escaped as an array element.
+STORE_SQL = """
+INSERT INTO analytics_athletesnapshot AS t (
+    user_id, data, summary, source_version, as_of, computed_at, weekly_distance,
+    last_activity_at, attention_warnings, attention_infos, attention_since, carry)
+SELECT r.* FROM jsonb_to_recordset(%s::jsonb) AS r(
+    user_id bigint, data jsonb, summary jsonb, source_version bigint, as_of date,
+    computed_at timestamptz, weekly_distance float8, last_activity_at timestamptz,
+    attention_warnings smallint, attention_infos smallint, attention_since date, carry jsonb)
+ ORDER BY r.user_id  -- rows locked in one order by every writer
+ON CONFLICT (user_id) DO UPDATE SET
+    data = EXCLUDED.data, summary = EXCLUDED.summary,
+    source_version = EXCLUDED.source_version, as_of = EXCLUDED.as_of,
+    computed_at = EXCLUDED.computed_at, weekly_distance = EXCLUDED.weekly_distance,
+    last_activity_at = EXCLUDED.last_activity_at,
+    attention_warnings = EXCLUDED.attention_warnings,
+    attention_infos = EXCLUDED.attention_infos, attention_since = EXCLUDED.attention_since,
+    carry = EXCLUDED.carry
+"""
+STORED = (
+    "user_id",
+    "data",
+    "summary",
+    "source_version",
+    "as_of",
+    "computed_at",
+    "weekly_distance",
+    "last_activity_at",
+    "attention_warnings",
+    "attention_infos",
+    "attention_since",
+    "carry",
+)
+
+
+def _store(rows: list[AthleteSnapshot]) -> None:
+    def text(value: Any) -> Any:
+        return value.isoformat() if isinstance(value, date) else value  # datetimes too
+
+    document = json.dumps([{name: text(getattr(row, name)) for name in STORED} for row in rows])
+    with connection.cursor() as cursor:
+        cursor.execute(STORE_SQL, [document])
 
 
 def _day_of(carry: dict[str, Any]) -> date | None:
@@ -478,10 +536,12 @@ def is_fresh(snapshot: AthleteSnapshot | None, user: User) -> bool:
 
 def fresh_snapshots(users: Sequence[User], *, force: bool = False) -> dict[int, AthleteSnapshot]:
     """Snapshots for these users, recomputing (in one batch) only what is stale."""
+    if force:  # every one is computed again: none is worth reading first
+        return {row.user_id: row for row in snapshots_compute(users)}
     snapshots = {
         s.user_id: s for s in AthleteSnapshot.objects.filter(user_id__in=[u.pk for u in users])
     }
-    stale = [u for u in users if force or not is_fresh(snapshots.get(u.pk), u)]
+    stale = [u for u in users if not is_fresh(snapshots.get(u.pk), u)]
     if stale:
         for row in snapshots_compute(stale):
             snapshots[row.user_id] = row

@@ -25,6 +25,7 @@ lands during a refresh leaves the standing stale, never wrong and fresh.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,29 @@ def stale_instances(
         return [row[0] for row in cursor.fetchall()]
 
 
+# A batch's standings as one JSON document of rows (as analytics.snapshots.STORE_SQL).
+STORE_SQL = """
+INSERT INTO analytics_planstanding AS t (
+    instance_id, compliance, due_workouts, score_sum, current_week, recent_weeks,
+    planned_distance_to_date, source_version, as_of, source_plan, source_revision,
+    source_weeks, source_start)
+SELECT r.* FROM jsonb_to_recordset(%s::jsonb) AS r(
+    instance_id bigint, compliance float8, due_workouts int, score_sum float8,
+    current_week smallint, recent_weeks jsonb, planned_distance_to_date float8,
+    source_version bigint, as_of date, source_plan bigint, source_revision int,
+    source_weeks smallint, source_start date)
+ ORDER BY r.instance_id  -- rows locked in one order by every writer
+ON CONFLICT (instance_id) DO UPDATE SET
+    compliance = EXCLUDED.compliance, due_workouts = EXCLUDED.due_workouts,
+    score_sum = EXCLUDED.score_sum, current_week = EXCLUDED.current_week,
+    recent_weeks = EXCLUDED.recent_weeks,
+    planned_distance_to_date = EXCLUDED.planned_distance_to_date,
+    source_version = EXCLUDED.source_version, as_of = EXCLUDED.as_of,
+    source_plan = EXCLUDED.source_plan, source_revision = EXCLUDED.source_revision,
+    source_weeks = EXCLUDED.source_weeks, source_start = EXCLUDED.source_start
+"""
+
+
 def standings_refresh(instance_ids: Iterable[int]) -> int:
     """Computes and keeps the standings of these plan instances, in batches of a constant
     number of queries. Returns how many were computed."""
@@ -97,44 +121,27 @@ def standings_refresh(instance_ids: Iterable[int]) -> int:
         # The day first: a midnight passing while computing leaves the standing stale.
         days = {i.pk: local_today(i.user.tz) for i in instances}
         rows = [
-            PlanStanding(
-                instance_id=instance.pk,
-                compliance=row["compliance"],
-                due_workouts=row["due_workouts"],
-                score_sum=row["score_sum"],
-                current_week=row["current_week"],
-                recent_weeks=row["recent_weeks"],
-                planned_distance_to_date=row["planned_distance_to_date"],
-                source_version=instance.user.data_version,
-                as_of=days[instance.pk],
-                source_plan=instance.plan_id,
-                source_revision=instance.plan.revision,
-                source_weeks=instance.plan.total_weeks,
-                source_start=instance.start_date,
-            )
+            {
+                "instance_id": instance.pk,
+                "compliance": row["compliance"],
+                "due_workouts": row["due_workouts"],
+                "score_sum": row["score_sum"],
+                "current_week": row["current_week"],
+                "recent_weeks": row["recent_weeks"],
+                "planned_distance_to_date": row["planned_distance_to_date"],
+                "source_version": instance.user.data_version,
+                "as_of": days[instance.pk].isoformat(),
+                "source_plan": instance.plan_id,
+                "source_revision": instance.plan.revision,
+                "source_weeks": instance.plan.total_weeks,
+                "source_start": instance.start_date.isoformat(),
+            }
             for instance, row in zip(
                 instances, plan_instances_data(instances, with_sums=True), strict=True
             )
         ]
-        PlanStanding.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["instance"],
-            update_fields=[
-                "compliance",
-                "due_workouts",
-                "score_sum",
-                "current_week",
-                "recent_weeks",
-                "planned_distance_to_date",
-                "source_version",
-                "as_of",
-                "source_plan",
-                "source_revision",
-                "source_weeks",
-                "source_start",
-            ],
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(STORE_SQL, [json.dumps(rows)])
         computed += len(rows)
     return computed
 

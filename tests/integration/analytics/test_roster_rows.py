@@ -137,3 +137,50 @@ def test_a_user_deleted_leaves_no_roster_row():
     assert RosterRow.objects.filter(user=athlete).count() == 1
     User.objects.filter(pk=athlete.pk).delete()
     assert RosterRow.objects.count() == 0
+
+
+def row_version(model, **key) -> int:
+    """The transaction that last wrote the row (PostgreSQL's xmin): a row rewritten to the
+    same values gets a new one, and a new entry in each of its indexes."""
+    from django.db import connection
+
+    table = model._meta.db_table
+    where = " AND ".join(f"{name} = %s" for name in key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT xmin::text::bigint FROM {table} WHERE {where}", list(key.values()))  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_to_the_same_figures_leaves_the_kept_rows_alone():
+    """The hourly refresh recomputes snapshots and standings whose figures mostly come out
+    the same: their roster and plan rows (eight indexes each) are not rewritten for that,
+    and are as soon as a figure changes."""
+    from analytics.models import PlanRow
+    from analytics.standings import standings_refresh_for
+    from athletes.models import Plan, PlannedWorkout
+    from athletes.services import plans as plan_services
+
+    club = make_org()
+    athlete = make_user(timezone="Europe/Berlin")
+    membership = add_member(club, athlete)
+    make_activity(athlete, START - timedelta(days=1), distance=8000)
+    plan = Plan.objects.create(organization=club, name="Four weeks", total_weeks=4)
+    PlannedWorkout.objects.create(plan=plan, week=1, day=1, distance=10000)
+    instance = plan_services.plan_assign(plan=plan, athletes=[athlete], start_date=START.date())[0]
+    athlete_data_changed([athlete.pk])
+    with time_machine.travel(START, tick=False):
+        snapshots_refresh([athlete.pk])
+        standings_refresh_for([athlete.pk])
+        roster = row_version(RosterRow, membership_id=membership.pk)
+        planned = row_version(PlanRow, instance_id=instance.pk)
+        snapshots_refresh([athlete.pk], force=True)
+        standings_refresh_for([athlete.pk], force=True)
+        assert row_version(RosterRow, membership_id=membership.pk) == roster
+        assert row_version(PlanRow, instance_id=instance.pk) == planned
+        # A run of today changes the week's distance: the row follows at once.
+        make_activity(athlete, START - timedelta(hours=1), distance=5000)
+        athlete_data_changed([athlete.pk])
+        snapshots_refresh([athlete.pk])
+        assert row_version(RosterRow, membership_id=membership.pk) != roster
+        assert RosterRow.objects.get(membership_id=membership.pk).weekly_distance == 5000

@@ -109,3 +109,52 @@ def test_a_new_day_carries_forward_what_a_recomputation_gives(cast):
             assert snapshots_refresh([alice.pk]) == 1
         assert max(spans_read(queries)) > timedelta(days=365)
         assert figures(alice) == recomputed(alice)[0]
+
+
+def document(data: dict) -> dict:
+    """A snapshot's document without when it was computed and since when each flag stands
+    (what the stored one adds to what `compute` returns)."""
+    data = {k: v for k, v in data.items() if k != "last_updated"}
+    flags = [
+        {k: v for k, v in f.items() if k != "since"} for f in data["attention_signals"]["flags"]
+    ]
+    return {**data, "attention_signals": {"flags": flags}}
+
+
+def test_a_carried_snapshot_knows_the_first_run_without_reading_it(cast):
+    """The carry holds the first run's local day, and the snapshot the last run's start, so
+    a new day reads neither again; every figure that depends on them (the history's length
+    in the attention signals, the fitness window's start, `last_activity_at`) is still what
+    a recomputation gives. A carry written before it held the first run's day is still
+    carried, the bounds read once."""
+    alice = cast.alice  # America/Chicago
+    # Three weeks of history: short enough that its length decides a signal (METRICS.md §5).
+    first = START - timedelta(days=20, hours=10)  # 02:00 in Chicago on Oct 21
+    for n in range(0, 21, 2):
+        make_activity(alice, first + timedelta(days=n), training_load=60.0 + n)
+    change_services.athlete_data_changed([alice.pk])
+    with time_machine.travel(START, tick=False):
+        snapshots_refresh([alice.pk])
+    carry = AthleteSnapshot.objects.get(user=alice).carry
+    assert carry["first"] == "2026-10-21"  # the local day, not the UTC one (Oct 21 too)
+    for day, forget in ((1, False), (2, True), (3, False)):
+        if forget:  # as the previous release wrote it
+            AthleteSnapshot.objects.filter(user=alice).update(carry=carry_without_first(alice))
+        with time_machine.travel(START + timedelta(days=day), tick=False):
+            with CaptureQueriesContext(connection) as queries:
+                assert snapshots_refresh([alice.pk]) == 1
+            bounds_read = any("min(start_time)" in q["sql"] for q in queries.captured_queries)
+            assert bounds_read == forget, f"day {day}"
+            assert max(spans_read(queries)) < timedelta(days=40)  # carried, not recomputed
+            stored = AthleteSnapshot.objects.get(user=alice)
+            fresh = User.objects.get(pk=alice.pk)
+            expected, _ = compute(fresh, load_many([fresh])[fresh.pk], integrations=0)
+            assert document(stored.data) == document(expected), f"day {day}"
+            assert stored.last_activity_at == first + timedelta(days=20)
+            assert stored.carry["first"] == "2026-10-21"
+
+
+def carry_without_first(user) -> dict:
+    carry = dict(AthleteSnapshot.objects.get(user=user).carry)
+    del carry["first"]
+    return carry
