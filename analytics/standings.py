@@ -117,7 +117,12 @@ def standings_refresh(instance_ids: Iterable[int]) -> int:
     ids = sorted(set(instance_ids))
     computed = 0
     for start in range(0, len(ids), BATCH):
-        instances = list(with_plan(PlanInstance.objects.filter(pk__in=ids[start : start + BATCH])))
+        instances = list(
+            with_plan(
+                PlanInstance.objects.filter(pk__in=ids[start : start + BATCH]),
+                related=("plan", "user"),
+            )
+        )
         # The day first: a midnight passing while computing leaves the standing stale.
         days = {i.pk: local_today(i.user.tz) for i in instances}
         rows = [
