@@ -1,26 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
-
-
-class SnapshotJSONField(models.JSONField):
-    """A JSONField whose bulk upserts use VALUES rows rather than PostgreSQL UNNEST arrays:
-    psycopg escapes every JSON document of an array parameter in Python, which was a quarter
-    of the hourly refresh of 1,000 snapshots (measured with cProfile). Django keeps the
-    classic path for any field that defines `get_placeholder`."""
-
-    def get_placeholder(self, value: object, compiler: object, connection: object) -> str:
-        return "%s"
-
-    def deconstruct(self) -> Any:
-        # The same column as a JSONField: migrations need not import this module.
-        name, _path, args, kwargs = super().deconstruct()
-        return name, "django.db.models.JSONField", args, kwargs
 
 
 class AthleteSnapshot(models.Model):
@@ -34,8 +17,8 @@ class AthleteSnapshot(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="snapshot"
     )
-    data = SnapshotJSONField(default=dict)  # the full document (athlete profile)
-    summary = SnapshotJSONField(default=dict)  # the roster's compact subset of `data`
+    data = models.JSONField(default=dict)  # the full document (athlete profile)
+    summary = models.JSONField(default=dict)  # the roster's compact subset of `data`
     source_version = models.PositiveIntegerField(default=0)
     as_of = models.DateField()
     computed_at = models.DateTimeField()
@@ -76,7 +59,7 @@ class PlanStanding(models.Model):
     due_workouts = models.PositiveIntegerField(default=0, db_default=0)
     score_sum = models.FloatField(default=0.0, db_default=0.0)
     current_week = models.PositiveSmallIntegerField()
-    recent_weeks = SnapshotJSONField(default=list)
+    recent_weeks = models.JSONField(default=list)
     planned_distance_to_date = models.FloatField()
     # What it was computed from: the athlete's data version and local day, the instance's
     # plan (its revision and length) and start.
