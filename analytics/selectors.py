@@ -292,27 +292,57 @@ def activity_bounds_by_user(
 class RecentActivity:
     public_id: str
     start_time: datetime
+    day: date  # its local day
     distance: float
     duration: float
     zone_times: tuple[float, ...]  # pace Z1..Z5 seconds
+    # The activities of the four weeks before its local day (METRICS.md §8's comparison):
+    # the longest's distance, the total and how many (0: none).
+    window_longest: float | None
+    window_total: float
+    window_count: int
 
 
-def recent_activities_by_user(
-    user_ids: Iterable[int], *, since: datetime
-) -> dict[int, list[RecentActivity]]:
-    """Activities since a moment, newest first, for insights (a few weeks of rows): plain
-    rows, without the ORM's per-value conversion (the hourly refresh reads 5,000 of them
-    per batch)."""
-    sql = (
-        f"SELECT user_id, public_id, start_time, distance, duration, {', '.join(PACE_ZONES)} "  # noqa: S608 - our own column names
-        "FROM athletes_activity WHERE user_id = ANY(%s) AND start_time >= %s "
-        "ORDER BY user_id, start_time DESC"
-    )
+# Each athlete's five latest activities since their local day `first` (newest first), each
+# with the four weeks of activities before its local day, read whole: a run twenty days back
+# is compared with the 28 days before it, not with what a five-week read happened to hold.
+RECENT_SQL = """
+SELECT u.id, a.public_id, a.start_time, a.day, a.distance, a.duration,
+       a.pace_z1_time, a.pace_z2_time, a.pace_z3_time, a.pace_z4_time, a.pace_z5_time,
+       w.longest, COALESCE(w.total, 0), w.n
+  FROM unnest(%s::bigint[], %s::date[]) AS u(id, first)
+  JOIN athletes_user au ON au.id = u.id
+ CROSS JOIN LATERAL (SELECT COALESCE(NULLIF(au.timezone, ''), 'UTC') AS name) tz
+ CROSS JOIN LATERAL (
+       SELECT x.public_id, x.start_time, (x.start_time AT TIME ZONE tz.name)::date AS day,
+              x.distance, x.duration, x.pace_z1_time, x.pace_z2_time, x.pace_z3_time,
+              x.pace_z4_time, x.pace_z5_time
+         FROM athletes_activity x
+        WHERE x.user_id = u.id AND x.start_time >= (u.first::timestamp AT TIME ZONE tz.name)
+        ORDER BY x.start_time DESC LIMIT 5) a
+ CROSS JOIN LATERAL (
+       SELECT max(y.distance) AS longest, sum(y.distance) AS total, count(*)::int AS n
+         FROM athletes_activity y
+        WHERE y.user_id = u.id
+          AND y.start_time >= ((a.day - 28)::timestamp AT TIME ZONE tz.name)
+          AND y.start_time < (a.day::timestamp AT TIME ZONE tz.name)) w
+ ORDER BY u.id, a.start_time DESC
+"""
+
+
+def recent_activities_by_user(firsts: dict[int, date]) -> dict[int, list[RecentActivity]]:
+    """Each athlete's five latest activities on or after their local day `firsts[id]`,
+    newest first, with the four weeks before each (what a snapshot's insights compare)."""
     out: dict[int, list[RecentActivity]] = defaultdict(list)
+    if not firsts:
+        return out
     with connections[read_alias()].cursor() as cursor:
-        cursor.execute(sql, [list(user_ids), since])
-        for user_id, public_id, start_time, distance, duration, *zones in cursor.fetchall():
+        cursor.execute(RECENT_SQL, [list(firsts), list(firsts.values())])
+        for user_id, public_id, start, day, distance, duration, *rest in cursor.fetchall():
+            *zones, longest, total, count = rest
             out[user_id].append(
-                RecentActivity(public_id, start_time, distance, duration, tuple(zones))
+                RecentActivity(
+                    public_id, start, day, distance, duration, tuple(zones), longest, total, count
+                )
             )
     return out

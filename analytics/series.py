@@ -7,8 +7,6 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
-from django.utils import timezone
-
 from analytics import selectors
 from astral.localtime import local_date, local_today
 from athletes.models import User
@@ -27,7 +25,8 @@ class AthleteSeries:
     readings: dict[date, dict[str, float | None]]  # health readings, last 120 days
     first_activity_day: date | None
     last_activity_at: datetime | None
-    recent: list[selectors.RecentActivity] = field(default_factory=list)  # 5 weeks, newest first
+    # The five latest activities of the last five weeks, newest first.
+    recent: list[selectors.RecentActivity] = field(default_factory=list)
 
     def daily_value(self, name: str) -> dict[date, float]:
         return {day: float(row[name]) for day, row in self.daily.items()}
@@ -76,8 +75,9 @@ def load_many(
     )
     known = bounds or {}
     read = selectors.activity_bounds_by_user([pk for pk in ids if pk not in known])
+    # The five latest of the last five weeks, by each athlete's own days (not by the hour).
     recent = selectors.recent_activities_by_user(
-        ids, since=timezone.now() - timedelta(days=RECENT_DAYS + 1)
+        {u.pk: todays[u.pk] - timedelta(days=RECENT_DAYS) for u in users}
     )
     out = {}
     for user in users:

@@ -24,7 +24,7 @@ from analytics import selectors
 from analytics.models import AthleteSnapshot
 from analytics.series import AthleteSeries, load_many
 from analytics.standings import standings_refresh_for
-from astral.localtime import local_date, local_today, utc_text
+from astral.localtime import local_today, utc_text
 from athletes.models import User
 from metrics import rolling
 from metrics.attention import WeekOverWeek, attention_flags, attention_rank
@@ -62,36 +62,28 @@ def _history(series: AthleteSeries, name: str) -> list[dict[str, Any]]:
     return out
 
 
-FOUR_WEEKS = timedelta(days=28)
-
-
 def _activity_facts(series: AthleteSeries) -> list[ActivityFacts]:
     """What the insights of the five latest runs say, whatever the units: each run against
     the four weeks before its local day."""
-    recent = series.recent
-    days = [local_date(a.start_time, series.tz) for a in recent]
     out = []
-    for activity, day in zip(recent[:5], days, strict=False):
-        window = [
-            a for a, other in zip(recent, days, strict=True) if day - FOUR_WEEKS <= other < day
-        ]
+    for activity in series.recent[:5]:
         # "Longest run in 4 weeks" only when there are 4 weeks of history to compare with.
         longest = (
-            bool(window)
-            and activity.distance > max(a.distance for a in window)
+            activity.window_count > 0
+            and activity.distance > (activity.window_longest or 0)
             and series.first_activity_day is not None
-            and (day - series.first_activity_day).days >= 28
+            and (activity.day - series.first_activity_day).days >= 28
         )
         out.append(
             ActivityFacts(
                 activity_id=activity.public_id,
-                day=day,
+                day=activity.day,
                 distance=activity.distance,
                 duration=activity.duration,
                 zone_times=list(activity.zone_times),
                 longest_in_weeks=4 if longest else 0,
-                four_week_avg_distance=(sum(a.distance for a in window) / len(window))
-                if window
+                four_week_avg_distance=activity.window_total / activity.window_count
+                if activity.window_count
                 else None,
             )
         )

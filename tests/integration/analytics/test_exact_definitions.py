@@ -241,3 +241,30 @@ def test_chart_trends_include_the_days_before_the_charts_first_point(cast):
     assert (daily[0]["value"], daily[0]["trend"]) == (0, 1.0)
     # The window of 25 days ago (31..25 days ago) still holds the run; 24 days ago it has left.
     assert (daily[4]["trend"], daily[5]["trend"]) == (1.0, 0)
+
+
+def test_a_runs_insight_compares_it_with_the_whole_four_weeks_before_its_day(cast):
+    """§8: an activity's insight says how it compares with the last 4 weeks, the 28 local
+    days before its own day. A 12 km run 20 days back is compared with a 30 km run 40 days
+    back (inside its four weeks, though older than the five weeks whose runs get insights):
+    it is a short one against that average (12 / 30 = 0.4 ≤ 0.75), not a run with nothing to
+    compare it with."""
+    from analytics.models import AthleteSnapshot
+    from analytics.snapshots import snapshots_refresh
+    from athletes.services.changes import athlete_data_changed
+    from tests.factories import make_activity
+
+    alice = cast.alice
+    today = local_today(alice.tz)
+    for days_back, distance in ((100, 5000), (40, 30000), (20, 12000)):
+        start = datetime.combine(today - timedelta(days=days_back), time(7), tzinfo=alice.tz)
+        make_activity(alice, start, distance=distance, duration=distance * 0.3)
+    athlete_data_changed([alice.pk])
+    snapshots_refresh([alice.pk])
+    recent = AthleteSnapshot.objects.get(user=alice).data["insights_by_units"]["metric"][
+        "recent_activities"
+    ]
+    # Only the run of the last five weeks gets a sentence: 12 km at 5:00 /km (0.3 s a metre).
+    assert [r["summary"] for r in recent] == [
+        "12.0 km at 5:00 /km. A short one compared with your 4-week average."
+    ]
