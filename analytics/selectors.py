@@ -293,6 +293,7 @@ class RecentActivity:
     public_id: str
     start_time: datetime
     day: date  # its local day
+    sport: str
     distance: float
     duration: float
     zone_times: tuple[float, ...]  # pace Z1..Z5 seconds
@@ -304,19 +305,21 @@ class RecentActivity:
 
 
 # Each athlete's five latest activities since their local day `first` (newest first), each
-# with the four weeks of activities before its local day, read whole: a run twenty days back
-# is compared with the 28 days before it, not with what a five-week read happened to hold.
+# with the four weeks of activities of its kind before its local day (runs of any running
+# sport together, any other sport with itself: a long ride says nothing of a run), read
+# whole: a run twenty days back is compared with the 28 days before it, not with what a
+# five-week read happened to hold.
 RECENT_SQL = """
-SELECT u.id, a.public_id, a.start_time, a.day, a.distance, a.duration,
+SELECT u.id, a.public_id, a.start_time, a.day, a.sport, a.distance, a.duration,
        a.pace_z1_time, a.pace_z2_time, a.pace_z3_time, a.pace_z4_time, a.pace_z5_time,
        w.longest, COALESCE(w.total, 0), w.n
-  FROM unnest(%s::bigint[], %s::date[]) AS u(id, first)
+  FROM unnest(%(ids)s::bigint[], %(firsts)s::date[]) AS u(id, first)
   JOIN athletes_user au ON au.id = u.id
  CROSS JOIN LATERAL (SELECT COALESCE(NULLIF(au.timezone, ''), 'UTC') AS name) tz
  CROSS JOIN LATERAL (
        SELECT x.public_id, x.start_time, (x.start_time AT TIME ZONE tz.name)::date AS day,
-              x.distance, x.duration, x.pace_z1_time, x.pace_z2_time, x.pace_z3_time,
-              x.pace_z4_time, x.pace_z5_time
+              x.sport, x.distance, x.duration, x.pace_z1_time, x.pace_z2_time,
+              x.pace_z3_time, x.pace_z4_time, x.pace_z5_time
          FROM athletes_activity x
         WHERE x.user_id = u.id AND x.start_time >= (u.first::timestamp AT TIME ZONE tz.name)
         ORDER BY x.start_time DESC LIMIT 5) a
@@ -325,24 +328,37 @@ SELECT u.id, a.public_id, a.start_time, a.day, a.distance, a.duration,
          FROM athletes_activity y
         WHERE y.user_id = u.id
           AND y.start_time >= ((a.day - 28)::timestamp AT TIME ZONE tz.name)
-          AND y.start_time < (a.day::timestamp AT TIME ZONE tz.name)) w
+          AND y.start_time < (a.day::timestamp AT TIME ZONE tz.name)
+          AND CASE WHEN a.sport = ANY(%(running)s) THEN y.sport = ANY(%(running)s)
+                   ELSE y.sport = a.sport END) w
  ORDER BY u.id, a.start_time DESC
 """
 
 
 def recent_activities_by_user(firsts: dict[int, date]) -> dict[int, list[RecentActivity]]:
     """Each athlete's five latest activities on or after their local day `firsts[id]`,
-    newest first, with the four weeks before each (what a snapshot's insights compare)."""
+    newest first, with the four weeks of its kind before each (what a snapshot's insights
+    compare)."""
     out: dict[int, list[RecentActivity]] = defaultdict(list)
     if not firsts:
         return out
+    params = {"ids": list(firsts), "firsts": list(firsts.values()), "running": list(RUNNING_SPORTS)}
     with connections[read_alias()].cursor() as cursor:
-        cursor.execute(RECENT_SQL, [list(firsts), list(firsts.values())])
-        for user_id, public_id, start, day, distance, duration, *rest in cursor.fetchall():
+        cursor.execute(RECENT_SQL, params)
+        for user_id, public_id, start, day, sport, distance, duration, *rest in cursor.fetchall():
             *zones, longest, total, count = rest
             out[user_id].append(
                 RecentActivity(
-                    public_id, start, day, distance, duration, tuple(zones), longest, total, count
+                    public_id,
+                    start,
+                    day,
+                    sport,
+                    distance,
+                    duration,
+                    tuple(zones),
+                    longest,
+                    total,
+                    count,
                 )
             )
     return out

@@ -25,6 +25,7 @@ from analytics.models import AthleteSnapshot
 from analytics.series import AthleteSeries, load_many
 from analytics.standings import standings_refresh_for
 from astral.localtime import local_today, utc_text
+from athletes.duplicates import SPORT_WORDS
 from athletes.models import User
 from metrics import rolling
 from metrics.attention import WeekOverWeek, attention_flags, attention_rank
@@ -63,8 +64,8 @@ def _history(series: AthleteSeries, name: str) -> list[dict[str, Any]]:
 
 
 def _activity_facts(series: AthleteSeries) -> list[ActivityFacts]:
-    """What the insights of the five latest runs say, whatever the units: each run against
-    the four weeks before its local day."""
+    """What the insights of the five latest activities say, whatever the units: each one
+    against the four weeks of activities of its kind before its local day."""
     out = []
     for activity in series.recent[:5]:
         # "Longest run in 4 weeks" only when there are 4 weeks of history to compare with.
@@ -85,6 +86,7 @@ def _activity_facts(series: AthleteSeries) -> list[ActivityFacts]:
                 four_week_avg_distance=activity.window_total / activity.window_count
                 if activity.window_count
                 else None,
+                noun=SPORT_WORDS.get(activity.sport, "activity"),
             )
         )
     return out

@@ -22,8 +22,9 @@ class ActivityFacts:
     distance: float
     duration: float
     zone_times: Sequence[float]  # pace Z1..Z5 seconds
-    longest_in_weeks: int  # 0 when not the longest of the last 4 weeks
-    four_week_avg_distance: float | None
+    longest_in_weeks: int  # 0 when not the longest of its kind in the last 4 weeks
+    four_week_avg_distance: float | None  # of the activities of its kind
+    noun: str = "run"  # what the sentences call it: run, ride, swim, walk, hike, activity
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def activity_insight(facts: ActivityFacts, units: str) -> str:
         parts.append(f"mostly in Z{dominant + 1} ({ZONE_NAMES[dominant]})")
     sentence = ", ".join(parts) + "."
     if facts.longest_in_weeks >= 2:
-        sentence += f" Longest run in {facts.longest_in_weeks} weeks."
+        sentence += f" Longest {facts.noun} in {facts.longest_in_weeks} weeks."
     elif facts.four_week_avg_distance:
         ratio = facts.distance / facts.four_week_avg_distance
         if ratio >= 1.25:

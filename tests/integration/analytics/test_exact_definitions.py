@@ -268,3 +268,37 @@ def test_a_runs_insight_compares_it_with_the_whole_four_weeks_before_its_day(cas
     assert [r["summary"] for r in recent] == [
         "12.0 km at 5:00 /km. A short one compared with your 4-week average."
     ]
+
+
+def test_an_activity_is_compared_with_the_activities_of_its_kind(cast):
+    """§8: a run's four weeks are runs (of any running sport), a ride's are rides: a 60 km
+    ride does not make a 12 km run look short, nor is the ride "the longest run"."""
+    from analytics.models import AthleteSnapshot
+    from analytics.snapshots import snapshots_refresh
+    from athletes.services.changes import athlete_data_changed
+    from tests.factories import make_activity
+
+    alice = cast.alice
+    today = local_today(alice.tz)
+    # (days back, sport, metres, seconds a metre): the first one makes the history 100 days.
+    for days_back, sport, distance, pace in (
+        (100, "run", 5000, 0.3),
+        (15, "trail_run", 10000, 0.3),
+        (10, "ride", 60000, 0.12),
+        (5, "run", 12000, 0.3),
+    ):
+        start = datetime.combine(today - timedelta(days=days_back), time(7), tzinfo=alice.tz)
+        make_activity(alice, start, distance=distance, duration=distance * pace, sport=sport)
+    athlete_data_changed([alice.pk])
+    snapshots_refresh([alice.pk])
+    recent = AthleteSnapshot.objects.get(user=alice).data["insights_by_units"]["metric"][
+        "recent_activities"
+    ]
+    assert [r["summary"] for r in recent] == [
+        # Its four weeks hold the 10 km trail run only: 12 > 10 (and 1.2× is no remark).
+        "12.0 km at 5:00 /km. Longest run in 4 weeks.",
+        # No ride in the four weeks before it: nothing to compare it with.
+        "60.0 km at 2:00 /km.",
+        # Its four weeks (days 43 to 16 back) hold no run.
+        "10.0 km at 5:00 /km.",
+    ]
