@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from analytics import selectors
@@ -520,10 +521,12 @@ def snapshots_refresh_all(batch_size: int = 200) -> int:
     return sum(len(batch) for batch in batches)
 
 
-def is_fresh(snapshot: AthleteSnapshot | None, user: User) -> bool:
+def is_fresh(snapshot: AthleteSnapshot | None, user: User, version: int | None = None) -> bool:
+    """Computed from the athlete's current data (`version`, else the user's own) for their
+    local today."""
     return (
         snapshot is not None
-        and snapshot.source_version == user.data_version
+        and snapshot.source_version == (user.data_version if version is None else version)
         and snapshot.as_of == _local_today(user)
     )
 
@@ -532,10 +535,21 @@ def fresh_snapshots(users: Sequence[User], *, force: bool = False) -> dict[int, 
     """Snapshots for these users, recomputing (in one batch) only what is stale."""
     if force:  # every one is computed again: none is worth reading first
         return {row.user_id: row for row in snapshots_compute(users)}
+    # Each with the athlete's current data version, read in the same statement: the athlete
+    # a request resolved comes from the cache without it (organizations.access), and
+    # reading it there was a query per athlete.
     snapshots = {
-        s.user_id: s for s in AthleteSnapshot.objects.filter(user_id__in=[u.pk for u in users])
+        s.user_id: s
+        for s in AthleteSnapshot.objects.filter(user_id__in=[u.pk for u in users]).annotate(
+            current_version=F("user__data_version")
+        )
     }
-    stale = [u for u in users if not is_fresh(snapshots.get(u.pk), u)]
+    stale = [
+        u
+        for u in users
+        if u.pk not in snapshots
+        or not is_fresh(snapshots[u.pk], u, snapshots[u.pk].current_version)  # type: ignore[attr-defined]
+    ]
     if stale:
         for row in snapshots_compute(stale):
             snapshots[row.user_id] = row

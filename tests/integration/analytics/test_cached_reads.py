@@ -277,3 +277,32 @@ def test_a_list_computed_for_a_plain_client_is_served_compressed_to_the_next(
         packed = key.get("/api/v1/activities", params, HTTP_ACCEPT_ENCODING="gzip")
     assert packed["Content-Encoding"] == "gzip"
     assert gzip.decompress(packed.content) == plain.content
+
+
+def test_a_snapshot_read_for_a_cached_athlete_knows_their_current_version():
+    """The athlete a request resolved comes from the cache without their data version
+    (organizations.access): reading their snapshot reads the version with it, one
+    statement, and a write since (the version moved) still makes it stale and recomputed."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from analytics.snapshots import fresh_snapshots, snapshots_refresh
+    from athletes.models import User
+    from athletes.services.changes import athlete_data_changed
+    from tests.factories import add_member, make_activity, make_org, make_user
+
+    athlete = make_user(timezone="Europe/Berlin")
+    add_member(make_org(), athlete)
+    make_activity(athlete, timezone.now(), distance=8000)
+    athlete_data_changed([athlete.pk])
+    snapshots_refresh([athlete.pk])
+    cached = User.objects.defer("data_version").get(pk=athlete.pk)
+    with CaptureQueriesContext(connection) as queries:
+        snapshot = fresh_snapshots([cached])[athlete.pk]
+    assert len(queries.captured_queries) == 1
+    assert snapshot.data["running_analytics"]["weekly_distance"] == 8000
+    # A run written since: the version moved, the same cached copy gets a new snapshot.
+    make_activity(athlete, timezone.now(), distance=5000)
+    athlete_data_changed([athlete.pk])
+    snapshot = fresh_snapshots([cached])[athlete.pk]
+    assert snapshot.data["running_analytics"]["weekly_distance"] == 13000
