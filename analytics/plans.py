@@ -3,6 +3,7 @@ queries. Every figure is METRICS.md §7's, from `metrics.plans` (the one rule)."
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -136,10 +137,11 @@ def dated_workouts(instance: PlanInstance) -> list[tuple[Any, date, PlannedWorko
     """((instance, workout) key, date, row) of each planned workout of the instance (the
     prefetched `plan.workouts`); week 1's days before the start are not planned."""
     out = []
-    for row in instance.plan.workouts.all():
-        when = rule.workout_date(instance.start_date, row.week, row.day)
-        if when is not None and row.week <= instance.plan.total_weeks:
-            out.append(((instance.pk, row.pk), when, row))
+    plan, start = instance.plan, instance.start_date
+    for row in plan.workouts.all():
+        when = rule.workout_date(start, row.week, row.day)
+        if when is not None and row.week <= plan.total_weeks:
+            out.append(((instance.id, row.id), when, row))
     return out
 
 
@@ -162,11 +164,20 @@ def standings_of(
     runs = runs_by_user(
         {i.user for i in instances}, first=first, last=max([*todays.values(), last or first])
     )
+    # One Workout per distinct planned workout (a plan's easy Tuesday of every week is one),
+    # which rule.standings works out once per athlete.
+    shared: dict[tuple[Any, ...], rule.Workout] = {}
+    workouts: dict[int, rule.Workout] = {}
+    for plan in {instance.plan_id: instance.plan for instance in instances}.values():
+        for row in plan.workouts.all():
+            content = (row.type, row.distance, row.duration, row.pace_zone)
+            content += (json.dumps(row.steps, sort_keys=True) if row.steps else None,)
+            workouts[row.id] = shared.setdefault(content, as_workout(row))
     out: dict[int, list[rule.Standing]] = {}
     for user_id, mine in by_user.items():
         athlete = planning_athlete(mine[0].user)
         for instance in mine:
-            dated = [(key, when, as_workout(row)) for key, when, row in dated_workouts(instance)]
+            dated = [(key, when, workouts[row.id]) for key, when, row in dated_workouts(instance)]
             out[instance.pk] = rule.standings(
                 dated, runs.get(user_id, []), athlete, todays[user_id]
             )
@@ -178,10 +189,12 @@ def recent_weeks(
 ) -> list[dict[str, Any]]:
     """The last `count` plan weeks up to the current one: planned and done distance, planned
     load, the week's compliance and how it went; a week not begun yet is `planned`."""
-    weeks = rule.weekly(items)
     monday = rule.week_monday(instance.start_date)
+    first = monday + timedelta(weeks=max(1, current - count + 1) - 1)
+    shown = [item for item in items if item.day >= first]  # not the weeks before those shown
+    weeks = rule.weekly(shown)
     by_week: dict[date, list[rule.Standing]] = defaultdict(list)
-    for item in items:
+    for item in shown:
         by_week[rule.week_monday(item.day)].append(item)
     out = []
     for week in range(max(1, current - count + 1), current + 1):

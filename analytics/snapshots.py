@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import connection
 from django.db.models import F
@@ -46,7 +47,11 @@ HISTORY_FIELDS = (
 
 def _week_over_week(series: AthleteSeries, name: str) -> WeekOverWeek:
     today = series.today
-    values = {d: row.get(name) for d, row in series.readings.items()}
+    # The two weeks' readings only (the series holds 120 days of them).
+    values = {
+        d: (series.readings.get(d) or {}).get(name)
+        for d in rolling.days_between(today - timedelta(days=13), today)
+    }
     current, current_n = rolling.window_mean(values, today - timedelta(days=6), today)
     previous, previous_n = rolling.window_mean(
         values, today - timedelta(days=13), today - timedelta(days=7)
@@ -54,13 +59,19 @@ def _week_over_week(series: AthleteSeries, name: str) -> WeekOverWeek:
     return WeekOverWeek(current, previous, current_n, previous_n)
 
 
-def _history(series: AthleteSeries, name: str) -> list[dict[str, Any]]:
+def _histories(series: AthleteSeries) -> dict[str, list[dict[str, Any]]]:
+    """Each reading's last 30 days (HISTORY_FIELDS), the days with a value."""
+    out: dict[str, list[dict[str, Any]]] = {key: [] for _, key in HISTORY_FIELDS}
     today = series.today
-    out = []
     for day in rolling.days_between(today - timedelta(days=29), today):
-        value = (series.readings.get(day) or {}).get(name)
-        if value is not None:
-            out.append({"date": day.isoformat(), "value": value})
+        row = series.readings.get(day)
+        if not row:
+            continue
+        text = day.isoformat()
+        for reading, key in HISTORY_FIELDS:
+            value = row.get(reading)
+            if value is not None:
+                out[key].append({"date": text, "value": value})
     return out
 
 
@@ -227,8 +238,7 @@ def compute(
         "recovery_score_prev": recovery.previous,
     }
     fitness: dict[str, Any] = {"current": fitness_current}
-    for reading, key in HISTORY_FIELDS:
-        fitness[key] = _history(series, reading)
+    fitness.update(_histories(series))
     return {
         "running_analytics": {
             "weekly_distance_km": round(weekly_distance / 1000, 1),
@@ -414,7 +424,10 @@ def _store(rows: list[AthleteSnapshot]) -> None:
     def text(value: Any) -> Any:
         return value.isoformat() if isinstance(value, date) else value  # datetimes too
 
-    document = json.dumps([{name: text(getattr(row, name)) for name in STORED} for row in rows])
+    document = orjson.dumps(
+        [{name: text(getattr(row, name)) for name in STORED} for row in rows],
+        option=orjson.OPT_NON_STR_KEYS,
+    ).decode()
     with connection.cursor() as cursor:
         cursor.execute(STORE_SQL, [document])
 

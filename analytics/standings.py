@@ -25,11 +25,11 @@ lands during a refresh leaves the standing stale, never wrong and fresh.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
@@ -146,7 +146,7 @@ def standings_refresh(instance_ids: Iterable[int]) -> int:
             )
         ]
         with connection.cursor() as cursor:
-            cursor.execute(STORE_SQL, [json.dumps(rows)])
+            cursor.execute(STORE_SQL, [orjson.dumps(rows).decode()])
         computed += len(rows)
     return computed
 

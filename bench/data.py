@@ -20,6 +20,7 @@ from django.db import connection
 
 from analytics.club_totals import BUILD_CLUB_DAYS_SQL, BUILD_DAYS_SQL, BUILD_WEEKS_SQL
 from analytics.rollups import REBUILD_FROM_DAYS_SQL
+from athletes.services.changes import CHANGES_KEPT
 
 SQL = Path(__file__).with_name("data.sql")
 CLUBS = Path(__file__).with_name("clubs.sql")
@@ -31,6 +32,26 @@ BIG_TABLES = [
     "analytics_athleteday",
     "analytics_athleteweek",
 ]
+
+# Their rows' triggers, off during the load (the tables' own upkeep is built set-based).
+TRIGGERED_TABLES = ["athletes_activity", "athletes_healthmetric"]
+
+# The log of changes (API.md §5) as the service would hold it after these years: the runs and
+# wellness rows created in the last 30 days (athletes.services.changes prunes older ones),
+# each logged as it came in (a run at its end, a day's readings that morning), in that order.
+CHANGES_SQL = """
+INSERT INTO athletes_datachange (kind, object_id, user_id, organization_id, change, at)
+SELECT kind, object_id, user_id, NULL, 'created', at FROM (
+  SELECT 'activity' AS kind, public_id AS object_id, user_id,
+         start_time + duration * interval '1 second' AS at
+    FROM athletes_activity WHERE start_time >= %(since)s
+  UNION ALL
+  SELECT 'health_metric', date::text, user_id, date + time '07:00'
+    FROM athletes_healthmetric WHERE date >= %(since)s
+) c
+WHERE at <= now()
+ORDER BY at
+"""
 
 # Foreign keys and unique constraints of the big tables (their primary keys stay: other
 # tables' foreign keys point at them), as (drop, create) statements.
@@ -143,9 +164,13 @@ def load_club(
         indexes = cursor.fetchall()
         for drop, _ in [*reversed(constraints), *indexes]:
             cursor.execute(drop)
-        # Row-by-row upkeep of the month totals is for the application's writes; the shards
-        # build them in one pass each (analytics/rollups.py).
-        cursor.execute("ALTER TABLE athletes_activity DISABLE TRIGGER USER")
+        # Row-by-row upkeep of the month totals and of the log of changes is for the
+        # application's writes; the shards build the totals in one pass each
+        # (analytics/rollups.py), and the log holds what it would hold: its last 30 days
+        # (CHANGES_SQL; with the trigger on, every one of the 22 M wellness rows of the many
+        # clubs' service was logged, row by row through three indexes, half of the build).
+        for table in TRIGGERED_TABLES:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         # No autovacuum worker on a table still being loaded (a third process on two cores);
         # the benchmark vacuums and analyzes once the load is done.
         for table in BIG_TABLES:
@@ -164,8 +189,12 @@ def load_club(
             list(pool.map(lambda v: _load_shard(dsn, v), shard_values))
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE athletes_activity ENABLE TRIGGER USER")
+            for table in TRIGGERED_TABLES:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     started = _phase("shards", started)
+    with connection.cursor() as cursor:
+        cursor.execute(CHANGES_SQL, {"since": today - CHANGES_KEPT})
+    started = _phase("the last 30 days' log of changes", started)
     # The clubs' days from the athletes' days (the clubs' members were kept by the triggers
     # as data.sql made the memberships).
     with ThreadPoolExecutor(2) as pool:

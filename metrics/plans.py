@@ -301,10 +301,17 @@ def standings(
     """Every workout of an athlete (key, date, workout) against their runs, in date order."""
     boundaries = zone_boundaries(athlete.pace_zones, athlete.vdot)
     taken = match_runs([Due(k, d, w.rest) for k, d, w in workouts], runs)
+    # A plan repeats its workouts week after week: each Workout given once (the same object
+    # on every day it is planned) is worked out once for this athlete.
+    worked_out: dict[int, tuple[float | None, float | None, str | None, float]] = {}
     out = []
     for key, day, workout in sorted(workouts, key=lambda item: item[1]):
-        distance, duration = planned_quantities(workout, boundaries)
-        kind = key_quantity(workout)
+        known = worked_out.get(id(workout))
+        if known is None:
+            distance, duration = planned_quantities(workout, boundaries)
+            load = planned_load(distance, duration, athlete.vdot, athlete.sex)
+            known = worked_out[id(workout)] = (distance, duration, key_quantity(workout), load)
+        distance, duration, kind, load = known
         planned = distance if kind == "distance" else duration if kind == "duration" else None
         mine = taken.get(key, [])
         done = done_in(kind, mine)
@@ -314,7 +321,7 @@ def standings(
             workout=workout,
             distance=distance,
             duration=duration,
-            load=planned_load(distance, duration, athlete.vdot, athlete.sex),
+            load=load,
             key_quantity=kind,
             planned=planned,
             done=done,

@@ -2,7 +2,7 @@
 that the SQL does not follow would only show when someone runs the benchmark. Built here
 small, the club must load and be served like any other."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.db import connection
 
@@ -37,7 +37,7 @@ def structure() -> set[str]:
 def test_the_benchmark_club_loads_on_the_current_schema_and_is_served(transactional_db):
     """Committed as `make bench` commits it: the big tables are loaded by parallel
     connections, with their indexes and foreign keys dropped and built again after."""
-    from athletes.models import Activity, HealthMetric, User
+    from athletes.models import Activity, DataChange, HealthMetric, User
     from organizations.models import Group
 
     today = datetime.now(UTC).date()
@@ -52,6 +52,33 @@ def test_the_benchmark_club_loads_on_the_current_schema_and_is_served(transactio
     # Every index and constraint of the big tables is back (the activity list, the roster
     # and the duplicate checks rely on them).
     assert structure() == before
+
+    # The log of changes holds what the service's would (API.md §5: kept for 30 days): each
+    # run and wellness row of the last 30 days that has happened, none older, in the order
+    # they came in; and the triggers that keep it are on again.
+    since = today - timedelta(days=30)
+    now = datetime.now(UTC)
+    runs_logged = {
+        a.public_id
+        for a in Activity.objects.filter(start_time__date__gte=since)
+        if a.start_time + timedelta(seconds=a.duration) <= now
+    }
+    readings_logged = {
+        (h.user_id, h.date.isoformat())
+        for h in HealthMetric.objects.filter(date__gte=since)
+        if datetime.combine(h.date, time(7), UTC) <= now
+    }
+    assert runs_logged and readings_logged
+    changes = DataChange.objects.filter(kind__in=["activity", "health_metric"]).order_by("id")
+    assert {c.object_id for c in changes if c.kind == "activity"} == runs_logged
+    assert {(c.user_id, c.object_id) for c in changes if c.kind == "health_metric"} == (
+        readings_logged
+    )
+    instants = [c.at for c in changes]
+    assert instants == sorted(instants)
+    athlete_row = User.objects.filter(memberships__role="athlete").first()
+    HealthMetric.objects.create(user=athlete_row, date=today + timedelta(days=1), hrv=60)
+    assert DataChange.objects.filter(kind="health_metric").count() == len(readings_logged) + 1
 
     api = Api({"X-API-Key": KEY})
     roster = api.get("/api/v1/analytics/coach_athletes_metrics")
