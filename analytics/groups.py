@@ -17,6 +17,7 @@ from analytics.rollups import months_touched, span_sums_sql
 from analytics.selectors import read_alias
 from astral import cache
 from astral.api.pagination import page_number
+from astral.db import generic_plans
 from astral.localtime import quarter_hour
 from metrics.insights import GroupFacts, write_insight
 from metrics.rolling import days_between
@@ -117,10 +118,11 @@ runners AS (
           WHERE m.user_id = w.user_id AND m.club_id = (SELECT id FROM club))
    ORDER BY w.distance DESC FETCH FIRST %(size)s ROWS WITH TIES)
   UNION ALL
-  (SELECT w.user_id, w.distance FROM analytics_athleteweek w
-   WHERE NOT (SELECT walk FROM walk) AND w.week = %(a0)s AND EXISTS (
-     SELECT 1 FROM analytics_clubmember m
-     WHERE m.user_id = w.user_id AND m.club_id = (SELECT id FROM club))
+  (SELECT m.user_id, w.distance FROM analytics_clubmember m
+   CROSS JOIN LATERAL (SELECT w.distance FROM analytics_athleteweek w
+                       WHERE w.user_id = m.user_id AND w.week = %(a0)s
+                       OFFSET 0) w  -- each member's week by its key, whatever the estimates
+   WHERE NOT (SELECT walk FROM walk) AND m.club_id = (SELECT id FROM club)
    ORDER BY w.distance DESC FETCH FIRST %(size)s ROWS WITH TIES)
 ),
 top AS (
@@ -213,7 +215,9 @@ def group_overview(
         "group": group.pk if group else None,
         "named": NAMED_IN_INSIGHT,
     }
-    with connections[read_alias()].cursor() as cursor:
+    # Generic plans: each statement reads a club's rows by their keys whatever its size
+    # (a custom plan was the same plan, made again on every call beside many clubs).
+    with generic_plans(read_alias()) as cursor:
         cursor.execute(OVERVIEW_SQL, params)
         count, *sums, top_json = cursor.fetchone()
         cursor.execute(ATTENTION_SQL.replace("{members}", IN_GROUP if group else ""), params)

@@ -491,3 +491,80 @@ def test_group_stats_reads_its_members_months_only(cast, groups):
     assert [(m["display_name"], m["total_distance"]) for m in data["members"]] == [
         ("Alice Andersen", 10000)
     ]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_small_clubs_week_reads_its_own_members_weeks_in_its_generic_plan(cast, groups):
+    """Issue 36: beside 2,000 clubs of 20, PostgreSQL planned a small club's week again on
+    every call (0.4-0.6 ms a statement, 1.3-1.4x the club alone), and the generic plan it
+    would otherwise reuse walked the whole service's week by distance (50 ms). The overview
+    runs generic plans, and that plan reads the club's own members' weeks, whatever the
+    statistics say of the others'."""
+    import re
+
+    from django.db import connection
+
+    from analytics.groups import OVERVIEW_SQL, group_overview
+
+    make_activity(cast.alice, datetime(2026, 11, 17, 7, tzinfo=UTC), distance=10000)
+    User.objects.bulk_create(
+        User(username=f"other{n}", email=f"other{n}@example.com") for n in range(2000)
+    )
+    params = {
+        "kind": "org",
+        "ref": cast.riverside.pk,
+        "a0": date(2026, 11, 16),
+        "b0": date(2026, 11, 22),
+        "a1": date(2026, 11, 9),
+        "b1": date(2026, 11, 11),
+        "size": 20,
+    }
+    names = list(params)
+    prepared = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", OVERVIEW_SQL)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO analytics_athleteweek (user_id, week, distance, runs)"
+            " SELECT u.id, '2026-11-16', 5000 + u.id, 1 FROM athletes_user u"
+            " WHERE u.username LIKE 'other%%'"
+        )
+        # In 100 clubs of 20 of other services.
+        cursor.execute(
+            "INSERT INTO analytics_club (kind, ref, athletes)"
+            " SELECT 'org', 1000000 + n, 20 FROM generate_series(1, 100) n"
+        )
+        cursor.execute(
+            "INSERT INTO analytics_clubmember (user_id, club_id)"
+            " SELECT u.id, c.id FROM athletes_user u"
+            " JOIN analytics_club c ON c.kind = 'org' AND c.ref = 1000001 + u.id % 100"
+            " WHERE u.username LIKE 'other%%'"
+        )
+        cursor.execute(
+            "ANALYZE athletes_user, analytics_athleteweek, analytics_club, analytics_clubmember"
+        )
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE week (text, bigint, date, date, date, date, int) AS {prepared}")
+        values = ", ".join(f"'{value}'" for value in params.values())  # ids, dates, a word
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE week ({values})")
+        [plan] = cursor.fetchone()[0]
+        cursor.execute("DEALLOCATE week")
+        cursor.execute("RESET plan_cache_mode")
+    assert rows_read(plan["Plan"], "analytics_athleteweek") <= 2  # Alice's and Bob's
+    # And the overview runs that plan: planned once, not on every call.
+    for _ in range(8):
+        group_overview(
+            cast.riverside,
+            week_start=date(2026, 11, 16),
+            group=None,
+            units="metric",
+            today=date(2026, 11, 18),
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE '%%runners AS%%'"
+        )
+        [(generic, custom)] = cursor.fetchall()
+    assert generic > 0 and custom == 0
+    week = cast.api(cast.cora).get("/api/v1/analytics/group_overview").json()["data"]
+    first = week["member_matrix"][0]
+    assert (first["display_name"], first["total_distance"]) == ("Alice Andersen", 10000)
