@@ -370,7 +370,9 @@ def athlete_profile(user: User, *, refresh: bool, units: str | None = None) -> d
         "current_plans": plans,
         "integrations": integrations_data(list(user.integrations.all())),
         "recent_activities": [activity_data(a) for a in recent],
-        "insights": data.get("insights_by_units", {}).get(units or "", data["insights"]),
+        # A snapshot stored before the sentences were kept by units only has `insights`.
+        "insights": (data.get("insights_by_units") or {}).get(units or user.units)
+        or data.get("insights"),
         "attention_signals": data["attention_signals"],
         "data_quality": data["data_quality"],
         "last_activity_at": data.get("last_activity_at"),

@@ -210,7 +210,6 @@ def compute(
         timezone_chosen=bool(user.timezone),
         unit_system_chosen=bool(user.unit_system),
     )
-    units = user.units
     week_facts = WeekFacts(
         distance=weekly_distance,
         last_week_distance=last_week_distance,
@@ -263,8 +262,8 @@ def compute(
         },
         "attention_signals": {"flags": flags},
         "data_quality": quality,
-        "insights": insights[units],
-        # The same sentences in both unit systems: a page speaks its viewer's units.
+        # The sentences in both unit systems: the API speaks the athlete's, a page its
+        # viewer's (the athlete's once more as `insights` was a ninth of each document).
         "insights_by_units": insights,
         "last_activity_at": utc_text(series.last_activity_at) if series.last_activity_at else None,
         "as_of": today.isoformat(),
