@@ -7,7 +7,6 @@ import secrets
 from datetime import timedelta
 
 from django.utils import timezone
-from icalendar import Calendar, Event
 
 from analytics.plans import plans_of, standings_of
 from analytics.workout_files import steps_in_words
@@ -38,6 +37,9 @@ def _summary(item: rule.Standing, unit_system: str) -> str:
 
 
 def ical_feed(athlete: User) -> bytes:
+    # Imported here: a web worker that never writes a feed does not carry it (8 MB).
+    from icalendar import Calendar, Event
+
     today = local_today(athlete.tz)
     instances = plans_of(athlete, today - PAST, MAX_DATE)
     rows = {row.pk: row for i in instances for row in i.plan.workouts.all()}

@@ -18,11 +18,12 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-import gpxpy.gpxfield
 import numpy as np
 from django.conf import settings
-from garmin_fit_sdk import Decoder, Stream
-from lxml import etree
+
+# The readers themselves (Garmin's FIT SDK, lxml, gpxpy: about 20 MB of a process) are
+# imported by the functions that read a file: a web worker that never parses an upload
+# does not carry them (issue 36, a gunicorn worker's memory).
 
 SUPPORTED = (".fit", ".gpx", ".tcx")
 # What one file may cost a web worker, whatever its compressed size: no more bytes than an
@@ -393,6 +394,8 @@ def _read_fit(content: bytes) -> FitContent:
             if records > MAX_POINTS:
                 raise FileTooLarge(f"the file has more than {MAX_POINTS:,} records")
 
+    from garmin_fit_sdk import Decoder, Stream
+
     stream = Stream.from_byte_array(bytearray(content))
     if not Decoder(stream).is_fit():
         raise InvalidActivityFile("it is not a FIT file")
@@ -663,6 +666,8 @@ def _gpx_time(text: str | None) -> datetime | None:
     try:
         return _utc(datetime.fromisoformat(text))
     except ValueError:
+        import gpxpy.gpxfield
+
         try:
             found = gpxpy.gpxfield.parse_time(text)
         except Exception:  # a time no reader understands is no time
@@ -768,6 +773,8 @@ def _gpx_tracks(content: bytes) -> tuple[list[tuple[_GpxTrack, list[dict[str, An
     """Every <trk> of the file with its timed samples, streamed (each point is freed as soon
     as it is read, so a 25 MB file never stands as a tree), and whether the file holds
     routes or waypoints."""
+    from lxml import etree
+
     tracks: list[tuple[_GpxTrack, list[dict[str, Any]]]] = []
     plans = False
     track: _GpxTrack | None = None
@@ -1019,6 +1026,8 @@ def _tcx_leg(container: Any, laps: list[Any], sport: str, start_text: str | None
 
 
 def parse_tcx(content: bytes) -> ParsedFile:
+    from lxml import etree
+
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     root = etree.fromstring(_xml_bytes(content), parser)
     activities = root.find("t:Activities", TCX_NS)

@@ -17,6 +17,7 @@ from astral.celery import TASKS
 from astral.celery import app as celery_app
 from athletes.models import User
 from organizations.models import Group
+from tests.conftest import ACTIVITY_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_CODE = [
@@ -101,3 +102,37 @@ def test_every_roster_filter_is_part_of_the_cache_key():
     assert same == cache.roster_key(
         "u", "org_1", slot, RosterFilters(search="ann").cache_parts(), 1, 50
     )
+
+
+def test_a_web_worker_loads_the_file_readers_only_when_it_reads_a_file():
+    """Issue 36 (a gunicorn worker within 150 MB): the app as a worker loads it, every URL
+    resolved, carries neither the GPX/TCX readers nor the calendar feed's library (about
+    20 MB); they come with the first file or feed that needs them."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, django; django.setup();"
+        "from django.urls import get_resolver; get_resolver().url_patterns;"
+        "print(sorted(m for m in ('lxml', 'gpxpy', 'icalendar') if m in sys.modules));"
+        "from athletes.files import parse; parse('.gpx', open(sys.argv[1], 'rb').read());"
+        "print(sorted(m for m in ('lxml', 'gpxpy') if m in sys.modules))"
+    )
+    sample = next(
+        p
+        for p in sorted(ACTIVITY_FILES.glob("*.gpx"))
+        if p.stat().st_size < 2_000_000  # any small real file
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(sample)],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "astral.settings",
+            "DJANGO_SECRET_KEY": "t" * 50,
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert out == ["[]", "['lxml']"]
