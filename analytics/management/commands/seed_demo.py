@@ -373,6 +373,11 @@ class Command(BaseCommand):
             weight_kg=athlete.weight_kg,
         )
         gap_start = rng.randint(10, days - 20) if rng.random() < 0.3 else None
+        if index == 0:
+            # Alex, whose login the demo hands out, has no break: a break over the last ten
+            # days left them without a recorded run on some dates, and a visitor's first
+            # run page without a route or charts.
+            gap_start = None
         stops_recently = index % 11 == 5  # a few athletes went quiet this week
         out: list[Activity] = []
         for offset in range(days, -1, -1):
