@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -146,13 +146,18 @@ def dated_workouts(instance: PlanInstance) -> list[tuple[Any, date, PlannedWorko
 
 
 def standings_of(
-    instances: Iterable[PlanInstance], *, last: date | None = None
+    instances: Iterable[PlanInstance],
+    *,
+    last: date | None = None,
+    through: Mapping[int, date] | None = None,
 ) -> dict[int, list[rule.Standing]]:
     """Each instance's workouts against its athlete's runs (METRICS.md §7), in a query per
     time zone. Each instance is matched on its own: its standing depends on nothing but its
     plan, its start, the athlete's runs and zones, and their day (what analytics.standings
     keeps it against); an athlete following two plans at once has a run count in each.
-    `last`: runs up to that day too (else up to each one's today)."""
+    `last`: runs up to that day too (else up to each one's today). `through`: per instance,
+    its workouts up to that day only (matching goes in date order and reaches a day either
+    side, so a later workout changes nothing before it)."""
     instances = list(instances)
     if not instances:
         return {}
@@ -178,6 +183,8 @@ def standings_of(
         athlete = planning_athlete(mine[0].user)
         for instance in mine:
             dated = [(key, when, workouts[row.id]) for key, when, row in dated_workouts(instance)]
+            if through is not None:
+                dated = [item for item in dated if item[1] <= through[instance.pk]]
             out[instance.pk] = rule.standings(
                 dated, runs.get(user_id, []), athlete, todays[user_id]
             )
@@ -238,7 +245,16 @@ def plan_instances_data(
     instances = list(instances)
     if not instances:
         return []
-    standings = standings_of(instances)
+    # Each one's workouts through the Sunday of its current plan week: what it shows (its
+    # recent weeks, the distance planned to date, compliance over what is due) ends there,
+    # and the weeks after were most of a plan's workouts to match at every refresh.
+    standings = standings_of(
+        instances,
+        through={
+            i.pk: rule.week_monday(i.start_date) + timedelta(weeks=i.current_week, days=-1)  # type: ignore[attr-defined]
+            for i in instances
+        },
+    )
     out = []
     for instance in instances:
         today = local_today(instance.user.tz)

@@ -424,3 +424,46 @@ def test_the_refresh_a_write_enqueues_checks_the_sources_not_the_kept_span():
     refresh_snapshot([runner.pk])
     assert stale_instances(user_ids=[runner.pk]) == []
     assert_equal_to_recomputation(org, "after the enqueued refresh")
+
+
+def test_a_plans_figures_do_not_depend_on_its_weeks_after_the_current_one(monkeypatch):
+    """The refresh matches each plan's workouts through the Sunday of its current plan week
+    only (issue 36: most of a plan's workouts are ahead of it, matched again at every
+    midnight). What a plan instance shows (compliance, the workouts due and their scores,
+    its recent weeks, the distance planned to date) is what matching every workout of the
+    plan gives (METRICS.md §7), for plans begun, not begun yet and over, across time zones,
+    with runs on every day around the week's end."""
+    import analytics.plans as plans_module
+
+    rng = random.Random(36)
+    with time_machine.travel(NOW, tick=False) as traveller:
+        club = build_club(rng)
+        for user in club["athletes"]:
+            for _ in range(12):
+                a_run(rng, user)
+        # A plan over before today and one that starts next week.
+        for user in club["athletes"][:2]:
+            PlanInstance.objects.create(
+                plan=club["plans"][2], user=user, start_date=NOW.date() - timedelta(days=40)
+            )
+            PlanInstance.objects.create(
+                plan=club["plans"][0], user=user, start_date=NOW.date() + timedelta(days=8)
+            )
+        every_workout = plans_module.standings_of
+
+        def all_of_them(instances, **kwargs):
+            kwargs.pop("through", None)
+            return every_workout(instances, **kwargs)
+
+        for _ in range(7):  # a week of days, Sunday's end included
+            instances = list(
+                with_plan(PlanInstance.objects.filter(user__in=club["athletes"]).order_by("pk"))
+            )
+            kept = plan_instances_data(instances, with_sums=True)
+            with monkeypatch.context() as patched:
+                patched.setattr(plans_module, "standings_of", all_of_them)
+                everything = plan_instances_data(instances, with_sums=True)
+            assert len(kept) == 20  # two plans of each of 8 athletes, two more of 2
+            assert kept == everything
+            assert any(row["compliance"] is not None for row in kept)
+            traveller.shift(timedelta(hours=23))
