@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +190,6 @@ def generic_plans(alias: str) -> Iterator[Any]:
     on every call, when its statistics hold many clubs, as the generic plan's estimate
     looks a little costlier; planning was 0.4-0.6 ms of a 0.2 ms statement (issue 36). The
     setting ends with the transaction (inside another one, with that one)."""
-    from django.db import transaction
-
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         yield cursor

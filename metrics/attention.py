@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_THRESHOLDS: dict[str, float] = {
@@ -35,7 +35,16 @@ class Flag:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Written out, as metrics.quality's checks: dataclasses.asdict deep-copies each field.
+        return {
+            "code": self.code,
+            "metric": self.metric,
+            "severity": self.severity,
+            "current": self.current,
+            "previous": self.previous,
+            "change_pct": self.change_pct,
+            "message": self.message,
+        }
 
 
 def _change_pct(current: float, previous: float) -> float:

@@ -112,8 +112,7 @@ def sidebar(request: HttpRequest) -> dict[str, Any]:
             .values("public_id", "display_name", "username", "total")[:100]
         )
     # Each link from one reversed path (a hundred `{% url %}` tags cost more than the query),
-    # the list written here, every name escaped: a hundred rounds of a template loop were
-    # a fifth of every coach page (the athlete profile's 14 ms, issue 36).
+    # the list written here with every name escaped.
     profile = reverse("athlete-profile", args=["usr_0"]).removesuffix("usr_0")
     links = format_html_join(
         "",
